@@ -1,0 +1,49 @@
+"""The ``crmctl`` command: nouns first, like ``gh`` and ``kubectl``."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
+import typer
+
+from crmctl.cli import companies, contacts, database, teams, timeline, users
+from crmctl.cli.common import global_options, new_app
+
+app = new_app("crmctl: the command-line CRM for Czech small and mid-sized firms.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"crmctl {version('crmctl')}")
+        except PackageNotFoundError:
+            typer.echo("crmctl (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL or SQLite file (else CRM_DATABASE_URL, config)."),
+    ] = None,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user login (else CRM_USER).")
+    ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print version."),
+    ] = False,
+) -> None:
+    options = global_options(ctx)
+    options.db, options.as_user = db, as_user
+
+
+database.register(app)
+app.add_typer(users.app, name="users")
+app.add_typer(teams.app, name="teams")
+app.add_typer(companies.app, name="companies")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(timeline.app, name="timeline")

@@ -1,0 +1,171 @@
+"""What every command shares: global state, output options and the error boundary.
+
+Kept free of SQLAlchemy imports so that ``crmctl --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from crmctl.errors import CrmError, ExitCode
+
+if TYPE_CHECKING:
+    from crmctl.config import Settings
+    from crmctl.render import OutputFormat
+    from crmctl.services.context import Context
+
+
+@dataclass
+class GlobalOptions:
+    db: str | None = None
+    as_user: str | None = None
+
+
+class CrmGroup(TyperGroup):
+    """The one place where errors become ``error: …`` and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CrmError as error:
+            report_error(error.message, error.detail)
+            raise typer.Exit(int(error.exit_code)) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as error:  # a bug or an unexpected database failure
+            if os.environ.get("CRM_DEBUG"):
+                raise
+            report_error(unexpected_message(error), None)
+            raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+
+def unexpected_message(error: Exception) -> str:
+    name = type(error).__name__
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    if type(error).__module__.startswith("sqlalchemy"):
+        return f"database error: {first_line} (set CRM_DEBUG=1 for details)"
+    return f"unexpected {name}: {first_line} (set CRM_DEBUG=1 for a traceback)"
+
+
+def report_error(message: str, detail: str | None) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    if detail:
+        sys.stderr.write(detail.rstrip("\n") + "\n")
+
+
+def info(message: str) -> None:
+    """Messages for people go to stderr; stdout is for data."""
+    sys.stderr.write(message + "\n")
+
+
+def global_options(ctx: typer.Context) -> GlobalOptions:
+    root = ctx.find_root()
+    if not isinstance(root.obj, GlobalOptions):
+        root.obj = GlobalOptions()
+    return root.obj
+
+
+def settings_for(ctx: typer.Context) -> Settings:
+    from crmctl.config import load_settings
+
+    options = global_options(ctx)
+    return load_settings(options.db, options.as_user)
+
+
+@contextmanager
+def service_context(ctx: typer.Context) -> Iterator[Context]:
+    """One transaction for the command: committed if the body succeeds."""
+    from crmctl.services.context import open_context
+
+    with open_context(settings_for(ctx)) as service_ctx:
+        yield service_ctx
+
+
+def new_app(help_text: str) -> typer.Typer:
+    return typer.Typer(
+        help=help_text,
+        cls=CrmGroup,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+
+
+def _output_format(value: str) -> OutputFormat:
+    from crmctl.render import OutputFormat
+
+    try:
+        return OutputFormat(value)
+    except ValueError:
+        choices = "|".join(f.value for f in OutputFormat)
+        raise typer.BadParameter(f"{value!r} is not one of {choices}") from None
+
+
+OUTPUT_HELP = "Output format: table|json|jsonl|csv|yaml."
+Output = Annotated[
+    str, typer.Option("--output", "-o", help=OUTPUT_HELP, callback=lambda v: _output_format(v))
+]
+Fields = Annotated[
+    str | None, typer.Option("--fields", help="Comma-separated fields to print, in order.")
+]
+Where = Annotated[
+    str | None,
+    typer.Option("--where", "-w", help='Filter, e.g. \'city ~ "praha" and tags = "vip"\'.'),
+]
+Search = Annotated[
+    str | None, typer.Option("--search", "-s", help="Accent-insensitive text search.")
+]
+Limit = Annotated[int | None, typer.Option("--limit", "-n", help="Print at most N records.")]
+Sort = Annotated[
+    str | None, typer.Option("--sort", help="Sort by fields, e.g. 'name' or '-created_at,name'.")
+]
+IncludeDeleted = Annotated[
+    bool, typer.Option("--include-deleted", help="Also list removed (soft-deleted) records.")
+]
+SetValues = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Custom field KEY=VALUE (repeatable); VALUE may be JSON."),
+]
+UnsetValues = Annotated[
+    list[str] | None, typer.Option("--unset", help="Remove custom field KEY (repeatable).")
+]
+
+
+def parse_assignments(assignments: list[str] | None, option: str = "--set") -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; VALUE is read as JSON when it parses (numbers, true, lists)."""
+    import json
+
+    result: dict[str, Any] = {}
+    for item in assignments or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint=option)
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        result[key.strip()] = value
+    return result
+
+
+def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
+    from crmctl.render import write_records
+
+    write_records(sys.stdout, records, output, **kwargs)
+
+
+def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> None:
+    from crmctl.render import write_record
+
+    write_record(sys.stdout, record, output, **kwargs)

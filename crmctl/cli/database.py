@@ -1,0 +1,84 @@
+"""``crmctl init``, ``crmctl db …`` and ``crmctl config show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmctl.cli.common import (
+    Output,
+    info,
+    new_app,
+    settings_for,
+    stdout_write_record,
+    stdout_write_records,
+)
+
+db_app = new_app("Database schema and backups.")
+config_app = new_app("Effective configuration.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.add_typer(db_app, name="db")
+    app.add_typer(config_app, name="config")
+
+
+def init(
+    ctx: typer.Context,
+    demo: Annotated[bool, typer.Option("--demo", help="Load Czech demo data.")] = False,
+    admin: Annotated[
+        str | None,
+        typer.Option("--admin", help="Login of the first admin (else your --as/OS user)."),
+    ] = None,
+    admin_name: Annotated[str | None, typer.Option("--admin-name", help="Admin's name.")] = None,
+) -> None:
+    """Create the database (or upgrade an existing one) and the first admin."""
+    from crmctl.services import setup
+
+    settings = settings_for(ctx)
+    result = setup.initialise(settings, admin_login=admin, admin_name=admin_name, demo=demo)
+    for line in result:
+        info(line)
+
+
+@db_app.command("upgrade")
+def upgrade(ctx: typer.Context) -> None:
+    """Apply pending schema migrations."""
+    from crmctl.services import setup
+
+    before, after = setup.upgrade_database(settings_for(ctx))
+    if before == after:
+        info(f"database schema is up to date (revision {after})")
+    else:
+        info(f"database schema upgraded from {before or 'empty'} to {after}")
+
+
+@db_app.command("current")
+def current(ctx: typer.Context, output: Output = "table") -> None:
+    """Print the database's schema revision and whether it is up to date."""
+    from crmctl.services import setup
+
+    stdout_write_record(setup.schema_status(settings_for(ctx)), output)
+
+
+@db_app.command("backup")
+def backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+) -> None:
+    """Back up the database (SQLite online backup; pg_dump for PostgreSQL)."""
+    from crmctl.services import setup
+
+    written = setup.backup_database(settings_for(ctx), file)
+    info(f"backup written to {written}")
+
+
+@config_app.command("show")
+def show(ctx: typer.Context, output: Output = "table") -> None:
+    """Print the effective settings and where each came from."""
+    from crmctl.services import setup
+
+    stdout_write_records(setup.describe_settings(settings_for(ctx)), output)

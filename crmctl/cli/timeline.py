@@ -1,0 +1,81 @@
+"""``crmctl timeline company|contact ID``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmctl.cli.common import Fields, Output, new_app, service_context, stdout_write_records
+
+app = new_app("The timeline of a record: every change and activity, newest first.")
+TABLE_FIELDS = ("id", "at", "actor", "subject", "kind", "summary")
+
+Types = Annotated[
+    list[str] | None,
+    typer.Option("--type", "-t", help="Event kind, e.g. 'updated' or 'company.merged'."),
+]
+Since = Annotated[
+    str | None, typer.Option("--since", help="From this date/time, e.g. 2026-01-01 or -30d.")
+]
+Until = Annotated[str | None, typer.Option("--until", help="Before this date/time.")]
+Author = Annotated[str | None, typer.Option("--author", help="Only events by this login.")]
+Limit = Annotated[int, typer.Option("--limit", "-n", help="Show at most N events.")]
+Before = Annotated[
+    int | None, typer.Option("--before", help="Cursor: only events older than this event id.")
+]
+
+
+def _show(
+    ctx: typer.Context,
+    entity: str,
+    ref: str,
+    types: list[str] | None,
+    since: str | None,
+    until: str | None,
+    author: str | None,
+    limit: int,
+    before: int | None,
+    output: str,
+    fields: str | None,
+) -> None:
+    from crmctl.services.timeline import TimelineOptions, timeline
+
+    options = TimelineOptions(tuple(types or ()), since, until, author, limit, before)
+    with service_context(ctx) as svc:
+        records = timeline(svc, entity, ref, options)
+    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+
+
+@app.command("company")
+def company(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Company id, IČO or name.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """A company's timeline, including its contacts' events."""
+    _show(ctx, "company", ref, type_, since, until, author, limit, before, output, fields)
+
+
+@app.command("contact")
+def contact(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Contact id, e-mail or name.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """A contact's timeline."""
+    _show(ctx, "contact", ref, type_, since, until, author, limit, before, output, fields)

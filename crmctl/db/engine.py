@@ -1,0 +1,122 @@
+"""One engine and session factory per database URL, and the schema-version gate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crmctl.db.functions import register_sqlite_functions
+from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
+from crmctl.errors import DatabaseError, SchemaMismatch
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be printed: never with a password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            event.listen(engine, "connect", _configure_sqlite)
+            return engine
+        return create_engine(parsed, pool_pre_ping=False)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseError(
+            f"cannot use database URL {safe_url(url)!r}: {exc}; expected e.g. "
+            "sqlite:///path/crm.db or postgresql://user@host/dbname"
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"the driver for {safe_url(url)!r} is not installed ({exc.name}); "
+            "for PostgreSQL install crmctl[postgres]"
+        ) from None
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    register_sqlite_functions(dbapi_connection)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def check_connection(engine: Engine, url: str) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"cannot connect to database {safe_url(url)}: {reason}; check --db, "
+            "CRM_DATABASE_URL or crmctl.yaml (`crmctl config show` says which is used)"
+        ) from None
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def require_current_schema(engine: Engine, url: str) -> None:
+    """Refuse to work on a database this crmctl does not understand."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise DatabaseError(f"no database at {path}; run `crmctl init` to create it")
+    check_connection(engine, url)
+    revision = current_revision(engine)
+    if revision == SCHEMA_HEAD:
+        return
+    if revision is None:
+        raise SchemaMismatch(
+            f"database {safe_url(url)} is not initialised; run `crmctl init` to create the schema"
+        )
+    if revision in SCHEMA_REVISIONS:
+        raise SchemaMismatch(
+            f"database schema is at revision {revision}, this crmctl needs {SCHEMA_HEAD}; "
+            "run `crmctl db upgrade` (take `crmctl db backup FILE` first)"
+        )
+    raise SchemaMismatch(
+        f"database schema revision {revision} is newer than this crmctl knows "
+        f"(latest {SCHEMA_HEAD}); upgrade crmctl instead of using this version"
+    )
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit when the block succeeds, roll back on any error."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,33 @@
+"""SQL functions crmctl installs in each database.
+
+``crm_fold(text)`` folds case and accents with the map in ``crmctl.text`` so that
+``~`` filters and search agree between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from crmctl.text import FOLD_FROM, FOLD_TO, fold
+
+
+def register_sqlite_functions(connection: sqlite3.Connection) -> None:
+    connection.create_function("crm_fold", 1, _sqlite_fold, deterministic=True)
+
+
+def _sqlite_fold(value: object) -> str | None:
+    if value is None:
+        return None
+    return fold(str(value))
+
+
+def postgres_fold_function_sql() -> str:
+    # lower() only folds ASCII under the C collation, so map upper-case accents too.
+    upper_from = FOLD_FROM.upper()
+    assert len(upper_from) == len(FOLD_FROM)
+    return (
+        "CREATE OR REPLACE FUNCTION crm_fold(value text) RETURNS text "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT AS "
+        f"$$ SELECT translate(lower(value), '{FOLD_FROM}{upper_from}', "
+        f"'{FOLD_TO}{FOLD_TO}') $$"
+    )

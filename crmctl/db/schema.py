@@ -1,0 +1,7 @@
+"""The alembic revisions this crmctl knows, oldest first, without importing alembic.
+
+``tests/db/test_migrations.py`` checks this list against the migration scripts.
+"""
+
+SCHEMA_REVISIONS: tuple[str, ...] = ("0001",)
+SCHEMA_HEAD: str = SCHEMA_REVISIONS[-1]

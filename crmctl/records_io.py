@@ -1,0 +1,59 @@
+"""Reading records back from what ``list -o json|jsonl|yaml`` printed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crmctl.errors import ValidationError
+
+
+def read_records(text: str, source: str) -> list[Any]:
+    """A JSON array or object, JSON lines, or a YAML list or mapping."""
+    stripped = text.strip()
+    if not stripped:
+        return []
+    if stripped[0] in "[{":
+        try:
+            return _as_list(json.loads(stripped))
+        except json.JSONDecodeError as error:
+            if stripped[0] == "{" and error.msg == "Extra data":
+                return _json_lines(text, source)
+            raise ValidationError(
+                f"{source}:{error.lineno}:{error.colno}: invalid JSON ({error.msg})"
+            ) from None
+    return _yaml(text, source)
+
+
+def _json_lines(text: str, source: str) -> list[Any]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise ValidationError(
+                f"{source}:{number}:{error.colno}: invalid JSON line ({error.msg})"
+            ) from None
+    return records
+
+
+def _yaml(text: str, source: str) -> list[Any]:
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise ValidationError(
+            f"{where}: neither JSON nor valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
+    if not isinstance(loaded, list | dict):
+        raise ValidationError(f"{source}: expected a list of records (JSON, JSON lines or YAML)")
+    return _as_list(loaded)
+
+
+def _as_list(loaded: Any) -> list[Any]:
+    return loaded if isinstance(loaded, list) else [loaded]

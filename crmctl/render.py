@@ -1,0 +1,182 @@
+"""Turning records (plain dicts) into table, json, jsonl, csv or yaml on a stream.
+
+Services return data; only this module knows formats. The JSON shape of a record is
+the same in every command, so output can be piped back into ``apply``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from crmctl.errors import UsageError
+from crmctl.values import jsonable
+
+# Cells that spreadsheets would run as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+Formatter = Callable[[Any], str]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    yaml = "yaml"
+
+
+def select_fields(
+    records: Sequence[Mapping[str, Any]], fields: str | None, default: Sequence[str] | None
+) -> list[dict[str, Any]]:
+    """Keep the requested fields (``--fields a,b``) in the requested order."""
+    if fields:
+        wanted = [name.strip() for name in fields.split(",") if name.strip()]
+    elif default is not None:
+        wanted = list(default)
+    else:
+        return [dict(record) for record in records]
+    if records:
+        unknown = [name for name in wanted if name not in records[0]]
+        if unknown:
+            known = ", ".join(records[0].keys())
+            raise UsageError(f"unknown field(s) in --fields: {', '.join(unknown)}; known: {known}")
+    return [{name: record.get(name) for name in wanted} for record in records]
+
+
+def write_records(
+    stream: TextIO,
+    records: Sequence[Mapping[str, Any]],
+    output: OutputFormat,
+    *,
+    fields: str | None = None,
+    table_fields: Sequence[str] | None = None,
+    formatters: Mapping[str, Formatter] | None = None,
+    tz: ZoneInfo | None = None,
+) -> None:
+    if output is OutputFormat.table:
+        rows = select_fields(records, fields, table_fields)
+        stream.write(table(rows, formatters or {}, tz) + "\n")
+        return
+    rows = select_fields(records, fields, None)
+    _MACHINE_WRITERS[output](stream, rows)
+
+
+def write_record(
+    stream: TextIO,
+    record: Mapping[str, Any],
+    output: OutputFormat,
+    *,
+    fields: str | None = None,
+    formatters: Mapping[str, Formatter] | None = None,
+    tz: ZoneInfo | None = None,
+) -> None:
+    """One record: a key/value card as a table, a single object in JSON and YAML."""
+    (selected,) = select_fields([record], fields, None)
+    if output is OutputFormat.table:
+        stream.write(card(selected, formatters or {}, tz) + "\n")
+    elif output is OutputFormat.json:
+        stream.write(json.dumps(jsonable(selected), ensure_ascii=False, indent=2) + "\n")
+    elif output is OutputFormat.yaml:
+        _write_yaml(stream, jsonable(selected))
+    else:
+        _MACHINE_WRITERS[output](stream, [selected])
+
+
+def table(
+    rows: Sequence[Mapping[str, Any]],
+    formatters: Mapping[str, Formatter],
+    tz: ZoneInfo | None,
+) -> str:
+    from tabulate import tabulate
+
+    if not rows:
+        return "(no records)"
+    headers = list(rows[0].keys())
+    body = [[cell(row[name], formatters.get(name), tz) for name in headers] for row in rows]
+    return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def card(
+    record: Mapping[str, Any], formatters: Mapping[str, Formatter], tz: ZoneInfo | None
+) -> str:
+    width = max((len(key) for key in record), default=0)
+    lines = []
+    for key, value in record.items():
+        text = cell(value, formatters.get(key), tz)
+        lines.append(f"{key.ljust(width)}  {text}")
+    return "\n".join(lines)
+
+
+def cell(value: Any, formatter: Formatter | None, tz: ZoneInfo | None) -> str:
+    """A human-readable cell: local time, lists joined, empty for null."""
+    if formatter is not None:
+        return formatter(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        local = value.astimezone(tz) if tz else value
+        return local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(cell(item, None, tz) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={cell(v, None, tz)}" for k, v in value.items())
+    return str(value)
+
+
+def _write_json(stream: TextIO, rows: list[dict[str, Any]]) -> None:
+    stream.write(json.dumps(jsonable(rows), ensure_ascii=False, indent=2) + "\n")
+
+
+def _write_jsonl(stream: TextIO, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        stream.write(json.dumps(jsonable(row), ensure_ascii=False) + "\n")
+
+
+def _write_yaml(stream: TextIO, data: Any) -> None:
+    import yaml
+
+    yaml.safe_dump(data, stream, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def _write_csv(stream: TextIO, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(list(rows[0].keys()))
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row.values()])
+
+
+def csv_cell(value: Any) -> str:
+    """Flat text for one CSV cell; formula-like text is quoted so it stays text."""
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        text = json.dumps(jsonable(value), ensure_ascii=False)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, datetime | date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+_MACHINE_WRITERS: dict[OutputFormat, Callable[[TextIO, list[dict[str, Any]]], None]] = {
+    OutputFormat.json: _write_json,
+    OutputFormat.jsonl: _write_jsonl,
+    OutputFormat.csv: _write_csv,
+    OutputFormat.yaml: _write_yaml,
+}

@@ -1,0 +1,339 @@
+"""Companies: the address book's firms, with IČO, address, region and tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from crmctl.db.models import Company, Event, PersonCompany, User
+from crmctl.errors import Conflict, ValidationError
+from crmctl.query.entities import company_registry
+from crmctl.services import tags as tag_store
+from crmctl.services.context import Context
+from crmctl.services.events import field_changes, record_event
+from crmctl.services.listing import (
+    ListOptions,
+    apply_sort_and_limit,
+    apply_where,
+    search_pattern,
+)
+from crmctl.services.refs import resolve_company, resolve_user
+from crmctl.text import fold
+
+ENTITY = "company"
+SCALAR_FIELDS = [
+    "name",
+    "ico",
+    "dic",
+    "street",
+    "city",
+    "psc",
+    "region",
+    "district",
+    "country",
+    "industry",
+    "website",
+    "phone",
+    "email",
+]
+
+
+@dataclass
+class CompanyInput:
+    """What the user gave: ``None`` leaves a field alone, ``""`` clears it."""
+
+    values: dict[str, str | None] = field(default_factory=dict)
+    owner: str | None = None
+    tags_add: list[str] = field(default_factory=list)
+    tags_remove: list[str] = field(default_factory=list)
+    custom_set: dict[str, Any] = field(default_factory=dict)
+    custom_unset: list[str] = field(default_factory=list)
+
+
+def add_company(ctx: Context, data: CompanyInput) -> dict[str, Any]:
+    actor = ctx.require_actor()
+    values = normalise_values(data.values)
+    if not values.get("name"):
+        raise ValidationError("company name is required: pass --name")
+    company = Company(
+        name=values["name"],
+        country="CZ",
+        custom={},
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+        owner_id=resolve_user(ctx, data.owner).id if data.owner else actor.id,
+    )
+    _assign(company, values, explicit_region="region" in values)
+    _ensure_unique_ico(ctx, company)
+    company.custom = _merged_custom({}, data)
+    ctx.session.add(company)
+    ctx.session.flush()
+    tag_store.change(ctx, ENTITY, company.id, data.tags_add, data.tags_remove)
+    _refresh_search_text(company)
+    record = company_record(ctx, company)
+    record_event(ctx, ENTITY, company.id, "company.created", {"fields": _loggable(record)})
+    return record
+
+
+def edit_company(ctx: Context, ref: str, data: CompanyInput) -> dict[str, Any]:
+    company = resolve_company(ctx, ref)
+    before = company_record(ctx, company)
+    values = normalise_values(data.values)
+    if "name" in values and not values["name"]:
+        raise ValidationError("company name must not be empty")
+    _assign(company, values, explicit_region="region" in values)
+    _ensure_unique_ico(ctx, company)
+    if data.owner is not None:
+        company.owner_id = resolve_user(ctx, data.owner).id
+    company.custom = _merged_custom(company.custom or {}, data)
+    tag_store.change(ctx, ENTITY, company.id, data.tags_add, data.tags_remove)
+    _refresh_search_text(company)
+    changes = field_changes(_loggable(before), _loggable(company_record(ctx, company)))
+    if changes:
+        company.updated_at, company.updated_by_id = ctx.now, ctx.actor_id
+        record_event(ctx, ENTITY, company.id, "company.updated", {"changes": changes})
+    return company_record(ctx, company)
+
+
+def remove_company(ctx: Context, ref: str, *, purge: bool = False) -> dict[str, Any]:
+    company = resolve_company(ctx, ref, include_deleted=purge)
+    record = company_record(ctx, company)
+    if not purge:
+        company.deleted_at = ctx.now
+        company.updated_at, company.updated_by_id = ctx.now, ctx.actor_id
+        record_event(ctx, ENTITY, company.id, "company.deleted", {"name": company.name})
+        return company_record(ctx, company)
+    ctx.session.execute(
+        update(Company).where(Company.merged_into_id == company.id).values(merged_into_id=None)
+    )
+    tag_store.remove_all(ctx, ENTITY, company.id)
+    ctx.session.delete(company)
+    # The purge event keeps no personal data, only that the record existed.
+    record_event(ctx, ENTITY, record["id"], "company.purged", {"ico": record["ico"]})
+    return record
+
+
+def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str, Any]:
+    keep = resolve_company(ctx, keep_ref)
+    duplicate = resolve_company(ctx, duplicate_ref)
+    if keep.id == duplicate.id:
+        raise ValidationError(f"cannot merge company #{keep.id} into itself")
+    before = company_record(ctx, keep)
+    duplicate_record = company_record(ctx, duplicate)
+    duplicate.deleted_at, duplicate.merged_into_id = ctx.now, keep.id
+    ctx.session.flush()  # frees the duplicate's IČO for KEEP
+    filled = {
+        name: duplicate_record[name]
+        for name in SCALAR_FIELDS
+        if before.get(name) in (None, "") and duplicate_record.get(name) not in (None, "")
+    }
+    _assign(keep, filled, explicit_region=True)
+    keep.custom = {**(duplicate.custom or {}), **(keep.custom or {})}
+    tag_store.change(ctx, ENTITY, keep.id, duplicate_record["tags"], [])
+    moved_links = _move_person_links(ctx, keep.id, duplicate.id)
+    moved_events = ctx.session.execute(
+        update(Event)
+        .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
+        .values(entity_id=keep.id)
+    ).rowcount
+    keep.updated_at, keep.updated_by_id = ctx.now, ctx.actor_id
+    _refresh_search_text(keep)
+    changes = field_changes(_loggable(before), _loggable(company_record(ctx, keep)))
+    record_event(
+        ctx,
+        ENTITY,
+        keep.id,
+        "company.merged",
+        {
+            "duplicate_id": duplicate.id,
+            "duplicate_name": duplicate.name,
+            "moved_events": moved_events,
+            "moved_contacts": moved_links,
+            "changes": changes,
+        },
+    )
+    record_event(
+        ctx, ENTITY, duplicate.id, "company.merged_into", {"keep_id": keep.id, "name": keep.name}
+    )
+    return company_record(ctx, keep)
+
+
+def list_companies(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
+    registry = company_registry()
+    statement = select(Company)
+    if not options.include_deleted:
+        statement = statement.where(Company.deleted_at.is_(None))
+    if options.search:
+        statement = statement.where(
+            Company.search_text.like(search_pattern(options.search), escape="\\")
+        )
+    statement = apply_where(ctx, statement, registry, options.where)
+    statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Company.id)
+    companies = ctx.session.scalars(statement).all()
+    return company_records(ctx, list(companies))
+
+
+def show_company(ctx: Context, ref: str) -> dict[str, Any]:
+    return company_record(ctx, resolve_company(ctx, ref))
+
+
+def company_record(ctx: Context, company: Company) -> dict[str, Any]:
+    return company_records(ctx, [company])[0]
+
+
+def company_records(ctx: Context, companies: list[Company]) -> list[dict[str, Any]]:
+    """Records for many companies with one query per related table, never one per row."""
+    ids = [company.id for company in companies]
+    tags = tag_store.tags_for(ctx, ENTITY, ids)
+    user_ids = {c.owner_id for c in companies} | {c.created_by_id for c in companies}
+    user_ids |= {c.updated_by_id for c in companies}
+    logins = dict(
+        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None})))
+        .tuples()
+        .all()
+    )
+    return [_record(company, tags.get(company.id, []), logins) for company in companies]
+
+
+def _record(company: Company, tags: list[str], logins: dict[int, str]) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": company.id}
+    record.update({name: getattr(company, name) for name in SCALAR_FIELDS})
+    record.update(
+        tags=tags,
+        owner=logins.get(company.owner_id or -1),
+        custom=dict(company.custom or {}),
+        created_at=company.created_at,
+        created_by=logins.get(company.created_by_id or -1),
+        updated_at=company.updated_at,
+        updated_by=logins.get(company.updated_by_id or -1),
+        deleted_at=company.deleted_at,
+        merged_into=company.merged_into_id,
+    )
+    return record
+
+
+def _loggable(record: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a record whose changes belong on the timeline."""
+    hidden = {"created_at", "updated_at", "created_by", "updated_by", "deleted_at", "id"}
+    return {key: value for key, value in record.items() if key not in hidden}
+
+
+def normalise_values(values: dict[str, str | None]) -> dict[str, str | None]:
+    """Validate and normalise user input; an empty string clears a field."""
+    from crmctl.normalize import (
+        normalize_dic,
+        normalize_email,
+        normalize_ico,
+        normalize_phone,
+        normalize_psc,
+        normalize_website,
+    )
+
+    normalisers = {
+        "ico": normalize_ico,
+        "dic": normalize_dic,
+        "psc": normalize_psc,
+        "phone": normalize_phone,
+        "email": normalize_email,
+        "website": normalize_website,
+        "country": _normalise_country,
+    }
+    result: dict[str, str | None] = {}
+    for name, raw in values.items():
+        if name not in SCALAR_FIELDS:
+            raise ValidationError(f"unknown company field {name!r}")
+        if raw is None:
+            continue
+        text = raw.strip()
+        normaliser = normalisers.get(name)
+        result[name] = (normaliser(text) if normaliser else text) if text else None
+    return result
+
+
+def _normalise_country(raw: str) -> str:
+    code = raw.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise ValidationError(f"invalid country {raw!r}: use a two-letter ISO code such as CZ")
+    return code
+
+
+def _assign(company: Company, values: dict[str, Any], *, explicit_region: bool) -> None:
+    for name, value in values.items():
+        setattr(company, name, value)
+    if company.country is None:
+        company.country = "CZ"
+    address_changed = "psc" in values or "city" in values
+    if address_changed and not explicit_region:
+        _derive_region(company)
+
+
+def _derive_region(company: Company) -> None:
+    from crmctl.geo import lookup_psc
+
+    place = lookup_psc(company.psc, company.city) if company.psc else None
+    company.region = place.kraj if place else None
+    company.district = place.okres if place else None
+
+
+def _ensure_unique_ico(ctx: Context, company: Company) -> None:
+    if not company.ico:
+        return
+    with ctx.session.no_autoflush:
+        other = ctx.session.scalars(
+            select(Company).where(
+                Company.ico == company.ico,
+                Company.deleted_at.is_(None),
+                Company.id != (company.id or -1),
+            )
+        ).first()
+    if other is not None:
+        raise Conflict(
+            f"IČO {company.ico} already belongs to company #{other.id} {other.name}; "
+            f"edit that one or merge with `crmctl companies merge {other.id} …`"
+        )
+
+
+def _merged_custom(current: dict[str, Any], data: CompanyInput) -> dict[str, Any]:
+    merged = {**current, **data.custom_set}
+    for key in data.custom_unset:
+        merged.pop(key, None)
+    return merged
+
+
+def _refresh_search_text(company: Company) -> None:
+    from crmctl.normalize import format_phone_national
+
+    phone = company.phone or ""
+    national = format_phone_national(phone).replace(" ", "") if phone else ""
+    parts = [company.name, company.ico, company.email, phone, national, company.city]
+    company.search_text = fold(" ".join(part for part in parts if part))
+
+
+def _move_person_links(ctx: Context, keep_id: int, duplicate_id: int) -> int:
+    links = ctx.session.scalars(
+        select(PersonCompany).where(PersonCompany.company_id == duplicate_id)
+    ).all()
+    already = set(
+        ctx.session.scalars(
+            select(PersonCompany.person_id).where(PersonCompany.company_id == keep_id)
+        ).all()
+    )
+    moved = 0
+    for link in links:
+        if link.person_id in already:
+            continue
+        ctx.session.add(
+            PersonCompany(
+                person_id=link.person_id,
+                company_id=keep_id,
+                role=link.role,
+                is_primary=link.is_primary,
+            )
+        )
+        moved += 1
+    ctx.session.execute(delete(PersonCompany).where(PersonCompany.company_id == duplicate_id))
+    return moved

@@ -1,0 +1,694 @@
+"""Contacts (persons): names, e-mails, phones, company links and relations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+
+from crmctl.db.models import (
+    Company,
+    Event,
+    Person,
+    PersonCompany,
+    PersonEmail,
+    PersonPhone,
+    PersonRelation,
+    User,
+)
+from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.query.entities import person_registry
+from crmctl.services import tags as tag_store
+from crmctl.services.context import Context
+from crmctl.services.events import field_changes, record_event
+from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
+from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+from crmctl.text import fold
+from crmctl.values import jsonable
+
+ENTITY = "contact"
+SCALAR_FIELDS = ("title_before", "first_name", "last_name", "title_after", "function", "note")
+# Fields of a record that `apply` and `edit` may set; everything else is derived.
+SETTABLE = (
+    *SCALAR_FIELDS,
+    "emails",
+    "phones",
+    "companies",
+    "tags",
+    "owner",
+    "custom",
+    "reports_to",
+    "assistant_of",
+    "related",
+)
+RELATION_FIELDS = {"reports_to": "reports_to", "assistant_of": "assistant_of"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one contact write would do: create, update or nothing."""
+
+    action: str  # "create" | "update" | "unchanged"
+    person_id: int | None
+    label: str
+    changes: dict[str, list[Any]]
+
+
+def add_contact(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
+    actor = ctx.require_actor()
+    wanted = normalise_desired(ctx, {"owner": actor.login, **desired})
+    if not wanted.get("last_name"):
+        raise ValidationError("a contact needs a last name: pass --name or --last-name")
+    person = Person(
+        last_name=wanted["last_name"],
+        custom={},
+        search_text="",
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+    )
+    ctx.session.add(person)
+    ctx.session.flush()
+    _write(ctx, person, wanted)
+    record = contact_record(ctx, person)
+    record_event(ctx, ENTITY, person.id, "contact.created", {"fields": _loggable(record)})
+    return record
+
+
+def update_contact(ctx: Context, person: Person, desired: dict[str, Any]) -> dict[str, Any]:
+    changes = plan_update(ctx, person, desired)
+    if changes:
+        _write(ctx, person, normalise_desired(ctx, desired))
+        person.updated_at, person.updated_by_id = ctx.now, ctx.actor_id
+        record_event(ctx, ENTITY, person.id, "contact.updated", {"changes": changes})
+    return contact_record(ctx, person)
+
+
+def plan_update(ctx: Context, person: Person, desired: dict[str, Any]) -> dict[str, list[Any]]:
+    current = _comparable(contact_record(ctx, person))
+    wanted = _comparable({**current, **normalise_desired(ctx, desired)})
+    return field_changes(current, wanted)
+
+
+def edit_contact(ctx: Context, ref: str, edits: dict[str, Any]) -> dict[str, Any]:
+    """``edits`` holds scalar values plus ``*_add``/``*_remove`` lists for many-valued fields."""
+    person = resolve_person(ctx, ref)
+    current = contact_record(ctx, person)
+    desired: dict[str, Any] = {k: v for k, v in edits.items() if k in SETTABLE}
+    for name in ("emails", "phones", "tags"):
+        added, removed = edits.get(f"{name}_add", []), edits.get(f"{name}_remove", [])
+        if added or removed:
+            normalise = _LIST_NORMALISERS[name]
+            dropped = {normalise(value) for value in removed}
+            kept = [value for value in current[name] if value not in dropped]
+            desired[name] = kept + [normalise(v) for v in added if normalise(v) not in kept]
+    if edits.get("custom_set") or edits.get("custom_unset"):
+        custom = {**current["custom"], **edits.get("custom_set", {})}
+        for key in edits.get("custom_unset", []):
+            custom.pop(key, None)
+        desired["custom"] = custom
+    return update_contact(ctx, person, desired)
+
+
+def remove_contact(ctx: Context, ref: str, *, purge: bool = False) -> dict[str, Any]:
+    person = resolve_person(ctx, ref, include_deleted=purge)
+    record = contact_record(ctx, person)
+    if not purge:
+        person.deleted_at = ctx.now
+        person.updated_at, person.updated_by_id = ctx.now, ctx.actor_id
+        record_event(ctx, ENTITY, person.id, "contact.deleted", {"name": record["name"]})
+        return contact_record(ctx, person)
+    ctx.session.execute(
+        update(Person).where(Person.merged_into_id == person.id).values(merged_into_id=None)
+    )
+    tag_store.remove_all(ctx, ENTITY, person.id)
+    ctx.session.delete(person)
+    record_event(ctx, ENTITY, record["id"], "contact.purged", {})
+    return record
+
+
+def link_company(
+    ctx: Context,
+    person_ref: str,
+    company_ref: str,
+    *,
+    role: str | None = None,
+    primary: bool = False,
+    remove: bool = False,
+) -> dict[str, Any]:
+    person = resolve_person(ctx, person_ref)
+    company = resolve_company(ctx, company_ref)
+    links = [link for link in contact_record(ctx, person)["companies"] if link["id"] != company.id]
+    if primary:
+        links = [{**link, "primary": False} for link in links]
+    if not remove:
+        links.append({"id": company.id, "role": role, "primary": primary or not links})
+    return update_contact(ctx, person, {"companies": links})
+
+
+def relate(
+    ctx: Context,
+    person_ref: str,
+    other_ref: str,
+    *,
+    kind: str,
+    label: str | None = None,
+    remove: bool = False,
+) -> dict[str, Any]:
+    """``kind`` is ``reports_to``, ``assistant_of`` or ``related`` (with a label)."""
+    person = resolve_person(ctx, person_ref)
+    other = resolve_person(ctx, other_ref)
+    if kind in RELATION_FIELDS:
+        return update_contact(ctx, person, {kind: None if remove else other.id})
+    current = contact_record(ctx, person)["related"]
+    related = [item for item in current if item["id"] != other.id]
+    if not remove:
+        related.append({"id": other.id, "label": label})
+    return update_contact(ctx, person, {"related": related})
+
+
+def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str, Any]:
+    keep = resolve_person(ctx, keep_ref)
+    duplicate = resolve_person(ctx, duplicate_ref)
+    if keep.id == duplicate.id:
+        raise ValidationError(f"cannot merge contact #{keep.id} into itself")
+    kept, dup = contact_record(ctx, keep), contact_record(ctx, duplicate)
+    ctx.session.execute(delete(PersonEmail).where(PersonEmail.person_id == duplicate.id))
+    ctx.session.flush()  # frees the duplicate's e-mails for KEEP
+    desired = _merged_state(kept, dup, keep.id, duplicate.id)
+    _repoint_incoming_relations(ctx, keep.id, duplicate.id)
+    duplicate.deleted_at, duplicate.merged_into_id = ctx.now, keep.id
+    moved_events = ctx.session.execute(
+        update(Event)
+        .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
+        .values(entity_id=keep.id)
+    ).rowcount
+    changes = plan_update(ctx, keep, desired)
+    _write(ctx, keep, normalise_desired(ctx, desired))
+    keep.updated_at, keep.updated_by_id = ctx.now, ctx.actor_id
+    payload = {"duplicate_id": duplicate.id, "duplicate_name": dup["name"]}
+    record_event(
+        ctx,
+        ENTITY,
+        keep.id,
+        "contact.merged",
+        {**payload, "moved_events": moved_events, "changes": changes},
+    )
+    record_event(ctx, ENTITY, duplicate.id, "contact.merged_into", {"keep_id": keep.id})
+    return contact_record(ctx, keep)
+
+
+def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
+    registry = person_registry()
+    statement = select(Person)
+    if not options.include_deleted:
+        statement = statement.where(Person.deleted_at.is_(None))
+    if options.search:
+        pattern = search_pattern(options.search)
+        # Contacts are also found by their companies' IČO, name and city.
+        via_company = select(PersonCompany.person_id).where(
+            PersonCompany.company_id.in_(
+                select(Company.id).where(Company.search_text.like(pattern, escape="\\"))
+            )
+        )
+        statement = statement.where(
+            or_(Person.search_text.like(pattern, escape="\\"), Person.id.in_(via_company))
+        )
+    statement = apply_where(ctx, statement, registry, options.where)
+    statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Person.id)
+    return contact_records(ctx, list(ctx.session.scalars(statement).all()))
+
+
+def show_contact(ctx: Context, ref: str) -> dict[str, Any]:
+    return contact_record(ctx, resolve_person(ctx, ref))
+
+
+def find_by_emails(ctx: Context, emails: Iterable[str]) -> Person | None:
+    wanted = [_normalise_email(email) for email in emails]
+    if not wanted:
+        return None
+    return ctx.session.scalars(
+        select(Person)
+        .join(PersonEmail, PersonEmail.person_id == Person.id)
+        .where(PersonEmail.email.in_(wanted))
+        .order_by(PersonEmail.position)
+    ).first()
+
+
+def find_by_id(ctx: Context, person_id: int) -> Person:
+    person = ctx.session.get(Person, person_id)
+    if person is None or person.deleted_at is not None:
+        raise NotFound(f"no contact with id {person_id}; see `crmctl contacts list`")
+    return person
+
+
+# --- records -----------------------------------------------------------------------
+
+
+def contact_record(ctx: Context, person: Person) -> dict[str, Any]:
+    return contact_records(ctx, [person])[0]
+
+
+def contact_records(ctx: Context, persons: list[Person]) -> list[dict[str, Any]]:
+    """Records for many contacts with one query per related table, never one per row."""
+    ids = [person.id for person in persons]
+    related = _RelatedRows(ctx, ids)
+    user_ids = {p.owner_id for p in persons} | {p.created_by_id for p in persons}
+    user_ids |= {p.updated_by_id for p in persons}
+    logins = dict(
+        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None})))
+        .tuples()
+        .all()
+    )
+    return [related.record(person, logins) for person in persons]
+
+
+class _RelatedRows:
+    """E-mails, phones, links, relations and tags of a set of contacts, fetched at once."""
+
+    def __init__(self, ctx: Context, ids: list[int]) -> None:
+        self.emails: dict[int, list[str]] = {}
+        self.phones: dict[int, list[str]] = {}
+        self.companies: dict[int, list[dict[str, Any]]] = {}
+        self.out: dict[int, list[PersonRelation]] = {}
+        self.incoming: dict[int, list[PersonRelation]] = {}
+        self.tags = tag_store.tags_for(ctx, ENTITY, ids)
+        for chunk in tag_store.chunked(ids):
+            self._load(ctx, chunk)
+
+    def _load(self, ctx: Context, ids: list[int]) -> None:
+        for person_id, email in ctx.session.execute(
+            select(PersonEmail.person_id, PersonEmail.email)
+            .where(PersonEmail.person_id.in_(ids))
+            .order_by(PersonEmail.position, PersonEmail.id)
+        ):
+            self.emails.setdefault(person_id, []).append(email)
+        for person_id, phone in ctx.session.execute(
+            select(PersonPhone.person_id, PersonPhone.phone)
+            .where(PersonPhone.person_id.in_(ids))
+            .order_by(PersonPhone.position, PersonPhone.id)
+        ):
+            self.phones.setdefault(person_id, []).append(phone)
+        for link, name in ctx.session.execute(
+            select(PersonCompany, Company.name)
+            .join(Company, Company.id == PersonCompany.company_id)
+            .where(PersonCompany.person_id.in_(ids))
+            .order_by(PersonCompany.is_primary.desc(), PersonCompany.company_id)
+        ):
+            self.companies.setdefault(link.person_id, []).append(
+                {"id": link.company_id, "name": name, "role": link.role, "primary": link.is_primary}
+            )
+        for relation in ctx.session.scalars(
+            select(PersonRelation)
+            .where(or_(PersonRelation.person_id.in_(ids), PersonRelation.other_person_id.in_(ids)))
+            .order_by(PersonRelation.id)
+        ):
+            self.out.setdefault(relation.person_id, []).append(relation)
+            self.incoming.setdefault(relation.other_person_id, []).append(relation)
+
+    def record(self, person: Person, logins: dict[int, str]) -> dict[str, Any]:
+        out = self.out.get(person.id, [])
+        incoming = self.incoming.get(person.id, [])
+        record: dict[str, Any] = {"id": person.id, "name": display_name(person)}
+        record.update({name: getattr(person, name) for name in SCALAR_FIELDS})
+        record.update(
+            emails=self.emails.get(person.id, []),
+            phones=self.phones.get(person.id, []),
+            companies=self.companies.get(person.id, []),
+            company=next((c["name"] for c in self.companies.get(person.id, [])), None),
+            reports_to=_single(out, "reports_to"),
+            assistant_of=_single(out, "assistant_of"),
+            related=[{"id": r.other_person_id, "label": r.label} for r in out if r.kind == "other"],
+            direct_reports=[r.person_id for r in incoming if r.kind == "reports_to"],
+            assistants=[r.person_id for r in incoming if r.kind == "assistant_of"],
+            related_from=[
+                {"id": r.person_id, "label": r.label} for r in incoming if r.kind == "other"
+            ],
+            tags=self.tags.get(person.id, []),
+            owner=logins.get(person.owner_id or -1),
+            custom=dict(person.custom or {}),
+            created_at=person.created_at,
+            created_by=logins.get(person.created_by_id or -1),
+            updated_at=person.updated_at,
+            updated_by=logins.get(person.updated_by_id or -1),
+            deleted_at=person.deleted_at,
+            merged_into=person.merged_into_id,
+        )
+        return record
+
+
+def _single(relations: list[PersonRelation], kind: str) -> int | None:
+    return next((r.other_person_id for r in relations if r.kind == kind), None)
+
+
+def display_name(person: Person) -> str:
+    parts = [person.title_before, person.first_name, person.last_name]
+    name = " ".join(part for part in parts if part)
+    return f"{name}, {person.title_after}" if person.title_after else name
+
+
+def _loggable(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: record[key] for key in SETTABLE if key in record}
+
+
+def _comparable(record: dict[str, Any]) -> dict[str, Any]:
+    """The settable part of a record in a canonical form, for diffs."""
+    state = _loggable(record)
+    state["companies"] = sorted(
+        (
+            {"id": c["id"], "role": c.get("role"), "primary": bool(c.get("primary"))}
+            for c in state.get("companies") or []
+        ),
+        key=lambda item: item["id"],
+    )
+    state["tags"] = sorted(state.get("tags") or [])
+    state["related"] = sorted(
+        ({"id": r["id"], "label": r.get("label")} for r in state.get("related") or []),
+        key=lambda item: item["id"],
+    )
+    return jsonable(state)
+
+
+# --- normalising and writing ----------------------------------------------------------
+
+
+def _normalise_email(raw: str) -> str:
+    from crmctl.normalize import normalize_email
+
+    return normalize_email(raw)
+
+
+def _normalise_phone(raw: str) -> str:
+    from crmctl.normalize import normalize_phone
+
+    return normalize_phone(raw)
+
+
+_LIST_NORMALISERS = {
+    "emails": _normalise_email,
+    "phones": _normalise_phone,
+    "tags": tag_store.clean_tag,
+}
+
+
+def normalise_desired(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
+    """Validate a (partial) desired state; unknown and derived keys are dropped."""
+    wanted: dict[str, Any] = {}
+    if desired.get("full_name"):
+        from crmctl.normalize import split_person_name
+
+        parts = split_person_name(str(desired["full_name"]))
+        wanted.update(
+            title_before=parts.title_before or None,
+            first_name=parts.first_name or None,
+            last_name=parts.last_name or None,
+            title_after=parts.title_after or None,
+        )
+    for name in SCALAR_FIELDS:
+        if name in desired:
+            value = desired[name]
+            wanted[name] = str(value).strip() or None if value is not None else None
+    for name, normalise in _LIST_NORMALISERS.items():
+        if name in desired:
+            wanted[name] = _unique([normalise(str(v)) for v in _as_list(desired[name], name)])
+    if "owner" in desired:
+        wanted["owner"] = resolve_user(ctx, desired["owner"]).login if desired["owner"] else None
+    if "custom" in desired:
+        if not isinstance(desired["custom"], dict):
+            raise ValidationError("field 'custom' must be a mapping of key: value")
+        wanted["custom"] = dict(desired["custom"])
+    if "companies" in desired:
+        wanted["companies"] = _normalise_links(ctx, _as_list(desired["companies"], "companies"))
+    for name in RELATION_FIELDS:
+        if name in desired:
+            wanted[name] = _person_id(ctx, desired[name], name)
+    if "related" in desired:
+        wanted["related"] = [
+            {"id": _person_id(ctx, item.get("id"), "related"), "label": item.get("label")}
+            for item in _as_list(desired["related"], "related")
+            if isinstance(item, dict)
+        ]
+    return wanted
+
+
+def _as_list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError(f"field {name!r} must be a list")
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _person_id(ctx: Context, value: Any, field_name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict):
+        value = value.get("id")
+    try:
+        person = find_by_id(ctx, int(value))
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"field {field_name!r}: expected a contact id, got {value!r}"
+        ) from None
+    return person.id
+
+
+def _normalise_links(ctx: Context, links: list[Any]) -> list[dict[str, Any]]:
+    result: dict[int, dict[str, Any]] = {}
+    for link in links:
+        if not isinstance(link, dict) or link.get("id") in (None, ""):
+            raise ValidationError("each entry of 'companies' needs an 'id' (a company id)")
+        company = ctx.session.get(Company, int(link["id"]))
+        if company is None or company.deleted_at is not None:
+            raise NotFound(f"field 'companies': no company with id {link['id']}")
+        result[company.id] = {
+            "id": company.id,
+            "role": (link.get("role") or None),
+            "primary": bool(link.get("primary")),
+        }
+    return list(result.values())
+
+
+def _write(ctx: Context, person: Person, wanted: dict[str, Any]) -> None:
+    for name in SCALAR_FIELDS:
+        if name in wanted:
+            setattr(person, name, wanted[name])
+    if not person.last_name:
+        raise ValidationError("a contact needs a last name")
+    if "owner" in wanted:
+        person.owner_id = resolve_user(ctx, wanted["owner"]).id if wanted["owner"] else None
+    if "custom" in wanted:
+        person.custom = wanted["custom"]
+    if "emails" in wanted:
+        _write_emails(ctx, person, wanted["emails"])
+    if "phones" in wanted:
+        _replace_rows(ctx, PersonPhone, person.id, "phone", wanted["phones"])
+    if "tags" in wanted:
+        tag_store.replace(ctx, ENTITY, person.id, wanted["tags"])
+    if "companies" in wanted:
+        _write_links(ctx, person.id, wanted["companies"])
+    for kind in RELATION_FIELDS:
+        if kind in wanted:
+            targets = [] if wanted[kind] is None else [{"id": wanted[kind], "label": None}]
+            _write_relations(ctx, person.id, kind, targets)
+    if "related" in wanted:
+        _write_relations(ctx, person.id, "other", wanted["related"])
+    ctx.session.flush()
+    _refresh_search_text(ctx, person)
+
+
+def _write_emails(ctx: Context, person: Person, emails: list[str]) -> None:
+    if emails:
+        owner = ctx.session.execute(
+            select(PersonEmail.email, PersonEmail.person_id).where(
+                PersonEmail.email.in_(emails), PersonEmail.person_id != person.id
+            )
+        ).first()
+        if owner is not None:
+            raise Conflict(
+                f"e-mail {owner.email} already belongs to contact #{owner.person_id}; "
+                f"merge the two with `crmctl contacts merge {owner.person_id} {person.id}`"
+            )
+    _replace_rows(ctx, PersonEmail, person.id, "email", emails)
+
+
+def _replace_rows(
+    ctx: Context,
+    model: type[PersonEmail] | type[PersonPhone],
+    person_id: int,
+    column: str,
+    values: list[str],
+) -> None:
+    ctx.session.execute(delete(model).where(model.person_id == person_id))
+    ctx.session.flush()
+    for position, value in enumerate(values):
+        ctx.session.add(model(person_id=person_id, position=position, **{column: value}))
+
+
+def _write_links(ctx: Context, person_id: int, links: list[dict[str, Any]]) -> None:
+    ctx.session.execute(delete(PersonCompany).where(PersonCompany.person_id == person_id))
+    for link in links:
+        ctx.session.add(
+            PersonCompany(
+                person_id=person_id,
+                company_id=link["id"],
+                role=link["role"],
+                is_primary=link["primary"],
+            )
+        )
+
+
+def _write_relations(
+    ctx: Context, person_id: int, kind: str, targets: list[dict[str, Any]]
+) -> None:
+    ctx.session.execute(
+        delete(PersonRelation).where(
+            PersonRelation.person_id == person_id, PersonRelation.kind == kind
+        )
+    )
+    for target in targets:
+        if target["id"] == person_id:
+            raise ValidationError(f"a contact cannot be in a {kind!r} relation with itself")
+        ctx.session.add(
+            PersonRelation(
+                person_id=person_id,
+                other_person_id=target["id"],
+                kind=kind,
+                label=target.get("label"),
+            )
+        )
+
+
+def _refresh_search_text(ctx: Context, person: Person) -> None:
+    from crmctl.normalize import format_phone_national
+
+    emails = ctx.session.scalars(
+        select(PersonEmail.email).where(PersonEmail.person_id == person.id)
+    ).all()
+    phones = ctx.session.scalars(
+        select(PersonPhone.phone).where(PersonPhone.person_id == person.id)
+    ).all()
+    national = [format_phone_national(phone).replace(" ", "") for phone in phones]
+    parts = [display_name(person), *emails, *phones, *national]
+    person.search_text = fold(" ".join(parts))
+
+
+def _merged_state(
+    kept: dict[str, Any], dup: dict[str, Any], keep_id: int, duplicate_id: int
+) -> dict[str, Any]:
+    """KEEP's values win; DUPLICATE fills what KEEP lacks and adds its many-valued items."""
+    desired: dict[str, Any] = {
+        name: kept[name] if kept[name] not in (None, "") else dup[name] for name in SCALAR_FIELDS
+    }
+    for name in ("emails", "phones", "tags"):
+        desired[name] = _unique([*kept[name], *dup[name]])
+    links = {link["id"]: link for link in dup["companies"]}
+    links.update({link["id"]: link for link in kept["companies"]})
+    desired["companies"] = list(links.values())
+    desired["custom"] = {**dup["custom"], **kept["custom"]}
+    for name in RELATION_FIELDS:
+        target = kept[name] if kept[name] is not None else dup[name]
+        desired[name] = None if target in (keep_id, duplicate_id) else target
+    related = {item["id"]: item for item in [*dup["related"], *kept["related"]]}
+    desired["related"] = [r for i, r in related.items() if i not in (keep_id, duplicate_id)]
+    return desired
+
+
+def _repoint_incoming_relations(ctx: Context, keep_id: int, duplicate_id: int) -> None:
+    incoming = ctx.session.scalars(
+        select(PersonRelation).where(PersonRelation.other_person_id == duplicate_id)
+    ).all()
+    existing = {
+        (r.person_id, r.kind)
+        for r in ctx.session.scalars(
+            select(PersonRelation).where(PersonRelation.other_person_id == keep_id)
+        )
+    }
+    for relation in incoming:
+        if relation.person_id == keep_id or (relation.person_id, relation.kind) in existing:
+            ctx.session.delete(relation)
+        else:
+            relation.other_person_id = keep_id
+    ctx.session.flush()
+
+
+def contacts_of_company(ctx: Context, company_id: int) -> list[dict[str, Any]]:
+    """The company's live contacts, each with its role at this company."""
+    rows = ctx.session.execute(
+        select(Person, PersonCompany.role)
+        .join(PersonCompany, PersonCompany.person_id == Person.id)
+        .where(PersonCompany.company_id == company_id, Person.deleted_at.is_(None))
+        .order_by(PersonCompany.is_primary.desc(), Person.last_name, Person.id)
+    ).all()
+    records = contact_records(ctx, [person for person, _ in rows])
+    return [{**record, "role": role} for record, (_, role) in zip(records, rows, strict=True)]
+
+
+def apply_contacts(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
+    """Create or update each record by id, else by e-mail; all or nothing."""
+    plans = []
+    for number, record in enumerate(records, start=1):
+        try:
+            plans.append(_apply_one(ctx, record, dry_run=dry_run))
+        except (ValidationError, NotFound, Conflict) as error:
+            raise type(error)(f"{source}: record {number}: {error.message}") from None
+    return plans
+
+
+def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
+    if not isinstance(record, dict):
+        raise ValidationError("expected a mapping of contact fields")
+    desired = {key: record[key] for key in SETTABLE if key in record}
+    if record.get("name") and not (record.get("last_name") or record.get("first_name")):
+        desired["full_name"] = record["name"]
+    person = _existing(ctx, record)
+    if person is None:
+        normalise_desired(ctx, desired)  # validates before anything is written
+        label = str(record.get("name") or record.get("last_name") or "")
+        created = None if dry_run else add_contact(ctx, desired)["id"]
+        changes = {key: [None, value] for key, value in jsonable(desired).items()}
+        return Plan("create", created, label, changes)
+    changes = plan_update(ctx, person, desired)
+    if changes and not dry_run:
+        update_contact(ctx, person, desired)
+    return Plan("update" if changes else "unchanged", person.id, display_name(person), changes)
+
+
+def _existing(ctx: Context, record: dict[str, Any]) -> Person | None:
+    if record.get("id") not in (None, ""):
+        try:
+            return find_by_id(ctx, int(record["id"]))
+        except (TypeError, ValueError):
+            raise ValidationError(f"field 'id': expected a number, got {record['id']!r}") from None
+    emails = record.get("emails") or []
+    return find_by_emails(ctx, emails) if isinstance(emails, list) else None
+
+
+def describe_relations(ctx: Context, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Both directions of a contact's relations, with names, for ``contacts show``."""
+    rows: list[tuple[str, int, str | None]] = []
+    if record["reports_to"]:
+        rows.append(("reports to", record["reports_to"], None))
+    if record["assistant_of"]:
+        rows.append(("assistant of", record["assistant_of"], None))
+    rows += [("related", r["id"], r["label"]) for r in record["related"]]
+    rows += [("direct report", person_id, None) for person_id in record["direct_reports"]]
+    rows += [("assistant", person_id, None) for person_id in record["assistants"]]
+    rows += [("related", r["id"], r["label"]) for r in record["related_from"]]
+    people = {
+        person.id: display_name(person)
+        for person in ctx.session.scalars(
+            select(Person).where(Person.id.in_({person_id for _, person_id, _ in rows}))
+        )
+    }
+    return [
+        {"relation": relation, "id": person_id, "name": people.get(person_id), "label": label}
+        for relation, person_id, label in rows
+    ]

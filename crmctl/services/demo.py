@@ -1,0 +1,84 @@
+"""Demo data: Czech companies and persons with relations, loaded through the services."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+
+from crmctl.db.models import Company
+from crmctl.services import companies, contacts, users
+from crmctl.services.context import Context
+from crmctl.services.refs import resolve_company
+
+
+def load_demo(ctx: Context) -> list[str]:
+    """Loads once: a database that already has companies is left alone."""
+    if ctx.session.scalar(select(func.count()).select_from(Company)):
+        return ["demo data skipped: the database already has companies"]
+    data = yaml.safe_load(files("crmctl.data").joinpath("demo.yaml").read_text(encoding="utf-8"))
+    for team in data["teams"]:
+        users.add_team(ctx, team["name"], team.get("description"))
+    for user in data["users"]:
+        users.add_user(ctx, users.UserInput(**user))
+    for company in data["companies"]:
+        companies.add_company(ctx, _company_input(company))
+    person_ids = _add_contacts(ctx, data["contacts"])
+    _apply_edits(ctx, data["edits"], person_ids)
+    return [
+        f"demo data loaded: {len(data['companies'])} companies, {len(data['contacts'])} contacts, "
+        f"{len(data['users'])} users"
+    ]
+
+
+def _company_input(company: dict[str, Any]) -> companies.CompanyInput:
+    values = {key: str(value) for key, value in company.items() if key in companies.SCALAR_FIELDS}
+    return companies.CompanyInput(
+        values=values,
+        owner=company.get("owner"),
+        tags_add=company.get("tags", []),
+        custom_set=company.get("custom", {}),
+    )
+
+
+def _add_contacts(ctx: Context, entries: list[dict[str, Any]]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for entry in entries:
+        desired = {k: v for k, v in entry.items() if k in ("full_name", "function", "emails")}
+        desired |= {k: entry[k] for k in ("phones", "tags") if k in entry}
+        desired["companies"] = [
+            {"id": resolve_company(ctx, link["company"]).id, **_link_fields(link)}
+            for link in entry["companies"]
+        ]
+        ids[entry["key"]] = contacts.add_contact(ctx, desired)["id"]
+    for entry in entries:
+        for kind in ("reports_to", "assistant_of"):
+            if kind in entry:
+                contacts.relate(ctx, str(ids[entry["key"]]), str(ids[entry[kind]]), kind=kind)
+        for related in entry.get("related", []):
+            contacts.relate(
+                ctx,
+                str(ids[entry["key"]]),
+                str(ids[related["to"]]),
+                kind="related",
+                label=related["label"],
+            )
+    return ids
+
+
+def _link_fields(link: dict[str, Any]) -> dict[str, Any]:
+    return {"role": link.get("role"), "primary": bool(link.get("primary"))}
+
+
+def _apply_edits(ctx: Context, edits: list[dict[str, Any]], person_ids: dict[str, int]) -> None:
+    for edit in edits:
+        if "company" in edit:
+            companies.edit_company(
+                ctx,
+                edit["company"],
+                companies.CompanyInput(values=edit["set"], tags_add=edit.get("tags_add", [])),
+            )
+        else:
+            contacts.edit_contact(ctx, str(person_ids[edit["contact"]]), edit["set"])

@@ -1,0 +1,39 @@
+"""The single helper through which every write appends its events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crmctl.db.models import Event
+from crmctl.services.context import Context
+from crmctl.values import jsonable
+
+
+def record_event(
+    ctx: Context,
+    entity_type: str,
+    entity_id: int,
+    kind: str,
+    payload: Mapping[str, Any] | None = None,
+) -> Event:
+    """Append one event in the caller's transaction (never committed here)."""
+    event = Event(
+        at=ctx.now,
+        actor_id=ctx.actor_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        kind=kind,
+        payload=jsonable(dict(payload or {})),
+    )
+    ctx.session.add(event)
+    return event
+
+
+def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for every field whose value differs."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }

@@ -1,0 +1,80 @@
+"""What every list shares: ``--where``, ``--search``, ``--sort`` and ``--limit``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select
+
+from crmctl.errors import UsageError
+from crmctl.query import compile_where
+from crmctl.query.fields import EntityRegistry, FieldKind
+from crmctl.services.context import Context
+from crmctl.text import fold
+
+SORTABLE_KINDS = {
+    FieldKind.TEXT,
+    FieldKind.INTEGER,
+    FieldKind.DECIMAL,
+    FieldKind.DATE,
+    FieldKind.DATETIME,
+    FieldKind.BOOLEAN,
+}
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    where: str | None = None
+    search: str | None = None
+    sort: str | None = None
+    limit: int | None = None
+    include_deleted: bool = False
+
+
+def apply_where(
+    ctx: Context, statement: Select[Any], registry: EntityRegistry, where: str | None
+) -> Select[Any]:
+    if not where:
+        return statement
+    return statement.where(compile_where(where, registry, now=ctx.now, tz=ctx.tz))
+
+
+def search_pattern(text: str) -> str:
+    """A LIKE pattern over a folded ``search_text`` column (``%`` and ``_`` literal)."""
+    folded = fold(text.strip())
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def apply_sort_and_limit(
+    statement: Select[Any],
+    registry: EntityRegistry,
+    sort: str | None,
+    limit: int | None,
+    id_column: ColumnElement[int],
+) -> Select[Any]:
+    statement = statement.order_by(*sort_columns(registry, sort), id_column)
+    if limit is not None:
+        if limit < 0:
+            raise UsageError(f"--limit must be 0 or more, not {limit}")
+        statement = statement.limit(limit)
+    return statement
+
+
+def sort_columns(registry: EntityRegistry, sort: str | None) -> list[ColumnElement[Any]]:
+    """``--sort name,-created_at``: a leading ``-`` sorts descending."""
+    columns: list[ColumnElement[Any]] = []
+    for part in (sort or "").split(","):
+        name = part.strip()
+        if not name:
+            continue
+        descending = name.startswith("-")
+        spec = registry.fields.get(name.lstrip("-+"))
+        if spec is None or spec.kind not in SORTABLE_KINDS or spec.column is None:
+            choices = ", ".join(
+                sorted(n for n, f in registry.fields.items() if f.kind in SORTABLE_KINDS)
+            )
+            raise UsageError(f"cannot sort {registry.entity} by {name!r}; sortable: {choices}")
+        columns.append(spec.column.desc() if descending else spec.column.asc())
+    return columns

@@ -1,0 +1,74 @@
+"""Tags of any entity, kept in one table so filters compile to one EXISTS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import delete, select
+
+from crmctl.db.models import Tag
+from crmctl.errors import ValidationError
+from crmctl.services.context import Context
+
+
+def clean_tag(raw: str) -> str:
+    tag = raw.strip()
+    if not tag or len(tag) > 100 or "," in tag:
+        raise ValidationError(f"invalid tag {raw!r}: 1-100 characters, no commas")
+    return tag
+
+
+def change(
+    ctx: Context, entity_type: str, entity_id: int, add: Iterable[str], remove: Iterable[str]
+) -> None:
+    wanted = {clean_tag(tag) for tag in add}
+    dropped = {clean_tag(tag) for tag in remove}
+    current = set(tags_for(ctx, entity_type, [entity_id]).get(entity_id, []))
+    for tag in sorted(wanted - current - dropped):
+        ctx.session.add(Tag(entity_type=entity_type, entity_id=entity_id, tag=tag))
+    if dropped & current:
+        ctx.session.execute(
+            delete(Tag).where(
+                Tag.entity_type == entity_type,
+                Tag.entity_id == entity_id,
+                Tag.tag.in_(dropped & current),
+            )
+        )
+    ctx.session.flush()
+
+
+def replace(ctx: Context, entity_type: str, entity_id: int, tags: Iterable[str]) -> None:
+    wanted = {clean_tag(tag) for tag in tags}
+    current = set(tags_for(ctx, entity_type, [entity_id]).get(entity_id, []))
+    change(ctx, entity_type, entity_id, wanted - current, current - wanted)
+
+
+def remove_all(ctx: Context, entity_type: str, entity_id: int) -> None:
+    ctx.session.execute(
+        delete(Tag).where(Tag.entity_type == entity_type, Tag.entity_id == entity_id)
+    )
+
+
+def move_all(ctx: Context, entity_type: str, from_id: int, to_id: int) -> None:
+    moved = tags_for(ctx, entity_type, [from_id]).get(from_id, [])
+    change(ctx, entity_type, to_id, moved, [])
+    remove_all(ctx, entity_type, from_id)
+
+
+def tags_for(ctx: Context, entity_type: str, ids: list[int]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {}
+    for chunk in chunked(ids):
+        rows = ctx.session.execute(
+            select(Tag.entity_id, Tag.tag)
+            .where(Tag.entity_type == entity_type, Tag.entity_id.in_(chunk))
+            .order_by(Tag.entity_id, Tag.tag)
+        ).all()
+        for entity_id, tag in rows:
+            result.setdefault(entity_id, []).append(tag)
+    return result
+
+
+def chunked(ids: list[int], size: int = 5000) -> Iterator[list[int]]:
+    """Keep ``IN (...)`` lists under every driver's bound-parameter limit."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -1,0 +1,134 @@
+"""The timeline of a record: its events, newest first (a company's includes its contacts')."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+
+from crmctl.db.models import Event, Person, PersonCompany, User
+from crmctl.errors import UsageError
+from crmctl.services.context import Context
+from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+
+ENTITIES = ("company", "contact")
+
+
+@dataclass(frozen=True)
+class TimelineOptions:
+    types: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    author: str | None = None
+    limit: int = 50
+    before_id: int | None = None  # cursor: show events older than this id
+
+
+def timeline(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> list[dict[str, Any]]:
+    scope = _scope(ctx, entity, ref)
+    statement = select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope)
+    for condition in _filters(ctx, options):
+        statement = statement.where(condition)
+    statement = statement.order_by(Event.id.desc()).limit(options.limit)
+    rows = ctx.session.execute(statement).all()
+    names = _contact_names(ctx, [event for event, _ in rows])
+    return [event_record(event, login, names) for event, login in rows]
+
+
+def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
+    if entity == "company":
+        company = resolve_company(ctx, ref, include_deleted=True)
+        contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id == company.id)
+        return or_(
+            and_(Event.entity_type == "company", Event.entity_id == company.id),
+            and_(Event.entity_type == "contact", Event.entity_id.in_(contact_ids)),
+        )
+    if entity == "contact":
+        person = resolve_person(ctx, ref, include_deleted=True)
+        return and_(Event.entity_type == "contact", Event.entity_id == person.id)
+    raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+
+
+def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]]:
+    from crmctl.query.dates import parse_moment
+
+    conditions: list[ColumnElement[bool]] = []
+    if options.types:
+        # `--type updated` matches `company.updated` and `contact.updated`.
+        conditions.append(
+            or_(
+                *(
+                    Event.kind == kind if "." in kind else Event.kind.like(f"%.{kind}")
+                    for kind in options.types
+                )
+            )
+        )
+    if options.since:
+        conditions.append(Event.at >= parse_moment(options.since, ctx.now, ctx.tz, "--since"))
+    if options.until:
+        conditions.append(Event.at < parse_moment(options.until, ctx.now, ctx.tz, "--until"))
+    if options.author:
+        conditions.append(Event.actor_id == resolve_user(ctx, options.author).id)
+    if options.before_id is not None:
+        conditions.append(Event.id < options.before_id)
+    if options.limit <= 0:
+        raise UsageError(f"--limit must be positive, not {options.limit}")
+    return conditions
+
+
+def _contact_names(ctx: Context, events: list[Event]) -> dict[int, str]:
+    ids = {event.entity_id for event in events if event.entity_type == "contact"}
+    if not ids:
+        return {}
+    rows = ctx.session.execute(
+        select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(ids))
+    ).all()
+    return {row.id: " ".join(filter(None, [row.first_name, row.last_name])) for row in rows}
+
+
+def event_record(event: Event, login: str | None, names: dict[int, str]) -> dict[str, Any]:
+    subject = f"{event.entity_type} #{event.entity_id}"
+    if event.entity_type == "contact" and event.entity_id in names:
+        subject += f" {names[event.entity_id]}"
+    return {
+        "id": event.id,
+        "at": event.at,
+        "actor": login,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "subject": subject,
+        "kind": event.kind,
+        "summary": summarise(event.kind, event.payload or {}),
+        "payload": event.payload,
+    }
+
+
+def summarise(kind: str, payload: dict[str, Any]) -> str:
+    """One line a person can read: what changed, before → after."""
+    action = kind.split(".", 1)[-1]
+    if payload.get("changes"):
+        changes = "; ".join(
+            f"{name}: {_short(values[0])} → {_short(values[1])}"
+            for name, values in payload["changes"].items()
+        )
+        if action == "merged":
+            return (
+                f"merged #{payload.get('duplicate_id')} {payload.get('duplicate_name')}: {changes}"
+            )
+        return changes
+    if action == "created":
+        fields = payload.get("fields", {})
+        return f"created {fields.get('name') or fields.get('last_name') or ''}".strip()
+    if action == "merged":
+        return f"merged #{payload.get('duplicate_id')} {payload.get('duplicate_name')}"
+    if action == "merged_into":
+        return f"merged into #{payload.get('keep_id')}"
+    return action.replace("_", " ")
+
+
+def _short(value: Any, width: int = 60) -> str:
+    if value in (None, "", [], {}):
+        return "∅"
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
