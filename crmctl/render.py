@@ -20,6 +20,8 @@ from crmctl.values import jsonable
 # Cells that spreadsheets would run as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+NUMERIC_CHARS = frozenset("0123456789+-.,_: eE")
+
 Formatter = Callable[[Any], str]
 
 
@@ -145,7 +147,19 @@ def _write_jsonl(stream: TextIO, rows: list[dict[str, Any]]) -> None:
 def _write_yaml(stream: TextIO, data: Any) -> None:
     import yaml
 
-    yaml.safe_dump(data, stream, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        # IČO "00006947" or PSČ "110 00" must stay text for YAML 1.2 readers (yq) too.
+        numeric_looking = value != "" and all(ch in NUMERIC_CHARS for ch in value)
+        style = "'" if numeric_looking else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    yaml.dump(
+        data, stream, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
+    )
 
 
 def _write_csv(stream: TextIO, rows: list[dict[str, Any]]) -> None:

@@ -29,46 +29,22 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 
 from crmctl.errors import FilterError
-from crmctl.query.ast import (
-    And,
-    Bool,
-    Compare,
-    FieldRef,
-    In,
-    IsNull,
-    Node,
-    Not,
-    Number,
-    Or,
-    Spanned,
-    Text,
-    Value,
-    value_text,
-)
+from crmctl.query import ast
 from crmctl.query.custom import json_number, json_text
 from crmctl.query.dates import resolve, start_of_day
 from crmctl.query.fields import EntityRegistry, FieldKind, FieldSpec
 from crmctl.query.parser import parse
 from crmctl.text import fold
 
-Compare_ = Callable[[Any, Any], ColumnElement[bool]]
-_ORDERING: dict[str, Compare_] = {
+_Op = Callable[[Any, Any], ColumnElement[bool]]
+_ORDERING: dict[str, _Op] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
     ">=": operator.ge,
 }
-_COMPARE: dict[str, Compare_] = {"=": operator.eq, **_ORDERING}
+_COMPARE: dict[str, _Op] = {"=": operator.eq, **_ORDERING}
 _NEGATED = {"!=": "=", "!~": "~"}
-_KIND_NAMES = {
-    FieldKind.TEXT: "a text field",
-    FieldKind.INTEGER: "a number field",
-    FieldKind.DECIMAL: "a number field",
-    FieldKind.DATE: "a date field",
-    FieldKind.DATETIME: "a date-time field",
-    FieldKind.BOOLEAN: "a true/false field",
-    FieldKind.TAGS: "a tags field",
-}
 
 
 @dataclass(frozen=True)
@@ -84,7 +60,7 @@ Operand = str | int | Decimal | bool | date | datetime | DayRange
 
 @dataclass(frozen=True)
 class _Target:
-    ref: FieldRef
+    ref: ast.FieldRef
     kind: FieldKind | None  # None: a custom.KEY field
     column: ColumnElement[Any] | None  # for custom.KEY: the value as text
     spec: FieldSpec | None = None
@@ -109,23 +85,23 @@ class _Compiler:
     now: datetime
     tz: ZoneInfo
 
-    def fail(self, message: str, span: Spanned) -> NoReturn:
+    def fail(self, message: str, span: ast.Spanned) -> NoReturn:
         raise FilterError(message, self.expression, span.pos, span.length)
 
-    def condition(self, node: Node) -> ColumnElement[bool]:
+    def condition(self, node: ast.Node) -> ColumnElement[bool]:
         match node:
-            case And(left, right):
+            case ast.And(left, right):
                 return sa.and_(self.condition(left), self.condition(right))
-            case Or(left, right):
+            case ast.Or(left, right):
                 return sa.or_(self.condition(left), self.condition(right))
-            case Not(operand):
+            case ast.Not(operand):
                 return sa.not_(self.condition(operand))
-            case IsNull(ref, negated):
+            case ast.IsNull(ref, negated):
                 result = self.is_null(self.target(ref), node)
-            case Compare(ref, op, value):
+            case ast.Compare(ref, op, value):
                 negated = op in _NEGATED
                 result = self.compare(self.target(ref), _NEGATED.get(op, op), value, node)
-            case In(ref, values, negated):
+            case ast.In(ref, values, negated):
                 result = self.in_list(self.target(ref), values, node)
             case _:
                 raise TypeError(f"not a filter node: {node!r}")
@@ -133,7 +109,7 @@ class _Compiler:
 
     # --- fields ----------------------------------------------------------------------
 
-    def target(self, ref: FieldRef) -> _Target:
+    def target(self, ref: ast.FieldRef) -> _Target:
         prefix, dot, key = ref.name.partition(".")
         custom = self.registry.custom_column
         if dot and prefix.lower() == "custom" and custom is not None and "." not in key:
@@ -159,7 +135,9 @@ class _Compiler:
 
     # --- operators -------------------------------------------------------------------
 
-    def compare(self, target: _Target, op: str, value: Value, node: Node) -> ColumnElement[bool]:
+    def compare(
+        self, target: _Target, op: str, value: ast.Value, node: ast.Node
+    ) -> ColumnElement[bool]:
         if target.kind is FieldKind.TAGS:
             return self.has_tags(target, op, [value], node)
         if op == "~":
@@ -171,7 +149,9 @@ class _Compiler:
         column = self.column(target)
         return sa.and_(column.is_not(None), _apply(column, op, self.operand(target, value)))
 
-    def in_list(self, target: _Target, values: Sequence[Value], node: Node) -> ColumnElement[bool]:
+    def in_list(
+        self, target: _Target, values: Sequence[ast.Value], node: ast.Node
+    ) -> ColumnElement[bool]:
         if target.kind is FieldKind.TAGS:
             return self.has_tags(target, "=", values, node)
         if target.kind is None:
@@ -184,7 +164,7 @@ class _Compiler:
             matches = column.in_([_bind(operand) for operand in operands])
         return sa.and_(column.is_not(None), matches)
 
-    def is_null(self, target: _Target, node: Node) -> ColumnElement[bool]:
+    def is_null(self, target: _Target, node: ast.Node) -> ColumnElement[bool]:
         if target.kind is FieldKind.TAGS:
             spec = target.spec
             if spec is None or spec.has_any_tag is None:
@@ -197,7 +177,7 @@ class _Compiler:
         return column.is_(None)
 
     def has_tags(
-        self, target: _Target, op: str, values: Sequence[Value], node: Node
+        self, target: _Target, op: str, values: Sequence[ast.Value], node: ast.Node
     ) -> ColumnElement[bool]:
         spec = target.spec
         if op != "=" or spec is None or spec.tags is None:
@@ -207,31 +187,32 @@ class _Compiler:
         names = [self.text(target, value) for value in values]
         return spec.tags(names)
 
-    def contains(self, target: _Target, value: Value, node: Node) -> ColumnElement[bool]:
+    def contains(self, target: _Target, value: ast.Value, node: ast.Node) -> ColumnElement[bool]:
         if target.kind not in (FieldKind.TEXT, None):
-            kind = _KIND_NAMES[target.kind]
-            self.fail(f'"~" only works on text fields; "{target.ref.name}" is {kind}', node)
+            self.fail(f'"~" only works on text fields; {self.kind(target)}', node)
         pattern = "%" + escape_like(fold(self.text(target, value))) + "%"
         column = self.column(target)
         return sa.and_(column.is_not(None), sa.func.crm_fold(column).like(pattern, escape="\\"))
 
-    def custom(self, target: _Target, op: str, value: Value, node: Node) -> ColumnElement[bool]:
+    def custom(
+        self, target: _Target, op: str, value: ast.Value, node: ast.Node
+    ) -> ColumnElement[bool]:
         expression = self.column(target)
         operand: Operand
         match value:
-            case Number(number) if target.number is not None:
+            case ast.Number(number) if target.number is not None:
                 expression, operand = target.number, number
-            case Bool(flag):
+            case ast.Bool(flag):
                 if op in _ORDERING:
                     self.fail(f'"{op}" does not apply to true/false', node)
                 operand = "true" if flag else "false"
-            case Text(text):
+            case ast.Text(text):
                 operand = text
             case _:
                 operand = self.custom_date(target, value)
         return sa.and_(expression.is_not(None), _apply(expression, op, operand))
 
-    def custom_date(self, target: _Target, value: Value) -> str:
+    def custom_date(self, target: _Target, value: ast.Value) -> str:
         moment = self.resolve(target, value)
         if isinstance(moment, datetime) or moment is None:
             self.fail(
@@ -243,8 +224,8 @@ class _Compiler:
 
     # --- values ----------------------------------------------------------------------
 
-    def text(self, target: _Target, value: Value) -> str:
-        if not isinstance(value, Text):
+    def text(self, target: _Target, value: ast.Value) -> str:
+        if not isinstance(value, ast.Text):
             self.fail(
                 f'"{target.ref.name}" compares with text; put the value in quotes: '
                 f'"{_source(self.expression, value)}"',
@@ -252,16 +233,16 @@ class _Compiler:
             )
         return value.value
 
-    def operand(self, target: _Target, value: Value) -> Operand:
+    def operand(self, target: _Target, value: ast.Value) -> Operand:
         kind = target.kind
         if kind is FieldKind.TEXT:
             return self.text(target, value)
         if kind in (FieldKind.INTEGER, FieldKind.DECIMAL):
-            if isinstance(value, Number):
+            if isinstance(value, ast.Number):
                 return value.value
             self.fail(self.mismatch(target, "a number such as 10 or 12.50"), value)
         if kind is FieldKind.BOOLEAN:
-            if isinstance(value, Bool):
+            if isinstance(value, ast.Bool):
                 return value.value
             self.fail(self.mismatch(target, "true or false"), value)
         moment = self.resolve(target, value)
@@ -276,20 +257,22 @@ class _Compiler:
         return self.day_range(value, moment)
 
     def mismatch(self, target: _Target, expected: str) -> str:
-        kind = _KIND_NAMES[target.kind] if target.kind else "a custom field"
-        return f'"{target.ref.name}" is {kind}; compare it with {expected}'
+        return f"{self.kind(target)}; compare it with {expected}"
 
-    def resolve(self, target: _Target, value: Value) -> date | datetime | None:
+    def kind(self, target: _Target) -> str:
+        return f'"{target.ref.name}" has type {target.kind or "custom"}'
+
+    def resolve(self, target: _Target, value: ast.Value) -> date | datetime | None:
         try:
             return resolve(value, self.now, self.tz)
         except (ValueError, OverflowError):
-            self.fail(f"{value_text(value)} is outside the calendar", value)
+            self.fail(f"{ast.value_text(value)} is outside the calendar", value)
 
-    def day_range(self, value: Value, day: date) -> DayRange:
+    def day_range(self, value: ast.Value, day: date) -> DayRange:
         try:
             return DayRange(start_of_day(day, self.tz), start_of_day(day + timedelta(1), self.tz))
         except (ValueError, OverflowError):
-            self.fail(f"{value_text(value)} is outside the calendar", value)
+            self.fail(f"{ast.value_text(value)} is outside the calendar", value)
 
 
 def _apply(column: ColumnElement[Any], op: str, operand: Operand) -> ColumnElement[bool]:
@@ -303,11 +286,14 @@ def _apply(column: ColumnElement[Any], op: str, operand: Operand) -> ColumnEleme
 
 
 def _bind(operand: Operand) -> Any:
-    # sqlite3 cannot bind Decimal; a Numeric literal converts it whatever the column type.
-    if isinstance(operand, Decimal):
-        return sa.literal(operand, sa.Numeric())
-    return operand
+    # Typed literals keep numbers out of the column's type: PostgreSQL would cast 2**31 to
+    # INTEGER and fail, and sqlite3 cannot bind Decimal or integers beyond 64 bits.
+    if isinstance(operand, bool) or not isinstance(operand, int | Decimal):
+        return operand
+    if isinstance(operand, int) and -(2**63) <= operand < 2**63:
+        return sa.literal(operand, sa.BigInteger())
+    return sa.literal(operand, sa.Numeric())
 
 
-def _source(expression: str, value: Value) -> str:
+def _source(expression: str, value: ast.Value) -> str:
     return expression[value.pos : value.pos + value.length]

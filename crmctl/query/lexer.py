@@ -13,15 +13,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from crmctl.errors import FilterError
+from crmctl.query import ast
 
 
 class Kind(StrEnum):
     WORD = "word"
-    STRING = "string"
-    NUMBER = "number"
-    DATE = "date"
-    DATETIME = "datetime"
-    OFFSET = "offset"
+    LITERAL = "literal"  # a string, number, date or relative date; see Token.value
     OP = "operator"
     LPAREN = "("
     RPAREN = ")"
@@ -34,7 +31,7 @@ class Token:
     kind: Kind
     text: str  # exactly as written (strings include their quotes)
     pos: int
-    value: object = None  # decoded literal: str, int, Decimal, date, datetime, (int, unit)
+    value: ast.Value | None = None  # the decoded literal
 
 
 OPERATORS = ("!=", "<=", ">=", "!~", "=", "<", ">", "~")
@@ -50,9 +47,15 @@ _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _OFFSET = re.compile(r"([+-]\d+)([A-Za-z])")
 _ESCAPABLE = "\"'\\"
+_INVALID = re.compile("[\x00\ud800-\udfff]")
 
 
 def tokenize(text: str) -> list[Token]:
+    # NUL and lone surrogates (undecodable argv bytes) cannot reach PostgreSQL as text.
+    invalid = _INVALID.search(text)
+    if invalid:
+        column = invalid.start() + 1
+        raise FilterError(f"invalid character at column {column}", text, invalid.start())
     tokens: list[Token] = []
     pos = 0
     while True:
@@ -100,7 +103,9 @@ def _string(text: str, start: int) -> Token:
             chars.append(text[pos + 1])
             pos += 2
         elif char == quote:
-            return Token(Kind.STRING, text[start : pos + 1], start, "".join(chars))
+            raw = text[start : pos + 1]
+            value = ast.Text("".join(chars), pos=start, length=len(raw))
+            return Token(Kind.LITERAL, raw, start, value)
         else:
             chars.append(char)
             pos += 1
@@ -113,28 +118,36 @@ def _string(text: str, start: int) -> Token:
 
 
 def _literal(text: str, pos: int, raw: str) -> Token:
-    def fail(message: str) -> FilterError:
-        return FilterError(message, text, pos, len(raw))
-
     try:
-        if _DATETIME.fullmatch(raw):
-            return Token(Kind.DATETIME, raw, pos, datetime.fromisoformat(raw))
-        if _DATE.fullmatch(raw):
-            return Token(Kind.DATE, raw, pos, date.fromisoformat(raw))
-    except ValueError:
-        raise fail(f'invalid date "{raw}" at column {pos + 1}; use YYYY-MM-DD') from None
-    if _NUMBER.fullmatch(raw):
-        value = Decimal(raw) if "." in raw else int(raw)
-        return Token(Kind.NUMBER, raw, pos, value)
-    offset = _OFFSET.fullmatch(raw)
-    if offset and offset.group(2).lower() in OFFSET_UNITS:
-        return Token(Kind.OFFSET, raw, pos, (int(offset.group(1)), offset.group(2).lower()))
-    if re.fullmatch(r"[+-]?\d+[A-Za-z]", raw):
-        raise fail(
+        value = _decode(raw, pos)
+    except ValueError:  # an impossible date such as 2026-02-30, or thousands of digits
+        raise FilterError(
+            f'invalid value "{raw}" at column {pos + 1}', text, pos, len(raw)
+        ) from None
+    if value is None and re.fullmatch(r"[+-]?\d+[A-Za-z]", raw):
+        message = (
             f'bad relative date "{raw}" at column {pos + 1}; use a sign, a number and '
             "one of d, w, m, y, h (e.g. -30d, +2w, -12h)"
         )
-    raise fail(
-        f'bad value "{raw}" at column {pos + 1}; use a number (12, 12.50), a date '
-        '(2026-01-31), a relative date (-30d) or quote text ("...")'
-    )
+    elif value is None:
+        message = (
+            f'bad value "{raw}" at column {pos + 1}; use a number (12, 12.50), a date '
+            '(2026-01-31), a relative date (-30d) or quote text ("...")'
+        )
+    else:
+        return Token(Kind.LITERAL, raw, pos, value)
+    raise FilterError(message, text, pos, len(raw))
+
+
+def _decode(raw: str, pos: int) -> ast.Value | None:
+    span = {"pos": pos, "length": len(raw)}
+    if _DATETIME.fullmatch(raw):
+        return ast.DateTimeValue(datetime.fromisoformat(raw), **span)
+    if _DATE.fullmatch(raw):
+        return ast.DateValue(date.fromisoformat(raw), **span)
+    if _NUMBER.fullmatch(raw):
+        return ast.Number(Decimal(raw) if "." in raw else int(raw), **span)
+    offset = _OFFSET.fullmatch(raw)
+    if offset and offset.group(2).lower() in OFFSET_UNITS:
+        return ast.Offset(int(offset.group(1)), offset.group(2).lower(), **span)
+    return None

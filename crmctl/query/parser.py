@@ -14,24 +14,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from crmctl.errors import FilterError
-from crmctl.query.ast import (
-    And,
-    Bool,
-    Compare,
-    DateTimeValue,
-    DateValue,
-    FieldRef,
-    In,
-    IsNull,
-    Node,
-    Not,
-    Number,
-    Offset,
-    Or,
-    Relative,
-    Text,
-    Value,
-)
+from crmctl.query import ast
 from crmctl.query.lexer import Kind, Token, tokenize
 
 RELATIVE_WORDS = frozenset({"today", "yesterday", "tomorrow", "now"})
@@ -41,7 +24,7 @@ MAX_DEPTH = 100
 _OPERATOR_HINT = "=, !=, <, <=, >, >=, ~, !~, in, not in, is null, is not null"
 
 
-def parse(expression: str) -> Node:
+def parse(expression: str) -> ast.Node:
     """Parse a ``--where`` expression into an AST; raise ``FilterError`` on bad input."""
     if not expression.strip():
         raise FilterError(
@@ -61,7 +44,7 @@ class _Parser:
         self.index = 0
         self.depth = 0
 
-    def parse(self) -> Node:
+    def parse(self) -> ast.Node:
         node = self.or_expr()
         token = self.peek()
         if token.kind is Kind.RPAREN:
@@ -98,26 +81,26 @@ class _Parser:
 
     # --- grammar ---------------------------------------------------------------------
 
-    def or_expr(self) -> Node:
+    def or_expr(self) -> ast.Node:
         node = self.and_expr()
         while self.at_word("or"):
             self.advance()
-            node = Or(node, self.and_expr())
+            node = ast.Or(node, self.and_expr())
         return node
 
-    def and_expr(self) -> Node:
+    def and_expr(self) -> ast.Node:
         node = self.not_expr()
         while self.at_word("and"):
             self.advance()
-            node = And(node, self.not_expr())
+            node = ast.And(node, self.not_expr())
         return node
 
-    def not_expr(self) -> Node:
+    def not_expr(self) -> ast.Node:
         token = self.peek()
         if self.at_word("not"):
             self.advance()
             self.nest(token)
-            node: Node = Not(self.not_expr(), pos=token.pos, length=3)
+            node: ast.Node = ast.Not(self.not_expr(), pos=token.pos, length=3)
         elif token.kind is Kind.LPAREN:
             self.advance()
             self.nest(token)
@@ -135,18 +118,18 @@ class _Parser:
         self.depth -= 1
         return node
 
-    def condition(self) -> Node:
+    def condition(self) -> ast.Node:
         token = self.advance()
         if token.kind is not Kind.WORD or token.text.lower() in KEYWORDS:
             self.fail(
                 f"expected a field name at column {token.pos + 1}, found {_describe(token)}",
                 token,
             )
-        ref = FieldRef(token.text, pos=token.pos, length=len(token.text))
+        ref = ast.FieldRef(token.text, pos=token.pos, length=len(token.text))
         op = self.peek()
         if op.kind is Kind.OP:
             self.advance()
-            return Compare(ref, op.text, self.value(op), pos=op.pos, length=len(op.text))
+            return ast.Compare(ref, op.text, self.value(op), pos=op.pos, length=len(op.text))
         if self.at_word("is"):
             return self.is_null(ref)
         if self.at_word("in", "not"):
@@ -157,7 +140,7 @@ class _Parser:
             op,
         )
 
-    def is_null(self, ref: FieldRef) -> Node:
+    def is_null(self, ref: ast.FieldRef) -> ast.Node:
         start = self.advance()
         negated = self.at_word("not")
         if negated:
@@ -171,9 +154,9 @@ class _Parser:
             )
         self.advance()
         span = end.pos + len(end.text) - start.pos
-        return IsNull(ref, negated, pos=start.pos, length=span)
+        return ast.IsNull(ref, negated, pos=start.pos, length=span)
 
-    def in_list(self, ref: FieldRef) -> Node:
+    def in_list(self, ref: ast.FieldRef) -> ast.Node:
         start = self.advance()
         negated = start.text.lower() == "not"
         if negated and not self.at_word("in"):
@@ -194,32 +177,20 @@ class _Parser:
             )
         self.advance()
         span = keyword.pos + len(keyword.text) - start.pos
-        return In(ref, tuple(values), negated, pos=start.pos, length=span)
+        return ast.In(ref, tuple(values), negated, pos=start.pos, length=span)
 
-    def value(self, after: Token) -> Value:
+    def value(self, after: Token) -> ast.Value:
         token = self.peek()
-        span = {"pos": token.pos, "length": max(1, len(token.text))}
-        literal_types = {
-            Kind.STRING: Text,
-            Kind.NUMBER: Number,
-            Kind.DATE: DateValue,
-            Kind.DATETIME: DateTimeValue,
-        }
-        if token.kind in literal_types:
+        if token.value is not None:
             self.advance()
-            return literal_types[token.kind](token.value, **span)  # type: ignore[arg-type]
-        if token.kind is Kind.OFFSET:
-            self.advance()
-            amount, unit = token.value  # type: ignore[misc]
-            return Offset(amount, unit, **span)
+            return token.value
         word = token.text.lower()
         if token.kind is Kind.WORD and word in {"true", "false"} | RELATIVE_WORDS:
             self.advance()
-            return (
-                Bool(word == "true", **span)
-                if word in {"true", "false"}
-                else Relative(word, **span)
-            )
+            span = {"pos": token.pos, "length": len(token.text)}
+            if word in RELATIVE_WORDS:
+                return ast.Relative(word, **span)
+            return ast.Bool(word == "true", **span)
         self.fail(self._value_hint(token, after), token)
 
     def _value_hint(self, token: Token, after: Token) -> str:

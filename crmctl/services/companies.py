@@ -192,9 +192,7 @@ def company_records(ctx: Context, companies: list[Company]) -> list[dict[str, An
     user_ids = {c.owner_id for c in companies} | {c.created_by_id for c in companies}
     user_ids |= {c.updated_by_id for c in companies}
     logins = dict(
-        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None})))
-        .tuples()
-        .all()
+        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None}))).all()
     )
     return [_record(company, tags.get(company.id, []), logins) for company in companies]
 

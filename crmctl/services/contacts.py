@@ -259,9 +259,7 @@ def contact_records(ctx: Context, persons: list[Person]) -> list[dict[str, Any]]
     user_ids = {p.owner_id for p in persons} | {p.created_by_id for p in persons}
     user_ids |= {p.updated_by_id for p in persons}
     logins = dict(
-        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None})))
-        .tuples()
-        .all()
+        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None}))).all()
     )
     return [related.record(person, logins) for person in persons]
 
@@ -401,10 +399,12 @@ def normalise_desired(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
         from crmctl.normalize import split_person_name
 
         parts = split_person_name(str(desired["full_name"]))
+        # A single word ("Novák") is a surname, as in every Czech address book.
+        first, last = parts.first_name or None, parts.last_name or None
         wanted.update(
             title_before=parts.title_before or None,
-            first_name=parts.first_name or None,
-            last_name=parts.last_name or None,
+            first_name=first if last else None,
+            last_name=last or first,
             title_after=parts.title_after or None,
         )
     for name in SCALAR_FIELDS:
