@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,7 +103,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
+    yield from _fresh_postgres(request.getfixturevalue("postgres_template"))
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """For the few tests about PostgreSQL alone (pg_dump, …)."""
+    yield from _fresh_postgres(postgres_template)
+
+
+def _fresh_postgres(template: str) -> Iterator[str]:
     admin_url = postgres_admin_url()
     assert admin_url is not None
     name = f"crmctl_t_{uuid.uuid4().hex[:12]}"
@@ -111,6 +121,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield make_url(admin_url).set(database=name).render_as_string(False)
     finally:
         _drop_database(admin_url, name)
+
+
+# --- CI must not pass with PostgreSQL tests skipped -------------------------------------
+
+_postgres_skips: list[str] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and "postgres" in str(report.longrepr).lower():
+        _postgres_skips.append(item.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI") == "true" and _postgres_skips:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        sys.stderr.write(
+            f"\nCI=true but {len(_postgres_skips)} PostgreSQL test(s) were skipped "
+            "(is CRM_TEST_POSTGRES_URL set and PostgreSQL running?), e.g. "
+            f"{_postgres_skips[0]}\n"
+        )
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
@@ -15,6 +14,8 @@ app = new_app("crmctl: the command-line CRM for Czech small and mid-sized firms.
 
 def _print_version(value: bool) -> None:
     if value:
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
             typer.echo(f"crmctl {version('crmctl')}")
         except PackageNotFoundError:

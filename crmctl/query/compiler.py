@@ -90,8 +90,10 @@ class _Compiler:
 
     def condition(self, node: ast.Node) -> ColumnElement[bool]:
         match node:
-            case ast.And(left, right):
-                return sa.and_(self.condition(left), self.condition(right))
+            case ast.And():
+                # SQLite tests AND terms in the order written: crm_fold (a Python UDF) last.
+                terms = sorted(_conjuncts(node), key=_uses_fold)
+                return sa.and_(*(self.condition(term) for term in terms))
             case ast.Or(left, right):
                 return sa.or_(self.condition(left), self.condition(right))
             case ast.Not(operand):
@@ -297,3 +299,20 @@ def _bind(operand: Operand) -> Any:
 
 def _source(expression: str, value: ast.Value) -> str:
     return expression[value.pos : value.pos + value.length]
+
+
+def _conjuncts(node: ast.Node) -> list[ast.Node]:
+    if isinstance(node, ast.And):
+        return [*_conjuncts(node.left), *_conjuncts(node.right)]
+    return [node]
+
+
+def _uses_fold(node: ast.Node) -> bool:
+    match node:
+        case ast.Compare(_, op, _):
+            return op in ("~", "!~")
+        case ast.Not(operand):
+            return _uses_fold(operand)
+        case ast.And(left, right) | ast.Or(left, right):
+            return _uses_fold(left) or _uses_fold(right)
+    return False

@@ -1,0 +1,39 @@
+"""The migrations make exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
+
+from crmctl.db.migrate import alembic_config
+from crmctl.db.models import Base
+from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
+
+
+def test_known_revisions_match_the_scripts() -> None:
+    engine = create_engine("sqlite://")
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    ordered = [rev.revision for rev in scripts.walk_revisions()][::-1]
+    assert tuple(ordered) == SCHEMA_REVISIONS
+    assert scripts.get_current_head() == SCHEMA_HEAD
+
+
+def test_migrated_schema_matches_models(db_url: str) -> None:
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_fold_function_is_installed(db_url: str) -> None:
+    from crmctl.db.engine import make_engine
+
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        folded = connection.execute(text("SELECT crm_fold('ŽLUŤOUČKÝ Kůň Dvořák')")).scalar()
+    engine.dispose()
+    assert folded == "zlutoucky kun dvorak"
