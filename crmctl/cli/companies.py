@@ -43,7 +43,16 @@ def phone_formatters() -> dict[str, Any]:
             return ", ".join(format_phone_national(v) for v in value)
         return format_phone_national(value) if value else ""
 
-    return {"phone": national, "phones": national}
+    return {"phone": national, "phones": national, "companies": _company_links}
+
+
+def _company_links(links: Any) -> str:
+    """``Acme s.r.o. (#1, jednatel, primary); Beta a.s. (#2)`` for a contact's card."""
+    shown = []
+    for link in links or []:
+        details = [f"#{link['id']}", link.get("role"), "primary" if link.get("primary") else None]
+        shown.append(f"{link['name']} ({', '.join(d for d in details if d)})")
+    return "; ".join(shown)
 
 
 def _input(

@@ -74,7 +74,13 @@ def add_contact(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     ctx.session.flush()
     _write(ctx, person, wanted)
     record = contact_record(ctx, person)
-    record_event(ctx, ENTITY, person.id, "contact.created", {"fields": _loggable(record)})
+    record_event(
+        ctx,
+        ENTITY,
+        person.id,
+        "contact.created",
+        {"fields": {"name": record["name"], **_loggable(record)}},
+    )
     return record
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from crmctl.db.models import Event, Person, PersonCompany, User
+from crmctl.db.models import Company, Event, Person, PersonCompany, User
 from crmctl.errors import UsageError
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
@@ -32,7 +32,7 @@ def timeline(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> l
         statement = statement.where(condition)
     statement = statement.order_by(Event.id.desc()).limit(options.limit)
     rows = ctx.session.execute(statement).all()
-    names = _contact_names(ctx, [event for event, _ in rows])
+    names = _subject_names(ctx, [event for event, _ in rows])
     return [event_record(event, login, names) for event, login in rows]
 
 
@@ -77,20 +77,34 @@ def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]
     return conditions
 
 
-def _contact_names(ctx: Context, events: list[Event]) -> dict[int, str]:
-    ids = {event.entity_id for event in events if event.entity_type == "contact"}
-    if not ids:
-        return {}
-    rows = ctx.session.execute(
-        select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(ids))
-    ).all()
-    return {row.id: " ".join(filter(None, [row.first_name, row.last_name])) for row in rows}
+def _subject_names(ctx: Context, events: list[Event]) -> dict[tuple[str, int], str]:
+    """Current names of the records the events are about, two queries at most."""
+    wanted: dict[str, set[int]] = {"company": set(), "contact": set()}
+    for event in events:
+        if event.entity_type in wanted:
+            wanted[event.entity_type].add(event.entity_id)
+    names: dict[tuple[str, int], str] = {}
+    if wanted["contact"]:
+        for row in ctx.session.execute(
+            select(Person.id, Person.first_name, Person.last_name).where(
+                Person.id.in_(wanted["contact"])
+            )
+        ):
+            names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
+    if wanted["company"]:
+        for row in ctx.session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(wanted["company"]))
+        ):
+            names["company", row.id] = row.name
+    return names
 
 
-def event_record(event: Event, login: str | None, names: dict[int, str]) -> dict[str, Any]:
+def event_record(
+    event: Event, login: str | None, names: dict[tuple[str, int], str]
+) -> dict[str, Any]:
     subject = f"{event.entity_type} #{event.entity_id}"
-    if event.entity_type == "contact" and event.entity_id in names:
-        subject += f" {names[event.entity_id]}"
+    if (event.entity_type, event.entity_id) in names:
+        subject += f" {names[event.entity_type, event.entity_id]}"
     return {
         "id": event.id,
         "at": event.at,
@@ -119,7 +133,7 @@ def summarise(kind: str, payload: dict[str, Any]) -> str:
         return changes
     if action == "created":
         fields = payload.get("fields", {})
-        return f"created {fields.get('name') or fields.get('last_name') or ''}".strip()
+        return f"created {fields.get('name') or ''}".strip()
     if action == "merged":
         return f"merged #{payload.get('duplicate_id')} {payload.get('duplicate_name')}"
     if action == "merged_into":
@@ -130,5 +144,10 @@ def summarise(kind: str, payload: dict[str, Any]) -> str:
 def _short(value: Any, width: int = 60) -> str:
     if value in (None, "", [], {}):
         return "∅"
-    text = str(value)
+    if isinstance(value, list):
+        text = ", ".join(_short(item, width) for item in value)
+    elif isinstance(value, dict):
+        text = ", ".join(f"{key}={_short(item, width)}" for key, item in value.items())
+    else:
+        text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
