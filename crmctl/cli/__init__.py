@@ -1,7 +1,5 @@
 """The ``crmctl`` command: nouns first, like ``gh`` and ``kubectl``."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -14,12 +12,9 @@ app = new_app("crmctl: the command-line CRM for Czech small and mid-sized firms.
 
 def _print_version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        from crmctl import __version__
 
-        try:
-            typer.echo(f"crmctl {version('crmctl')}")
-        except PackageNotFoundError:
-            typer.echo("crmctl (not installed)")
+        typer.echo(f"crmctl {__version__}")
         raise typer.Exit()
 
 

@@ -1,7 +1,5 @@
 """``crmctl companies add|list|show|edit|rm|merge``."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """``crmctl contacts add|list|show|edit|rm|merge|link|apply``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any

@@ -1,7 +1,5 @@
 """``crmctl init``, ``crmctl db …`` and ``crmctl config show``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

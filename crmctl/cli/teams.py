@@ -1,7 +1,5 @@
 """``crmctl teams add|list``."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

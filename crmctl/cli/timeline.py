@@ -1,7 +1,5 @@
 """``crmctl timeline company|contact ID``."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
