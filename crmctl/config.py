@@ -50,10 +50,6 @@ class Settings:
                 "such as Europe/Prague"
             ) from None
 
-    def raw(self, key: str, default: Any = None) -> Any:
-        setting = self.values.get(key)
-        return default if setting is None else setting.value
-
 
 def user_config_dir() -> Path:
     import platformdirs
@@ -89,6 +85,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(loaded, dict):
         raise UsageError(f"{path}: expected a mapping of settings such as 'database_url: ...'")
+    unknown = sorted(str(key) for key in loaded if key not in KNOWN_KEYS)
+    if unknown:
+        raise UsageError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(KNOWN_KEYS)}"
+        )
     return loaded
 
 

@@ -7,8 +7,6 @@ migration on PostgreSQL), so search behaves identically on both.
 
 from __future__ import annotations
 
-import unicodedata
-
 # Lower-case accented letters seen in Czech, Slovak, German, Polish and Hungarian names,
 # each with the plain letter it folds to (one character each, as SQL translate() needs).
 _FOLD_PAIRS = {
@@ -43,9 +41,3 @@ def fold(value: str | None) -> str:
     if value is None:
         return ""
     return value.lower().translate(_TABLE)
-
-
-def strip_accents(value: str) -> str:
-    """Full Unicode accent stripping, for keys that never meet SQL (e.g. dedup keys)."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, func, select
 
@@ -12,7 +12,6 @@ from crmctl.errors import AmbiguousReference, NotFound
 from crmctl.services.context import Context
 from crmctl.text import fold
 
-Model = TypeVar("Model", Company, Person)
 CANDIDATES_SHOWN = 5
 
 

@@ -22,7 +22,7 @@ from crmctl.db.engine import (
     sqlite_path,
 )
 from crmctl.db.migrate import upgrade
-from crmctl.db.models import Company, User
+from crmctl.db.models import User
 from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
 from crmctl.errors import DatabaseError
 from crmctl.services.context import Context, resolve_actor
@@ -176,7 +176,3 @@ def describe_settings(settings: Settings) -> list[dict[str, Any]]:
         }
     )
     return rows
-
-
-def count_companies(ctx: Context) -> int:
-    return ctx.session.scalar(select(func.count()).select_from(Company)) or 0

@@ -49,12 +49,6 @@ def remove_all(ctx: Context, entity_type: str, entity_id: int) -> None:
     )
 
 
-def move_all(ctx: Context, entity_type: str, from_id: int, to_id: int) -> None:
-    moved = tags_for(ctx, entity_type, [from_id]).get(from_id, [])
-    change(ctx, entity_type, to_id, moved, [])
-    remove_all(ctx, entity_type, from_id)
-
-
 def tags_for(ctx: Context, entity_type: str, ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = {}
     for chunk in chunked(ids):

@@ -90,3 +90,10 @@ def test_broken_config_file_is_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["config", "show"])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {tmp_path / 'crmctl.yaml'}:")
+
+
+def test_unknown_config_key_is_named(tmp_path: Path) -> None:
+    (tmp_path / "crmctl.yaml").write_text("databse_url: x.db\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["config", "show"])
+    assert result.exit_code == 2
+    assert "databse_url" in result.stderr and "database_url" in result.stderr
