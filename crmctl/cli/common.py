@@ -114,14 +114,20 @@ def _output_format(value: str) -> OutputFormat:
 
 OUTPUT_HELP = "Output format: table|json|jsonl|csv|yaml."
 Output = Annotated[
-    str, typer.Option("--output", "-o", help=OUTPUT_HELP, callback=lambda v: _output_format(v))
+    str,
+    typer.Option(
+        "--output", "-o", metavar="FORMAT", help=OUTPUT_HELP, callback=lambda v: _output_format(v)
+    ),
 ]
 Fields = Annotated[
-    str | None, typer.Option("--fields", help="Comma-separated fields to print, in order.")
+    str | None,
+    typer.Option("--fields", metavar="FIELDS", help="Comma-separated fields to print, in order."),
 ]
 Where = Annotated[
     str | None,
-    typer.Option("--where", "-w", help='Filter, e.g. \'city ~ "praha" and tags = "vip"\'.'),
+    typer.Option(
+        "--where", "-w", metavar="EXPR", help='Filter, e.g. \'city ~ "praha" and tags = "vip"\'.'
+    ),
 ]
 Search = Annotated[
     str | None, typer.Option("--search", "-s", help="Accent-insensitive text search.")

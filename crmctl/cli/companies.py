@@ -25,7 +25,7 @@ from crmctl.cli.common import (
 
 app = new_app("Companies (firms) of the address book.")
 
-CompanyRef = Annotated[str, typer.Argument(help="Company id, IČO or name.")]
+CompanyRef = Annotated[str, typer.Argument(metavar="COMPANY", help="Company id, IČO or name.")]
 Opt = Annotated[str | None, typer.Option()]
 Tags = Annotated[list[str] | None, typer.Option("--tag", help="Add a tag (repeatable).")]
 Owner = Annotated[str | None, typer.Option("--owner", help="Owner's login (default: you).")]

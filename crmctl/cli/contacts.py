@@ -27,7 +27,9 @@ from crmctl.cli.companies import phone_formatters
 
 app = new_app("Contacts (persons): e-mails, phones, companies and relations.")
 
-ContactRef = Annotated[str, typer.Argument(help="Contact id, e-mail or full name.")]
+ContactRef = Annotated[
+    str, typer.Argument(metavar="CONTACT", help="Contact id, e-mail or full name.")
+]
 Opt = Annotated[str | None, typer.Option()]
 Multi = Annotated[list[str] | None, typer.Option()]
 TABLE_FIELDS = ("id", "name", "function", "company", "emails", "phones")
