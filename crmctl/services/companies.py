@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from crmctl.db.models import Company, Event, PersonCompany, User
+from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
 from crmctl.query.entities import company_registry
 from crmctl.services import tags as tag_store
@@ -20,6 +20,7 @@ from crmctl.services.listing import (
     search_pattern,
 )
 from crmctl.services.refs import resolve_company, resolve_user
+from crmctl.services.users import logins_by_id
 from crmctl.text import fold
 
 ENTITY = "company"
@@ -189,10 +190,9 @@ def company_records(ctx: Context, companies: list[Company]) -> list[dict[str, An
     """Records for many companies with one query per related table, never one per row."""
     ids = [company.id for company in companies]
     tags = tag_store.tags_for(ctx, ENTITY, ids)
-    user_ids = {c.owner_id for c in companies} | {c.created_by_id for c in companies}
-    user_ids |= {c.updated_by_id for c in companies}
-    logins = dict(
-        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None}))).all()
+    logins = logins_by_id(
+        ctx,
+        [user_id for c in companies for user_id in (c.owner_id, c.created_by_id, c.updated_by_id)],
     )
     return [_record(company, tags.get(company.id, []), logins) for company in companies]
 

@@ -16,7 +16,6 @@ from crmctl.db.models import (
     PersonEmail,
     PersonPhone,
     PersonRelation,
-    User,
 )
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import person_registry
@@ -25,6 +24,7 @@ from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+from crmctl.services.users import logins_by_id
 from crmctl.text import fold
 from crmctl.values import jsonable
 
@@ -85,18 +85,24 @@ def add_contact(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_contact(ctx: Context, person: Person, desired: dict[str, Any]) -> dict[str, Any]:
-    changes = plan_update(ctx, person, desired)
-    if changes:
-        _write(ctx, person, normalise_desired(ctx, desired))
-        person.updated_at, person.updated_by_id = ctx.now, ctx.actor_id
-        record_event(ctx, ENTITY, person.id, "contact.updated", {"changes": changes})
+    wanted = normalise_desired(ctx, desired)
+    _write_changes(ctx, person, wanted, _changes(ctx, person, wanted))
     return contact_record(ctx, person)
 
 
-def plan_update(ctx: Context, person: Person, desired: dict[str, Any]) -> dict[str, list[Any]]:
+def _changes(ctx: Context, person: Person, wanted: dict[str, Any]) -> dict[str, list[Any]]:
+    """What writing the normalised ``wanted`` state would change, as before/after pairs."""
     current = _comparable(contact_record(ctx, person))
-    wanted = _comparable({**current, **normalise_desired(ctx, desired)})
-    return field_changes(current, wanted)
+    return field_changes(current, _comparable({**current, **wanted}))
+
+
+def _write_changes(
+    ctx: Context, person: Person, wanted: dict[str, Any], changes: dict[str, list[Any]]
+) -> None:
+    if changes:
+        _write(ctx, person, wanted)
+        person.updated_at, person.updated_by_id = ctx.now, ctx.actor_id
+        record_event(ctx, ENTITY, person.id, "contact.updated", {"changes": changes})
 
 
 def edit_contact(ctx: Context, ref: str, edits: dict[str, Any]) -> dict[str, Any]:
@@ -192,8 +198,9 @@ def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str,
         .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
         .values(entity_id=keep.id)
     ).rowcount
-    changes = plan_update(ctx, keep, desired)
-    _write(ctx, keep, normalise_desired(ctx, desired))
+    wanted = normalise_desired(ctx, desired)
+    changes = _changes(ctx, keep, wanted)
+    _write(ctx, keep, wanted)
     keep.updated_at, keep.updated_by_id = ctx.now, ctx.actor_id
     payload = {"duplicate_id": duplicate.id, "duplicate_name": dup["name"]}
     record_event(
@@ -262,10 +269,9 @@ def contact_records(ctx: Context, persons: list[Person]) -> list[dict[str, Any]]
     """Records for many contacts with one query per related table, never one per row."""
     ids = [person.id for person in persons]
     related = _RelatedRows(ctx, ids)
-    user_ids = {p.owner_id for p in persons} | {p.created_by_id for p in persons}
-    user_ids |= {p.updated_by_id for p in persons}
-    logins = dict(
-        ctx.session.execute(select(User.id, User.login).where(User.id.in_(user_ids - {None}))).all()
+    logins = logins_by_id(
+        ctx,
+        [user_id for p in persons for user_id in (p.owner_id, p.created_by_id, p.updated_by_id)],
     )
     return [related.record(person, logins) for person in persons]
 
@@ -656,14 +662,18 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
         desired["full_name"] = record["name"]
     person = _existing(ctx, record)
     if person is None:
-        normalise_desired(ctx, desired)  # validates before anything is written
         label = str(record.get("name") or record.get("last_name") or "")
-        created = None if dry_run else add_contact(ctx, desired)["id"]
+        if dry_run:
+            normalise_desired(ctx, desired)  # a dry run still reports invalid records
+            created = None
+        else:
+            created = add_contact(ctx, desired)["id"]
         changes = {key: [None, value] for key, value in jsonable(desired).items()}
         return Plan("create", created, label, changes)
-    changes = plan_update(ctx, person, desired)
-    if changes and not dry_run:
-        update_contact(ctx, person, desired)
+    wanted = normalise_desired(ctx, desired)
+    changes = _changes(ctx, person, wanted)
+    if not dry_run:
+        _write_changes(ctx, person, wanted, changes)
     return Plan("update" if changes else "unchanged", person.id, display_name(person), changes)
 
 

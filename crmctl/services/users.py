@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,3 +199,12 @@ def _valid_email(email: str | None) -> str | None:
     from crmctl.normalize import normalize_email
 
     return normalize_email(email)
+
+
+def logins_by_id(ctx: Context, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Logins of the owners and authors of a page of records, in one query."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    rows = ctx.session.execute(select(User.id, User.login).where(User.id.in_(wanted)))
+    return {user_id: login for user_id, login in rows}
