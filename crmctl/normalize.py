@@ -27,6 +27,7 @@ __all__ = [
     "normalize_phone",
     "normalize_psc",
     "normalize_website",
+    "phone_search_forms",
     "split_person_name",
 ]
 
@@ -143,13 +144,54 @@ def _parse_phone(raw: str, region: str | None) -> phonenumbers.PhoneNumber:
     return number
 
 
+def _czech_number_pattern() -> re.Pattern[str]:
+    """Every valid 9-digit Czech number, from phonenumbers' own metadata for CZ."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CZ")
+    kinds = (
+        "fixed_line",
+        "mobile",
+        "toll_free",
+        "premium_rate",
+        "shared_cost",
+        "personal_number",
+        "voip",
+        "pager",
+        "uan",
+        "voicemail",
+    )
+    patterns = [
+        description.national_number_pattern
+        for description in (getattr(metadata, kind) for kind in kinds)
+        if description is not None and description.national_number_pattern
+    ]
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+
+
+_CZECH_NUMBER = _czech_number_pattern()
+_CZECH_WRITTEN = re.compile(r"^(?:\+420|00420)?([0-9]{9})$")
+_PHONE_PUNCTUATION = str.maketrans("", "", " -./()\u00a0")
+
+
 def normalize_phone(raw: str, region: str = "CZ") -> str:
     """``"603 123 456"``, ``"00420 603 123 456"`` → ``"+420603123456"`` (E.164).
 
     Numbers without a country prefix are read as numbers of ``region``.
     """
-    number = _parse_phone(_text(raw, "phone").strip(), region)
+    text = _text(raw, "phone").strip()
+    # Plain Czech numbers are most of every import: match them against the library's
+    # own CZ patterns (the test of is_valid_number) without a full parse.
+    written = _CZECH_WRITTEN.match(text.translate(_PHONE_PUNCTUATION))
+    if written and (region == "CZ" or text[:1] in "+0"):
+        digits = written.group(1)
+        if _CZECH_NUMBER.fullmatch(digits):
+            return "+420" + digits
+    number = _parse_phone(text, region)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_search_forms(e164: str) -> list[str]:
+    """The forms a user types when searching: E.164 and, for Czech numbers, national."""
+    return [e164, e164[4:]] if e164.startswith("+420") else [e164]
 
 
 def format_phone_national(e164: str) -> str:

@@ -41,3 +41,58 @@ def fold(value: str | None) -> str:
     if value is None:
         return ""
     return value.lower().translate(_TABLE)
+
+
+# Legal forms as folded token sequences; the longest are tried first.
+_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
+    sorted(
+        (
+            tuple(form.split())
+            for form in (
+                "spol s r o",
+                "spol s ro",
+                "s r o",
+                "sro",
+                "a s",
+                "as",
+                "v o s",
+                "k s",
+                "z s",
+                "o p s",
+                "s p",
+                "z u",
+                "se",
+                "druzstvo",
+                "gmbh",
+                "ag",
+                "ltd",
+                "llc",
+                "inc",
+                "sp z o o",
+            )
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_KEY_TABLE = str.maketrans({char: " " for char in ".,;:-–—_/\\()[]\"'&+!?*#|"})
+
+
+def company_name_key(name: str | None) -> str:
+    """The dedup key of a company name: ``'ACME s.r.o.'`` = ``'Acme, s. r. o.'`` → ``'acme'``.
+
+    Case, accents, punctuation and a trailing legal form are folded away; a name that
+    is nothing but a legal form keeps it.
+    """
+    tokens = fold(name).translate(_KEY_TABLE).split()
+    for form in _LEGAL_FORMS:
+        size = len(form)
+        if len(tokens) > size and tuple(tokens[-size:]) == form:
+            tokens = tokens[:-size]
+            break
+    return " ".join(tokens)
+
+
+def person_name_key(first_name: str | None, last_name: str | None) -> str:
+    """The dedup key of a person's name, titles excluded: ``'jan novak'``."""
+    return " ".join(f"{fold(first_name)} {fold(last_name)}".translate(_KEY_TABLE).split())

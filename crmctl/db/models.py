@@ -124,6 +124,8 @@ class Company(Stamped, Base):
     custom: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     # Folded name, IČO, e-mail, phone and city: accent-insensitive search on any database.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Folded name without legal form and punctuation: the import's dedup key.
+    name_key: Mapped[str] = mapped_column(String(300), default="", server_default="", index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
 
@@ -142,6 +144,8 @@ class Person(Stamped, Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     custom: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Folded first and last name without titles: the import's dedup key within a company.
+    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
 
@@ -210,6 +214,12 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_entity", "entity_type", "entity_id", "id"),
         Index("ix_events_kind", "kind"),
+        Index(
+            "ix_events_import_batch_id",
+            "import_batch_id",
+            sqlite_where=text("import_batch_id IS NOT NULL"),
+            postgresql_where=text("import_batch_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
@@ -219,3 +229,43 @@ class Event(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(60))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # The import batch that wrote this event, so `import undo` finds what it did.
+    import_batch_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ImportBatch(Base):
+    """One run of `crmctl import`: the file, the mapping used and what came of it."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    file_format: Mapped[str] = mapped_column(String(10))
+    sheets: Mapped[list[Any]] = mapped_column(JsonType, default=list)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    counts: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ImportIssue(Base):
+    """A rejected row (with its original cells) or a warning about one field of a row."""
+
+    __tablename__ = "import_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), index=True
+    )
+    sheet: Mapped[str] = mapped_column(String(200))
+    row_number: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(10))
+    field: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    row: Mapped[dict[str, Any] | None] = mapped_column(JsonType)

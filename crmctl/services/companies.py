@@ -21,7 +21,7 @@ from crmctl.services.listing import (
 )
 from crmctl.services.refs import resolve_company, resolve_user
 from crmctl.services.users import logins_by_id
-from crmctl.text import fold
+from crmctl.text import company_name_key, fold
 
 ENTITY = "company"
 SCALAR_FIELDS = [
@@ -303,12 +303,20 @@ def _merged_custom(current: dict[str, Any], data: CompanyInput) -> dict[str, Any
 
 
 def _refresh_search_text(company: Company) -> None:
-    from crmctl.normalize import format_phone_national
+    company.search_text = company_search_text(
+        company.name, company.ico, company.email, company.phone, company.city
+    )
+    company.name_key = company_name_key(company.name)
 
-    phone = company.phone or ""
-    national = format_phone_national(phone).replace(" ", "") if phone else ""
-    parts = [company.name, company.ico, company.email, phone, national, company.city]
-    company.search_text = fold(" ".join(part for part in parts if part))
+
+def company_search_text(
+    name: str, ico: str | None, email: str | None, phone: str | None, city: str | None
+) -> str:
+    """The folded text ``--search`` matches: name, IČO, e-mail, phone forms and city."""
+    from crmctl.normalize import phone_search_forms
+
+    forms = phone_search_forms(phone) if phone else []
+    return fold(" ".join(part for part in (name, ico, email, *forms, city) if part))
 
 
 def _move_person_links(ctx: Context, keep_id: int, duplicate_id: int) -> int:

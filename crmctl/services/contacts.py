@@ -25,7 +25,7 @@ from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 from crmctl.services.users import logins_by_id
-from crmctl.text import fold
+from crmctl.text import fold, person_name_key
 from crmctl.values import jsonable
 
 ENTITY = "contact"
@@ -579,17 +579,22 @@ def _write_relations(
 
 
 def _refresh_search_text(ctx: Context, person: Person) -> None:
-    from crmctl.normalize import format_phone_national
-
     emails = ctx.session.scalars(
         select(PersonEmail.email).where(PersonEmail.person_id == person.id)
     ).all()
     phones = ctx.session.scalars(
         select(PersonPhone.phone).where(PersonPhone.person_id == person.id)
     ).all()
-    national = [format_phone_national(phone).replace(" ", "") for phone in phones]
-    parts = [display_name(person), *emails, *phones, *national]
-    person.search_text = fold(" ".join(parts))
+    person.search_text = person_search_text(display_name(person), emails, phones)
+    person.name_key = person_name_key(person.first_name, person.last_name)
+
+
+def person_search_text(name: str, emails: Iterable[str], phones: Iterable[str]) -> str:
+    """The folded text ``--search`` matches: name, e-mails, phones as E.164 and national."""
+    from crmctl.normalize import phone_search_forms
+
+    forms = [form for phone in phones for form in phone_search_forms(phone)]
+    return fold(" ".join([name, *emails, *forms]))
 
 
 def _merged_state(
