@@ -46,6 +46,10 @@ class ValidationError(CrmError):
     exit_code = ExitCode.INVALID
 
 
+class ImportFileError(ValidationError):
+    """A file the importer cannot read at all: the message starts with the file's name."""
+
+
 class Conflict(CrmError):
     exit_code = ExitCode.INVALID
 
