@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmctl.cli import companies, contacts, database, teams, timeline, users
+from crmctl.cli import companies, contacts, database, imports, teams, timeline, users
 from crmctl.cli.common import global_options, new_app
 
 app = new_app("crmctl: the command-line CRM for Czech small and mid-sized firms.")
@@ -43,3 +43,4 @@ app.add_typer(teams.app, name="teams")
 app.add_typer(companies.app, name="companies")
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(timeline.app, name="timeline")
+app.add_typer(imports.app, name="import")

@@ -1,0 +1,218 @@
+"""`crmctl import undo`: remove what a batch created, restore what it updated.
+
+The batch's own events say what it did: ``*.created`` events name the records to
+remove, ``*.updated`` events hold the values to restore. Any later event on those
+records (an edit, a merge, a note) or a later link to a company the batch created
+means undoing would lose someone's work, so the undo is refused and says where.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from crmctl.db.bulk import BulkWriter
+from crmctl.db.models import Event, ImportBatch, Person, PersonCompany
+from crmctl.errors import Conflict, PermissionDenied
+from crmctl.services import companies as company_service
+from crmctl.services import contacts as contact_service
+from crmctl.services.context import Context
+from crmctl.services.events import record_event
+from crmctl.services.import_state import COMPANY_FIELDS
+from crmctl.services.imports import resolve_batch
+
+LATER_EDITS_SHOWN = 5
+ENTITIES = ("company", "contact")
+
+
+@dataclass
+class UndoPlan:
+    created: dict[str, list[int]] = field(default_factory=lambda: {e: [] for e in ENTITIES})
+    restore: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        restored = [entity for entity, _ in self.restore]
+        return {
+            "companies_removed": len(self.created["company"]),
+            "contacts_removed": len(self.created["contact"]),
+            "companies_restored": restored.count("company"),
+            "contacts_restored": restored.count("contact"),
+        }
+
+
+def undo_batch(ctx: Context, ref: str, *, dry_run: bool = False) -> dict[str, Any]:
+    batch = resolve_batch(ctx, ref)
+    _require_may_undo(ctx, batch)
+    if batch.status == "undone":
+        raise Conflict(f"import #{batch.id} was already undone at {batch.undone_at:%Y-%m-%d %H:%M}")
+    plan = _plan(ctx, batch)
+    _refuse_if_later_work(ctx, batch, plan)
+    result = {"batch": batch.id, "file": batch.file_name, "dry_run": dry_run, **plan.counts()}
+    if dry_run:
+        return result
+    _restore(ctx, plan)
+    _remove_created(ctx, batch, plan)
+    batch.status, batch.undone_at, batch.undone_by_id = "undone", ctx.now, ctx.actor_id
+    record_event(ctx, "import", batch.id, "import.undone", plan.counts())
+    return result
+
+
+def _require_may_undo(ctx: Context, batch: ImportBatch) -> None:
+    actor = ctx.require_actor()
+    if actor.role != "admin" and actor.id != batch.created_by_id:
+        raise PermissionDenied(f"only the user who ran import #{batch.id} or an admin may undo it")
+
+
+def _plan(ctx: Context, batch: ImportBatch) -> UndoPlan:
+    plan = UndoPlan()
+    created: set[tuple[str, int]] = set()
+    rows = ctx.session.execute(
+        select(Event.entity_type, Event.entity_id, Event.kind, Event.payload)
+        .where(Event.import_batch_id == batch.id, Event.entity_type.in_(ENTITIES))
+        .order_by(Event.id)
+    )
+    for entity_type, entity_id, kind, payload in rows:
+        key = (entity_type, entity_id)
+        if kind.endswith(".created"):
+            created.add(key)
+            plan.created[entity_type].append(entity_id)
+        elif kind.endswith(".updated") and key not in created:
+            before = plan.restore.setdefault(key, {})
+            for name, (old, _new) in (payload.get("changes") or {}).items():
+                before.setdefault(name, old)  # the first change holds the pre-import value
+    return plan
+
+
+def _refuse_if_later_work(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
+    later = _later_events(ctx, batch) + _later_links(ctx, batch)
+    if not later:
+        return
+    shown = "; ".join(later[:LATER_EDITS_SHOWN])
+    more = f" and {len(later) - LATER_EDITS_SHOWN} more" if len(later) > LATER_EDITS_SHOWN else ""
+    raise Conflict(
+        f"import #{batch.id} cannot be undone: later changes would be lost — {shown}{more}. "
+        "Undo or revert those first (see `crmctl timeline`), or fix the records by hand"
+    )
+
+
+def _later_events(ctx: Context, batch: ImportBatch) -> list[str]:
+    mine = aliased(Event)
+    first = ctx.session.scalar(
+        select(Event.id).where(Event.import_batch_id == batch.id).order_by(Event.id).limit(1)
+    )
+    if first is None:
+        return []
+    touched = exists().where(
+        mine.import_batch_id == batch.id,
+        mine.entity_type == Event.entity_type,
+        mine.entity_id == Event.entity_id,
+    )
+    rows = ctx.session.execute(
+        select(Event.entity_type, Event.entity_id, Event.kind, Event.at)
+        .where(
+            Event.id > first,
+            or_(Event.import_batch_id.is_(None), Event.import_batch_id != batch.id),
+            Event.entity_type.in_(ENTITIES),
+            touched,
+        )
+        .order_by(Event.id)
+        .limit(LATER_EDITS_SHOWN + 1)
+    )
+    return [
+        f"{entity_type} #{entity_id}: {kind} at {at:%Y-%m-%d %H:%M}"
+        for entity_type, entity_id, kind, at in rows
+    ]
+
+
+def _later_links(ctx: Context, batch: ImportBatch) -> list[str]:
+    """Contacts the batch did not touch that were linked since to a company it created."""
+    created_company = exists().where(
+        Event.import_batch_id == batch.id,
+        Event.kind == "company.created",
+        Event.entity_id == PersonCompany.company_id,
+    )
+    touched_person = exists().where(
+        Event.import_batch_id == batch.id,
+        Event.entity_type == "contact",
+        Event.entity_id == PersonCompany.person_id,
+    )
+    rows = ctx.session.execute(
+        select(PersonCompany.person_id, PersonCompany.company_id)
+        .where(and_(created_company, ~touched_person))
+        .limit(LATER_EDITS_SHOWN + 1)
+    )
+    return [
+        f"contact #{person_id} was linked to company #{company_id}"
+        for person_id, company_id in rows
+    ]
+
+
+def _restore(ctx: Context, plan: UndoPlan) -> None:
+    for (entity_type, entity_id), before in plan.restore.items():
+        if entity_type == "contact":
+            person = ctx.session.get(Person, entity_id)
+            if person is not None:
+                contact_service.update_contact(ctx, person, before)
+        else:
+            company_service.edit_company(
+                ctx, str(entity_id), _company_input(ctx, entity_id, before)
+            )
+
+
+def _company_input(
+    ctx: Context, company_id: int, before: dict[str, Any]
+) -> company_service.CompanyInput:
+    current = company_service.show_company(ctx, str(company_id))
+    values = {name: before[name] or "" for name in COMPANY_FIELDS if name in before}
+    data = company_service.CompanyInput(values=values)
+    if before.get("owner"):
+        data.owner = before["owner"]
+    if "tags" in before:
+        old, now = set(before["tags"] or []), set(current["tags"])
+        data.tags_add, data.tags_remove = sorted(old - now), sorted(now - old)
+    if "custom" in before:
+        old_custom = before["custom"] or {}
+        data.custom_set = dict(old_custom)
+        data.custom_unset = [key for key in current["custom"] if key not in old_custom]
+    return data
+
+
+def _remove_created(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
+    ctx.session.flush()
+    bulk = BulkWriter(ctx.session.connection())
+    stamp = bulk.timestamp(ctx.now)
+    for entity_type, table in (("contact", "persons"), ("company", "companies")):
+        ids = plan.created[entity_type]
+        if not ids:
+            continue
+        _delete_tags(bulk, entity_type, ids)
+        if entity_type == "company":
+            bulk.delete_ids("person_companies", "company_id", ids)
+        else:
+            for child in ("person_emails", "person_phones", "person_companies"):
+                bulk.delete_ids(child, "person_id", ids)
+            bulk.delete_ids("person_relations", "person_id", ids)
+            bulk.delete_ids("person_relations", "other_person_id", ids)
+        bulk.delete_ids(table, "id", ids)
+        payload = bulk.json({"undo_of_import": batch.id})
+        bulk.insert(
+            "events",
+            ("at", "actor_id", "entity_type", "entity_id", "kind", "payload"),
+            [(stamp, ctx.actor_id, entity_type, i, f"{entity_type}.purged", payload) for i in ids],
+        )
+
+
+def _delete_tags(bulk: BulkWriter, entity_type: str, ids: list[int]) -> None:
+    mark = "%s" if bulk.dialect == "postgresql" else "?"
+    cursor = bulk.raw.cursor()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        cursor.execute(
+            f"DELETE FROM tags WHERE entity_type = {mark} "
+            f"AND entity_id IN ({', '.join(mark for _ in chunk)})",
+            (entity_type, *chunk),
+        )
+    cursor.close()

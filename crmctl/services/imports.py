@@ -1,0 +1,366 @@
+"""`crmctl import`: a file in, clean companies and contacts out, as one recorded batch.
+
+The whole import is one transaction: an interrupted run (Ctrl-C, kill, a crash) leaves
+nothing behind, and ``--dry-run`` and ``--strict`` roll it back on purpose. Rows flow
+through in chunks; only the chunk in hand is held in memory (plus the rejected rows,
+which the rejects file needs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from crmctl.db.bulk import BulkWriter
+from crmctl.db.models import ImportBatch, ImportIssue
+from crmctl.errors import ImportFileError, NotFound, ValidationError
+from crmctl.importer.mapping import Mapping, build_mapping, is_known_header
+from crmctl.importer.model import SourceRow, SourceTable
+from crmctl.importer.readers import ReadOptions, file_format, open_tables
+from crmctl.importer.rejects import REJECT_COLUMNS
+from crmctl.importer.rows import RowNormaliser
+from crmctl.importer.values import cell_text
+from crmctl.services.context import Context
+from crmctl.services.events import record_event
+from crmctl.services.import_writer import Counts, ImportWriter, RowResult
+from crmctl.services.users import logins_by_id
+
+ON_DUPLICATE = ("update", "skip", "fail")
+UNMAPPED = ("custom", "ignore")
+WARNINGS_KEPT = 1000
+CHUNK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    read: ReadOptions = field(default_factory=ReadOptions)
+    saved_mapping: dict[str, str] | None = None
+    unmapped: str = "custom"
+    on_duplicate: str = "update"
+    dry_run: bool = False
+    strict: bool = False
+
+
+@dataclass
+class Issue:
+    """A rejected row or a warning, with the original cells of a rejected row."""
+
+    sheet: str
+    row: int
+    severity: str  # "rejected" | "warning"
+    field: str | None
+    message: str
+    cells: list[tuple[str, Any]] | None = None
+
+
+@dataclass
+class TableReport:
+    sheet: str
+    header_row: int
+    headers: list[str]
+    mapping: Mapping
+    rows: int = 0
+
+
+@dataclass
+class ImportReport:
+    batch_id: int | None
+    file_name: str
+    file_sha256: str
+    file_format: str
+    dry_run: bool
+    strict: bool
+    rolled_back: bool
+    tables: list[TableReport]
+    counts: Counts
+    rejects: list[Issue]
+    warnings: list[Issue]  # the first WARNINGS_KEPT; counts.warnings has them all
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "file": self.file_name,
+            "sha256": self.file_sha256,
+            "format": self.file_format,
+            "dry_run": self.dry_run,
+            "rolled_back": self.rolled_back,
+            "counts": self.counts.as_dict(),
+            "sheets": [
+                {
+                    "sheet": table.sheet,
+                    "header_row": table.header_row,
+                    "rows": table.rows,
+                    "mapping": mapping_rows(table.mapping),
+                }
+                for table in self.tables
+            ],
+        }
+
+
+def mapping_rows(mapping: Mapping) -> list[dict[str, Any]]:
+    return [
+        {"column": column.header, "field": column.field, "how": column.how}
+        for column in mapping.columns
+    ]
+
+
+def run_import(
+    ctx: Context,
+    path: Path,
+    options: ImportOptions,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``path`` as one batch; roll back on ``dry_run`` or a ``strict`` rejection."""
+    _check_options(options)
+    actor = ctx.require_actor()
+    fmt = file_format(path)
+    digest, size = _digest(path)
+    batch = ImportBatch(
+        file_name=path.name, file_sha256=digest, file_size=size, file_format=fmt,
+        sheets=[], mapping={}, options=_options_record(options), counts={}, status="running",
+        created_at=ctx.now, created_by_id=actor.id,
+    )  # fmt: skip
+    ctx.session.add(batch)
+    ctx.session.flush()
+    run = _Run(ctx, batch, options, progress)
+    for table in open_tables(path, options.read, is_known_header):
+        run.import_table(table)
+    if run.counts.rows == 0:
+        header_rows = ", ".join(str(t.header_row) for t in run.tables) or "?"
+        raise ImportFileError(
+            f"{path.name}: no data rows below the header (row {header_rows}); nothing to import"
+        )
+    rolled_back = options.dry_run or (options.strict and run.counts.rejected > 0)
+    run.finish()
+    if rolled_back:
+        ctx.session.rollback()
+    return ImportReport(
+        batch_id=None if rolled_back else batch.id, file_name=path.name, file_sha256=digest,
+        file_format=fmt, dry_run=options.dry_run, strict=options.strict,
+        rolled_back=rolled_back, tables=run.tables, counts=run.counts, rejects=run.rejects,
+        warnings=run.warnings,
+    )  # fmt: skip
+
+
+class _Run:
+    """One import in progress: tables, chunks, issues and the batch record."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        batch: ImportBatch,
+        options: ImportOptions,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.ctx = ctx
+        self.batch = batch
+        self.options = options
+        self.progress = progress
+        self.writer = ImportWriter(ctx, batch.id, batch.file_name, options.on_duplicate)
+        self.bulk = BulkWriter(ctx.session.connection())
+        self.tables: list[TableReport] = []
+        self.rejects: list[Issue] = []
+        self.warnings: list[Issue] = []
+
+    @property
+    def counts(self) -> Counts:
+        return self.writer.counts
+
+    def import_table(self, table: SourceTable) -> None:
+        saved = {header: "ignore" for header in REJECT_COLUMNS} | (self.options.saved_mapping or {})
+        mapping = build_mapping(table.headers, saved=saved, unmapped=self.options.unmapped)
+        report = TableReport(table.sheet, table.header_row, table.headers, mapping)
+        self.tables.append(report)
+        normaliser = RowNormaliser(table.headers, mapping)
+        for chunk in _chunks(table.rows, CHUNK_ROWS):
+            results = self.writer.write([normaliser.normalise(row) for row in chunk])
+            self._collect(results, table.headers)
+            report.rows += len(chunk)
+            if self.progress:
+                self.progress(len(chunk))
+
+    def _collect(self, results: list[RowResult], headers: list[str]) -> None:
+        stored: list[tuple[Any, ...]] = []
+        for result in results:
+            row = result.row
+            if row.rejection is not None:
+                issue = Issue(
+                    row.sheet, row.number, "rejected", row.rejection.field,
+                    row.rejection.message, _cells(headers, row.source),
+                )  # fmt: skip
+                self.rejects.append(issue)
+                stored.append(self._stored(issue, {k: v for k, v in issue.cells or []}))
+            for warning in (*row.warnings, *result.warnings):
+                issue = Issue(row.sheet, row.number, "warning", warning.field, warning.message)
+                if len(self.warnings) < WARNINGS_KEPT:
+                    self.warnings.append(issue)
+                stored.append(self._stored(issue, None))
+        self.bulk.insert(
+            "import_issues",
+            ("batch_id", "sheet", "row_number", "severity", "field", "message", "row"),
+            stored,
+        )
+
+    def _stored(self, issue: Issue, cells: dict[str, Any] | None) -> tuple[Any, ...]:
+        return (
+            self.batch.id, issue.sheet, issue.row, issue.severity, issue.field, issue.message,
+            None if cells is None else self.bulk.json(cells),
+        )  # fmt: skip
+
+    def finish(self) -> None:
+        batch = self.batch
+        batch.counts = self.counts.as_dict()
+        batch.sheets = [
+            {"sheet": t.sheet, "header_row": t.header_row, "rows": t.rows} for t in self.tables
+        ]
+        batch.mapping = {t.sheet: t.mapping.as_yaml_dict() for t in self.tables}
+        batch.status = "completed"
+        record_event(
+            self.ctx, "import", batch.id, "import.completed",
+            {"file": batch.file_name, "sha256": batch.file_sha256, "counts": batch.counts},
+        )  # fmt: skip
+        self.ctx.session.flush()
+
+
+def _cells(headers: list[str], source: SourceRow) -> list[tuple[str, Any]]:
+    width = max(len(headers), len(source.cells))
+    names = [*headers, *(f"column {i + 1}" for i in range(len(headers), width))]
+    values = [*source.cells, *([None] * (width - len(source.cells)))]
+    return [
+        (name or f"column {i + 1}", cell_text(value))
+        for i, (name, value) in enumerate(zip(names, values, strict=True))
+    ]
+
+
+def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                sha.update(block)
+                size += len(block)
+    except OSError as error:
+        raise ImportFileError(f"{path}: cannot read the file: {error.strerror}") from None
+    return sha.hexdigest(), size
+
+
+def _check_options(options: ImportOptions) -> None:
+    if options.on_duplicate not in ON_DUPLICATE:
+        raise ValidationError(
+            f"--on-duplicate {options.on_duplicate!r}: use one of {', '.join(ON_DUPLICATE)}"
+        )
+    if options.unmapped not in UNMAPPED:
+        raise ValidationError(f"--unmapped {options.unmapped!r}: use one of {', '.join(UNMAPPED)}")
+
+
+def _options_record(options: ImportOptions) -> dict[str, Any]:
+    read = options.read
+    return {
+        "sheet": read.sheet,
+        "header_row": read.header_row,
+        "encoding": read.encoding,
+        "delimiter": read.delimiter,
+        "unmapped": options.unmapped,
+        "on_duplicate": options.on_duplicate,
+        "strict": options.strict,
+    }
+
+
+# --- batches ------------------------------------------------------------------------
+
+
+def list_batches(ctx: Context, limit: int | None = None) -> list[dict[str, Any]]:
+    statement = select(ImportBatch).order_by(ImportBatch.id.desc())
+    if limit:
+        statement = statement.limit(limit)
+    batches = list(ctx.session.scalars(statement))
+    logins = logins_by_id(
+        ctx, [b.created_by_id for b in batches] + [b.undone_by_id for b in batches]
+    )
+    return [_batch_record(batch, logins) for batch in batches]
+
+
+def show_batch(ctx: Context, ref: str, *, issue_limit: int = 50) -> dict[str, Any]:
+    batch = resolve_batch(ctx, ref)
+    logins = logins_by_id(ctx, [batch.created_by_id, batch.undone_by_id])
+    issues = ctx.session.scalars(
+        select(ImportIssue)
+        .where(ImportIssue.batch_id == batch.id)
+        .order_by(ImportIssue.severity, ImportIssue.id)
+        .limit(issue_limit)
+    )
+    return {
+        **_batch_record(batch, logins),
+        "file_sha256": batch.file_sha256,
+        "file_size": batch.file_size,
+        "sheets": batch.sheets,
+        "mapping": batch.mapping,
+        "options": batch.options,
+        "issues": [
+            {
+                "sheet": issue.sheet,
+                "row": issue.row_number,
+                "severity": issue.severity,
+                "field": issue.field,
+                "message": issue.message,
+            }
+            for issue in issues
+        ],
+    }
+
+
+def resolve_batch(ctx: Context, ref: str) -> ImportBatch:
+    text = str(ref).strip().lstrip("#")
+    if not text.isdigit():
+        raise ValidationError(
+            f"import batch {ref!r}: give the batch number from `crmctl import list`"
+        )
+    batch = ctx.session.get(ImportBatch, int(text))
+    if batch is None:
+        raise NotFound(f"no import batch #{text}; see `crmctl import list`")
+    return batch
+
+
+def _batch_record(batch: ImportBatch, logins: dict[int, str]) -> dict[str, Any]:
+    counts = batch.counts or {}
+    return {
+        "id": batch.id,
+        "created_at": batch.created_at,
+        "created_by": logins.get(batch.created_by_id or -1),
+        "file": batch.file_name,
+        "format": batch.file_format,
+        "status": batch.status,
+        **{
+            name: counts.get(name, 0)
+            for name in ("rows", "created", "updated", "unchanged", "skipped", "rejected",
+                         "warnings")
+        },
+        "companies_created": counts.get("companies_created", 0),
+        "companies_updated": counts.get("companies_updated", 0),
+        "contacts_created": counts.get("contacts_created", 0),
+        "contacts_updated": counts.get("contacts_updated", 0),
+        "undone_at": batch.undone_at,
+        "undone_by": logins.get(batch.undone_by_id or -1),
+    }  # fmt: skip
+
+
+def issue_row(issue: Issue) -> dict[str, Any]:
+    return {
+        "sheet": issue.sheet,
+        "row": issue.row,
+        "severity": issue.severity,
+        "field": issue.field,
+        "message": issue.message,
+    }
