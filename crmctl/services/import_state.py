@@ -44,6 +44,7 @@ class RecordState:
     original: dict[str, Any] | None = None  # the comparable state before this import
     touched: bool = False  # a row of this import has been applied (fill-only from then on)
     dirty: bool = False
+    saved_tags: set[str] = field(default_factory=set)  # tags already in the database
 
     def apply_values(self, incoming: dict[str, Any], *, overwrite: bool) -> bool:
         """Overwrite (first row on a duplicate) or fill empty fields; True if anything changed."""
@@ -88,6 +89,9 @@ class PersonState(RecordState):
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     links: dict[int, dict[str, Any]] = field(default_factory=dict)  # company id → role, primary
+    saved_emails: set[str] = field(default_factory=set)  # rows already in the database
+    saved_phones: set[str] = field(default_factory=set)
+    saved_links: set[int] = field(default_factory=set)
 
     def add_emails(self, emails: list[str]) -> bool:
         new = [email for email in emails if email not in self.emails]

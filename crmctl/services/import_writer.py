@@ -189,6 +189,7 @@ class ImportWriter:
             )
             state.original = company_comparable(state, self.owners.logins)
             state.touched = row.id in self.touched_companies
+            state.saved_tags = set(state.tags)
             states.append(state)
         return states
 
@@ -433,10 +434,10 @@ class ImportWriter:
             )
             state.original = person_comparable(state, self.owners.logins)
             state.touched = row.id in self.touched_persons
-            state.saved_links = set(state.links)  # type: ignore[attr-defined]
-            state.saved_emails = set(state.emails)  # type: ignore[attr-defined]
-            state.saved_phones = set(state.phones)  # type: ignore[attr-defined]
-            state.saved_tags = set(state.tags)  # type: ignore[attr-defined]
+            state.saved_links = set(state.links)
+            state.saved_emails = set(state.emails)
+            state.saved_phones = set(state.phones)
+            state.saved_tags = set(state.tags)
             states[row.id] = state
         return states
 
@@ -545,9 +546,8 @@ class ImportWriter:
     def _insert_person_details(self, states: Iterable[PersonState]) -> None:
         emails, phones, links = [], [], []
         for state in states:
-            saved_emails = getattr(state, "saved_emails", set())
-            saved_phones = getattr(state, "saved_phones", set())
-            saved_links = getattr(state, "saved_links", set())
+            saved_emails, saved_phones = state.saved_emails, state.saved_phones
+            saved_links = state.saved_links
             emails += [
                 (state.id, email, position)
                 for position, email in enumerate(state.emails)
@@ -563,9 +563,9 @@ class ImportWriter:
                 for company_id, link in state.links.items()
                 if company_id not in saved_links
             ]
-            state.saved_emails = set(state.emails)  # type: ignore[attr-defined]
-            state.saved_phones = set(state.phones)  # type: ignore[attr-defined]
-            state.saved_links = set(state.links)  # type: ignore[attr-defined]
+            state.saved_emails = set(state.emails)
+            state.saved_phones = set(state.phones)
+            state.saved_links = set(state.links)
         self.bulk.insert("person_emails", ("person_id", "email", "position"), emails)
         self.bulk.insert("person_phones", ("person_id", "phone", "position"), phones)
         self.bulk.insert(
@@ -598,9 +598,8 @@ class ImportWriter:
     def _insert_new_tags(self, entity_type: str, states: Iterable[RecordState]) -> None:
         rows = []
         for state in states:
-            saved = getattr(state, "saved_tags", set())
-            rows += [(entity_type, state.id, tag) for tag in state.tags if tag not in saved]
-            state.saved_tags = set(state.tags)  # type: ignore[attr-defined]
+            rows += [(entity_type, state.id, t) for t in state.tags if t not in state.saved_tags]
+            state.saved_tags = set(state.tags)
         self.bulk.insert("tags", ("entity_type", "entity_id", "tag"), rows)
 
     def _created_event(self, entity_type: str, state: RecordState) -> tuple[Any, ...]:

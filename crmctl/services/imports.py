@@ -8,8 +8,10 @@ which the rejects file needs).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -129,8 +131,9 @@ def run_import(
     ctx.session.add(batch)
     ctx.session.flush()
     run = _Run(ctx, batch, options, progress)
-    for table in open_tables(path, options.read, is_known_header):
-        run.import_table(table)
+    with _young_garbage_only():
+        for table in open_tables(path, options.read, is_known_header):
+            run.import_table(table)
     if run.counts.rows == 0:
         header_rows = ", ".join(str(t.header_row) for t in run.tables) or "?"
         raise ImportFileError(
@@ -182,6 +185,7 @@ class _Run:
             results = self.writer.write([normaliser.normalise(row) for row in chunk])
             self._collect(results, table.headers)
             report.rows += len(chunk)
+            gc.collect(0)
             if self.progress:
                 self.progress(len(chunk))
 
@@ -226,6 +230,22 @@ class _Run:
             {"file": batch.file_name, "sha256": batch.file_sha256, "counts": batch.counts},
         )  # fmt: skip
         self.ctx.session.flush()
+
+
+@contextmanager
+def _young_garbage_only() -> Iterator[None]:
+    """Collect only each chunk's own garbage while importing.
+
+    With automatic collection the full-heap passes over the chunk's many small objects
+    took half the run time (measured: normalising 65 → 33 µs a row, writing 132 → 82).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _cells(headers: list[str], source: SourceRow) -> list[tuple[str, Any]]:
