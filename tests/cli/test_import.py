@@ -150,15 +150,14 @@ def test_named_sheet(crm: Crm, messy: Path) -> None:
 
 def test_on_duplicate_skip_and_fail(crm: Crm, tmp_path: Path) -> None:
     first = tmp_path / "first.csv"
+    header = "Firma;IČO;Jméno;Příjmení;E-mail;Funkce\n"
     first.write_text(
-        "Firma;IČO;Jméno;Příjmení;E-mail;Funkce\nACME s.r.o.;27082440;Jan;Novák;jan@acme.cz;jednatel\n",
-        encoding="utf-8",
+        header + "ACME s.r.o.;27082440;Jan;Novák;jan@acme.cz;jednatel\n", encoding="utf-8"
     )
     counts(crm, str(first))
     second = tmp_path / "second.csv"
     second.write_text(
-        "Firma;IČO;Jméno;Příjmení;E-mail;Funkce\nACME s.r.o.;27082440;Jan;Novák;jan@acme.cz;ředitel\n",
-        encoding="utf-8",
+        header + "ACME s.r.o.;27082440;Jan;Novák;jan@acme.cz;ředitel\n", encoding="utf-8"
     )
     skipped = counts(crm, str(second), "--on-duplicate", "skip")
     assert skipped["skipped"] == 1
@@ -174,7 +173,10 @@ def test_on_duplicate_skip_and_fail(crm: Crm, tmp_path: Path) -> None:
 
 def test_cp1250_csv_with_semicolons(crm: Crm, tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
-    text = "Firma;IČO;Kontaktní osoba;Telefon;Obrat\nŽelezárna Kůň s.r.o.;27082440;Šárka Žluťoučká;603 123 456;1 234,50\n"
+    text = (
+        "Firma;IČO;Kontaktní osoba;Telefon;Obrat\n"
+        "Železárna Kůň s.r.o.;27082440;Šárka Žluťoučká;603 123 456;1 234,50\n"
+    )
     path.write_bytes(text.encode("cp1250"))
     assert counts(crm, str(path))["created"] == 1
     sarka = crm.json("contacts", "show", "Šárka Žluťoučká")
