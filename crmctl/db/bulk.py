@@ -26,6 +26,10 @@ class BulkWriter:
         self.dialect = connection.dialect.name
         self.raw = connection.connection.driver_connection
         self._next_ids: dict[str, int] = {}
+        if self.dialect == "sqlite":
+            # A million-row import updates indexes all over the file; 64 MB of page cache
+            # instead of the default 2 MB keeps them in memory (this connection only).
+            self.raw.execute("PRAGMA cache_size = -65536")
 
     # --- values in the database's own form ------------------------------------------
 

@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,11 @@ from sqlalchemy import select
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import ImportBatch, ImportIssue
 from crmctl.errors import ImportFileError, NotFound, ValidationError
-from crmctl.importer.mapping import Mapping, build_mapping, is_known_header
-from crmctl.importer.model import SourceRow, SourceTable
-from crmctl.importer.readers import ReadOptions, file_format, open_tables
+from crmctl.importer.mapping import Mapping
+from crmctl.importer.model import SourceRow
+from crmctl.importer.pipeline import Message, Source, TableStart, messages
+from crmctl.importer.readers import ReadOptions, file_format
 from crmctl.importer.rejects import REJECT_COLUMNS
-from crmctl.importer.rows import RowNormaliser
 from crmctl.importer.values import cell_text
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
@@ -36,7 +35,6 @@ from crmctl.services.users import logins_by_id
 ON_DUPLICATE = ("update", "skip", "fail")
 UNMAPPED = ("custom", "ignore")
 WARNINGS_KEPT = 1000
-CHUNK_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -131,9 +129,11 @@ def run_import(
     ctx.session.add(batch)
     ctx.session.flush()
     run = _Run(ctx, batch, options, progress)
+    saved = {header: "ignore" for header in REJECT_COLUMNS} | (options.saved_mapping or {})
+    source = Source(path, options.read, saved, options.unmapped)
     with _young_garbage_only():
-        for table in open_tables(path, options.read, is_known_header):
-            run.import_table(table)
+        for message in messages(source):
+            run.take(message)
     if run.counts.rows == 0:
         header_rows = ", ".join(str(t.header_row) for t in run.tables) or "?"
         raise ImportFileError(
@@ -175,19 +175,19 @@ class _Run:
     def counts(self) -> Counts:
         return self.writer.counts
 
-    def import_table(self, table: SourceTable) -> None:
-        saved = {header: "ignore" for header in REJECT_COLUMNS} | (self.options.saved_mapping or {})
-        mapping = build_mapping(table.headers, saved=saved, unmapped=self.options.unmapped)
-        report = TableReport(table.sheet, table.header_row, table.headers, mapping)
-        self.tables.append(report)
-        normaliser = RowNormaliser(table.headers, mapping)
-        for chunk in _chunks(table.rows, CHUNK_ROWS):
-            results = self.writer.write([normaliser.normalise(row) for row in chunk])
-            self._collect(results, table.headers)
-            report.rows += len(chunk)
-            gc.collect(0)
-            if self.progress:
-                self.progress(len(chunk))
+    def take(self, message: Message) -> None:
+        if isinstance(message, TableStart):
+            self.tables.append(
+                TableReport(message.sheet, message.header_row, message.headers, message.mapping)
+            )
+            return
+        table = self.tables[-1]
+        results = self.writer.write(message)
+        self._collect(results, table.headers)
+        table.rows += len(message)
+        gc.collect(0)
+        if self.progress:
+            self.progress(len(message))
 
     def _collect(self, results: list[RowResult], headers: list[str]) -> None:
         stored: list[tuple[Any, ...]] = []
@@ -256,11 +256,6 @@ def _cells(headers: list[str], source: SourceRow) -> list[tuple[str, Any]]:
         (name or f"column {i + 1}", cell_text(value))
         for i, (name, value) in enumerate(zip(names, values, strict=True))
     ]
-
-
-def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _digest(path: Path) -> tuple[str, int]:

@@ -297,3 +297,16 @@ def test_timeline_shows_the_import(crm: Crm, messy: Path) -> None:
     payload = events[0]["payload"]
     assert len(payload["fields"]["companies"]) == 2
     assert payload["import"] == {"batch": 1, "file": "adresar.xlsx"}
+
+
+def test_error_in_background_reader_is_one_clean_error(crm: Crm, tmp_path: Path) -> None:
+    """Files over 1 MB are read by a worker process; its errors reach the user the same way."""
+    path = tmp_path / "big.csv"
+    lines = ["Firma;Jméno;Příjmení;E-mail"]
+    lines += [f"Firma {i} s.r.o.;Jan;Novák{i};jan{i}@firma.cz" for i in range(30_000)]
+    path.write_bytes(("\n".join(lines) + "\nKonec\x00;x;y;z@x.cz\n").encode())
+    assert path.stat().st_size > 1 << 20
+    before = snapshot(crm.url)
+    result = crm("import", str(path), code=4)
+    assert result.stderr.startswith("error: big.csv: line 30002"), result.stderr
+    assert snapshot(crm.url) == before
