@@ -474,7 +474,8 @@ class _OpenpyxlWorkbook:
 def _openpyxl_errors() -> tuple[type[BaseException], ...]:
     from openpyxl.utils.exceptions import InvalidFileException
 
-    # XML parse errors (ElementTree's and lxml's) are SyntaxError subclasses.
+    # XML parse errors (ElementTree's and lxml's) are SyntaxError subclasses; openpyxl's
+    # descriptors raise TypeError for a part (e.g. the stylesheet) with unexpected content.
     return (
         InvalidFileException,
         zipfile.BadZipFile,
@@ -483,6 +484,7 @@ def _openpyxl_errors() -> tuple[type[BaseException], ...]:
         OSError,
         LookupError,
         ValueError,
+        TypeError,
         SyntaxError,
     )
 

@@ -112,7 +112,9 @@ _COUNTRIES: dict[str, str] = {
 }
 
 _LIST_SEPARATORS = re.compile(r"[,;\r\n]+")
+_PHONE_LIST = re.compile(r"[,;\r\n\[]")
 _EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
+_EMAIL_PLAIN = re.compile(r"[^,;\s<:\[]+")
 _ANGLE_ADDRESS = re.compile(r"<([^<>\s]+)>")
 _TAG_SEPARATORS = re.compile(r"[,;]|:::")
 _GOOGLE_SYSTEM_GROUP = "* myContacts"  # on every Google contact: not a real label
@@ -240,6 +242,8 @@ def _phone_parts(text: str) -> list[str]:
 
 
 def _email_parts(text: str) -> list[str]:
+    if _EMAIL_PLAIN.fullmatch(text):  # one bare address: nearly every cell
+        return [text]
     listed = _json_list(text)
     if listed is not None:
         return [str(item).strip() for item in listed if str(item).strip()]
@@ -429,7 +433,8 @@ class RowNormaliser:
         person = self._person(values, emails, warnings)
         if person is None and company is None:
             raise _Rejected(emails.invalid[0] if emails.invalid else RowIssue(None, self._missing))
-        warnings.extend(RowIssue(i.field, f"{i.message}; dropped") for i in emails.invalid)
+        if emails.invalid:
+            warnings.extend(RowIssue(i.field, f"{i.message}; dropped") for i in emails.invalid)
         if company is not None:
             self._fill_company(company, values, warnings)
             if person is not None and not from_json:
@@ -541,15 +546,22 @@ class RowNormaliser:
         dic = values.get("dic")
         if dic:
             company.dic = self._checked("dic", dic, normalize_dic, warnings)
-        for name in ("street", "city", "industry"):
-            text = values.get(name)
-            if text:
-                _reject_if_long(name, header_of[name], text)
-                setattr(company, name, text)
-        company.country = self._country(values, warnings)
-        company.psc = self._psc(values, company.country, warnings)
-        if company.psc and (company.country or self._region) == "CZ":
-            self._set_region(company, warnings)
+        # Spelled out, not a loop over names: this runs for every row.
+        company.street = values.get("street")
+        if company.street and len(company.street) > LIMITS["street"]:
+            _reject_if_long("street", header_of["street"], company.street)
+        company.city = values.get("city")
+        if company.city and len(company.city) > LIMITS["city"]:
+            _reject_if_long("city", header_of["city"], company.city)
+        company.industry = values.get("industry")
+        if company.industry and len(company.industry) > LIMITS["industry"]:
+            _reject_if_long("industry", header_of["industry"], company.industry)
+        if "country" in values:
+            company.country = self._country(values, warnings)
+        if "psc" in values:
+            company.psc = self._psc(values, company.country, warnings)
+            if company.psc and (company.country or self._region) == "CZ":
+                self._set_region(company, warnings)
         website = values.get("website")
         if website:
             company.website = self._checked("website", website, normalize_website, warnings)
@@ -769,6 +781,10 @@ class RowNormaliser:
         self, text: str, field: str, header: str, warnings: list[RowIssue]
     ) -> list[str]:
         region = self._region
+        if not _PHONE_LIST.search(text):  # one number: nearly every cell
+            number = _valid_phone(text, region)
+            if number:
+                return [number]
         numbers: list[str] = []
         for part in _phone_parts(text):
             found, bad = _phones_in_part(part, region)

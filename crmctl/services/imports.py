@@ -130,7 +130,7 @@ def run_import(
     ctx.session.flush()
     run = _Run(ctx, batch, options, progress)
     saved = {header: "ignore" for header in REJECT_COLUMNS} | (options.saved_mapping or {})
-    source = Source(path, options.read, saved, options.unmapped)
+    source = Source(path, options.read, saved, options.unmapped, options.on_duplicate == "fail")
     with _young_garbage_only():
         for message in messages(source):
             run.take(message)
