@@ -268,8 +268,9 @@ def show(ctx: typer.Context, batch: BatchRef, output: Output = "table") -> None:
         return
     scalars = {k: v for k, v in record.items() if k not in ("mapping", "issues", "sheets")}
     stdout_write_record(scalars, output, tz=svc.tz)
-    for sheet, columns in (record["mapping"] or {}).items():
+    for sheet, mapping in (record["mapping"] or {}).items():
         info(f"mapping{f' (sheet {sheet!r})' if sheet else ''}:")
+        columns = mapping.get("columns", {})
         stdout_write_records(
             [{"column": header, "field": field} for header, field in columns.items()], output
         )

@@ -26,6 +26,7 @@ e.g. ``column "Telefon": invalid phone "12345": …; dropped``.
 | A person with an e-mail but no name | warning; the e-mail address is the last name |
 | A function or title in a row without a person | warning, dropped |
 | An invalid tag (over 100 characters) | warning, tag dropped |
+| Several numbers or addresses in a company phone / e-mail cell | the first is kept; warning for each other one |
 
 Where values go:
 
@@ -800,8 +801,12 @@ class RowNormaliser:
 
     def _read_notes(self, cells: tuple[Cell, ...]) -> str | None:
         count = len(cells)
-        notes = [cell_text(cells[index]) if index < count else None for index, _ in self._notes]
-        return "\n".join(note for note in notes if note) or None
+        notes = [
+            text
+            for index, _ in self._notes
+            if index < count and (text := cell_text(cells[index])) is not None
+        ]
+        return (notes[0] if len(notes) == 1 else "\n".join(notes)) or None
 
     def _read_custom(self, cells: tuple[Cell, ...], values: dict[str, str]) -> dict[str, Any]:
         custom: dict[str, Any] = {}

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import ImportBatch, ImportIssue
 from crmctl.errors import ImportFileError, NotFound, ValidationError
 from crmctl.importer.mapping import Mapping
@@ -166,7 +165,7 @@ class _Run:
         self.options = options
         self.progress = progress
         self.writer = ImportWriter(ctx, batch.id, batch.file_name, options.on_duplicate)
-        self.bulk = BulkWriter(ctx.session.connection())
+        self.bulk = self.writer.bulk
         self.tables: list[TableReport] = []
         self.rejects: list[Issue] = []
         self.warnings: list[Issue] = []

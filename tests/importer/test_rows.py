@@ -458,6 +458,13 @@ def test_function_without_a_person_is_dropped_with_a_warning() -> None:
     assert messages == ['column "Funkce": no person in this row for "jednatel"; dropped']
 
 
+def test_a_company_keeps_one_phone_and_one_email() -> None:
+    row = {"Firma": "ACME", "Telefon firmy": "542 123 456, 603 123 456", "E-mail firmy": "a@b.cz"}
+    result, messages = warned(row)
+    assert (company(result).phone, company(result).email) == ("+420542123456", "a@b.cz")
+    assert messages == ['column "Telefon firmy": a company has one phone; "+420603123456" dropped']
+
+
 # --- building the result -------------------------------------------------------------
 
 
