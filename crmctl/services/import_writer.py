@@ -36,6 +36,7 @@ from crmctl.services.import_state import (
 from crmctl.text import fold, person_name_key
 
 OUTCOME_RANK = {"unchanged": 0, "skipped": 1, "updated": 2, "created": 3}
+STATISTICS_TABLES = ("companies", "persons", "person_emails", "person_companies", "tags")
 COMPANY_COLUMNS = (*COMPANY_FIELDS, "owner_id", "custom", "search_text", "name_key")
 
 
@@ -114,6 +115,7 @@ class ImportWriter:
         self._apply_persons(live, companies, persons, holders)
         self._write_companies(companies)
         self._write_persons(persons)
+        self.bulk.refresh_statistics(STATISTICS_TABLES)
         self._count(results)
         return results
 
