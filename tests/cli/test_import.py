@@ -310,3 +310,25 @@ def test_error_in_background_reader_is_one_clean_error(crm: Crm, tmp_path: Path)
     result = crm("import", str(path), code=4)
     assert result.stderr.startswith("error: big.csv: line 30002"), result.stderr
     assert snapshot(crm.url) == before
+
+
+def test_undo_restores_an_updated_company(crm: Crm, tmp_path: Path) -> None:
+    crm("companies", "add", "--name", "ACME s.r.o.", "--ico", "27082440", "--city", "Brno")
+    crm("companies", "edit", "27082440", "--tag", "vip", "--set", "segment=A")
+    before = snapshot(crm.url)
+    path = tmp_path / "firmy.csv"
+    path.write_text(
+        "Firma;IČO;Město;PSČ;Štítky;Segment\nAcme, s. r. o.;27082440;Ostrava;70200;nový;B\n",
+        encoding="utf-8",
+    )
+    assert counts(crm, str(path))["companies_updated"] == 1
+    acme = crm.json("companies", "show", "27082440")
+    assert (acme["city"], acme["region"], acme["custom"]) == (
+        "Ostrava", "Moravskoslezský kraj", {"segment": "B"},
+    )  # fmt: skip
+    assert sorted(acme["tags"]) == ["nový", "vip"]
+    crm("import", "undo", "1")
+    restored = crm.json("companies", "show", "27082440")
+    assert (restored["city"], restored["region"], restored["psc"]) == ("Brno", None, None)
+    assert restored["tags"] == ["vip"] and restored["custom"] == {"segment": "A"}
+    assert snapshot(crm.url)["tags"] == before["tags"]
