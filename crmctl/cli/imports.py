@@ -125,9 +125,17 @@ def run(
 
 
 def _check_rejects_path(path: Path | None) -> None:
-    if path is not None and path.suffix.lower() not in (".xlsx", ".csv"):
+    if path is None:
+        return
+    if path.suffix.lower() not in (".xlsx", ".csv"):
         raise typer.BadParameter(
             "the rejects file must end in .xlsx or .csv", param_hint="--rejects"
+        )
+    # Checked before importing: a committed import must not end in a write error.
+    if not path.resolve().parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder of {path} does not exist; create it or choose another",
+            param_hint="--rejects",
         )
 
 
@@ -142,10 +150,11 @@ def _load_mapping(path: Path | None) -> dict[str, str] | None:
 def _save_mapping(path: Path, report: Any) -> None:
     from crmctl.importer.mapping import Mapping, save_mapping
 
-    columns = [column for table in report.tables for column in table.mapping.columns]
-    seen: set[str] = set()
-    unique = [c for c in columns if not (c.header in seen or seen.add(c.header))]
-    save_mapping(path, Mapping(unique))
+    by_header: dict[str, Any] = {}
+    for table in report.tables:
+        for column in table.mapping.columns:
+            by_header.setdefault(column.header, column)  # the first sheet's choice wins
+    save_mapping(path, Mapping(list(by_header.values())))
     info(f"mapping saved to {path}")
 
 
@@ -161,19 +170,20 @@ def _write_rejects(path: Path, report: Any) -> None:
 
 def _print_report(report: Any, output: Any) -> None:
     from crmctl.render import OutputFormat
+    from crmctl.services.imports import issue_row, mapping_rows
 
     if output != OutputFormat.table:
         summary = report.summary()
-        summary["rejects"] = [_issue(issue) for issue in report.rejects]
-        summary["warnings"] = [_issue(issue) for issue in report.warnings]
+        summary["rejects"] = [issue_row(issue) for issue in report.rejects]
+        summary["warnings"] = [issue_row(issue) for issue in report.warnings]
         stdout_write_record(summary, output)
         return
     if report.dry_run:
         for table in report.tables:
-            where = f"sheet {table.sheet!r}, " if table.sheet else ""
-            info(f"mapping ({where}header row {table.header_row}):")
-            from crmctl.services.imports import mapping_rows
-
+            # A vCard has no header row (0): its properties are the fields.
+            where = [f"sheet {table.sheet!r}"] if table.sheet else []
+            where += [f"header row {table.header_row}"] if table.header_row else []
+            info(f"mapping ({', '.join(where) or 'vCard properties'}):")
             stdout_write_records(mapping_rows(table.mapping), output)
     counts = report.counts.as_dict()
     stdout_write_records(
@@ -183,12 +193,6 @@ def _print_report(report: Any, output: Any) -> None:
     )  # fmt: skip
     _print_issues(report)
     info(_outcome_line(report))
-
-
-def _issue(issue: Any) -> dict[str, Any]:
-    from crmctl.services.imports import issue_row
-
-    return issue_row(issue)
 
 
 def _print_issues(report: Any) -> None:

@@ -11,23 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmctl.importer.model import CompanyData, PersonData
+from crmctl.services.companies import SCALAR_FIELDS as COMPANY_SCALARS
+from crmctl.services.contacts import SCALAR_FIELDS as PERSON_SCALARS
 
-COMPANY_FIELDS = (
-    "name",
-    "ico",
-    "dic",
-    "street",
-    "city",
-    "psc",
-    "region",
-    "district",
-    "country",
-    "industry",
-    "website",
-    "phone",
-    "email",
-)
-PERSON_FIELDS = ("title_before", "first_name", "last_name", "title_after", "function", "note")
+# The same fields, in the same order, that the companies and contacts services write.
+COMPANY_FIELDS = tuple(COMPANY_SCALARS)
+PERSON_FIELDS = PERSON_SCALARS
 
 
 @dataclass

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from crmctl.db.bulk import BulkWriter
-from crmctl.db.models import Event, ImportBatch, Person, PersonCompany
+from crmctl.db.models import Event, ImportBatch, Person, PersonCompany, Tag
 from crmctl.errors import Conflict, PermissionDenied
 from crmctl.services import companies as company_service
 from crmctl.services import contacts as contact_service
@@ -23,6 +23,7 @@ from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.import_state import COMPANY_FIELDS
 from crmctl.services.imports import resolve_batch
+from crmctl.services.tags import chunked
 
 LATER_EDITS_SHOWN = 5
 ENTITIES = ("company", "contact")
@@ -188,7 +189,7 @@ def _remove_created(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
         ids = plan.created[entity_type]
         if not ids:
             continue
-        _delete_tags(bulk, entity_type, ids)
+        _delete_tags(ctx, entity_type, ids)
         if entity_type == "company":
             bulk.delete_ids("person_companies", "company_id", ids)
         else:
@@ -205,14 +206,8 @@ def _remove_created(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
         )
 
 
-def _delete_tags(bulk: BulkWriter, entity_type: str, ids: list[int]) -> None:
-    mark = "%s" if bulk.dialect == "postgresql" else "?"
-    cursor = bulk.raw.cursor()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        cursor.execute(
-            f"DELETE FROM tags WHERE entity_type = {mark} "
-            f"AND entity_id IN ({', '.join(mark for _ in chunk)})",
-            (entity_type, *chunk),
+def _delete_tags(ctx: Context, entity_type: str, ids: list[int]) -> None:
+    for chunk in chunked(ids):
+        ctx.session.execute(
+            delete(Tag).where(Tag.entity_type == entity_type, Tag.entity_id.in_(chunk))
         )
-    cursor.close()

@@ -249,10 +249,7 @@ class ImportWriter:
             (*COMPANY_COLUMNS, "updated_at", "updated_by_id"),
             [(*self._company_row(s), self.now, self.actor_id, s.id) for s in changed],
         )
-        self._insert_new_tags("company", unique)
-        events = [self._created_event("company", state) for state in new]
-        events += [self._updated_event("company", state) for state in changed]
-        self._insert_events([event for event in events if event])
+        self._tags_and_events("company", unique, new, changed)
         self.touched_companies.update(state.id for state in unique if state.id is not None)
         self.counts.companies_created += len(new)
         self.counts.companies_updated += sum(1 for state in changed if state.existed_before)
@@ -526,10 +523,7 @@ class ImportWriter:
             [(*self._person_row(s), self.now, self.actor_id, s.id) for s in changed],
         )  # fmt: skip
         self._insert_person_details(unique)
-        self._insert_new_tags("contact", unique)
-        events = [self._created_event("contact", state) for state in new]
-        events += [self._updated_event("contact", state) for state in changed]
-        self._insert_events([event for event in events if event])
+        self._tags_and_events("contact", unique, new, changed)
         self.touched_persons.update(state.id for state in unique if state.id is not None)
         self.counts.contacts_created += len(new)
         self.counts.contacts_updated += sum(1 for state in changed if state.existed_before)
@@ -596,6 +590,19 @@ class ImportWriter:
             .order_by(Tag.entity_id, Tag.tag)
         )
         return _grouped(rows)
+
+    def _tags_and_events(
+        self,
+        entity_type: str,
+        written: Iterable[RecordState],
+        new: list[Any],
+        changed: list[Any],
+    ) -> None:
+        """The tags the chunk added, and one created/updated event per written record."""
+        self._insert_new_tags(entity_type, written)
+        events = [self._created_event(entity_type, state) for state in new]
+        events += [self._updated_event(entity_type, state) for state in changed]
+        self._insert_events([event for event in events if event])
 
     def _insert_new_tags(self, entity_type: str, states: Iterable[RecordState]) -> None:
         rows = []

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crmctl.db.models import ImportBatch, ImportIssue
-from crmctl.errors import ImportFileError, NotFound, ValidationError
+from crmctl.errors import ImportFileError, NotFound, UsageError, ValidationError
 from crmctl.importer.mapping import Mapping
 from crmctl.importer.model import SourceRow
 from crmctl.importer.pipeline import Message, Source, TableStart, messages
@@ -272,11 +272,11 @@ def _digest(path: Path) -> tuple[str, int]:
 
 def _check_options(options: ImportOptions) -> None:
     if options.on_duplicate not in ON_DUPLICATE:
-        raise ValidationError(
+        raise UsageError(
             f"--on-duplicate {options.on_duplicate!r}: use one of {', '.join(ON_DUPLICATE)}"
         )
     if options.unmapped not in UNMAPPED:
-        raise ValidationError(f"--unmapped {options.unmapped!r}: use one of {', '.join(UNMAPPED)}")
+        raise UsageError(f"--unmapped {options.unmapped!r}: use one of {', '.join(UNMAPPED)}")
 
 
 def _options_record(options: ImportOptions) -> dict[str, Any]:

@@ -332,3 +332,14 @@ def test_undo_restores_an_updated_company(crm: Crm, tmp_path: Path) -> None:
     assert (restored["city"], restored["region"], restored["psc"]) == ("Brno", None, None)
     assert restored["tags"] == ["vip"] and restored["custom"] == {"segment": "A"}
     assert snapshot(crm.url)["tags"] == before["tags"]
+
+
+def test_bad_option_values_are_usage_errors_before_anything_is_written(
+    crm: Crm, messy: Path
+) -> None:
+    before = snapshot(crm.url)
+    result = crm("import", str(messy), "--on-duplicate", "merge", code=2)
+    assert "--on-duplicate 'merge': use one of update, skip, fail" in result.stderr
+    result = crm("import", str(messy), "--rejects", str(messy.parent / "no" / "r.csv"), code=2)
+    assert "does not exist" in result.stderr
+    assert snapshot(crm.url) == before
