@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -269,3 +272,166 @@ class ImportIssue(Base):
     field: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str] = mapped_column(Text)
     row: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+
+
+class Lead(Stamped, Base):
+    """An inquiry (poptávka): who asked, about what, who owns it and where it stands."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_status_received_at", "status", "received_at"),
+        Index("ix_leads_owner_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    subject: Mapped[str | None] = mapped_column(String(300))
+    product: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(100))
+    # What an unknown sender told us, kept as given until the lead is converted.
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    company_name: Mapped[str | None] = mapped_column(String(300))
+    ico: Mapped[str | None] = mapped_column(String(8))
+    message: Mapped[str | None] = mapped_column(Text)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    converted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # No foreign key: deals.lead_id already points here and a cycle breaks table creation.
+    deal_id: Mapped[int | None] = mapped_column(Integer)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    custom: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Deal(Stamped, Base):
+    """A deal (obchodní případ) moving through the stages of one pipeline."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        # `stage = X and idle_days > N` is a range scan on this one index.
+        Index("ix_deals_stage_last_touched_at", "stage", "last_touched_at"),
+        Index("ix_deals_last_touched_at", "last_touched_at"),
+        Index("ix_deals_expected_close", "expected_close"),
+        Index("ix_deals_owner_id", "owner_id"),
+        Index("ix_deals_company_id", "company_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    pipeline: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(50))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
+    currency: Mapped[str] = mapped_column(String(3), server_default="CZK")
+    # The effective probability 0–100: the stage's unless overridden.
+    probability: Mapped[int] = mapped_column(Integer)
+    probability_overridden: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # pipeline | best_case | commit | closed | omitted: the stage's unless overridden.
+    forecast_category: Mapped[str] = mapped_column(String(20))
+    forecast_category_overridden: Mapped[bool] = mapped_column(
+        Boolean, server_default=text("false")
+    )
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), server_default="open")
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    won_reason: Mapped[str | None] = mapped_column(Text)
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    source: Mapped[str | None] = mapped_column(String(20))
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    stage_entered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Latest of change, activity and stage entry, kept by the services: `idle_days`.
+    last_touched_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    custom: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class DealContact(Base):
+    """A person involved in a deal, in a role (decision maker, technical, …)."""
+
+    __tablename__ = "deal_contacts"
+
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str | None] = mapped_column(String(100))
+
+
+class DealStageHistory(Base):
+    """One stay of a deal in a stage; ``left_at`` is empty for the current stage."""
+
+    __tablename__ = "deal_stage_history"
+    __table_args__ = (Index("ix_deal_stage_history_deal_id", "deal_id", "entered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    pipeline: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(50))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Task(Stamped, Base):
+    """A task, call or meeting, linked to a company, person, lead or deal."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # `has_planned_activity`: an open task of the deal due after now.
+        Index(
+            "ix_tasks_deal_open",
+            "deal_id",
+            "due_at",
+            sqlite_where=text("done_at IS NULL AND deleted_at IS NULL"),
+            postgresql_where=text("done_at IS NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_tasks_assignee_due_at", "assignee_id", "due_at"),
+        Index("ix_tasks_company_id", "company_id"),
+        Index("ix_tasks_person_id", "person_id"),
+        Index("ix_tasks_lead_id", "lead_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), server_default="task")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    start_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    priority: Mapped[int] = mapped_column(Integer, server_default="2")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_note: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReportSnapshot(Base):
+    """A stored report result (`report forecast --snapshot NAME`) to compare against later."""
+
+    __tablename__ = "report_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    report: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    rows: Mapped[list[Any]] = mapped_column(JsonType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
