@@ -4,7 +4,18 @@ from typing import Annotated
 
 import typer
 
-from crmctl.cli import companies, contacts, database, imports, teams, timeline, users
+from crmctl.cli import (
+    companies,
+    contacts,
+    database,
+    deals,
+    imports,
+    leads,
+    pipelines,
+    teams,
+    timeline,
+    users,
+)
 from crmctl.cli.common import global_options, new_app
 
 app = new_app("crmctl: the command-line CRM for Czech small and mid-sized firms.")
@@ -44,3 +55,6 @@ app.add_typer(companies.app, name="companies")
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(timeline.app, name="timeline")
 app.add_typer(imports.app, name="import")
+app.add_typer(pipelines.app, name="pipelines")
+app.add_typer(leads.app, name="leads")
+app.add_typer(deals.app, name="deals")

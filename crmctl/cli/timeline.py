@@ -1,4 +1,4 @@
-"""``crmctl timeline company|contact ID``."""
+"""``crmctl timeline company|contact|deal|lead ID``."""
 
 from typing import Annotated
 
@@ -77,3 +77,37 @@ def contact(
 ) -> None:
     """A contact's timeline."""
     _show(ctx, "contact", ref, type_, since, until, author, limit, before, output, fields)
+
+
+@app.command("deal")
+def deal(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Deal id.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """A deal's timeline: stage changes, updates, wins and losses."""
+    _show(ctx, "deal", ref, type_, since, until, author, limit, before, output, fields)
+
+
+@app.command("lead")
+def lead(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Lead id.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """A lead's timeline: status changes, assignment, conversion."""
+    _show(ctx, "lead", ref, type_, since, until, author, limit, before, output, fields)

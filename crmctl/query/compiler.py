@@ -148,6 +148,8 @@ class _Compiler:
             return self.custom(target, op, value, node)
         if op in _ORDERING and target.kind is FieldKind.BOOLEAN:
             self.fail(f'"{op}" does not apply to true/false field "{target.ref.name}"', node)
+        if target.spec is not None and target.spec.compare is not None:
+            return target.spec.compare(op, self.operand(target, value), self.now)
         column = self.column(target)
         return sa.and_(column.is_not(None), _apply(column, op, self.operand(target, value)))
 
@@ -158,6 +160,8 @@ class _Compiler:
             return self.has_tags(target, "=", values, node)
         if target.kind is None:
             return sa.or_(*(self.custom(target, "=", value, node) for value in values))
+        if target.spec is not None and target.spec.compare is not None:
+            return sa.or_(*(self.compare(target, "=", value, node) for value in values))
         column = self.column(target)
         operands = [self.operand(target, value) for value in values]
         if any(isinstance(operand, DayRange) for operand in operands):
@@ -172,6 +176,8 @@ class _Compiler:
             if spec is None or spec.has_any_tag is None:
                 self.fail(f'"{target.ref.name}" does not support "is null"', node)
             return sa.not_(spec.has_any_tag())
+        if target.column is None:
+            self.fail(f'"{target.ref.name}" always has a value; "is null" does not apply', node)
         column = self.column(target)
         if target.kind is FieldKind.TEXT:
             # Imports leave "" where a value is missing; treat both as "no value".

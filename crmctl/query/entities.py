@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, select
 
-from crmctl.db.models import Company, Person, PersonCompany, PersonEmail, PersonPhone, Tag, User
+from crmctl.db.models import (
+    Company,
+    Deal,
+    Lead,
+    Person,
+    PersonCompany,
+    PersonEmail,
+    PersonPhone,
+    Tag,
+    Task,
+    User,
+)
 from crmctl.query.fields import EntityRegistry, FieldKind, FieldSpec
 
 
@@ -27,7 +42,7 @@ def _text(name: str, column: ColumnElement[str | None], description: str = "") -
     return FieldSpec(name, FieldKind.TEXT, column=column, description=description)
 
 
-def _stamps(model: type[Company] | type[Person]) -> list[FieldSpec]:
+def _stamps(model: Any) -> list[FieldSpec]:
     return [
         FieldSpec("created_at", FieldKind.DATETIME, column=model.created_at),
         FieldSpec("updated_at", FieldKind.DATETIME, column=model.updated_at),
@@ -102,3 +117,143 @@ def person_registry() -> EntityRegistry:
         *_stamps(Person),
     ]
     return EntityRegistry("contacts", {f.name: f for f in fields}, custom_column=Person.custom)
+
+
+def _days_since(column: Any) -> Any:
+    """``N`` whole days since ``column``, compiled as a range on the column itself.
+
+    ``idle_days > 10`` becomes ``last_touched_at <= now - 11 days``: no arithmetic on the
+    column, so the (stage, last_touched_at) index serves it on SQLite and PostgreSQL.
+    """
+
+    def before(days: int, now: datetime) -> datetime:
+        return now - timedelta(days=days)
+
+    def compare(op: str, value: int | Decimal, now: datetime) -> ColumnElement[bool]:
+        at_least = {">": math.floor(value) + 1, ">=": math.ceil(value)}
+        below = {"<": math.ceil(value), "<=": math.floor(value) + 1}
+        if op in at_least:
+            return column <= before(at_least[op], now)  # type: ignore[no-any-return]
+        if op in below:
+            return column > before(below[op], now)  # type: ignore[no-any-return]
+        if value != int(value):
+            return false()
+        whole = int(value)
+        return and_(column <= before(whole, now), column > before(whole + 1, now))
+
+    return compare
+
+
+def _planned_activity(op: str, value: bool, now: datetime) -> ColumnElement[bool]:
+    """An open task, call or meeting of the deal due after now."""
+    planned = exists().where(
+        Task.deal_id == Deal.id,
+        Task.done_at.is_(None),
+        Task.deleted_at.is_(None),
+        Task.due_at > now,
+    )
+    return planned if value else not_(planned)
+
+
+def _stage_compare(op: str, value: str, now: datetime) -> ColumnElement[bool]:
+    """``stage = "Nabídka"`` matches the key ``nabidka``: labels fold to their keys."""
+    from crmctl.query.compiler import _COMPARE
+    from crmctl.services.pipelines import stage_key
+
+    return _COMPARE[op](Deal.stage, stage_key(value))
+
+
+def _company_name(company_column: Any) -> ColumnElement[str]:
+    return select(Company.name).where(Company.id == company_column).scalar_subquery()
+
+
+DEAL_TEXT_FIELDS = (
+    "title",
+    "pipeline",
+    "currency",
+    "forecast_category",
+    "status",
+    "won_reason",
+    "lost_reason",
+    "source",
+    "campaign",
+)
+
+
+@cache
+def deal_registry() -> EntityRegistry:
+    fields = [
+        FieldSpec("id", FieldKind.INTEGER, column=Deal.id),
+        *(_text(name, getattr(Deal, name)) for name in DEAL_TEXT_FIELDS),
+        FieldSpec(
+            "stage", FieldKind.TEXT, column=Deal.stage, compare=_stage_compare,
+            description="stage key; a label such as \"Nabídka\" matches its key",
+        ),
+        FieldSpec("value", FieldKind.DECIMAL, column=Deal.value),
+        FieldSpec("probability", FieldKind.INTEGER, column=Deal.probability),
+        FieldSpec("probability_overridden", FieldKind.BOOLEAN, column=Deal.probability_overridden),
+        FieldSpec(
+            "forecast_category_overridden",
+            FieldKind.BOOLEAN,
+            column=Deal.forecast_category_overridden,
+        ),
+        FieldSpec("expected_close", FieldKind.DATE, column=Deal.expected_close),
+        FieldSpec("closed_at", FieldKind.DATETIME, column=Deal.closed_at),
+        FieldSpec("stage_entered_at", FieldKind.DATETIME, column=Deal.stage_entered_at),
+        FieldSpec("last_activity_at", FieldKind.DATETIME, column=Deal.last_activity_at),
+        FieldSpec("last_touched_at", FieldKind.DATETIME, column=Deal.last_touched_at),
+        FieldSpec("company_id", FieldKind.INTEGER, column=Deal.company_id),
+        FieldSpec("lead_id", FieldKind.INTEGER, column=Deal.lead_id),
+        FieldSpec(
+            "days_in_stage", FieldKind.INTEGER, compare=_days_since(Deal.stage_entered_at),
+            description="whole days since the deal entered its stage",
+        ),
+        FieldSpec(
+            "idle_days", FieldKind.INTEGER, compare=_days_since(Deal.last_touched_at),
+            description="whole days since the last change, activity or stage entry",
+        ),
+        FieldSpec(
+            "has_planned_activity", FieldKind.BOOLEAN, compare=_planned_activity,
+            description="an open task of the deal is due in the future",
+        ),
+        _text("company", _company_name(Deal.company_id), "company's name"),
+        FieldSpec("tags", FieldKind.TAGS, tags=_has_tag("deal", Deal.id)),
+        *_stamps(Deal),
+    ]  # fmt: skip
+    return EntityRegistry("deals", {f.name: f for f in fields}, custom_column=Deal.custom)
+
+
+LEAD_TEXT_FIELDS = (
+    "source",
+    "subject",
+    "product",
+    "region",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "company_name",
+    "ico",
+    "message",
+    "status",
+    "reject_reason",
+    "campaign",
+)
+
+
+@cache
+def lead_registry() -> EntityRegistry:
+    fields = [
+        FieldSpec("id", FieldKind.INTEGER, column=Lead.id),
+        *(_text(name, getattr(Lead, name)) for name in LEAD_TEXT_FIELDS),
+        FieldSpec("received_at", FieldKind.DATETIME, column=Lead.received_at),
+        FieldSpec("first_response_at", FieldKind.DATETIME, column=Lead.first_response_at),
+        FieldSpec("converted_at", FieldKind.DATETIME, column=Lead.converted_at),
+        FieldSpec("last_activity_at", FieldKind.DATETIME, column=Lead.last_activity_at),
+        FieldSpec("company_id", FieldKind.INTEGER, column=Lead.company_id),
+        FieldSpec("person_id", FieldKind.INTEGER, column=Lead.person_id),
+        FieldSpec("deal_id", FieldKind.INTEGER, column=Lead.deal_id),
+        _text("company", _company_name(Lead.company_id), "linked company's name"),
+        FieldSpec("tags", FieldKind.TAGS, tags=_has_tag("lead", Lead.id)),
+        *_stamps(Lead),
+    ]
+    return EntityRegistry("leads", {f.name: f for f in fields}, custom_column=Lead.custom)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +31,9 @@ class FieldSpec:
     # TAGS: "has at least one tag"; enables ``tags is null`` / ``tags is not null``.
     has_any_tag: Callable[[], ColumnElement[bool]] | None = None
     description: str = ""
+    # Computed fields (``idle_days``): (operator, operand, now) → a condition that the
+    # field compiles to instead of ``column op operand``, so it can use an index.
+    compare: Callable[[str, Any, datetime], ColumnElement[bool]] | None = None
 
 
 @dataclass(frozen=True)

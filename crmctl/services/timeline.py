@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from crmctl.db.models import Company, Event, Person, PersonCompany, User
-from crmctl.errors import UsageError
+from crmctl.db.models import Company, Deal, Event, Lead, Person, PersonCompany, User
+from crmctl.errors import NotFound, UsageError
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 
-ENTITIES = ("company", "contact")
+ENTITIES = ("company", "contact", "deal", "lead")
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,21 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
     if entity == "company":
         company = resolve_company(ctx, ref, include_deleted=True)
         contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id == company.id)
+        deal_ids = select(Deal.id).where(Deal.company_id == company.id)
         return or_(
             and_(Event.entity_type == "company", Event.entity_id == company.id),
             and_(Event.entity_type == "contact", Event.entity_id.in_(contact_ids)),
+            and_(Event.entity_type == "deal", Event.entity_id.in_(deal_ids)),
         )
     if entity == "contact":
         person = resolve_person(ctx, ref, include_deleted=True)
         return and_(Event.entity_type == "contact", Event.entity_id == person.id)
+    if entity in ("deal", "lead"):
+        model = Deal if entity == "deal" else Lead
+        text = str(ref).strip().lstrip("#")
+        if not text.isdigit() or ctx.session.get(model, int(text)) is None:
+            raise NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
+        return and_(Event.entity_type == entity, Event.entity_id == int(text))
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
 
 
@@ -78,8 +86,8 @@ def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]
 
 
 def _subject_names(ctx: Context, events: list[Event]) -> dict[tuple[str, int], str]:
-    """Current names of the records the events are about, two queries at most."""
-    wanted: dict[str, set[int]] = {"company": set(), "contact": set()}
+    """Current names of the records the events are about, one query per entity type."""
+    wanted: dict[str, set[int]] = {"company": set(), "contact": set(), "deal": set()}
     for event in events:
         if event.entity_type in wanted:
             wanted[event.entity_type].add(event.entity_id)
@@ -91,6 +99,11 @@ def _subject_names(ctx: Context, events: list[Event]) -> dict[tuple[str, int], s
             )
         ):
             names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
+    if wanted["deal"]:
+        for row in ctx.session.execute(
+            select(Deal.id, Deal.title).where(Deal.id.in_(wanted["deal"]))
+        ):
+            names["deal", row.id] = row.title
     if wanted["company"]:
         for row in ctx.session.execute(
             select(Company.id, Company.name).where(Company.id.in_(wanted["company"]))
@@ -131,9 +144,15 @@ def summarise(kind: str, payload: dict[str, Any]) -> str:
                 f"merged #{payload.get('duplicate_id')} {payload.get('duplicate_name')}: {changes}"
             )
         return changes
+    if action == "stage_changed":
+        return f"stage: {payload.get('from')} → {payload.get('to')}"
+    if "from" in payload and "to" in payload:
+        return f"status: {payload['from']} → {payload['to']}"
+    if action in ("won", "lost", "rejected") and payload.get("reason"):
+        return f"{action}: {_short(payload['reason'])}"
     if action == "created":
         fields = payload.get("fields", {})
-        return f"created {fields.get('name') or ''}".strip()
+        return f"created {fields.get('name') or fields.get('title') or ''}".strip()
     if action == "merged":
         return f"merged #{payload.get('duplicate_id')} {payload.get('duplicate_name')}"
     if action == "merged_into":

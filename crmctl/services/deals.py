@@ -1,0 +1,767 @@
+"""Deals (obchodní případy): stage, value, owner, expected close, contacts and history.
+
+Every write sets ``last_touched_at`` (the latest change, activity or stage entry), which
+``idle_days`` compiles against, and appends its events in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+
+from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Event, Person, Task
+from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.money import currency_code, parse_money
+from crmctl.query.entities import deal_registry
+from crmctl.services import tags as tag_store
+from crmctl.services.context import Context
+from crmctl.services.events import field_changes, record_event
+from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
+from crmctl.services.pipelines import (
+    FORECAST_CATEGORIES,
+    Pipeline,
+    Stage,
+    get_pipeline,
+    load_pipelines,
+)
+from crmctl.services.refs import resolve_company, resolve_user
+from crmctl.services.users import logins_by_id
+from crmctl.values import jsonable
+
+ENTITY = "deal"
+SOURCES = ("web", "email", "phone", "import", "campaign", "manual")
+# Fields of a record that `apply` may set; everything else is derived.
+SETTABLE = (
+    "title",
+    "company",
+    "company_id",
+    "pipeline",
+    "stage",
+    "value",
+    "currency",
+    "probability",
+    "forecast_category",
+    "expected_close",
+    "owner",
+    "source",
+    "campaign",
+    "lead_id",
+    "contacts",
+    "tags",
+    "custom",
+)
+# `deals update --set FIELD=VALUE`: the columns one set-based UPDATE may change.
+BATCH_FIELDS = (
+    "title",
+    "owner",
+    "value",
+    "currency",
+    "probability",
+    "forecast_category",
+    "expected_close",
+    "source",
+    "campaign",
+)
+SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one record of `deals apply` would do."""
+
+    action: str  # "create" | "update" | "unchanged"
+    deal_id: int | None
+    label: str
+    changes: dict[str, list[Any]]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    matched: int
+    changes: list[dict[str, Any]]  # {"id", "title", "changes": {field: [before, after]}}
+    dry_run: bool
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def resolve_deal(ctx: Context, ref: str | int, *, for_update: bool = False) -> Deal:
+    text = str(ref).strip().lstrip("#")
+    if not text.isdigit():
+        raise ValidationError(f"deal {ref!r}: expected a deal id such as 42")
+    statement = select(Deal).where(Deal.id == int(text), Deal.deleted_at.is_(None))
+    if for_update:
+        statement = statement.with_for_update()
+    deal = ctx.session.scalars(statement).first()
+    if deal is None:
+        raise NotFound(f"no deal #{text}; see `crmctl deals list`")
+    return deal
+
+
+def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
+    registry = deal_registry()
+    statement = select(Deal)
+    if not options.include_deleted:
+        statement = statement.where(Deal.deleted_at.is_(None))
+    if options.search:
+        statement = statement.where(Deal.title.ilike(f"%{options.search.strip()}%"))
+    statement = apply_where(ctx, statement, registry, options.where)
+    statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Deal.id)
+    return deal_records(ctx, list(ctx.session.scalars(statement).all()))
+
+
+def show_deal(ctx: Context, ref: str) -> dict[str, Any]:
+    return deal_record(ctx, resolve_deal(ctx, ref))
+
+
+def stage_history(ctx: Context, deal_id: int) -> list[dict[str, Any]]:
+    """Each stay in a stage: entered, left (empty for the current one) and days spent."""
+    rows = ctx.session.scalars(
+        select(DealStageHistory)
+        .where(DealStageHistory.deal_id == deal_id)
+        .order_by(DealStageHistory.entered_at, DealStageHistory.id)
+    ).all()
+    logins = logins_by_id(ctx, [row.entered_by_id for row in rows])
+    return [
+        {
+            "pipeline": row.pipeline,
+            "stage": row.stage,
+            "entered_at": row.entered_at,
+            "left_at": row.left_at,
+            "days": _days(row.entered_at, row.left_at or ctx.now),
+            "by": logins.get(row.entered_by_id or -1),
+        }
+        for row in rows
+    ]
+
+
+def deal_record(ctx: Context, deal: Deal) -> dict[str, Any]:
+    return deal_records(ctx, [deal])[0]
+
+
+def deal_records(ctx: Context, deals: list[Deal]) -> list[dict[str, Any]]:
+    """Records for many deals with one query per related table, never one per row."""
+    ids = [deal.id for deal in deals]
+    tags = tag_store.tags_for(ctx, ENTITY, ids)
+    logins = logins_by_id(
+        ctx, [uid for d in deals for uid in (d.owner_id, d.created_by_id, d.updated_by_id)]
+    )
+    company_ids = {d.company_id for d in deals if d.company_id}
+    companies = dict(
+        ctx.session.execute(select(Company.id, Company.name).where(Company.id.in_(company_ids)))
+        .tuples()
+        .all()
+    )
+    contacts: dict[int, list[dict[str, Any]]] = {}
+    planned: set[int] = set()
+    for chunk in tag_store.chunked(ids):
+        for link, person in ctx.session.execute(
+            select(DealContact, Person)
+            .join(Person, Person.id == DealContact.person_id)
+            .where(DealContact.deal_id.in_(chunk))
+            .order_by(DealContact.deal_id, Person.last_name, Person.id)
+        ).tuples():
+            name = " ".join(filter(None, [person.first_name, person.last_name]))
+            contacts.setdefault(link.deal_id, []).append(
+                {"id": person.id, "name": name, "role": link.role}
+            )
+        planned.update(
+            ctx.session.scalars(
+                select(Task.deal_id).where(
+                    Task.deal_id.in_(chunk),
+                    Task.done_at.is_(None),
+                    Task.deleted_at.is_(None),
+                    Task.due_at > ctx.now,
+                )
+            ).all()
+        )
+    return [
+        _record(ctx, d, companies, contacts.get(d.id, []), tags.get(d.id, []), logins, planned)
+        for d in deals
+    ]
+
+
+def _record(
+    ctx: Context,
+    deal: Deal,
+    companies: dict[int, str],
+    contacts: list[dict[str, Any]],
+    tags: list[str],
+    logins: dict[int, str],
+    planned: set[int],
+) -> dict[str, Any]:
+    return {
+        "id": deal.id,
+        "title": deal.title,
+        "company_id": deal.company_id,
+        "company": companies.get(deal.company_id or -1),
+        "pipeline": deal.pipeline,
+        "stage": deal.stage,
+        "value": deal.value,
+        "currency": deal.currency,
+        "probability": deal.probability,
+        "probability_overridden": deal.probability_overridden,
+        "forecast_category": deal.forecast_category,
+        "forecast_category_overridden": deal.forecast_category_overridden,
+        "expected_close": deal.expected_close,
+        "owner": logins.get(deal.owner_id or -1),
+        "status": deal.status,
+        "closed_at": deal.closed_at,
+        "won_reason": deal.won_reason,
+        "lost_reason": deal.lost_reason,
+        "lead_id": deal.lead_id,
+        "source": deal.source,
+        "campaign": deal.campaign,
+        "contacts": contacts,
+        "tags": tags,
+        "custom": dict(deal.custom or {}),
+        "stage_entered_at": deal.stage_entered_at,
+        "days_in_stage": _days(deal.stage_entered_at, ctx.now),
+        "last_activity_at": deal.last_activity_at,
+        "last_touched_at": deal.last_touched_at,
+        "idle_days": _days(deal.last_touched_at, ctx.now),
+        "has_planned_activity": deal.id in planned,
+        "created_at": deal.created_at,
+        "created_by": logins.get(deal.created_by_id or -1),
+        "updated_at": deal.updated_at,
+        "updated_by": logins.get(deal.updated_by_id or -1),
+        "deleted_at": deal.deleted_at,
+    }
+
+
+def _days(since: datetime, until: datetime) -> int:
+    return int((until - since).total_seconds() // SECONDS_PER_DAY)
+
+
+def _loggable(record: dict[str, Any]) -> dict[str, Any]:
+    derived = {
+        "id", "created_at", "created_by", "updated_at", "updated_by", "deleted_at",
+        "days_in_stage", "idle_days", "has_planned_activity", "last_touched_at",
+        "stage_entered_at", "company", "probability_overridden",
+        "forecast_category_overridden",
+    }  # fmt: skip
+    return jsonable({key: value for key, value in record.items() if key not in derived})
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+def add_deal(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
+    actor = ctx.require_actor()
+    pipelines = load_pipelines(ctx)
+    wanted = normalise_desired(ctx, desired, pipelines)
+    if not wanted.get("title"):
+        raise ValidationError("a deal needs a title: pass --title")
+    pipeline = get_pipeline(pipelines, wanted.get("pipeline"))
+    stage = pipeline.stage(wanted["stage"]) if wanted.get("stage") else pipeline.first
+    if stage.closed:
+        raise ValidationError(
+            f"a new deal cannot start in the closed stage {stage.key!r}; "
+            f"add it in {pipeline.first.key!r} and use `crmctl deals win|lose`"
+        )
+    deal = Deal(
+        title=wanted["title"],
+        pipeline=pipeline.key,
+        stage=stage.key,
+        value=Decimal("0.00"),
+        currency="CZK",
+        probability=stage.probability,
+        probability_overridden=False,
+        forecast_category=stage.forecast_category,
+        forecast_category_overridden=False,
+        status="open",
+        owner_id=actor.id,
+        custom={},
+        stage_entered_at=ctx.now,
+        last_touched_at=ctx.now,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+    )
+    ctx.session.add(deal)
+    _assign(ctx, deal, {k: v for k, v in wanted.items() if k not in ("pipeline", "stage")}, stage)
+    ctx.session.flush()
+    _write_links(ctx, deal, wanted)
+    ctx.session.add(
+        DealStageHistory(
+            deal_id=deal.id,
+            pipeline=deal.pipeline,
+            stage=deal.stage,
+            entered_at=ctx.now,
+            entered_by_id=actor.id,
+        )
+    )
+    record = deal_record(ctx, deal)
+    record_event(ctx, ENTITY, deal.id, "deal.created", {"fields": _loggable(record)})
+    return record
+
+
+def update_deal(ctx: Context, deal: Deal, desired: dict[str, Any]) -> dict[str, list[Any]]:
+    """Bring a deal to ``desired`` (fields present are set); returns the changes."""
+    pipelines = load_pipelines(ctx)
+    wanted = normalise_desired(ctx, desired, pipelines)
+    before = _loggable(deal_record(ctx, deal))
+    pipeline = get_pipeline(pipelines, deal.pipeline)
+    target = wanted.get("stage")
+    if "pipeline" in wanted and wanted["pipeline"] != deal.pipeline:
+        raise ValidationError(
+            f"deal #{deal.id}: moving a deal to another pipeline is not supported; "
+            "add a new deal in that pipeline"
+        )
+    stage_changes: dict[str, list[Any]] = {}
+    if target and pipeline.stage(target).key != deal.stage:
+        stage_changes = _change_stage(ctx, deal, pipeline, pipeline.stage(target))
+    _assign(ctx, deal, {k: v for k, v in wanted.items() if k not in ("pipeline", "stage")},
+            pipeline.stage(deal.stage))  # fmt: skip
+    ctx.session.flush()
+    _write_links(ctx, deal, wanted)
+    changes = field_changes(before, _loggable(deal_record(ctx, deal)))
+    other = {key: value for key, value in changes.items() if key not in stage_changes}
+    if other:
+        deal.updated_at, deal.updated_by_id = ctx.now, ctx.actor_id
+        deal.last_touched_at = ctx.now
+        record_event(ctx, ENTITY, deal.id, "deal.updated", {"changes": other})
+    return changes
+
+
+def move_deal(ctx: Context, ref: str, stage_ref: str, reason: str | None = None) -> dict[str, Any]:
+    deal = resolve_deal(ctx, ref, for_update=True)
+    pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
+    stage = pipeline.stage(stage_ref)
+    if stage.key == deal.stage:
+        raise Conflict(f"deal #{deal.id} is already in stage {stage.key!r} ({stage.label})")
+    _change_stage(ctx, deal, pipeline, stage, reason)
+    return deal_record(ctx, deal)
+
+
+def win_deal(ctx: Context, ref: str, reason: str | None = None) -> dict[str, Any]:
+    deal = resolve_deal(ctx, ref, for_update=True)
+    pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
+    if pipeline.won_stage is None:
+        raise ValidationError(f"pipeline {pipeline.key!r} has no won stage; add one with won: true")
+    _change_stage(ctx, deal, pipeline, pipeline.won_stage, reason)
+    return deal_record(ctx, deal)
+
+
+def lose_deal(ctx: Context, ref: str, reason: str | None) -> dict[str, Any]:
+    if not reason or not reason.strip():
+        raise ValidationError("say why the deal was lost: pass --reason TEXT")
+    deal = resolve_deal(ctx, ref, for_update=True)
+    pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
+    if pipeline.lost_stage is None:
+        raise ValidationError(
+            f"pipeline {pipeline.key!r} has no lost stage; add one with lost: true"
+        )
+    _change_stage(ctx, deal, pipeline, pipeline.lost_stage, reason)
+    return deal_record(ctx, deal)
+
+
+def _change_stage(
+    ctx: Context, deal: Deal, pipeline: Pipeline, stage: Stage, reason: str | None = None
+) -> dict[str, list[Any]]:
+    """Leave the current stage for ``stage``: history, probability, status, one event."""
+    if deal.status != "open":
+        closed = deal.closed_at.date().isoformat() if deal.closed_at else "earlier"
+        raise Conflict(
+            f"deal #{deal.id} is already {deal.status} (closed {closed}); "
+            "a closed deal cannot change stage — add a new deal instead"
+        )
+    if stage.lost and not (reason and reason.strip()):
+        raise ValidationError(
+            f"moving deal #{deal.id} to {stage.key!r} loses it: use "
+            f"`crmctl deals lose {deal.id} --reason TEXT`"
+        )
+    before_stage, before_probability = deal.stage, deal.probability
+    ctx.session.execute(
+        update(DealStageHistory)
+        .where(DealStageHistory.deal_id == deal.id, DealStageHistory.left_at.is_(None))
+        .values(left_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    ctx.session.add(
+        DealStageHistory(
+            deal_id=deal.id,
+            pipeline=pipeline.key,
+            stage=stage.key,
+            entered_at=ctx.now,
+            entered_by_id=ctx.actor_id,
+        )
+    )
+    deal.stage = stage.key
+    deal.stage_entered_at = deal.last_touched_at = deal.updated_at = ctx.now
+    deal.updated_by_id = ctx.actor_id
+    if not deal.probability_overridden or stage.closed:
+        deal.probability = stage.probability
+    if not deal.forecast_category_overridden or stage.closed:
+        deal.forecast_category = stage.forecast_category
+    payload: dict[str, Any] = {
+        "from": before_stage,
+        "to": stage.key,
+        "label": stage.label,
+        "pipeline": pipeline.key,
+    }
+    if deal.probability != before_probability:
+        payload["probability"] = [before_probability, deal.probability]
+    record_event(ctx, ENTITY, deal.id, "deal.stage_changed", payload)
+    if stage.closed:
+        deal.status = "won" if stage.won else "lost"
+        deal.closed_at = ctx.now
+        if stage.won:
+            deal.won_reason = (reason or "").strip() or None
+        else:
+            deal.lost_reason = (reason or "").strip()
+        record_event(
+            ctx, ENTITY, deal.id, f"deal.{deal.status}", {"reason": (reason or "").strip() or None}
+        )
+    return {"stage": [before_stage, stage.key]}
+
+
+def _assign(ctx: Context, deal: Deal, wanted: dict[str, Any], stage: Stage) -> None:
+    for name in ("title", "value", "currency", "expected_close", "source", "campaign"):
+        if name in wanted:
+            setattr(deal, name, wanted[name])
+    if "company_id" in wanted:
+        deal.company_id = wanted["company_id"]
+    if "owner_id" in wanted:
+        deal.owner_id = wanted["owner_id"]
+    if "lead_id" in wanted:
+        deal.lead_id = wanted["lead_id"]
+    if "probability" in wanted:
+        overridden = wanted["probability"] is not None
+        deal.probability = wanted["probability"] if overridden else stage.probability
+        deal.probability_overridden = overridden
+    if "forecast_category" in wanted:
+        overridden = wanted["forecast_category"] is not None
+        deal.forecast_category = (
+            wanted["forecast_category"] if overridden else stage.forecast_category
+        )
+        deal.forecast_category_overridden = overridden
+    if "custom" in wanted:
+        deal.custom = wanted["custom"]
+
+
+def _write_links(ctx: Context, deal: Deal, wanted: dict[str, Any]) -> None:
+    if "tags" in wanted:
+        tag_store.replace(ctx, ENTITY, deal.id, wanted["tags"])
+    if "contacts" in wanted:
+        ctx.session.execute(delete(DealContact).where(DealContact.deal_id == deal.id))
+        for person_id, role in wanted["contacts"]:
+            ctx.session.add(DealContact(deal_id=deal.id, person_id=person_id, role=role))
+        ctx.session.flush()
+
+
+def normalise_desired(
+    ctx: Context, desired: dict[str, Any], pipelines: dict[str, Pipeline]
+) -> dict[str, Any]:
+    """Validate a (partial) desired state; ``None`` or ``""`` clears a field."""
+    wanted: dict[str, Any] = {}
+    for name in ("title", "source", "campaign"):
+        if name in desired:
+            wanted[name] = _text(desired[name])
+    if wanted.get("source") and wanted["source"] not in SOURCES:
+        raise ValidationError(f"source {wanted['source']!r} is not one of {', '.join(SOURCES)}")
+    if desired.get("pipeline"):
+        wanted["pipeline"] = get_pipeline(pipelines, str(desired["pipeline"])).key
+    if desired.get("stage"):
+        wanted["stage"] = str(desired["stage"])
+    if desired.get("value") not in (None, ""):
+        wanted["value"], named = parse_value(desired["value"])
+        if named:
+            wanted["currency"] = named
+    if desired.get("currency") not in (None, ""):
+        code = currency_code(str(desired["currency"]))
+        if wanted.get("currency") not in (None, code):
+            raise ValidationError(
+                f"value is in {wanted['currency']} but currency says {code}; give one of them"
+            )
+        wanted["currency"] = code
+    if "probability" in desired:
+        wanted["probability"] = _probability(desired["probability"])
+    if "forecast_category" in desired:
+        wanted["forecast_category"] = _category(desired["forecast_category"])
+    if "expected_close" in desired:
+        wanted["expected_close"] = parse_date(desired["expected_close"], "expected_close")
+    if "owner" in desired:
+        owner = desired["owner"]
+        wanted["owner_id"] = resolve_user(ctx, owner).id if owner else None
+    if desired.get("company_id") not in (None, ""):
+        wanted["company_id"] = resolve_company(ctx, str(desired["company_id"])).id
+    elif "company" in desired:
+        company = desired["company"]
+        wanted["company_id"] = resolve_company(ctx, str(company)).id if company else None
+    if desired.get("lead_id") not in (None, ""):
+        wanted["lead_id"] = _int(desired["lead_id"], "lead_id")
+    if "contacts" in desired:
+        wanted["contacts"] = _contacts(ctx, desired["contacts"])
+    if "tags" in desired:
+        tags = desired["tags"] or []
+        if not isinstance(tags, list):
+            raise ValidationError("field 'tags' must be a list")
+        wanted["tags"] = [tag_store.clean_tag(str(tag)) for tag in tags]
+    if "custom" in desired:
+        if not isinstance(desired["custom"], dict):
+            raise ValidationError("field 'custom' must be a mapping of key: value")
+        wanted["custom"] = dict(desired["custom"])
+    return wanted
+
+
+def parse_value(raw: Any) -> tuple[Decimal, str | None]:
+    if isinstance(raw, float):
+        raw = Decimal(repr(raw))  # JSON numbers arrive as float: keep the digits as written
+    return parse_money(raw, "value")
+
+
+def parse_date(raw: Any, field: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        raise ValidationError(f"{field}: {raw!r} is not a date such as 2026-06-30") from None
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _int(value: Any, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{field}: expected a number, got {value!r}") from None
+
+
+def _probability(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip().rstrip("%").strip()
+    if isinstance(value, bool) or not text.isdigit() or not 0 <= int(text) <= 100:
+        raise ValidationError(f"probability {value!r}: a whole number 0–100 ('' = the stage's)")
+    return int(text)
+
+
+def _category(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+    if text not in FORECAST_CATEGORIES:
+        raise ValidationError(
+            f"forecast_category {value!r} is not one of {', '.join(FORECAST_CATEGORIES)} "
+            "('' = the stage's)"
+        )
+    return text
+
+
+def _contacts(ctx: Context, value: Any) -> list[tuple[int, str | None]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError("field 'contacts' must be a list of {id, role}")
+    result: dict[int, str | None] = {}
+    for item in value:
+        ref, role = (item.get("id"), item.get("role")) if isinstance(item, dict) else (item, None)
+        person_id = _int(ref, "contacts")
+        found = ctx.session.scalars(
+            select(Person.id).where(Person.id == person_id, Person.deleted_at.is_(None))
+        ).first()
+        if found is None:
+            raise NotFound(f"contacts: no contact #{person_id}; see `crmctl contacts list`")
+        result[person_id] = _text(role)
+    return list(result.items())
+
+
+# --- batch update ---------------------------------------------------------------------
+
+
+def batch_update(
+    ctx: Context, where: str, assignments: dict[str, str], *, dry_run: bool
+) -> BatchResult:
+    """One set-based UPDATE of every live deal matching ``where`` plus bulk events.
+
+    Only deals whose values actually change are updated and logged.
+    """
+    from crmctl.query import compile_where
+
+    actor = ctx.require_actor()
+    if not where or not where.strip():
+        raise ValidationError("--where is required (use --where 'id > 0' to mean every deal)")
+    if not assignments:
+        raise ValidationError(f"nothing to set: pass --set FIELD=VALUE ({', '.join(BATCH_FIELDS)})")
+    values = _batch_values(ctx, assignments)
+    columns = {name: getattr(Deal, name) for name in values}
+    differs = or_(*(column.is_distinct_from(values[name]) for name, column in columns.items()))
+    condition = and_(
+        Deal.deleted_at.is_(None),
+        compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz),
+        differs,
+    )
+    statement = select(Deal.id, Deal.title, *columns.values()).where(condition).order_by(Deal.id)
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(of=Deal)
+    rows = ctx.session.execute(statement).all()
+    logins = (
+        logins_by_id(ctx, [row.owner_id for row in rows] + [values.get("owner_id")])
+        if ("owner_id" in values)
+        else {}
+    )
+
+    def shown(name: str, value: Any) -> Any:
+        return logins.get(value, value) if name == "owner_id" else value
+
+    changes = [
+        {
+            "id": row.id,
+            "title": row.title,
+            "changes": jsonable(
+                {
+                    _public(name): [shown(name, getattr(row, name)), shown(name, values[name])]
+                    for name in values
+                    if getattr(row, name) != values[name]
+                }
+            ),
+        }
+        for row in rows
+    ]
+    if dry_run or not rows:
+        return BatchResult(len(rows), changes, dry_run)
+    extra: dict[str, Any] = {}
+    if "probability" in values:
+        extra["probability_overridden"] = True
+    if "forecast_category" in values:
+        extra["forecast_category_overridden"] = True
+    result = ctx.session.execute(
+        update(Deal)
+        .where(condition)
+        .values(
+            **values,
+            **extra,
+            updated_at=ctx.now,
+            updated_by_id=actor.id,
+            last_touched_at=ctx.now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(rows):
+        raise Conflict(
+            f"deals changed while updating ({result.rowcount} instead of {len(rows)}); "
+            "nothing was written, run the command again"
+        )
+    ctx.session.execute(
+        insert(Event.__table__),
+        [
+            {
+                "at": ctx.now,
+                "actor_id": actor.id,
+                "entity_type": ENTITY,
+                "entity_id": change["id"],
+                "kind": "deal.updated",
+                "payload": {"changes": change["changes"], "batch": True},
+            }
+            for change in changes
+        ],
+    )
+    return BatchResult(len(rows), changes, dry_run)
+
+
+def _public(column: str) -> str:
+    return "owner" if column == "owner_id" else column
+
+
+def _batch_values(ctx: Context, assignments: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, raw in assignments.items():
+        if name not in BATCH_FIELDS:
+            hint = (
+                " (use `crmctl deals move` or `deals apply` to change stages)"
+                if name in ("stage", "status")
+                else ""
+            )
+            raise ValidationError(
+                f"--set {name}: not settable in a batch update{hint}; "
+                f"settable: {', '.join(BATCH_FIELDS)}"
+            )
+        if name == "owner":
+            values["owner_id"] = resolve_user(ctx, raw).id if raw else None
+        elif name == "value":
+            values["value"], named = parse_value(raw)
+            if named and "currency" not in assignments:
+                values["currency"] = named
+        elif name == "currency":
+            values["currency"] = currency_code(raw)
+        elif name == "probability":
+            probability = _probability(raw)
+            if probability is None:
+                raise ValidationError("--set probability: give a number 0–100")
+            values["probability"] = probability
+        elif name == "forecast_category":
+            category = _category(raw)
+            if category is None:
+                raise ValidationError(
+                    f"--set forecast_category: one of {', '.join(FORECAST_CATEGORIES)}"
+                )
+            values["forecast_category"] = category
+        elif name == "expected_close":
+            values["expected_close"] = parse_date(raw, "expected_close")
+        elif name == "title":
+            if not raw.strip():
+                raise ValidationError("--set title: a deal's title must not be empty")
+            values["title"] = raw.strip()
+        else:
+            text = _text(raw)
+            if name == "source" and text and text not in SOURCES:
+                raise ValidationError(f"--set source: one of {', '.join(SOURCES)}")
+            values[name] = text
+    return values
+
+
+# --- apply ----------------------------------------------------------------------------
+
+
+def apply_deals(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
+    """Create (no id) or update (by id) each record; all or nothing."""
+    plans = []
+    for number, record in enumerate(records, start=1):
+        try:
+            plans.append(_apply_one(ctx, record, dry_run=dry_run))
+        except (ValidationError, NotFound, Conflict) as error:
+            raise type(error)(f"{source}: record {number}: {error.message}") from None
+    return plans
+
+
+def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
+    if not isinstance(record, dict):
+        raise ValidationError("expected a mapping of deal fields")
+    desired = {key: record[key] for key in SETTABLE if key in record}
+    if "contacts" in desired and isinstance(desired["contacts"], list):
+        desired["contacts"] = [
+            {"id": c.get("id"), "role": c.get("role")} if isinstance(c, dict) else c
+            for c in desired["contacts"]
+        ]
+    if record.get("id") in (None, ""):
+        label = str(record.get("title") or "")
+        created = add_deal(ctx, desired)
+        changes = {key: [None, value] for key, value in jsonable(desired).items()}
+        return Plan("create", created["id"], label, changes)
+    deal = resolve_deal(ctx, str(_int(record["id"], "id")), for_update=True)
+    changes = update_deal(ctx, deal, desired)
+    return Plan("update" if changes else "unchanged", deal.id, deal.title, changes)
+
+
+def deal_exists(ctx: Context, deal_id: int) -> bool:
+    return ctx.session.get(Deal, deal_id) is not None
+
+
+def company_name(ctx: Context, company_id: int | None) -> str | None:
+    if company_id is None:
+        return None
+    company = ctx.session.get(Company, company_id)
+    return company.name if company else None

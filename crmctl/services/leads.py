@@ -1,0 +1,400 @@
+"""Leads (poptávky): every inquiry has an owner and a status from the moment it exists.
+
+Status: new → contacted → qualified → converted, or rejected (with a reason) from any
+open status. The first status change or activity by a person stamps
+``first_response_at``, from which response times are measured.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from crmctl.db.models import Company, Lead, Person, PersonCompany
+from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.query.entities import lead_registry
+from crmctl.services.context import Context
+from crmctl.services.events import record_event
+from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
+from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+from crmctl.services.users import logins_by_id
+from crmctl.text import company_name_key, person_name_key
+
+ENTITY = "lead"
+SOURCES = ("web", "email", "phone", "import", "campaign", "manual")
+STATUSES = ("new", "contacted", "qualified", "converted", "rejected")
+OPEN_STATUSES = ("new", "contacted", "qualified")
+TEXT_FIELDS = (
+    "subject", "product", "region", "contact_name", "contact_email", "contact_phone",
+    "company_name", "ico", "message", "campaign",
+)  # fmt: skip
+# What web forms tend to call the raw contact fields.
+ALIASES = {
+    "name": "contact_name",
+    "email": "contact_email",
+    "e-mail": "contact_email",
+    "phone": "contact_phone",
+    "telefon": "contact_phone",
+    "company": "company_name",
+    "firma": "company_name",
+    "ic": "ico",
+    "ičo": "ico",
+    "text": "message",
+    "zprava": "message",
+    "zpráva": "message",
+}
+ANSWERABLE = (
+    "contact_name", "contact_email", "contact_phone", "company_name", "ico", "company_id",
+    "person_id",
+)  # fmt: skip
+KNOWN = {*TEXT_FIELDS, "source", "received_at", "owner", "company_id", "person_id", "custom"}
+
+
+def resolve_lead(ctx: Context, ref: str | int) -> Lead:
+    text = str(ref).strip().lstrip("#")
+    if not text.isdigit():
+        raise ValidationError(f"lead {ref!r}: expected a lead id such as 12")
+    lead = ctx.session.scalars(
+        select(Lead).where(Lead.id == int(text), Lead.deleted_at.is_(None))
+    ).first()
+    if lead is None:
+        raise NotFound(f"no lead #{text}; see `crmctl leads list`")
+    return lead
+
+
+def add_lead(ctx: Context, desired: dict[str, Any], *, default_source: str = "manual") -> dict:
+    actor = ctx.require_actor()
+    wanted = _normalise(ctx, desired, default_source)
+    lead = Lead(
+        status="new",
+        custom=wanted.pop("custom", {}),
+        received_at=wanted.pop("received_at", None) or ctx.now,
+        owner_id=wanted.pop("owner_id", actor.id),
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+        **wanted,
+    )
+    ctx.session.add(lead)
+    ctx.session.flush()
+    record = lead_record(ctx, lead)
+    fields = {k: v for k, v in record.items() if v not in (None, "", {}) and k != "id"}
+    record_event(ctx, ENTITY, lead.id, "lead.created", {"fields": fields})
+    return record
+
+
+def add_leads_from_json(
+    ctx: Context, text: str, source: str, *, default_source: str = "web"
+) -> list[dict[str, Any]]:
+    """One JSON object, or JSON lines; any bad line stops everything (nothing is written)."""
+    payloads: list[tuple[int, Any]] = []
+    stripped = text.strip()
+    if not stripped:
+        raise ValidationError(f"{source}: no lead on input; expected a JSON object per line")
+    try:
+        payloads = [(1, json.loads(stripped))]
+    except json.JSONDecodeError as error:
+        if error.msg != "Extra data":
+            raise ValidationError(
+                f"{source}: line {error.lineno}: invalid JSON ({error.msg})"
+            ) from None
+        payloads = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                payloads.append((number, json.loads(line)))
+            except json.JSONDecodeError as line_error:
+                raise ValidationError(
+                    f"{source}: line {number}: invalid JSON ({line_error.msg})"
+                ) from None
+    records = []
+    for number, payload in payloads:
+        try:
+            if not isinstance(payload, dict):
+                raise ValidationError("expected a JSON object of lead fields")
+            records.append(add_lead(ctx, payload, default_source=default_source))
+        except (ValidationError, NotFound, Conflict) as error:
+            raise type(error)(f"{source}: line {number}: {error.message}") from None
+    return records
+
+
+def _normalise(ctx: Context, desired: dict[str, Any], default_source: str) -> dict[str, Any]:
+    from crmctl.normalize import normalize_email, normalize_ico, normalize_phone
+
+    wanted: dict[str, Any] = {}
+    custom: dict[str, Any] = dict(desired.get("custom") or {})
+    for key, value in desired.items():
+        name = ALIASES.get(str(key).lower(), str(key))
+        if name not in KNOWN:
+            custom[str(key)] = value  # extra form fields are kept, not lost
+            continue
+        if name in TEXT_FIELDS:
+            wanted[name] = str(value).strip() or None if value is not None else None
+    source = str(desired.get("source") or default_source).strip().lower()
+    if source not in SOURCES:
+        raise ValidationError(f"source {source!r} is not one of {', '.join(SOURCES)}")
+    wanted["source"] = source
+    if wanted.get("contact_email"):
+        wanted["contact_email"] = normalize_email(wanted["contact_email"])
+    if wanted.get("contact_phone"):
+        wanted["contact_phone"] = normalize_phone(wanted["contact_phone"])
+    if wanted.get("ico"):
+        wanted["ico"] = normalize_ico(wanted["ico"])
+    if desired.get("received_at"):
+        wanted["received_at"] = _moment(ctx, desired["received_at"])
+    if desired.get("owner"):
+        wanted["owner_id"] = resolve_user(ctx, str(desired["owner"])).id
+    if desired.get("company_id"):
+        wanted["company_id"] = resolve_company(ctx, str(desired["company_id"])).id
+    if desired.get("person_id"):
+        wanted["person_id"] = resolve_person(ctx, str(desired["person_id"])).id
+    if not any(wanted.get(k) for k in ANSWERABLE):
+        raise ValidationError(
+            "a lead needs someone to answer: give a name, e-mail, phone, company or IČO"
+        )
+    wanted["custom"] = custom
+    return wanted
+
+
+def _moment(ctx: Context, raw: Any) -> datetime:
+    from crmctl.query.dates import parse_moment
+
+    return parse_moment(str(raw), ctx.now, ctx.tz, "received_at")
+
+
+def list_leads(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
+    registry = lead_registry()
+    statement = select(Lead)
+    if not options.include_deleted:
+        statement = statement.where(Lead.deleted_at.is_(None))
+    statement = apply_where(ctx, statement, registry, options.where)
+    statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Lead.id)
+    return lead_records(ctx, list(ctx.session.scalars(statement).all()))
+
+
+def show_lead(ctx: Context, ref: str) -> dict[str, Any]:
+    return lead_record(ctx, resolve_lead(ctx, ref))
+
+
+def lead_record(ctx: Context, lead: Lead) -> dict[str, Any]:
+    return lead_records(ctx, [lead])[0]
+
+
+def lead_records(ctx: Context, leads: list[Lead]) -> list[dict[str, Any]]:
+    logins = logins_by_id(
+        ctx, [uid for lead in leads for uid in (lead.owner_id, lead.created_by_id)]
+    )
+    return [_record(lead, logins) for lead in leads]
+
+
+def _record(lead: Lead, logins: dict[int, str]) -> dict[str, Any]:
+    response = (
+        int((lead.first_response_at - lead.received_at).total_seconds() // 60)
+        if lead.first_response_at
+        else None
+    )
+    return {
+        "id": lead.id,
+        "source": lead.source,
+        "received_at": lead.received_at,
+        "status": lead.status,
+        "owner": logins.get(lead.owner_id or -1),
+        **{name: getattr(lead, name) for name in TEXT_FIELDS},
+        "reject_reason": lead.reject_reason,
+        "company_id": lead.company_id,
+        "person_id": lead.person_id,
+        "deal_id": lead.deal_id,
+        "first_response_at": lead.first_response_at,
+        "response_minutes": response,
+        "converted_at": lead.converted_at,
+        "last_activity_at": lead.last_activity_at,
+        "custom": dict(lead.custom or {}),
+        "created_at": lead.created_at,
+        "created_by": logins.get(lead.created_by_id or -1),
+        "updated_at": lead.updated_at,
+    }
+
+
+def assign_lead(ctx: Context, ref: str, owner: str) -> dict[str, Any]:
+    lead = resolve_lead(ctx, ref)
+    user = resolve_user(ctx, owner)
+    before = logins_by_id(ctx, [lead.owner_id]).get(lead.owner_id or -1)
+    if lead.owner_id != user.id:
+        lead.owner_id = user.id
+        _touch(ctx, lead)
+        record_event(
+            ctx, ENTITY, lead.id, "lead.assigned", {"changes": {"owner": [before, user.login]}}
+        )
+    return lead_record(ctx, lead)
+
+
+def set_status(ctx: Context, ref: str, status: str) -> dict[str, Any]:
+    """Move an open lead to ``contacted`` or ``qualified``."""
+    lead = resolve_lead(ctx, ref)
+    wanted = status.strip().lower()
+    if wanted not in ("new", "contacted", "qualified"):
+        raise ValidationError(
+            f"status {status!r}: use contacted or qualified here; "
+            "`crmctl leads convert` and `crmctl leads reject` close a lead"
+        )
+    _change_status(ctx, lead, wanted)
+    return lead_record(ctx, lead)
+
+
+def reject_lead(ctx: Context, ref: str, reason: str) -> dict[str, Any]:
+    if not reason or not reason.strip():
+        raise ValidationError("say why the lead is rejected: pass --reason TEXT")
+    lead = resolve_lead(ctx, ref)
+    _change_status(ctx, lead, "rejected", {"reason": reason.strip()})
+    lead.reject_reason = reason.strip()
+    return lead_record(ctx, lead)
+
+
+def _change_status(
+    ctx: Context, lead: Lead, status: str, extra: dict[str, Any] | None = None
+) -> None:
+    if lead.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"lead #{lead.id} is already {lead.status}; a closed lead cannot change status"
+        )
+    if status == lead.status:
+        raise Conflict(f"lead #{lead.id} is already {status}")
+    before = lead.status
+    lead.status = status
+    _touch(ctx, lead)
+    kind = f"lead.{status}" if status in ("converted", "rejected") else "lead.status_changed"
+    record_event(ctx, ENTITY, lead.id, kind, {"from": before, "to": status, **(extra or {})})
+
+
+def _touch(ctx: Context, lead: Lead) -> None:
+    """A person acted on the lead: the first time is its response."""
+    if ctx.actor is not None and lead.first_response_at is None:
+        lead.first_response_at = ctx.now
+    lead.last_activity_at = lead.updated_at = ctx.now
+    lead.updated_by_id = ctx.actor_id
+
+
+def record_lead_activity(ctx: Context, lead_id: int) -> None:
+    """For activities logged against a lead (calls, e-mails): stamps the first response."""
+    _touch(ctx, resolve_lead(ctx, lead_id))
+
+
+def convert_lead(ctx: Context, ref: str, deal_fields: dict[str, Any]) -> dict[str, Any]:
+    """Company and person (reused by IČO, name or e-mail, else created) and a new deal."""
+    from crmctl.services.deals import add_deal
+
+    lead = resolve_lead(ctx, ref)
+    if lead.status not in OPEN_STATUSES:
+        raise Conflict(f"lead #{lead.id} is already {lead.status}; only open leads convert")
+    owner = logins_by_id(ctx, [lead.owner_id]).get(lead.owner_id or -1)
+    company, company_reused = _company_for(ctx, lead, owner)
+    person, person_reused = _person_for(ctx, lead, company, owner)
+    title = (
+        deal_fields.pop("title", None)
+        or lead.subject
+        or " – ".join(filter(None, [lead.product, company.name if company else None]))
+        or f"Poptávka #{lead.id}"
+    )
+    desired: dict[str, Any] = {
+        "title": title,
+        "source": lead.source,
+        "campaign": lead.campaign,
+        "lead_id": lead.id,
+        "owner": owner,
+        **{key: value for key, value in deal_fields.items() if value is not None},
+    }
+    if company is not None:
+        desired["company_id"] = company.id
+    if person is not None:
+        desired["contacts"] = [{"id": person.id, "role": None}]
+    deal = add_deal(ctx, desired)
+    lead.company_id = company.id if company else None
+    lead.person_id = person.id if person else None
+    lead.deal_id, lead.converted_at = deal["id"], ctx.now
+    _change_status(
+        ctx, lead, "converted",
+        {
+            "deal_id": deal["id"],
+            "company_id": lead.company_id,
+            "company_reused": company_reused,
+            "person_id": lead.person_id,
+            "person_reused": person_reused,
+        },
+    )  # fmt: skip
+    return {"lead": lead_record(ctx, lead), "deal": deal}
+
+
+def _company_for(ctx: Context, lead: Lead, owner: str | None) -> tuple[Company | None, bool]:
+    from crmctl.services.companies import CompanyInput, add_company
+
+    if lead.company_id:
+        return ctx.session.get(Company, lead.company_id), True
+    live = Company.deleted_at.is_(None)
+    if lead.ico:
+        found = ctx.session.scalars(select(Company).where(Company.ico == lead.ico, live)).first()
+        if found is not None:
+            return found, True
+    if lead.company_name:
+        matches = ctx.session.scalars(
+            select(Company)
+            .where(Company.name_key == company_name_key(lead.company_name), live)
+            .limit(2)
+        ).all()
+        if len(matches) == 1 and not (lead.ico and matches[0].ico):
+            return matches[0], True
+    if not (lead.company_name or lead.ico):
+        return None, False
+    values: dict[str, str | None] = {"name": lead.company_name or f"IČO {lead.ico}"}
+    if lead.ico:
+        values["ico"] = lead.ico
+    if lead.region:
+        values["region"] = lead.region
+    record = add_company(ctx, CompanyInput(values=values, owner=owner))
+    return ctx.session.get(Company, record["id"]), False
+
+
+def _person_for(
+    ctx: Context, lead: Lead, company: Company | None, owner: str | None
+) -> tuple[Person | None, bool]:
+    from crmctl.normalize import split_person_name
+    from crmctl.services.contacts import add_contact, find_by_emails
+
+    if lead.person_id:
+        return ctx.session.get(Person, lead.person_id), True
+    if lead.contact_email:
+        found = find_by_emails(ctx, [lead.contact_email])
+        if found is not None and found.deleted_at is None:
+            return found, True
+    if lead.contact_name and company is not None:
+        parts = split_person_name(lead.contact_name)
+        key = person_name_key(parts.first_name or None, parts.last_name or parts.first_name)
+        found = ctx.session.scalars(
+            select(Person)
+            .join(PersonCompany, PersonCompany.person_id == Person.id)
+            .where(
+                PersonCompany.company_id == company.id,
+                Person.name_key == key,
+                Person.deleted_at.is_(None),
+            )
+        ).first()
+        if found is not None:
+            return found, True
+    if not (lead.contact_name or lead.contact_email):
+        return None, False
+    desired: dict[str, Any] = {
+        "full_name": lead.contact_name or lead.contact_email.split("@")[0],  # type: ignore[union-attr]
+        "owner": owner,
+    }
+    if lead.contact_email:
+        desired["emails"] = [lead.contact_email]
+    if lead.contact_phone:
+        desired["phones"] = [lead.contact_phone]
+    if company is not None:
+        desired["companies"] = [{"id": company.id, "primary": True}]
+    record = add_contact(ctx, desired)
+    return ctx.session.get(Person, record["id"]), False
