@@ -12,6 +12,7 @@ from crmctl.cli import (
     imports,
     leads,
     pipelines,
+    report,
     teams,
     timeline,
     users,
@@ -58,3 +59,4 @@ app.add_typer(imports.app, name="import")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(leads.app, name="leads")
 app.add_typer(deals.app, name="deals")
+app.add_typer(report.app, name="report")

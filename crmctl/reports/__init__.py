@@ -1,0 +1,1 @@
+"""Reports: set-based queries that return a ``ReportResult``, and its renderers."""

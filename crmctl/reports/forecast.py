@@ -1,0 +1,240 @@
+"""``report forecast``: weighted and unweighted sums of deals, grouped in SQL.
+
+What counts: deals that are not deleted, not lost and not in the ``omitted`` forecast
+category — open deals and won ones (category ``closed``, probability 100, as in a
+Salesforce forecast), each in the month of its expected close. Weighted is
+``value × probability / 100``. Sums are taken in whole hellers (integer cents) in SQL, so
+they are exact on SQLite too; a row's weighted sum is rounded once, half up, to hellers,
+and totals are the sums of the rows. Amounts are never converted between currencies:
+currency is always part of the grouping, and there is one totals row per currency.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
+
+from crmctl.db.functions import month_key
+from crmctl.db.models import Deal, User
+from crmctl.errors import UsageError
+from crmctl.query import compile_where
+from crmctl.query.entities import deal_registry
+from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
+from crmctl.services.context import Context
+from crmctl.services.pipelines import configured_pipelines
+
+GROUPINGS = ("month", "owner", "stage", "pipeline")
+CENT = Decimal("0.01")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+NOTE = (
+    "Open and won deals (not lost, not deleted, forecast category not omitted) by expected "
+    "close; weighted = value × probability / 100; currencies are not converted."
+)
+DIMENSION_LABELS = {"month": "Month", "owner": "Owner", "stage": "Stage", "pipeline": "Pipeline"}
+
+
+@dataclass(frozen=True)
+class ForecastOptions:
+    by: str = "month"
+    where: str | None = None
+    start: str | None = None  # --from: YYYY-MM or YYYY-MM-DD
+    end: str | None = None  # --to: YYYY-MM (the whole month) or YYYY-MM-DD
+    snapshot: str | None = None
+    compare: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"by": list(parse_by(self.by)), "where": self.where, "from": self.start,
+                "to": self.end}  # fmt: skip
+
+
+def parse_by(text: str) -> tuple[str, ...]:
+    """``month,owner`` → ``("month", "owner")``; anything else is a usage error."""
+    parts = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    valid = "|".join(GROUPINGS)
+    unknown = [part for part in parts if part not in GROUPINGS]
+    if not parts or unknown:
+        shown = ", ".join(repr(p) for p in unknown) or "nothing"
+        raise UsageError(f"--by {shown}: group by one or more of {valid}, e.g. --by month,owner")
+    if len(set(parts)) != len(parts):
+        raise UsageError(f"--by {text!r} names a grouping twice; use each of {valid} once")
+    return parts
+
+
+def parse_bound(text: str | None, option: str, *, end: bool) -> date | None:
+    """``2026-03`` is the month's first day (``--from``) or last day (``--to``)."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if match := _MONTH.match(value):
+            year, month = int(match[1]), int(match[2])
+            day = monthrange(year, month)[1] if end else 1
+            return date(year, month, day)
+        if _DAY.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise UsageError(f"{option} {value!r}: give a month (2026-03) or a date (2026-03-15)")
+
+
+# --- the query -------------------------------------------------------------------------------
+
+
+def cents() -> ColumnElement[int]:
+    return cast(func.round(Deal.value * 100), BigInteger)
+
+
+def in_forecast(
+    ctx: Context, statement: Select[Any], where: str | None, start: str | None, end: str | None
+) -> Select[Any]:
+    """The deals a forecast counts, narrowed by ``--where`` and ``--from/--to``."""
+    statement = statement.where(
+        Deal.deleted_at.is_(None), Deal.status != "lost", Deal.forecast_category != "omitted"
+    )
+    if where:
+        statement = statement.where(compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz))
+    lower = parse_bound(start, "--from", end=False)
+    upper = parse_bound(end, "--to", end=True)
+    if lower and upper and lower > upper:
+        raise UsageError(f"--from {start} is after --to {end}; swap them")
+    if lower:
+        statement = statement.where(Deal.expected_close >= lower)
+    if upper:
+        statement = statement.where(Deal.expected_close <= upper)
+    return statement
+
+
+def dimension(name: str) -> ColumnElement[Any]:
+    return {
+        "month": month_key(Deal.expected_close),
+        "owner": User.login,
+        "stage": Deal.stage,
+        "pipeline": Deal.pipeline,
+    }[name]
+
+
+def grouped_sums(ctx: Context, by: Sequence[str], options: ForecastOptions) -> list[dict[str, Any]]:
+    keys = [dimension(name).label(name) for name in by]
+    statement = (
+        select(
+            *keys,
+            Deal.currency.label("currency"),
+            func.count().label("deals"),
+            func.sum(cents()).label("cents"),
+            func.sum(cents() * Deal.probability).label("weighted_units"),
+        )
+        .select_from(Deal)
+        .outerjoin(User, User.id == Deal.owner_id)
+        .group_by(*keys, Deal.currency)
+    )
+    statement = in_forecast(ctx, statement, options.where, options.start, options.end)
+    return [_amounts(dict(row._mapping)) for row in ctx.session.execute(statement)]
+
+
+def weighted(units: Any) -> Decimal:
+    """Integer cents × percent → money, rounded half up to hellers."""
+    return (Decimal(int(units or 0)) / 10000).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _amounts(row: dict[str, Any]) -> dict[str, Any]:
+    value = Decimal(int(row.pop("cents") or 0)) / 100
+    row["value"] = value.quantize(CENT)
+    row["weighted"] = weighted(row.pop("weighted_units"))
+    row["probability"] = probability(row["value"], row["weighted"])
+    return row
+
+
+def probability(value: Decimal, weighted_value: Decimal) -> Decimal | None:
+    if not value:
+        return None
+    return (weighted_value * 100 / value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --- ordering and the result -----------------------------------------------------------------
+
+
+def sort_key(ctx: Context, by: Sequence[str]) -> Any:
+    pipelines = configured_pipelines(ctx)
+    pipeline_order = {key: index for index, key in enumerate(pipelines)}
+    stage_order: dict[str, int] = {}
+    for stage in (s for p in pipelines.values() for s in p.stages):
+        stage_order.setdefault(stage.key, len(stage_order))
+
+    def part(name: str, value: Any) -> tuple[int, Any, str]:
+        if value is None:
+            return (2, 0, "")
+        if name == "stage" and value in stage_order:
+            return (0, stage_order[value], "")
+        if name == "pipeline" and value in pipeline_order:
+            return (0, pipeline_order[value], "")
+        return (1, 0, str(value))
+
+    def key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (*(part(name, row[name]) for name in by), row["currency"])
+
+    return key
+
+
+def columns_for(by: Sequence[str]) -> tuple[Column, ...]:
+    dims = tuple(
+        Column(
+            name, DIMENSION_LABELS[name], ColumnKind.month if name == "month" else ColumnKind.text
+        )
+        for name in by
+    )
+    return (
+        *dims,
+        Column("currency", "Currency"),
+        Column("deals", "Deals", ColumnKind.int),
+        Column("value", "Unweighted", ColumnKind.money),
+        Column("weighted", "Weighted", ColumnKind.money),
+        Column("probability", "Probability", ColumnKind.percent),
+    )
+
+
+def totals_by_currency(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]
+) -> list[dict[str, Any]]:
+    totals = []
+    for currency in sorted({row["currency"] for row in rows}):
+        mine = [row for row in rows if row["currency"] == currency]
+        total = sum_rows(mine, columns, columns[0].key, "Total")
+        total["currency"] = currency
+        total["probability"] = probability(total["value"], total["weighted"])
+        totals.append(total)
+    return totals
+
+
+def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
+    """The forecast grouped by ``options.by``; stores/compares snapshots if asked."""
+    from crmctl.reports import snapshots
+
+    by = parse_by(options.by)
+    result = forecast_result(ctx, by, options)
+    compared = snapshots.compare(ctx, options) if options.compare else None
+    if options.snapshot:
+        snapshots.save(ctx, options)
+    return compared or result
+
+
+def forecast_result(ctx: Context, by: Sequence[str], options: ForecastOptions) -> ReportResult:
+    rows = sorted(grouped_sums(ctx, by, options), key=sort_key(ctx, by))
+    columns = columns_for(by)
+    return ReportResult(
+        name="forecast",
+        title="Forecast",
+        columns=columns,
+        rows=rows,
+        totals=totals_by_currency(rows, columns),
+        chart=ChartSpec("Forecast: unweighted and weighted", tuple(by), ("value", "weighted")),
+        params=options.params(),
+        notes=(NOTE,),
+    )

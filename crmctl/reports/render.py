@@ -1,0 +1,243 @@
+"""Render a ``ReportResult`` as a terminal table, CSV, JSON, XLSX or HTML.
+
+Same result in, same bytes out: CSV, JSON and HTML are byte-identical between runs;
+XLSX has identical cells and fixed workbook properties and zip timestamps, so it is
+byte-identical too. Nothing says "generated at" unless ``generated_at`` is given.
+
+Number formats: CSV and JSON carry money as plain decimals with two places
+(``1250000.00``; JSON as strings, so no reader turns them into floats), percents as
+``0``–``100`` with one place (``25.0``) and counts as integers. Tables and HTML show
+Czech formatting (``1 250 000,00``, ``25,0 %``); XLSX stores numbers and formats them
+(``#,##0.00 "Kč"``), so a spreadsheet computes with exact values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+from crmctl.errors import UsageError
+from crmctl.render import csv_cell
+from crmctl.reports.result import NUMERIC_KINDS, Column, ColumnKind, ReportResult
+from crmctl.reports.svg import bar_chart
+
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+# Fixed workbook timestamps and zip entry times: the file does not change between runs.
+FIXED_TIMESTAMP = datetime(2000, 1, 1)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CURRENCY_SYMBOLS = {"CZK": "Kč", "EUR": "€", "USD": "$", "GBP": "£"}
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+    html = "html"
+
+
+FILE_ONLY = frozenset({ReportFormat.xlsx})
+
+
+def report_format(value: str) -> ReportFormat:
+    try:
+        return ReportFormat(value)
+    except ValueError:
+        choices = "|".join(f.value for f in ReportFormat)
+        raise UsageError(f"-o {value!r} is not a report format; use one of {choices}") from None
+
+
+def write_report(
+    result: ReportResult,
+    fmt: ReportFormat,
+    *,
+    stdout: TextIO,
+    output: Path | None = None,
+    generated_at: datetime | None = None,
+) -> None:
+    """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file)."""
+    if fmt is ReportFormat.xlsx:
+        if output is None:
+            raise UsageError("-o xlsx writes a file: pass --output FILE.xlsx")
+        output.write_bytes(xlsx_bytes(result, generated_at))
+        return
+    text = render_text(result, fmt, generated_at)
+    if output is None:
+        stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+
+
+def render_text(result: ReportResult, fmt: ReportFormat, generated_at: datetime | None) -> str:
+    renderers: dict[ReportFormat, Callable[[ReportResult, datetime | None], str]] = {
+        ReportFormat.table: render_table,
+        ReportFormat.csv: render_csv,
+        ReportFormat.json: render_json,
+        ReportFormat.html: render_html,
+    }
+    return renderers[fmt](result, generated_at)
+
+
+# --- plain values (CSV, JSON) --------------------------------------------------------------
+
+
+def plain(value: Any, kind: ColumnKind) -> Any:
+    """The exact machine value: money ``"1250000.00"``, percent ``"25.0"``, int, text."""
+    if value is None:
+        return None
+    if kind is ColumnKind.money:
+        return str(Decimal(value).quantize(CENT))
+    if kind is ColumnKind.percent:
+        return str(Decimal(value).quantize(TENTH))
+    if kind is ColumnKind.int:
+        return int(value)
+    return str(value)
+
+
+def render_csv(result: ReportResult, generated_at: datetime | None = None) -> str:
+    """Header of column keys, then the rows; no totals row (sum the columns)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([column.key for column in result.columns])
+    for row in result.rows:
+        writer.writerow([_csv_value(row.get(c.key), c) for c in result.columns])
+    return buffer.getvalue()
+
+
+def _csv_value(value: Any, column: Column) -> str:
+    shown = plain(value, column.kind)
+    if shown is None:
+        return ""
+    return csv_cell(shown) if column.kind not in NUMERIC_KINDS else str(shown)
+
+
+def render_json(result: ReportResult, generated_at: datetime | None = None) -> str:
+    """Keys in a fixed order (report, title, params, columns, rows, totals, notes)."""
+    document: dict[str, Any] = {"report": result.name, "title": result.title}
+    if generated_at is not None:
+        document["generated_at"] = generated_at.isoformat()
+    document["params"] = dict(sorted(result.params.items()))
+    document["columns"] = [
+        {"key": c.key, "label": c.label, "kind": str(c.kind)} for c in result.columns
+    ]
+    document["rows"] = [_json_row(row, result.columns) for row in result.rows]
+    document["totals"] = [_json_row(row, result.columns) for row in result.totals]
+    document["notes"] = list(result.notes)
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _json_row(row: Mapping[str, Any], columns: Sequence[Column]) -> dict[str, Any]:
+    return {c.key: plain(row.get(c.key), c.kind) for c in columns}
+
+
+# --- human values (table, HTML) ------------------------------------------------------------
+
+
+def human(value: Any, kind: ColumnKind) -> str:
+    """Czech formatting: ``1 250 000,00``, ``25,0 %``; empty for no value."""
+    if value is None:
+        return ""
+    if kind is ColumnKind.money:
+        return _grouped(Decimal(value).quantize(CENT))
+    if kind is ColumnKind.percent:
+        return f"{Decimal(value).quantize(TENTH)} %".replace(".", ",")
+    if kind is ColumnKind.int:
+        return f"{int(value):,}".replace(",", " ")
+    return str(value)
+
+
+def _grouped(amount: Decimal) -> str:
+    text = f"{amount:,.2f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def render_table(result: ReportResult, generated_at: datetime | None = None) -> str:
+    from tabulate import tabulate
+
+    if not result.rows:
+        return "(no records)\n"
+    headers = [c.label for c in result.columns]
+    body = [[human(row.get(c.key), c.kind) for c in result.columns] for row in result.rows]
+    body += [[human(row.get(c.key), c.kind) for c in result.columns] for row in result.totals]
+    align = ["right" if c.kind in NUMERIC_KINDS else "left" for c in result.columns]
+    text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)
+    return text + "\n"
+
+
+def render_html(result: ReportResult, generated_at: datetime | None = None) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = env.get_template(f"{result.name}.html")
+
+    def cells(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {"text": human(row.get(c.key), c.kind), "numeric": c.kind in NUMERIC_KINDS}
+            for c in result.columns
+        ]
+
+    return template.render(
+        report=result,
+        columns=result.columns,
+        rows=[cells(row) for row in result.rows],
+        totals=[cells(row) for row in result.totals],
+        params=sorted((k, _param_text(v)) for k, v in result.params.items() if v not in (None, "")),
+        chart=bar_chart(result) if result.chart else None,
+        generated_at=generated_at.isoformat() if generated_at else None,
+    )
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+
+def money_format(currency: str | None) -> str:
+    symbol = CURRENCY_SYMBOLS.get(currency or "CZK", currency or "")
+    return f'#,##0.00\\ "{symbol}"'
+
+
+PERCENT_FORMAT = '0.0\\ "%"'
+INT_FORMAT = "#,##0"
+
+
+def xlsx_bytes(result: ReportResult, generated_at: datetime | None = None) -> bytes:
+    from crmctl.reports.xlsx import build_workbook, save_workbook
+
+    workbook = build_workbook(result, money_format, PERCENT_FORMAT, INT_FORMAT, human)
+    stamp = generated_at.replace(tzinfo=None) if generated_at else FIXED_TIMESTAMP
+    return normalise_zip(save_workbook(workbook, stamp))
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Rewrite the archive with fixed entry times, so equal workbooks are equal bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    target_buffer = io.BytesIO()
+    with zipfile.ZipFile(target_buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return target_buffer.getvalue()

@@ -1,0 +1,160 @@
+"""One formatted worksheet with a native Excel bar chart, written without "now" in it.
+
+Row 1 is the header (bold, frozen), then the rows, then the totals as ``SUM``/``SUMIF``
+formulas over the rows, so the sheet keeps adding up when someone edits it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from crmctl.reports.result import ColumnKind, ReportResult
+
+MAX_WIDTH = 50
+
+
+def build_workbook(
+    result: ReportResult,
+    money_format: Callable[[str | None], str],
+    percent_format: str,
+    int_format: str,
+    human: Callable[[Any, ColumnKind], str],
+) -> Workbook:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = result.title[:31]
+    formats = {ColumnKind.percent: percent_format, ColumnKind.int: int_format}
+    sheet.append([column.label for column in result.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in result.rows:
+        _append(sheet, row, result, money_format, formats)
+    last_data_row = sheet.max_row
+    for total in result.totals:
+        _append_total(sheet, total, result, last_data_row, money_format, formats)
+    _set_widths(sheet, result, human)
+    if result.chart and result.rows:
+        _add_chart(sheet, result, last_data_row)
+    return workbook
+
+
+def _append(
+    sheet: Worksheet,
+    row: Mapping[str, Any],
+    result: ReportResult,
+    money_format: Callable[[str | None], str],
+    formats: Mapping[ColumnKind, str],
+) -> None:
+    sheet.append([row.get(column.key) for column in result.columns])
+    _format_row(sheet, sheet.max_row, row.get("currency"), result, money_format, formats)
+
+
+def _format_row(
+    sheet: Worksheet,
+    index: int,
+    currency: str | None,
+    result: ReportResult,
+    money_format: Callable[[str | None], str],
+    formats: Mapping[ColumnKind, str],
+) -> None:
+    for position, column in enumerate(result.columns, start=1):
+        cell = sheet.cell(row=index, column=position)
+        if column.kind is ColumnKind.money:
+            cell.number_format = money_format(currency)
+        elif column.kind in formats:
+            cell.number_format = formats[column.kind]
+
+
+def _append_total(
+    sheet: Worksheet,
+    total: Mapping[str, Any],
+    result: ReportResult,
+    last_data_row: int,
+    money_format: Callable[[str | None], str],
+    formats: Mapping[ColumnKind, str],
+) -> None:
+    index = sheet.max_row + 1
+    currency_letter = _letter(result, "currency")
+    for position, column in enumerate(result.columns, start=1):
+        value = total.get(column.key)
+        if column.summed and result.rows:
+            value = _sum_formula(
+                get_column_letter(position),
+                last_data_row,
+                currency_letter,
+                total.get("currency") if len(result.totals) > 1 else None,
+            )
+        sheet.cell(row=index, column=position, value=value).font = Font(bold=True)
+    _format_row(sheet, index, total.get("currency"), result, money_format, formats)
+
+
+def _sum_formula(letter: str, last: int, currency_letter: str | None, currency: str | None) -> str:
+    cells = f"{letter}2:{letter}{last}"
+    if currency_letter and currency:
+        return f'=SUMIF({currency_letter}2:{currency_letter}{last},"{currency}",{cells})'
+    return f"=SUM({cells})"
+
+
+def _letter(result: ReportResult, key: str) -> str | None:
+    for position, column in enumerate(result.columns, start=1):
+        if column.key == key:
+            return get_column_letter(position)
+    return None
+
+
+def _set_widths(
+    sheet: Worksheet, result: ReportResult, human: Callable[[Any, ColumnKind], str]
+) -> None:
+    for position, column in enumerate(result.columns, start=1):
+        texts = [column.label] + [
+            human(row.get(column.key), column.kind) for row in (*result.rows, *result.totals)
+        ]
+        width = min(MAX_WIDTH, max(len(text) for text in texts) + 4)
+        sheet.column_dimensions[get_column_letter(position)].width = width
+
+
+def _add_chart(sheet: Worksheet, result: ReportResult, last_data_row: int) -> None:
+    assert result.chart is not None
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = result.chart.title
+    chart.width, chart.height = 24, 12
+    for key in result.chart.series_keys:
+        position = _position(result, key)
+        data = Reference(sheet, min_col=position, min_row=1, max_row=last_data_row)
+        chart.add_data(data, titles_from_data=True)
+    positions = [_position(result, key) for key in result.chart.category_keys]
+    categories = Reference(
+        sheet, min_col=min(positions), max_col=max(positions), min_row=2, max_row=last_data_row
+    )
+    chart.set_categories(categories)
+    anchor_column = get_column_letter(len(result.columns) + 2)
+    sheet.add_chart(chart, f"{anchor_column}2")
+
+
+def _position(result: ReportResult, key: str) -> int:
+    return next(i for i, c in enumerate(result.columns, start=1) if c.key == key)
+
+
+def save_workbook(workbook: Workbook, stamp: datetime) -> bytes:
+    """Like ``Workbook.save`` but without stamping "modified" with the current time."""
+    workbook.properties.creator = "crmctl"
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    return buffer.getvalue()
