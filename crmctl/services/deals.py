@@ -151,11 +151,12 @@ def deal_records(ctx: Context, deals: list[Deal]) -> list[dict[str, Any]]:
         ctx, [uid for d in deals for uid in (d.owner_id, d.created_by_id, d.updated_by_id)]
     )
     company_ids = {d.company_id for d in deals if d.company_id}
-    companies = dict(
-        ctx.session.execute(select(Company.id, Company.name).where(Company.id.in_(company_ids)))
-        .tuples()
-        .all()
-    )
+    companies: dict[int, str] = {
+        row.id: row.name
+        for row in ctx.session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(company_ids))
+        )
+    }
     contacts: dict[int, list[dict[str, Any]]] = {}
     planned: set[int] = set()
     for chunk in tag_store.chunked(ids):
@@ -164,7 +165,7 @@ def deal_records(ctx: Context, deals: list[Deal]) -> list[dict[str, Any]]:
             .join(Person, Person.id == DealContact.person_id)
             .where(DealContact.deal_id.in_(chunk))
             .order_by(DealContact.deal_id, Person.last_name, Person.id)
-        ).tuples():
+        ):
             name = " ".join(filter(None, [person.first_name, person.last_name]))
             contacts.setdefault(link.deal_id, []).append(
                 {"id": person.id, "name": name, "role": link.role}
@@ -313,6 +314,10 @@ def update_deal(ctx: Context, deal: Deal, desired: dict[str, Any]) -> dict[str, 
             f"deal #{deal.id}: moving a deal to another pipeline is not supported; "
             "add a new deal in that pipeline"
         )
+    # A record piped back still holds the old stage's probability: that is no override.
+    for name in ("probability", "forecast_category"):
+        if name in wanted and wanted[name] == getattr(deal, name):
+            del wanted[name]
     stage_changes: dict[str, list[Any]] = {}
     if target and pipeline.stage(target).key != deal.stage:
         stage_changes = _change_stage(ctx, deal, pipeline, pipeline.stage(target))
@@ -431,11 +436,12 @@ def _assign(ctx: Context, deal: Deal, wanted: dict[str, Any], stage: Stage) -> N
         deal.owner_id = wanted["owner_id"]
     if "lead_id" in wanted:
         deal.lead_id = wanted["lead_id"]
-    if "probability" in wanted:
+    # A value equal to the current one (a record piped back) overrides nothing.
+    if "probability" in wanted and wanted["probability"] != deal.probability:
         overridden = wanted["probability"] is not None
         deal.probability = wanted["probability"] if overridden else stage.probability
         deal.probability_overridden = overridden
-    if "forecast_category" in wanted:
+    if "forecast_category" in wanted and wanted["forecast_category"] != deal.forecast_category:
         overridden = wanted["forecast_category"] is not None
         deal.forecast_category = (
             wanted["forecast_category"] if overridden else stage.forecast_category
