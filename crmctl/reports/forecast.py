@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
+from sqlalchemy.orm import aliased
 
 from crmctl.db.functions import month_key
 from crmctl.db.models import Deal, User
@@ -38,6 +39,8 @@ NOTE = (
     "Open and won deals (not lost, not deleted, forecast category not omitted) by expected "
     "close; weighted = value × probability / 100; currencies are not converted."
 )
+# The owner joined under its own name: ``--where owner = …`` correlates with ``users``.
+Owner = aliased(User, name="deal_owner")
 DIMENSION_LABELS = {"month": "Month", "owner": "Owner", "stage": "Stage", "pipeline": "Pipeline"}
 
 
@@ -115,7 +118,7 @@ def in_forecast(
 def dimension(name: str) -> ColumnElement[Any]:
     return {
         "month": month_key(Deal.expected_close),
-        "owner": User.login,
+        "owner": Owner.login,
         "stage": Deal.stage,
         "pipeline": Deal.pipeline,
     }[name]
@@ -132,7 +135,7 @@ def grouped_sums(ctx: Context, by: Sequence[str], options: ForecastOptions) -> l
             func.sum(cents() * Deal.probability).label("weighted_units"),
         )
         .select_from(Deal)
-        .outerjoin(User, User.id == Deal.owner_id)
+        .outerjoin(Owner, Owner.id == Deal.owner_id)
         .group_by(*keys, Deal.currency)
     )
     statement = in_forecast(ctx, statement, options.where, options.start, options.end)

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from crmctl.db.functions import month_key
-from crmctl.db.models import Deal, ReportSnapshot, User
+from crmctl.db.models import Deal, ReportSnapshot
 from crmctl.errors import Conflict, NotFound, UsageError
-from crmctl.reports.forecast import CENT, ForecastOptions, cents, in_forecast, weighted
+from crmctl.reports.forecast import CENT, ForecastOptions, Owner, cents, in_forecast, weighted
 from crmctl.reports.result import Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services.context import Context
 
@@ -54,7 +54,7 @@ def basis_statement() -> Select[Any]:
         select(
             Deal.id.label("id"),
             Deal.title.label("title"),
-            User.login.label("owner"),
+            Owner.login.label("owner"),
             Deal.pipeline.label("pipeline"),
             Deal.stage.label("stage"),
             month_key(Deal.expected_close).label("month"),
@@ -66,7 +66,7 @@ def basis_statement() -> Select[Any]:
             Deal.deleted_at.label("deleted_at"),
         )
         .select_from(Deal)
-        .outerjoin(User, User.id == Deal.owner_id)
+        .outerjoin(Owner, Owner.id == Deal.owner_id)
     )
 
 
