@@ -37,6 +37,7 @@ bench: venv
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/address_book.py --generate
 	$(BIN)/python bench/import_lists.py
+	$(BIN)/python bench/deals.py --generate
 
 clean:
 	rm -rf demo $(VENV) bench/data
