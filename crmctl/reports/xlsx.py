@@ -59,6 +59,9 @@ def _append(
     formats: Mapping[ColumnKind, str],
 ) -> None:
     sheet.append([row.get(column.key) for column in result.columns])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.data_type == "f":
+            cell.data_type = "s"  # text such as "=cmd" stays text, never a formula
     _format_row(sheet, sheet.max_row, row.get("currency"), result, money_format, formats)
 
 
