@@ -421,13 +421,23 @@ def list_wall_case(url: str, database: str, runs: int) -> Metric:
 
 
 def forecast_cases(url: str, database: str, runs: int) -> list[Metric]:
-    """FORECAST TIMING GOES HERE (report engineer): ``report forecast --by month,owner``.
+    """``report forecast --by month,owner``: the grouped SQL and the CSV rendering."""
+    from crmctl.reports.forecast import ForecastOptions, forecast
+    from crmctl.reports.render import ReportFormat, render_text
 
-    Return one ``Metric(database, "`report forecast --by month,owner`", 2000.0, seconds)``
-    measured like ``list_case`` (``timed_in_context`` around the report's service call).
-    Until then the forecast is not measured and the results table says so.
-    """
-    return []
+    options = ForecastOptions(by=FORECAST_BY)
+
+    def call(ctx: Any) -> str:
+        return render_text(forecast(ctx, options), ReportFormat.csv, None)
+
+    timed_in_context(url, call)  # warm-up
+    seconds, lines = [], 0
+    for _ in range(runs):
+        elapsed, text = timed_in_context(url, call)
+        seconds.append(elapsed)
+        lines = text.count("\n") - 1
+    name = f"`report forecast --by {FORECAST_BY} -o csv` (service call)"
+    return [Metric(database, name, 2000.0, seconds, f"{lines} rows")]
 
 
 def measure(url: str, database: str, runs: int) -> list[Metric]:
