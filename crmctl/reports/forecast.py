@@ -217,15 +217,20 @@ def totals_by_currency(
 
 
 def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
-    """The forecast grouped by ``options.by``; stores/compares snapshots if asked."""
+    """The forecast grouped by ``options.by``, or with ``--compare`` what moved since.
+
+    ``--snapshot`` stores the current basis after the comparison, so both may be given.
+    """
     from crmctl.reports import snapshots
 
     by = parse_by(options.by)
-    result = forecast_result(ctx, by, options)
-    compared = snapshots.compare(ctx, options) if options.compare else None
+    if options.compare:
+        result = snapshots.compare(ctx, options)
+    else:
+        result = forecast_result(ctx, by, options)
     if options.snapshot:
         snapshots.save(ctx, options)
-    return compared or result
+    return result
 
 
 def forecast_result(ctx: Context, by: Sequence[str], options: ForecastOptions) -> ReportResult:

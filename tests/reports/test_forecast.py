@@ -198,3 +198,12 @@ def test_snapshot_names_are_unique_and_compare_needs_one(book: Crm) -> None:
     assert "already exists" in book("report", "forecast", "--snapshot", "s1", code=4).stderr
     missing = book("report", "forecast", "--compare", "nope", code=3)
     assert "'nope'" in missing.stderr and "s1" in missing.stderr
+
+
+def test_compare_and_snapshot_together_roll_the_baseline(book: Crm) -> None:
+    book("report", "forecast", "--snapshot", "w1")
+    book("deals", "update", "--where", "id = 2", "--set", "value=1")
+    moved = rows(book, "--compare", "w1", "--snapshot", "w2")
+    assert [(r["change"], r["deal"]) for r in moved] == [("value", "2")]
+    assert rows(book, "--compare", "w2") == []
+    assert book("report", "forecast", "--compare", "w2").stdout == "(no records)\n"
