@@ -14,6 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, MultiLevelStrRef, StrRef
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -143,7 +144,14 @@ def _add_chart(sheet: Worksheet, result: ReportResult, last_data_row: int) -> No
     categories = Reference(
         sheet, min_col=min(positions), max_col=max(positions), min_row=2, max_row=last_data_row
     )
-    chart.set_categories(categories)
+    # Text categories (one column, or several as a multi-level axis), not numbers.
+    for series in chart.series:
+        if len(positions) == 1:
+            series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
+        else:
+            series.cat = AxDataSource(multiLvlStrRef=MultiLevelStrRef(f=str(categories)))
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
     anchor_column = get_column_letter(len(result.columns) + 2)
     sheet.add_chart(chart, f"{anchor_column}2")
 
