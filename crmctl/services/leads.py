@@ -65,7 +65,9 @@ def resolve_lead(ctx: Context, ref: str | int) -> Lead:
     return lead
 
 
-def add_lead(ctx: Context, desired: dict[str, Any], *, default_source: str = "manual") -> dict:
+def add_lead(
+    ctx: Context, desired: dict[str, Any], *, default_source: str = "manual"
+) -> dict[str, Any]:
     actor = ctx.require_actor()
     wanted = _normalise(ctx, desired, default_source)
     lead = Lead(
