@@ -266,3 +266,18 @@ def test_apply_bad_record_changes_nothing(deals: Crm) -> None:
     result = deals("deals", "apply", "-f", "-", input=lines, code=4)
     assert "<stdin>: record 2: unknown stage 'xx'" in result.stderr
     assert snapshot(deals.url) == before
+
+
+def test_apply_empty_probability_returns_to_the_stage(deals: Crm) -> None:
+    deals("deals", "update", "--where", "id = 1", "--set", "probability=40")
+    record = deals.json("deals", "show", "1")
+    record.update(probability="", stage="analyza")
+    deals("deals", "apply", "-f", "-", input=json.dumps(record))
+    after = _deal(deals, 1)
+    assert (after["probability"], after["probability_overridden"]) == (25, False)
+
+
+def test_company_timeline_includes_its_deals(deals: Crm) -> None:
+    deals("deals", "move", "1", "analyza")
+    kinds = [e["kind"] for e in deals.json("timeline", "company", "Acme")]
+    assert "deal.stage_changed" in kinds and "company.created" in kinds
