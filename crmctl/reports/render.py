@@ -66,6 +66,11 @@ def write_report(
     generated_at: datetime | None = None,
 ) -> None:
     """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file)."""
+    if output is not None and str(output) in {f.value for f in ReportFormat}:
+        raise UsageError(
+            f"--output {output} names a file; for reports the format is -o {output} "
+            f"(e.g. -o xlsx --output forecast.xlsx)"
+        )
     if fmt is ReportFormat.xlsx:
         if output is None:
             raise UsageError("-o xlsx writes a file: pass --output FILE.xlsx")
