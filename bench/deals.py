@@ -507,6 +507,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--generate", action="store_true", help="build the dataset if missing")
     parser.add_argument("--db", default=str(DEFAULT_DB), help="SQLite file (default: %(default)s)")
     parser.add_argument("--postgres", help="also load and measure on this PostgreSQL server")
+    parser.add_argument(
+        "--reuse-postgres",
+        action="store_true",
+        help="measure the crmctl_bench_deals database loaded by an earlier run",
+    )
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=5_000_000)
     parser.add_argument("--runs", type=int, default=5, help="timed runs per case (default: 5)")
@@ -531,8 +536,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     metrics = measure(f"sqlite:///{work}", "SQLite", args.runs)
     work.unlink(missing_ok=True)
     if args.postgres:
-        print("loading PostgreSQL", file=sys.stderr)
-        url = generate_postgres(args.postgres, sizes)
+        url = args.postgres.rsplit("/", 1)[0] + "/crmctl_bench_deals"
+        if not args.reuse_postgres:
+            print("loading PostgreSQL", file=sys.stderr)
+            url = generate_postgres(args.postgres, sizes)
         metrics += measure(url, "PostgreSQL", args.runs)
     table = markdown_table(metrics)
     print("\n" + table)
