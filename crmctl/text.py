@@ -7,6 +7,7 @@ migration on PostgreSQL), so search behaves identically on both.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 # Lower-case accented letters seen in Czech, Slovak, German, Polish and Hungarian names,
@@ -45,6 +46,15 @@ def fold(value: str | None) -> str:
     if value.isascii():  # e-mails, phones, most IDs: nothing to translate
         return value.lower()
     return _fold_words(value)
+
+
+def fold_parts(parts: Iterable[str | None]) -> str:
+    """``fold(" ".join(parts))``, folding each part on its own.
+
+    E-mails and phones are ASCII and take ``fold``'s fast path; folded as one string
+    with a name they went word by word through the cache and evicted the names.
+    """
+    return " ".join([fold(part) for part in parts if part])
 
 
 def _fold_words(value: str) -> str:

@@ -17,6 +17,9 @@ from sqlalchemy import Connection
 
 from crmctl.clock import as_utc
 
+# One encoder for the whole run: ``json.dumps`` with options builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
 
 class BulkWriter:
     """Raw inserts and updates inside the caller's SQLAlchemy transaction."""
@@ -43,7 +46,9 @@ class BulkWriter:
 
     @staticmethod
     def json(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, default=str)
+        if not value and isinstance(value, dict):
+            return "{}"  # most records carry no custom fields
+        return _JSON.encode(value)
 
     def boolean(self, value: bool) -> Any:
         return int(value) if self.dialect == "sqlite" else value

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 # A cell as a reader hands it over: CSV gives text, Excel gives typed values; the vCard
@@ -59,6 +60,11 @@ class CompanyData:
     email: str | None = None
     industry: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def dedup_key(self) -> str:
+        """The firm the row names: its IČO, else its folded name."""
+        return f"ico:{self.ico}" if self.ico else f"name:{self.name_key}"
 
 
 @dataclass

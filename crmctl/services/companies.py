@@ -21,7 +21,7 @@ from crmctl.services.listing import (
 )
 from crmctl.services.refs import resolve_company, resolve_user
 from crmctl.services.users import logins_by_id
-from crmctl.text import company_name_key, fold
+from crmctl.text import company_name_key, fold_parts
 
 ENTITY = "company"
 SCALAR_FIELDS = [
@@ -316,7 +316,7 @@ def company_search_text(
     from crmctl.normalize import phone_search_forms
 
     forms = phone_search_forms(phone) if phone else []
-    return fold(" ".join(part for part in (name, ico, email, *forms, city) if part))
+    return fold_parts([name, ico, email, *forms, city])
 
 
 def _move_person_links(ctx: Context, keep_id: int, duplicate_id: int) -> int:

@@ -25,7 +25,7 @@ from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 from crmctl.services.users import logins_by_id
-from crmctl.text import fold, person_name_key
+from crmctl.text import fold_parts, person_name_key
 from crmctl.values import jsonable
 
 ENTITY = "contact"
@@ -594,7 +594,7 @@ def person_search_text(name: str, emails: Iterable[str], phones: Iterable[str]) 
     from crmctl.normalize import phone_search_forms
 
     forms = [form for phone in phones for form in phone_search_forms(phone)]
-    return fold(" ".join([name, *emails, *forms]))
+    return fold_parts([name, *emails, *forms])
 
 
 def _merged_state(

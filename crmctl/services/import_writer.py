@@ -145,7 +145,7 @@ class ImportWriter:
         states: dict[str, RecordState] = {}
         # IČO keys first, so that a later row naming the same firm without IČO finds it.
         for data in sorted(datas, key=lambda item: item.ico is None):
-            key = company_key(data)
+            key = data.dedup_key
             if key in states:
                 continue
             state = by_ico.get(data.ico) if data.ico else None
@@ -200,7 +200,7 @@ class ImportWriter:
             row = result.row
             owner_id = self._owner(result)
             for index, link in enumerate(row.links):
-                state = states[company_key(link.company)]
+                state = states[link.company.dedup_key]
                 if state.existed_before and self.on_duplicate == "skip":
                     result.mark("skipped")
                     continue
@@ -335,11 +335,9 @@ class ImportWriter:
             return []
         keys = []
         for link in row.links:
-            company = companies[company_key(link.company)]
-            if company.id is not None:
-                where = f"n:{company.id}"
-            else:
-                where = f"new:{company_key(link.company)}"
+            key = link.company.dedup_key
+            company = companies[key]
+            where = f"n:{company.id}" if company.id is not None else f"new:{key}"
             keys.append(f"{where}:{person.name_key}")
         if not row.links:
             keys.append(f"s:{person.name_key}")
@@ -471,7 +469,7 @@ class ImportWriter:
             changed |= state.add_phones(person.phones)
             changed |= state.add_tags(row.tags)
             for link in row.links:
-                company = companies[company_key(link.company)]
+                company = companies[link.company.dedup_key]
                 if company.id is not None:
                     changed |= state.add_link(company.id, link.role)
             state.touched = True
@@ -658,7 +656,7 @@ class ImportWriter:
     ) -> bool:
         """``--on-duplicate fail``: a row naming a record that existed before is rejected."""
         for link in result.row.links:
-            state = companies[company_key(link.company)]
+            state = companies[link.company.dedup_key]
             if state.existed_before:
                 result.row.rejection = RowIssue(
                     "company",
@@ -674,10 +672,6 @@ class ImportWriter:
             )
             return True
         return False
-
-
-def company_key(data: CompanyData) -> str:
-    return f"ico:{data.ico}" if data.ico else f"name:{data.name_key}"
 
 
 def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
