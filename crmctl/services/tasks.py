@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 
 from crmctl.db.models import Company, Deal, Lead, Person, Task, User
 from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
 from crmctl.query.dates import parse_when, start_of_day
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
+from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
 from crmctl.services.refs import resolve_company, resolve_person, resolve_team, resolve_user
 from crmctl.services.users import logins_by_id
 
@@ -425,3 +426,99 @@ def _loggable(record: dict[str, Any]) -> dict[str, Any]:
     """What an event keeps: the stored facts, not what is derived from the clock."""
     derived = ("status", "overdue", "created_at", "created_by", "updated_at", "updated_by")
     return {k: v for k, v in record.items() if k not in derived and v not in (None, "")}
+
+
+def list_tasks(
+    ctx: Context,
+    options: ListOptions,
+    *,
+    owner: Ref = None,
+    team: Ref = None,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Tasks matching ``--where``, soonest due first unless ``--sort`` says otherwise."""
+    from crmctl.query.entities import task_registry
+
+    registry = task_registry()
+    statement: Select[Any] = select(Task)
+    if not options.include_deleted:
+        statement = statement.where(Task.deleted_at.is_(None))
+    if open_only:
+        statement = statement.where(Task.done_at.is_(None))
+    who = assignee_condition(ctx, owner, team)
+    if who is not None:
+        statement = statement.where(who)
+    statement = apply_where(ctx, statement, registry, options.where)
+    statement = apply_sort_and_limit(
+        statement, registry, options.sort or "due_at", options.limit, Task.id
+    )
+    return task_records(ctx, list(ctx.session.scalars(statement).all()))
+
+
+def agenda(
+    ctx: Context, *, days: int = 7, owner: Ref = None, team: Ref = None
+) -> list[dict[str, Any]]:
+    """Open tasks of the next ``days`` local days, each with its local ``day`` and ``time``.
+
+    Without ``owner`` or ``team`` it is the acting user's agenda. Days are calendar days
+    in the configured zone, so a day around a daylight-saving change is 23 or 25 hours.
+    """
+    if days <= 0:
+        raise UsageError(f"--days must be positive, not {days}")
+    today = ctx.now.astimezone(ctx.tz).date()
+    begin = start_of_day(today, ctx.tz)
+    end = start_of_day(today + timedelta(days=days), ctx.tz)
+    moment = func.coalesce(Task.start_at, Task.due_at)
+    who = assignee_condition(ctx, owner, team)
+    if who is None:
+        who = Task.assignee_id == ctx.require_actor().id
+    statement = (
+        select(Task)
+        .where(Task.deleted_at.is_(None), Task.done_at.is_(None), who)
+        .where(moment >= begin, moment < end)
+        .order_by(moment, Task.all_day.desc(), Task.priority, Task.id)
+    )
+    tasks = list(ctx.session.scalars(statement).all())
+    records = task_records(ctx, tasks)
+    for task, record in zip(tasks, records, strict=True):
+        local = (task.start_at or task.due_at).astimezone(ctx.tz)  # type: ignore[union-attr]
+        record["day"] = local.date()
+        record["time"] = "all day" if task.all_day else local.strftime("%H:%M")
+    return records
+
+
+@dataclass(frozen=True)
+class CalendarExport:
+    """What an .ics file is made from: tasks plus what keeps their UIDs stable."""
+
+    install_id: str
+    timezone: str
+    tasks: list[dict[str, Any]]
+
+
+def calendar_export(
+    ctx: Context, *, owner: Ref = None, team: Ref = None, include_done: bool = False
+) -> CalendarExport:
+    """Tasks with a date for a calendar: open ones (and done ones if asked), by id."""
+    statement: Select[Any] = select(Task).where(
+        Task.deleted_at.is_(None), Task.due_at.is_not(None)
+    )
+    if not include_done:
+        statement = statement.where(Task.done_at.is_(None))
+    who = assignee_condition(ctx, owner, team)
+    if who is not None:
+        statement = statement.where(who)
+    tasks = list(ctx.session.scalars(statement.order_by(Task.id)).all())
+    records = task_records(ctx, tasks)
+    for task, record in zip(tasks, records, strict=True):
+        record["sequence"] = task.sequence
+    return CalendarExport(install_id(ctx), ctx.tz.key, records)
+
+
+def install_id(ctx: Context) -> str:
+    from crmctl.db.models import CrmMeta
+
+    meta = ctx.session.get(CrmMeta, "install_id")
+    if meta is None:  # only a database made around the migrations could lack it
+        raise NotFound("this database has no install id; run `crmctl db upgrade`")
+    return meta.value
