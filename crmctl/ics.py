@@ -84,7 +84,9 @@ def _alarm(task: dict[str, Any], start: Any, tz: ZoneInfo) -> Any:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", task["subject"])
-    anchor = start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time(), tz)
+    anchor = (
+        start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time(), tz)
+    )
     alarm.add("trigger", task["reminder_at"] - anchor)
     return alarm
 

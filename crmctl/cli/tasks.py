@@ -33,7 +33,9 @@ Due = Annotated[
     str | None,
     typer.Option(help="Due date (all day) or time: 2026-03-31, 2026-03-31T10:00, +2d, +3h."),
 ]
-Start = Annotated[str | None, typer.Option(help="Start of a call or meeting, e.g. 2026-03-31T10:00.")]
+Start = Annotated[
+    str | None, typer.Option(help="Start of a call or meeting, e.g. 2026-03-31T10:00.")
+]
 End = Annotated[str | None, typer.Option(help="End (default: 30 minutes after the start).")]
 Priority = Annotated[str | None, typer.Option(help="high|normal|low.")]
 Assignee = Annotated[str | None, typer.Option(help="Assignee's login (default: you).")]
@@ -172,7 +174,9 @@ def overdue(
         records = overdue_tasks(svc, owner=owner, team=team, limit=limit)
     stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
     if fail_if_any and records:
-        raise CheckFailed(f"{len(records)} overdue task(s); finish them with `crmctl tasks done ID`")
+        raise CheckFailed(
+            f"{len(records)} overdue task(s); finish them with `crmctl tasks done ID`"
+        )
 
 
 @app.command("agenda")
