@@ -11,6 +11,7 @@ from crmctl.cli import (
     deals,
     imports,
     leads,
+    log,
     pipelines,
     report,
     tasks,
@@ -62,3 +63,4 @@ app.add_typer(leads.app, name="leads")
 app.add_typer(deals.app, name="deals")
 app.add_typer(report.app, name="report")
 app.add_typer(tasks.app, name="tasks")
+app.add_typer(log.app, name="log")
