@@ -3,13 +3,16 @@
 Every task is a VEVENT, since calendar apps import events but mostly ignore VTODO.
 The UID derives from the task id and the installation id, and SEQUENCE grows with
 every change, so a re-export updates the events it exported before instead of adding
-copies. Times carry TZID of the configured zone with its VTIMEZONE; all-day tasks are
-DATE values. DTSTAMP is the task's last change, so the same data gives the same bytes.
+copies. Times are written in UTC (``…Z``): the generated VTIMEZONE of a zone is a long
+RDATE list that an independent parser (vobject/dateutil) read an hour off after the
+spring change, while UTC means the same instant to every client. All-day tasks are
+DATE values of the local day. DTSTAMP is the task's last change, so the same data gives
+the same bytes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +41,6 @@ def render_ics(export: CalendarExport) -> bytes:
     calendar.add("x-wr-timezone", export.timezone)
     for task in export.tasks:
         calendar.add_component(_event(task, export.install_id, tz))
-    calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
 
@@ -73,8 +75,8 @@ def _span(task: dict[str, Any], tz: ZoneInfo) -> tuple[Any, Any]:
         day = task["due_at"].astimezone(tz).date()
         return day, day + timedelta(days=1)
     if task["start_at"] is not None:
-        return task["start_at"].astimezone(tz), task["end_at"].astimezone(tz)
-    due = task["due_at"].astimezone(tz)
+        return task["start_at"].astimezone(UTC), task["end_at"].astimezone(UTC)
+    due = task["due_at"].astimezone(UTC)
     return due, due + TIMED_TASK_LENGTH
 
 
