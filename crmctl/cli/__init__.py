@@ -9,6 +9,7 @@ from crmctl.cli import (
     contacts,
     database,
     deals,
+    docs,
     imports,
     leads,
     log,
@@ -64,3 +65,4 @@ app.add_typer(deals.app, name="deals")
 app.add_typer(report.app, name="report")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(log.app, name="log")
+app.add_typer(docs.app, name="docs")
