@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 
 from crmctl.db.models import Company, Deal, Lead, Person, Task, User
 from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
-from crmctl.query.dates import parse_when, start_of_day
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
 from crmctl.services.refs import resolve_company, resolve_person, resolve_team, resolve_user
 from crmctl.services.users import logins_by_id
+
+if TYPE_CHECKING:
+    from crmctl.services.listing import ListOptions
 
 ENTITY = "task"
 KINDS = ("task", "call", "meeting")
@@ -236,6 +238,10 @@ def _when(ctx: Context, value: When, option: str) -> date | datetime:
         return value
     if isinstance(value, date):
         return value
+    # The filter language's parser is imported only when text needs parsing: `tasks
+    # overdue` (run by cron, timed in bench/tasks.py) does not pay for it.
+    from crmctl.query.dates import parse_when
+
     return parse_when(str(value), ctx.now, ctx.tz, option)
 
 
@@ -297,6 +303,11 @@ def _touch_links(ctx: Context, task: Task) -> None:
 
 
 # --- reading ----------------------------------------------------------------------------
+
+
+def start_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """Local midnight of ``day`` as a UTC instant (23 or 25 hours apart around DST)."""
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
 
 
 def start_of_today(ctx: Context) -> datetime:
@@ -438,6 +449,7 @@ def list_tasks(
 ) -> list[dict[str, Any]]:
     """Tasks matching ``--where``, soonest due first unless ``--sort`` says otherwise."""
     from crmctl.query.entities import task_registry
+    from crmctl.services.listing import apply_sort_and_limit, apply_where
 
     registry = task_registry()
     statement: Select[Any] = select(Task)
@@ -500,9 +512,7 @@ def calendar_export(
     ctx: Context, *, owner: Ref = None, team: Ref = None, include_done: bool = False
 ) -> CalendarExport:
     """Tasks with a date for a calendar: open ones (and done ones if asked), by id."""
-    statement: Select[Any] = select(Task).where(
-        Task.deleted_at.is_(None), Task.due_at.is_not(None)
-    )
+    statement: Select[Any] = select(Task).where(Task.deleted_at.is_(None), Task.due_at.is_not(None))
     if not include_done:
         statement = statement.where(Task.done_at.is_(None))
     who = assignee_condition(ctx, owner, team)
