@@ -408,6 +408,8 @@ def wall_case(
 
 def measure(url: str, database: str, runs: int) -> list[Metric]:
     metrics = overdue_cases(url, database, runs)
+    # The start-up floor under the same load: Python, typer and the CLI modules only.
+    metrics.append(wall_case(url, database, runs, ["--version"], None))
     metrics.append(wall_case(url, database, runs, ["tasks", "overdue", "--owner", OWNER], 500.0))
     metrics += timeline_cases(url, database, runs)
     metrics.append(
