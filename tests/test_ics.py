@@ -82,6 +82,9 @@ def test_reexport_after_an_edit_keeps_uids_and_raises_sequence(crm: Crm, tmp_pat
     assert str(after["UID"]) == str(before["UID"])
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
     assert after.decoded("DTSTART") == datetime(2026, 3, 31, 9, 0, tzinfo=PRAGUE)
+    # The meeting keeps its 90 minutes and its reminder 15 minutes before.
+    assert after.decoded("DTEND") - after.decoded("DTSTART") == timedelta(minutes=90)
+    assert after.walk("VALARM")[0].decoded("TRIGGER") == timedelta(minutes=-15)
     assert after.decoded("DTSTAMP") > before.decoded("DTSTAMP")
     unchanged = {str(e["UID"]) for k, e in first.items() if k != "Schůzka po změně času"}
     assert unchanged == {str(e["UID"]) for k, e in second.items() if k != "Schůzka přesunuta"}

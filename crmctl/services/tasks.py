@@ -178,7 +178,12 @@ def edit_task(
     if priority is not None:
         task.priority = _priority(priority)
     if any(value is not None for value in (due_at, start_at, end_at)):
+        old_anchor = task.start_at or task.due_at
         _set_schedule(ctx, task, due_at, start_at, end_at)
+        new_anchor = task.start_at or task.due_at
+        # A reminder "1h before" moves with the task it reminds of.
+        if task.reminder_at and old_anchor and new_anchor and reminder is None:
+            task.reminder_at += new_anchor - old_anchor
     if reminder is not None:
         task.reminder_at = _reminder(ctx, task, reminder)
     new_assignee = resolve_user(ctx, assignee).id if assignee not in (None, "") else None
@@ -221,7 +226,9 @@ def _set_schedule(ctx: Context, task: Task, due: When, start: When, end: When) -
         return
     starts = _instant(ctx, start, "--start") if start is not None else task.start_at
     assert starts is not None
-    ends = _instant(ctx, end, "--end") if end is not None else starts + DEFAULT_DURATION
+    # Moving a meeting's start keeps its length.
+    length = task.end_at - task.start_at if task.start_at and task.end_at else DEFAULT_DURATION
+    ends = _instant(ctx, end, "--end") if end is not None else starts + length
     if ends <= starts:
         raise ValidationError(
             f"the end ({ends.astimezone(ctx.tz):%Y-%m-%d %H:%M}) must be after the start "
