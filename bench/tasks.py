@@ -426,9 +426,7 @@ def load_average() -> str:
 
 
 def results_section(args: argparse.Namespace, sizes: Sizes, table: str, loads: str) -> str:
-    command = ".venv/bin/python bench/tasks.py --generate"
-    if args.postgres:
-        command += " --postgres URL"
+    command = " ".join([".venv/bin/python", "bench/tasks.py", *args.argv])
     return (
         f"{RESULTS_BEGIN}\n"
         f"### Latest run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
@@ -474,7 +472,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per case (default: 7)")
     parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the exact command, for RESULTS.md
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
