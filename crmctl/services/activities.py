@@ -237,3 +237,32 @@ def activity_records(ctx: Context, activities: list[Activity]) -> list[dict[str,
         }
         for a in activities
     ]
+
+
+def move_links(ctx: Context, column: str, from_id: int, to_id: int) -> int:
+    """Re-point tasks, activities and documents from a merged duplicate (``company_id``
+    or ``person_id``) to the record kept, so they stay on its timeline; set-based.
+
+    Two companies that both had a first call keep only the earlier one as first.
+    """
+    from sqlalchemy import update
+
+    from crmctl.db.models import Document, Task
+
+    if column == "company_id":
+        for kind in FIRST_CONTACT_KINDS:
+            firsts = ctx.session.scalars(
+                select(Activity)
+                .where(Activity.company_id.in_((from_id, to_id)), Activity.first_contact == kind)
+                .order_by(Activity.occurred_at, Activity.id)
+            ).all()
+            for later in firsts[1:]:
+                later.first_contact = None
+        ctx.session.flush()
+    moved = 0
+    for model in (Task, Activity, Document):
+        target = getattr(model, column)
+        moved += ctx.session.execute(
+            update(model).where(target == from_id).values({column: to_id})
+        ).rowcount
+    return moved

@@ -111,3 +111,23 @@ def test_report_first_contacts_per_salesperson_and_month(customer: Crm) -> None:
     assert [r["salesperson"] for r in april["rows"]] == ["admin", "jana"]
     assert "First calls" in customer("report", "first-contacts").stdout
     customer("report", "first-contacts", "--from", "April", code=2)
+
+
+def test_merge_moves_tasks_activities_and_keeps_one_first_call(customer: Crm) -> None:
+    customer("log", "call", "--company", "1", "--body", "První u jedničky", "--first-call")
+    customer.now = "2026-03-10T10:00:00+01:00"
+    customer("log", "call", "--company", "2", "--body", "První u dvojky", "--first-call")
+    customer("tasks", "add", "Úkol dvojky", "--company", "2", "--due", "+1d")
+    customer("contacts", "add", "--name", "Petr Velký", "--company", "2")
+    customer("log", "note", "--contact", "Petr Velký", "--body", "Poznámka k Petrovi")
+    customer("companies", "merge", "1", "2")
+    kinds = [e["kind"] for e in customer.json("timeline", "company", "1")]
+    assert {"task.created", "activity.note"} <= set(kinds)
+    assert kinds.count("activity.call") == 2
+    rows = json.loads(customer("report", "first-contacts", "-o", "json").stdout)["rows"]
+    assert [(r["first_calls"], r["first_meetings"]) for r in rows] == [(1, 0)]
+    assert customer.json("tasks", "show", "1")["company_id"] == 1
+    customer("contacts", "add", "--name", "Jana Malá-Nová", "--company", "1")
+    customer("log", "note", "--contact", "3", "--body", "Poznámka k Janě")
+    customer("contacts", "merge", "1", "3")
+    assert "activity.note" in [e["kind"] for e in customer.json("timeline", "contact", "1")]
