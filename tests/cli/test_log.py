@@ -110,6 +110,8 @@ def test_report_first_contacts_per_salesperson_and_month(customer: Crm) -> None:
     )
     assert [r["salesperson"] for r in april["rows"]] == ["admin", "jana"]
     assert "First calls" in customer("report", "first-contacts").stdout
+    html = customer("report", "first-contacts", "-o", "html").stdout
+    assert "<svg" in html and "First contacts" in html
     customer("report", "first-contacts", "--from", "April", code=2)
 
 
