@@ -19,7 +19,8 @@ from crmctl.errors import UsageError
 
 CONFIG_FILE_NAME = "crmctl.yaml"
 APP_NAME = "crmctl"
-KNOWN_KEYS = ("database_url", "timezone", "pipelines")
+KNOWN_KEYS = ("database_url", "timezone", "pipelines", "documents_dir", "documents_max_mb")
+DEFAULT_DOCUMENTS_MAX_MB = 25
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,36 @@ class Settings:
                 f"unknown time zone {name!r} (from {source}); use an IANA name "
                 "such as Europe/Prague"
             ) from None
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where attached files live: ``documents_dir`` from crmctl.yaml (relative to that
+        file), else ``documents/`` beside an SQLite database, else the user data directory."""
+        configured = self.values.get("documents_dir")
+        if configured is not None and configured.value:
+            path = Path(str(configured.value)).expanduser()
+            if not path.is_absolute() and self.config_file is not None:
+                path = self.config_file.parent / path
+            return path
+        url = self.database_url
+        if url.startswith("sqlite:///") and url.removeprefix("sqlite:///") not in ("", ":memory:"):
+            return Path(url.removeprefix("sqlite:///")).parent / "documents"
+        return user_data_dir() / "documents"
+
+    @property
+    def documents_max_bytes(self) -> int:
+        setting = self.values.get("documents_max_mb")
+        raw = setting.value if setting is not None else DEFAULT_DOCUMENTS_MAX_MB
+        try:
+            megabytes = float(raw)
+        except (TypeError, ValueError):
+            megabytes = -1.0
+        if megabytes <= 0:
+            source = setting.source if setting is not None else "default"
+            raise UsageError(
+                f"documents_max_mb {raw!r} (from {source}) is not a positive number of MB"
+            )
+        return int(megabytes * 1024 * 1024)
 
 
 def user_config_dir() -> Path:

@@ -69,6 +69,35 @@ def write_records(
     _MACHINE_WRITERS[output](stream, rows)
 
 
+def write_grouped(
+    stream: TextIO,
+    records: Sequence[Mapping[str, Any]],
+    output: OutputFormat,
+    *,
+    group_by: str,
+    heading: Callable[[Any], str],
+    fields: str | None = None,
+    table_fields: Sequence[str] | None = None,
+    tz: ZoneInfo | None = None,
+) -> None:
+    """A table per group (records arrive sorted by ``group_by``) under a heading line;
+    machine formats get the plain records, the group key being one of their fields."""
+    if output is not OutputFormat.table:
+        write_records(stream, records, output, fields=fields, tz=tz)
+        return
+    if not records:
+        stream.write("(no records)\n")
+        return
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(record[group_by], []).append(record)
+    blocks = [
+        heading(key) + "\n" + table(select_fields(rows, fields, table_fields), {}, tz)
+        for key, rows in groups.items()
+    ]
+    stream.write("\n\n".join(blocks) + "\n")
+
+
 def write_record(
     stream: TextIO,
     record: Mapping[str, Any],

@@ -9,10 +9,13 @@ from crmctl.cli import (
     contacts,
     database,
     deals,
+    docs,
     imports,
     leads,
+    log,
     pipelines,
     report,
+    tasks,
     teams,
     timeline,
     users,
@@ -60,3 +63,6 @@ app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(leads.app, name="leads")
 app.add_typer(deals.app, name="deals")
 app.add_typer(report.app, name="report")
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(log.app, name="log")
+app.add_typer(docs.app, name="docs")

@@ -8,7 +8,7 @@ import typer
 
 from crmctl.cli.common import Where, info, new_app, service_context
 
-app = new_app("Reports: forecast (more to come). Table, CSV, JSON, XLSX or HTML.")
+app = new_app("Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML.")
 
 ReportFormatOption = Annotated[
     str,
@@ -71,5 +71,40 @@ def forecast(
         )
     if snapshot:
         info(f"snapshot {snapshot!r} saved")
+    if output is not None:
+        info(f"{report_fmt} written to {output}")
+
+
+@app.command("first-contacts")
+def first_contacts(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="MONTH|DATE", help="From this month or day.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="MONTH|DATE", help="Up to this month or day.")
+    ] = None,
+    salesperson: Annotated[
+        str | None, typer.Option("--salesperson", help="Only this login.")
+    ] = None,
+    fmt: ReportFormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+) -> None:
+    """First calls and first meetings per salesperson and month (acquisition work)."""
+    from crmctl.reports.first_contacts import FirstContactsOptions
+    from crmctl.reports.first_contacts import first_contacts as run_report
+    from crmctl.reports.render import report_format, write_report
+
+    report_fmt = report_format(fmt)
+    with service_context(ctx) as svc:
+        result = run_report(svc, FirstContactsOptions(start, end, salesperson))
+        write_report(
+            result,
+            report_fmt,
+            stdout=sys.stdout,
+            output=output,
+            generated_at=svc.now if generated_at else None,
+        )
     if output is not None:
         info(f"{report_fmt} written to {output}")

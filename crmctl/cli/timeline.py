@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmctl.cli.common import Fields, Output, new_app, service_context, stdout_write_records
+from crmctl.cli.common import Fields, Output, info, new_app, service_context, stdout_write_records
 
 app = new_app("The timeline of a record: every change and activity, newest first.")
 TABLE_FIELDS = ("id", "at", "actor", "subject", "kind", "summary")
@@ -19,6 +19,10 @@ Since = Annotated[
 Until = Annotated[str | None, typer.Option("--until", help="Before this date/time.")]
 Author = Annotated[str | None, typer.Option("--author", help="Only events by this login.")]
 Limit = Annotated[int, typer.Option("--limit", "-n", help="Show at most N events.")]
+TextSearch = Annotated[
+    str | None,
+    typer.Option("--search", "-s", help="Accent-insensitive text in the event (notes, values)."),
+]
 Before = Annotated[
     int | None, typer.Option("--before", help="Cursor: only events older than this event id.")
 ]
@@ -34,15 +38,18 @@ def _show(
     author: str | None,
     limit: int,
     before: int | None,
+    search: str | None,
     output: str,
     fields: str | None,
 ) -> None:
-    from crmctl.services.timeline import TimelineOptions, timeline
+    from crmctl.services.timeline import TimelineOptions, timeline_page
 
-    options = TimelineOptions(tuple(types or ()), since, until, author, limit, before)
+    options = TimelineOptions(tuple(types or ()), since, until, author, limit, before, search)
     with service_context(ctx) as svc:
-        records = timeline(svc, entity, ref, options)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+        page = timeline_page(svc, entity, ref, options)
+    stdout_write_records(page.events, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    if page.next_before is not None:
+        info(f"more: add --before {page.next_before} for the next page")
 
 
 @app.command("company")
@@ -55,11 +62,12 @@ def company(
     author: Author = None,
     limit: Limit = 50,
     before: Before = None,
+    search: TextSearch = None,
     output: Output = "table",
     fields: Fields = None,
 ) -> None:
-    """A company's timeline, including its contacts' events."""
-    _show(ctx, "company", ref, type_, since, until, author, limit, before, output, fields)
+    """A company's timeline, with its contacts', leads', deals', tasks' and documents' events."""
+    _show(ctx, "company", ref, type_, since, until, author, limit, before, search, output, fields)
 
 
 @app.command("contact")
@@ -72,11 +80,12 @@ def contact(
     author: Author = None,
     limit: Limit = 50,
     before: Before = None,
+    search: TextSearch = None,
     output: Output = "table",
     fields: Fields = None,
 ) -> None:
-    """A contact's timeline."""
-    _show(ctx, "contact", ref, type_, since, until, author, limit, before, output, fields)
+    """A contact's timeline, with its tasks, activities and documents."""
+    _show(ctx, "contact", ref, type_, since, until, author, limit, before, search, output, fields)
 
 
 @app.command("deal")
@@ -89,11 +98,12 @@ def deal(
     author: Author = None,
     limit: Limit = 50,
     before: Before = None,
+    search: TextSearch = None,
     output: Output = "table",
     fields: Fields = None,
 ) -> None:
-    """A deal's timeline: stage changes, updates, wins and losses."""
-    _show(ctx, "deal", ref, type_, since, until, author, limit, before, output, fields)
+    """A deal's timeline: stage changes, updates, tasks, activities, documents."""
+    _show(ctx, "deal", ref, type_, since, until, author, limit, before, search, output, fields)
 
 
 @app.command("lead")
@@ -106,8 +116,9 @@ def lead(
     author: Author = None,
     limit: Limit = 50,
     before: Before = None,
+    search: TextSearch = None,
     output: Output = "table",
     fields: Fields = None,
 ) -> None:
-    """A lead's timeline: status changes, assignment, conversion."""
-    _show(ctx, "lead", ref, type_, since, until, author, limit, before, output, fields)
+    """A lead's timeline: status changes, assignment, conversion, tasks, activities."""
+    _show(ctx, "lead", ref, type_, since, until, author, limit, before, search, output, fields)

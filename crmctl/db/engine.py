@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,10 +39,14 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            engine = create_engine(
+                parsed,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                json_serializer=_json_text,
+            )
             event.listen(engine, "connect", _configure_sqlite)
             return engine
-        return create_engine(parsed, pool_pre_ping=False)
+        return create_engine(parsed, pool_pre_ping=False, json_serializer=_json_text)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseError(
             f"cannot use database URL {safe_url(url)!r}: {exc}; expected e.g. "
@@ -52,6 +57,12 @@ def make_engine(url: str) -> Engine:
             f"the driver for {safe_url(url)!r} is not installed ({exc.name}); "
             "for PostgreSQL install crmctl[postgres]"
         ) from None
+
+
+def _json_text(value: Any) -> str:
+    """JSON with letters as they are (not \\u escapes), as bulk writes store it, so that
+    ``timeline --search novák`` finds text inside event payloads on SQLite too."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

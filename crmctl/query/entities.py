@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, select
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, select
 
 from crmctl.db.models import (
     Company,
@@ -257,3 +257,55 @@ def lead_registry() -> EntityRegistry:
         *_stamps(Lead),
     ]
     return EntityRegistry("leads", {f.name: f for f in fields}, custom_column=Lead.custom)
+
+
+def _priority_compare(op: str, value: Any, now: datetime) -> ColumnElement[bool]:
+    """``priority = "high"``: names compare as their numbers (high = 1 … low = 3)."""
+    from crmctl.query.compiler import _COMPARE
+    from crmctl.services.tasks import PRIORITIES
+
+    number = PRIORITIES.get(str(value).strip().lower())
+    if number is None:
+        number = int(value) if str(value).strip().isdigit() else -1
+    return _COMPARE[op](Task.priority, number)  # type: ignore[no-any-return]
+
+
+def _task_status(op: str, value: Any, now: datetime) -> ColumnElement[bool]:
+    """``status = "open" | "done"``."""
+    from crmctl.query.compiler import _COMPARE
+
+    status = case((Task.done_at.is_not(None), "done"), else_="open")
+    return _COMPARE[op](status, str(value))  # type: ignore[no-any-return]
+
+
+@cache
+def task_registry() -> EntityRegistry:
+    fields = [
+        FieldSpec("id", FieldKind.INTEGER, column=Task.id),
+        _text("kind", Task.kind, "task | call | meeting"),
+        _text("subject", Task.subject),
+        _text("body", Task.body),
+        FieldSpec(
+            "status", FieldKind.TEXT, compare=_task_status, description="open | done",
+        ),
+        FieldSpec(
+            "priority", FieldKind.TEXT, column=Task.priority, compare=_priority_compare,
+            description="high | normal | low",
+        ),
+        FieldSpec("due_at", FieldKind.DATETIME, column=Task.due_at),
+        FieldSpec("all_day", FieldKind.BOOLEAN, column=Task.all_day),
+        FieldSpec("start_at", FieldKind.DATETIME, column=Task.start_at),
+        FieldSpec("end_at", FieldKind.DATETIME, column=Task.end_at),
+        FieldSpec("reminder_at", FieldKind.DATETIME, column=Task.reminder_at),
+        FieldSpec("done_at", FieldKind.DATETIME, column=Task.done_at),
+        FieldSpec("company_id", FieldKind.INTEGER, column=Task.company_id),
+        FieldSpec("contact_id", FieldKind.INTEGER, column=Task.person_id),
+        FieldSpec("lead_id", FieldKind.INTEGER, column=Task.lead_id),
+        FieldSpec("deal_id", FieldKind.INTEGER, column=Task.deal_id),
+        _text("assignee", _owner_login(Task.assignee_id), "assignee's login"),
+        _text("company", _company_name(Task.company_id), "linked company's name"),
+        FieldSpec("created_at", FieldKind.DATETIME, column=Task.created_at),
+        FieldSpec("updated_at", FieldKind.DATETIME, column=Task.updated_at),
+        _text("created_by", _owner_login(Task.created_by_id), "creator's login"),
+    ]  # fmt: skip
+    return EntityRegistry("tasks", {f.name: f for f in fields})

@@ -11,6 +11,7 @@ from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
 from crmctl.query.entities import company_registry
 from crmctl.services import tags as tag_store
+from crmctl.services.activities import move_links
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import (
@@ -136,6 +137,8 @@ def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str
     keep.custom = {**(duplicate.custom or {}), **(keep.custom or {})}
     tag_store.change(ctx, ENTITY, keep.id, duplicate_record["tags"], [])
     moved_links = _move_person_links(ctx, keep.id, duplicate.id)
+    # Tasks, activities and documents follow the company kept (and its timeline).
+    move_links(ctx, "company_id", duplicate.id, keep.id)
     moved_events = ctx.session.execute(
         update(Event)
         .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)

@@ -20,6 +20,7 @@ from crmctl.db.models import (
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import person_registry
 from crmctl.services import tags as tag_store
+from crmctl.services.activities import move_links
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
@@ -198,6 +199,8 @@ def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str,
         .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
         .values(entity_id=keep.id)
     ).rowcount
+    # Tasks, activities and documents follow the contact kept (and its timeline).
+    move_links(ctx, "person_id", duplicate.id, keep.id)
     wanted = normalise_desired(ctx, desired)
     changes = _changes(ctx, keep, wanted)
     _write(ctx, keep, wanted)

@@ -1,18 +1,37 @@
-"""The timeline of a record: its events, newest first (a company's includes its contacts')."""
+"""The timeline of a record: its events, newest first.
+
+A company's timeline holds the company's own events and those of its contacts, leads
+and deals, and of the tasks, activities and documents linked to any of them; a
+contact's, deal's or lead's holds its own and its tasks', activities' and documents'.
+Paging is by cursor: ``before_id`` is the id of the last event already shown.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, union
 
-from crmctl.db.models import Company, Deal, Event, Lead, Person, PersonCompany, User
+from crmctl.db.models import (
+    Activity,
+    Company,
+    Deal,
+    Document,
+    Event,
+    Lead,
+    Person,
+    PersonCompany,
+    Task,
+    User,
+)
 from crmctl.errors import NotFound, UsageError
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 
 ENTITIES = ("company", "contact", "deal", "lead")
+# Records that hang off a customer record through their link columns.
+LINKED = (("task", Task), ("activity", Activity), ("document", Document))
 
 
 @dataclass(frozen=True)
@@ -23,17 +42,58 @@ class TimelineOptions:
     author: str | None = None
     limit: int = 50
     before_id: int | None = None  # cursor: show events older than this id
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    events: list[dict[str, Any]]
+    next_before: int | None  # pass as ``before_id`` for the next page; None at the end
 
 
 def timeline(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> list[dict[str, Any]]:
+    return timeline_page(ctx, entity, ref, options).events
+
+
+def timeline_page(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> TimelinePage:
     scope = _scope(ctx, entity, ref)
-    statement = select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope)
+    statement: Select[Any] = (
+        select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope)
+    )
     for condition in _filters(ctx, options):
         statement = statement.where(condition)
-    statement = statement.order_by(Event.id.desc()).limit(options.limit)
-    rows = ctx.session.execute(statement).all()
+    # One row more than asked tells whether another page follows.
+    rows = _newest(ctx, statement, options.limit + 1, options.before_id)
+    more = len(rows) > options.limit
+    rows = rows[: options.limit]
     names = _subject_names(ctx, [event for event, _ in rows])
-    return [event_record(event, login, names) for event, login in rows]
+    events = [event_record(event, login, names) for event, login in rows]
+    return TimelinePage(events, events[-1]["id"] if more and events else None)
+
+
+FIRST_WINDOW = 1 << 16  # event ids
+
+
+def _newest(ctx: Context, statement: Select[Any], wanted: int, before: int | None) -> list[Any]:
+    """The newest ``wanted`` rows of ``statement`` below ``before``, window by window.
+
+    Each window (the last 65,536 ids, then 4× wider each time) bounds every OR term's
+    index range on (entity_type, entity_id, id), so a busy company (100,000 events) sorts
+    only one window's matches instead of all of them, and a quiet one needs a few index
+    seeks per window rather than a backward scan of the whole log.
+    """
+    upper = (
+        before if before is not None else (ctx.session.scalar(select(func.max(Event.id))) or 0) + 1
+    )
+    rows: list[Any] = []
+    window = FIRST_WINDOW
+    while upper > 1 and len(rows) < wanted:
+        lower = max(1, upper - window)
+        page = statement.where(Event.id < upper, Event.id >= lower)
+        page = page.order_by(Event.id.desc()).limit(wanted - len(rows))
+        rows += ctx.session.execute(page).all()
+        upper, window = lower, window * 4
+    return rows
 
 
 def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
@@ -41,75 +101,111 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         company = resolve_company(ctx, ref, include_deleted=True)
         contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id == company.id)
         deal_ids = select(Deal.id).where(Deal.company_id == company.id)
+        lead_ids = select(Lead.id).where(Lead.company_id == company.id)
         return or_(
-            and_(Event.entity_type == "company", Event.entity_id == company.id),
-            and_(Event.entity_type == "contact", Event.entity_id.in_(contact_ids)),
-            and_(Event.entity_type == "deal", Event.entity_id.in_(deal_ids)),
-        )
+            _about("company", [company.id]),
+            _about("contact", contact_ids),
+            _about("deal", deal_ids),
+            _about("lead", lead_ids),
+            # Two index lookups, not one OR that SQLite answers by scanning all tasks.
+            *_linked(lambda model: (model.company_id == company.id,
+                                    model.person_id.in_(contact_ids))),
+        )  # fmt: skip
     if entity == "contact":
         person = resolve_person(ctx, ref, include_deleted=True)
-        return and_(Event.entity_type == "contact", Event.entity_id == person.id)
+        return or_(
+            _about("contact", [person.id]), *_linked(lambda model: (model.person_id == person.id,))
+        )
     if entity in ("deal", "lead"):
         model = Deal if entity == "deal" else Lead
         text = str(ref).strip().lstrip("#")
         if not text.isdigit() or ctx.session.get(model, int(text)) is None:
             raise NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
-        return and_(Event.entity_type == entity, Event.entity_id == int(text))
+        record_id = int(text)
+        column = "deal_id" if entity == "deal" else "lead_id"
+        return or_(
+            _about(entity, [record_id]),
+            *_linked(lambda linked: (getattr(linked, column) == record_id,),
+                     skip=("document",) if entity == "lead" else ()),
+        )  # fmt: skip
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+
+
+def _about(entity_type: str, ids: Any) -> ColumnElement[bool]:
+    return and_(Event.entity_type == entity_type, Event.entity_id.in_(ids))
+
+
+def _linked(conditions: Any, skip: tuple[str, ...] = ()) -> list[ColumnElement[bool]]:
+    """Events of the tasks, activities and documents matching any of ``conditions(model)``."""
+    terms = []
+    for entity_type, model in LINKED:
+        if entity_type in skip:
+            continue
+        selects = [select(model.id).where(condition) for condition in conditions(model)]
+        ids = selects[0] if len(selects) == 1 else union(*selects)
+        terms.append(_about(entity_type, ids))
+    return terms
 
 
 def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]]:
     from crmctl.query.dates import parse_moment
+    from crmctl.services.listing import search_pattern
 
     conditions: list[ColumnElement[bool]] = []
     if options.types:
-        # `--type updated` matches `company.updated` and `contact.updated`.
-        conditions.append(
-            or_(
-                *(
-                    Event.kind == kind if "." in kind else Event.kind.like(f"%.{kind}")
-                    for kind in options.types
-                )
-            )
-        )
+        # `--type updated` matches `company.updated` and `contact.updated`; `--type task`
+        # matches every `task.*` event.
+        conditions.append(or_(*(_kind_matches(kind) for kind in options.types)))
     if options.since:
         conditions.append(Event.at >= parse_moment(options.since, ctx.now, ctx.tz, "--since"))
     if options.until:
         conditions.append(Event.at < parse_moment(options.until, ctx.now, ctx.tz, "--until"))
     if options.author:
         conditions.append(Event.actor_id == resolve_user(ctx, options.author).id)
-    if options.before_id is not None:
-        conditions.append(Event.id < options.before_id)
+    if options.search and options.search.strip():
+        # Accent-insensitive, over everything the event says (texts, before/after values).
+        folded = func.crm_fold(cast(Event.payload, Text))
+        conditions.append(folded.like(search_pattern(options.search), escape="\\"))
     if options.limit <= 0:
         raise UsageError(f"--limit must be positive, not {options.limit}")
     return conditions
 
 
+def _kind_matches(kind: str) -> ColumnElement[bool]:
+    kind = kind.strip()
+    if "." in kind:
+        return Event.kind == kind
+    return or_(Event.kind.like(f"%.{kind}"), Event.kind.like(f"{kind}.%"))
+
+
 def _subject_names(ctx: Context, events: list[Event]) -> dict[tuple[str, int], str]:
     """Current names of the records the events are about, one query per entity type."""
-    wanted: dict[str, set[int]] = {"company": set(), "contact": set(), "deal": set()}
+    wanted: dict[str, set[int]] = {}
     for event in events:
-        if event.entity_type in wanted:
-            wanted[event.entity_type].add(event.entity_id)
+        wanted.setdefault(event.entity_type, set()).add(event.entity_id)
     names: dict[tuple[str, int], str] = {}
-    if wanted["contact"]:
-        for row in ctx.session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(
-                Person.id.in_(wanted["contact"])
-            )
-        ):
-            names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
-    if wanted["deal"]:
-        for row in ctx.session.execute(
-            select(Deal.id, Deal.title).where(Deal.id.in_(wanted["deal"]))
-        ):
-            names["deal", row.id] = row.title
-    if wanted["company"]:
-        for row in ctx.session.execute(
-            select(Company.id, Company.name).where(Company.id.in_(wanted["company"]))
-        ):
-            names["company", row.id] = row.name
+    for entity_type, ids in wanted.items():
+        query = _NAME_QUERIES.get(entity_type)
+        if query is None:
+            continue
+        for row_id, name in ctx.session.execute(query(ids)):
+            names[entity_type, row_id] = name or ""
     return names
+
+
+def _person_name() -> Any:
+    return func.trim(func.coalesce(Person.first_name, "") + " " + Person.last_name)
+
+
+_NAME_QUERIES: dict[str, Any] = {
+    "company": lambda ids: select(Company.id, Company.name).where(Company.id.in_(ids)),
+    "contact": lambda ids: select(Person.id, _person_name()).where(Person.id.in_(ids)),
+    "deal": lambda ids: select(Deal.id, Deal.title).where(Deal.id.in_(ids)),
+    "lead": lambda ids: select(Lead.id, Lead.subject).where(Lead.id.in_(ids)),
+    "task": lambda ids: select(Task.id, Task.subject).where(Task.id.in_(ids)),
+    "activity": lambda ids: select(Activity.id, Activity.subject).where(Activity.id.in_(ids)),
+    "document": lambda ids: select(Document.id, Document.file_name).where(Document.id.in_(ids)),
+}
 
 
 def event_record(
@@ -144,6 +240,15 @@ def summarise(kind: str, payload: dict[str, Any]) -> str:
                 f"merged #{payload.get('duplicate_id')} {payload.get('duplicate_name')}: {changes}"
             )
         return changes
+    if kind.startswith("activity."):
+        return _activity_summary(payload)
+    if kind == "document.attached":
+        return f"document {payload.get('file_name')} ({payload.get('size')} B)"
+    if kind == "task.done":
+        note = f": {_short(payload['note'])}" if payload.get("note") else ""
+        return f"done {payload.get('subject') or ''}{note}".strip()
+    if action == "assigned" and "to" in payload:
+        return f"assignee: {_short(payload.get('from'))} → {_short(payload.get('to'))}"
     if action == "stage_changed":
         return f"stage: {payload.get('from')} → {payload.get('to')}"
     if "from" in payload and "to" in payload:
@@ -152,7 +257,8 @@ def summarise(kind: str, payload: dict[str, Any]) -> str:
         return f"{action}: {_short(payload['reason'])}"
     if action == "created":
         fields = payload.get("fields", {})
-        return f"created {fields.get('name') or fields.get('title') or ''}".strip()
+        name = fields.get("name") or fields.get("title") or fields.get("subject") or ""
+        return f"created {name}".strip()
     if action == "merged":
         return f"merged #{payload.get('duplicate_id')} {payload.get('duplicate_name')}"
     if action == "merged_into":
@@ -170,3 +276,17 @@ def _short(value: Any, width: int = 60) -> str:
     else:
         text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _activity_summary(payload: dict[str, Any]) -> str:
+    """``call: Domluvena schůzka (reached, 15 min)`` — the text itself, not just a kind."""
+    details = [str(payload[key]) for key in ("outcome",) if payload.get(key)]
+    if payload.get("duration_minutes"):
+        details.append(f"{payload['duration_minutes']} min")
+    if payload.get("attendees"):
+        details.append(", ".join(str(item) for item in payload["attendees"]))
+    if payload.get("first_contact"):
+        details.append(f"first {payload['first_contact']}")
+    text = " – ".join(filter(None, [payload.get("subject"), payload.get("body")]))
+    suffix = f" ({'; '.join(details)})" if details else ""
+    return f"{payload.get('kind', 'activity')}: {_short(text, 120)}{suffix}"

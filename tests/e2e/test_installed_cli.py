@@ -64,3 +64,22 @@ def test_version_and_help_print_without_a_database() -> None:
     assert helped.returncode == 0
     for noun in ("companies", "contacts", "timeline", "users", "teams", "db", "init"):
         assert noun in helped.stdout
+
+
+def test_cron_overdue_check_exit_codes(env: dict[str, str], tmp_path: Path) -> None:
+    """What a nightly cron line relies on: exit 0 when nothing is overdue, 6 when something
+    is, the list on stdout and one `error:` line on stderr; and an .ics file written."""
+    run("init", env=env)
+    assert run("tasks", "add", "Later", "--due", "+1d", env=env).returncode == 0
+    clean = run("tasks", "overdue", "--fail-if-any", "-o", "csv", env=env)
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+    assert run("tasks", "add", "Late", "--due", "-1d", env=env).returncode == 0
+    late = run("tasks", "overdue", "--fail-if-any", "-o", "csv", env=env)
+    assert late.returncode == 6
+    assert late.stdout.splitlines()[1].split(",")[2] == "Late"
+    assert late.stderr.splitlines() == [
+        "error: 1 overdue task(s); finish them with `crmctl tasks done ID`"
+    ]
+    ics = tmp_path / "tasks.ics"
+    assert run("tasks", "export-ics", "--output", str(ics), env=env).returncode == 0
+    assert ics.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")

@@ -1,0 +1,83 @@
+"""``crmctl docs attach|list|get``: files attached to companies, contacts and deals."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmctl.cli.common import (
+    Fields,
+    Output,
+    info,
+    new_app,
+    service_context,
+    stdout_write_record,
+    stdout_write_records,
+)
+
+app = new_app("Documents: files attached to companies, contacts and deals (kept by SHA-256).")
+
+TABLE_FIELDS = ("id", "file_name", "size", "company", "contact", "deal", "created_at")
+Target = Annotated[str, typer.Argument(metavar="company|contact|deal", help="What to attach to.")]
+
+
+@app.command("attach")
+def attach(
+    ctx: typer.Context,
+    target: Target,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Id (or IČO, name, e-mail).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The file to attach.")],
+    output: Output = "table",
+) -> None:
+    """Attach a file; the content goes to the document store, the event to the timeline."""
+    from crmctl.services.documents import attach_document
+
+    with service_context(ctx) as svc:
+        record = attach_document(svc, target, ref, file)
+    info(f"document #{record['id']} {record['file_name']} attached")
+    stdout_write_record(record, output, tz=svc.tz)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    company: Annotated[str | None, typer.Option(help="Only this company's.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Only this contact's.")] = None,
+    deal: Annotated[str | None, typer.Option(help="Only this deal's.")] = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """List attached documents."""
+    from crmctl.errors import UsageError
+    from crmctl.services.documents import list_documents
+
+    given = [(name, value) for name, value in
+             (("company", company), ("contact", contact), ("deal", deal)) if value]  # fmt: skip
+    if len(given) > 1:
+        raise UsageError("give one of --company, --contact, --deal")
+    target, ref = given[0] if given else (None, None)
+    with service_context(ctx) as svc:
+        records = list_documents(svc, target=target, ref=ref)
+    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+
+
+@app.command("get")
+def get(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(metavar="ID", help="Document id.")],
+    output_file: Annotated[
+        str, typer.Option("--output", metavar="FILE", help="Where to write it; '-' = stdout.")
+    ],
+) -> None:
+    """Write a document's content to a file (checked against its SHA-256)."""
+    from crmctl.services.documents import document_content
+
+    with service_context(ctx) as svc:
+        record, data = document_content(svc, document)
+    if output_file == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    Path(output_file).write_bytes(data)
+    info(f"document #{record['id']} {record['file_name']} written to {output_file}")

@@ -1,0 +1,212 @@
+"""Documents attached to companies, contacts and deals.
+
+The content lives in the document store (``Settings.documents_dir``) under its SHA-256,
+``ab/cd/abcd…``: the same file attached twice is stored once, and a stored file is
+checked against its name when read back. The database row and its
+``document.attached`` event are written in the caller's transaction; the content is
+written before, atomically (temporary file + rename). If the transaction then rolls
+back, an unreferenced blob stays behind, which is harmless: it is only ever found
+through a row that names its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from crmctl.db.models import Company, Deal, Document, Person
+from crmctl.errors import NotFound, UsageError, ValidationError
+from crmctl.services.context import Context
+from crmctl.services.events import record_event
+from crmctl.services.users import logins_by_id
+
+ENTITY = "document"
+TARGETS = ("company", "contact", "deal")
+CHUNK = 1024 * 1024
+
+
+def attach_document(ctx: Context, target: str, ref: str | int, path: Path) -> dict[str, Any]:
+    """Store ``path`` and attach it to a company, contact or deal."""
+    actor = ctx.require_actor()
+    links = _target_links(ctx, target, ref)
+    size = _checked_size(ctx, path)
+    digest = _store(ctx.settings.documents_dir, path)
+    media_type, _ = mimetypes.guess_type(path.name)
+    document = Document(
+        sha256=digest,
+        size=size,
+        file_name=path.name,
+        media_type=media_type,
+        created_at=ctx.now,
+        created_by_id=actor.id,
+        **links,
+    )
+    ctx.session.add(document)
+    ctx.session.flush()
+    record = document_records(ctx, [document])[0]
+    record_event(
+        ctx, ENTITY, document.id, "document.attached",
+        {"file_name": path.name, "size": size, "sha256": digest, "target": target,
+         **{k: v for k, v in links.items() if v is not None}},
+    )  # fmt: skip
+    return record
+
+
+def _target_links(ctx: Context, target: str, ref: str | int) -> dict[str, int | None]:
+    from crmctl.services.tasks import resolve_links
+
+    if target not in TARGETS:
+        raise UsageError(f"cannot attach to {target!r}; choose one of {', '.join(TARGETS)}")
+    links = resolve_links(ctx, **{target: ref})
+    return {"company_id": links.company_id, "person_id": links.person_id, "deal_id": links.deal_id}
+
+
+def _checked_size(ctx: Context, path: Path) -> int:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise NotFound(f"no file {path}; give the path of the file to attach") from None
+    except OSError as error:
+        raise ValidationError(f"cannot read {path}: {error.strerror}") from None
+    if not path.is_file():
+        raise ValidationError(f"{path} is not a file; attach one file at a time")
+    limit = ctx.settings.documents_max_bytes
+    if size > limit:
+        raise ValidationError(
+            f"{path.name} is {_human(size)}, over the limit of {_human(limit)}; "
+            "raise documents_max_mb in crmctl.yaml or attach a smaller file"
+        )
+    return size
+
+
+def _human(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{size / 1024:.1f} kB" if size >= 1024 else f"{size} B"
+
+
+def blob_path(store: Path, digest: str) -> Path:
+    return store / digest[:2] / digest[2:4] / digest
+
+
+def _store(store: Path, path: Path) -> str:
+    """Copy ``path`` into the store under its SHA-256 (once) and return the hash."""
+    digest = hashlib.sha256()
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        with (
+            path.open("rb") as source,
+            tempfile.NamedTemporaryFile(dir=store, prefix=".incoming-", delete=False) as temp,
+        ):
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                temp.write(chunk)
+            temp.flush()
+            os.fsync(temp.fileno())
+        target = blob_path(store, digest.hexdigest())
+        if target.exists():
+            os.unlink(temp.name)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp.name, target)
+    except OSError as error:
+        raise ValidationError(
+            f"cannot store {path.name} in the document store {store}: {error.strerror}; "
+            "check documents_dir in crmctl.yaml"
+        ) from None
+    return digest.hexdigest()
+
+
+def resolve_document(ctx: Context, ref: str | int) -> Document:
+    text = str(ref).strip().lstrip("#")
+    if not text.isdigit():
+        raise ValidationError(f"document {ref!r}: expected a document id such as 3")
+    document = ctx.session.scalars(
+        select(Document).where(Document.id == int(text), Document.deleted_at.is_(None))
+    ).first()
+    if document is None:
+        raise NotFound(f"no document #{text}; see `crmctl docs list`")
+    return document
+
+
+def document_content(ctx: Context, ref: str | int) -> tuple[dict[str, Any], bytes]:
+    """A document's record and content, checked against its SHA-256."""
+    document = resolve_document(ctx, ref)
+    path = blob_path(ctx.settings.documents_dir, document.sha256)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise NotFound(
+            f"document #{document.id} {document.file_name}: its content {document.sha256} "
+            f"is missing from the document store {ctx.settings.documents_dir}; "
+            "restore the store from a backup or check documents_dir in crmctl.yaml"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        raise ValidationError(
+            f"document #{document.id} {document.file_name}: the stored content does not "
+            f"match its SHA-256 {document.sha256}; restore {path} from a backup"
+        )
+    return document_records(ctx, [document])[0], data
+
+
+def list_documents(
+    ctx: Context, *, target: str | None = None, ref: str | int | None = None
+) -> list[dict[str, Any]]:
+    statement = select(Document).where(Document.deleted_at.is_(None))
+    if target is not None and ref is not None:
+        for column, value in _target_links(ctx, target, ref).items():
+            if value is not None:
+                statement = statement.where(getattr(Document, column) == value)
+    documents = list(ctx.session.scalars(statement.order_by(Document.id)).all())
+    return document_records(ctx, documents)
+
+
+def document_records(ctx: Context, documents: list[Document]) -> list[dict[str, Any]]:
+    logins = logins_by_id(ctx, [d.created_by_id for d in documents])
+    names = _names(ctx, documents)
+    return [
+        {
+            "id": d.id,
+            "file_name": d.file_name,
+            "size": d.size,
+            "media_type": d.media_type,
+            "sha256": d.sha256,
+            "company_id": d.company_id,
+            "company": names.get(("company", d.company_id or -1)),
+            "contact_id": d.person_id,
+            "contact": names.get(("contact", d.person_id or -1)),
+            "deal_id": d.deal_id,
+            "deal": names.get(("deal", d.deal_id or -1)),
+            "created_at": d.created_at,
+            "created_by": logins.get(d.created_by_id or -1),
+        }
+        for d in documents
+    ]
+
+
+def _names(ctx: Context, documents: list[Document]) -> dict[tuple[str, int], str]:
+    names: dict[tuple[str, int], str] = {}
+    companies = {d.company_id for d in documents if d.company_id}
+    persons = {d.person_id for d in documents if d.person_id}
+    deals = {d.deal_id for d in documents if d.deal_id}
+    if companies:
+        query = select(Company.id, Company.name).where(Company.id.in_(companies))
+        names.update({("company", i): n for i, n in ctx.session.execute(query)})
+    if persons:
+        query = select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(persons))
+        names.update(
+            {
+                ("contact", i): " ".join(filter(None, [f, last]))
+                for i, f, last in ctx.session.execute(query)
+            }
+        )
+    if deals:
+        query = select(Deal.id, Deal.title).where(Deal.id.in_(deals))
+        names.update({("deal", i): n for i, n in ctx.session.execute(query)})
+    return names
