@@ -399,6 +399,15 @@ class Task(Stamped, Base):
             postgresql_where=text("done_at IS NULL AND deleted_at IS NULL"),
         ),
         Index("ix_tasks_assignee_due_at", "assignee_id", "due_at"),
+        # `tasks overdue --owner U`: a range over one user's open tasks.
+        Index(
+            "ix_tasks_open_assignee_due",
+            "assignee_id",
+            "due_at",
+            sqlite_where=text("done_at IS NULL AND deleted_at IS NULL"),
+            postgresql_where=text("done_at IS NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_tasks_deal_id", "deal_id"),
         Index("ix_tasks_company_id", "company_id"),
         Index("ix_tasks_person_id", "person_id"),
         Index("ix_tasks_lead_id", "lead_id"),
@@ -409,6 +418,8 @@ class Task(Stamped, Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A due date without a time: ``due_at`` is local midnight, due by the end of that day.
+    all_day: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     start_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     end_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     priority: Mapped[int] = mapped_column(Integer, server_default="2")
@@ -420,7 +431,81 @@ class Task(Stamped, Base):
     reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     done_note: Mapped[str | None] = mapped_column(Text)
+    # iCalendar SEQUENCE: bumped on every change so calendars replace the old version.
+    sequence: Mapped[int] = mapped_column(Integer, server_default="0")
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Activity(Base):
+    """A call, meeting, note or e-mail that happened (``crmctl log``)."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_company_id", "company_id"),
+        Index("ix_activities_person_id", "person_id"),
+        Index("ix_activities_lead_id", "lead_id"),
+        Index("ix_activities_deal_id", "deal_id"),
+        # At most one first call and one first meeting per customer, also under races.
+        Index(
+            "uq_activities_first_contact",
+            "company_id",
+            "first_contact",
+            unique=True,
+            sqlite_where=text("first_contact IS NOT NULL"),
+            postgresql_where=text("first_contact IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    attendees: Mapped[list[Any]] = mapped_column(JsonType, default=list)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The local calendar day (configured zone) it happened on: reports group by its month.
+    occurred_on: Mapped[date] = mapped_column(Date)
+    first_contact: Mapped[str | None] = mapped_column(String(10))  # call | meeting
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Document(Base):
+    """An attached file; its content lives in the document store under its SHA-256."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_sha256", "sha256"),
+        Index("ix_documents_company_id", "company_id"),
+        Index("ix_documents_person_id", "person_id"),
+        Index("ix_documents_deal_id", "deal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(500))
+    media_type: Mapped[str | None] = mapped_column(String(200))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CrmMeta(Base):
+    """Facts about this installation, e.g. ``install_id`` (calendar UIDs derive from it)."""
+
+    __tablename__ = "crm_meta"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class ReportSnapshot(Base):

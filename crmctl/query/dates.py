@@ -89,3 +89,24 @@ def parse_moment(text: str, now: datetime, tz: ZoneInfo, option: str) -> datetim
             "today, -30d or -12h"
         )
     return moment if isinstance(moment, datetime) else start_of_day(moment, tz)
+
+
+def parse_when(text: str, now: datetime, tz: ZoneInfo, option: str) -> date | datetime:
+    """Like ``parse_moment`` but a calendar day stays a ``date`` (an all-day due date).
+
+    ``2026-03-31``, ``today`` and ``+2d`` are days; ``2026-03-31T10:00``, ``now`` and
+    ``+3h`` are UTC instants.
+    """
+    moment: date | datetime | None = None
+    try:
+        node = parse(f"x = {text.strip()}")
+        if isinstance(node, Compare):
+            moment = resolve(node.value, now, tz)
+    except (FilterError, ValueError, OverflowError):
+        pass
+    if moment is None:
+        raise UsageError(
+            f"{option} {text!r} is not a date or time; use e.g. 2026-01-31, "
+            "2026-01-31T10:00, today, +2d or +3h"
+        )
+    return moment

@@ -1,0 +1,427 @@
+"""Tasks, calls and meetings (úkoly): who does what by when, for which customer.
+
+A task is due at an instant (``due_at``) or, when given only a day, all day: ``due_at``
+is then local midnight and the task is due by the end of that day. Calls and meetings
+may have a start and an end instead; they are due when they end. "Overdue" and
+"today" are computed in the configured time zone from ``ctx.now`` (the one clock).
+
+``add_task`` and ``complete_task`` are the entry points other services (workflows)
+call; their signatures are kept stable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+
+from crmctl.db.models import Company, Deal, Lead, Person, Task, User
+from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
+from crmctl.query.dates import parse_when, start_of_day
+from crmctl.services.context import Context
+from crmctl.services.events import field_changes, record_event
+from crmctl.services.refs import resolve_company, resolve_person, resolve_team, resolve_user
+from crmctl.services.users import logins_by_id
+
+ENTITY = "task"
+KINDS = ("task", "call", "meeting")
+PRIORITIES = {"high": 1, "normal": 2, "low": 3}
+PRIORITY_NAMES = {value: name for name, value in PRIORITIES.items()}
+DEFAULT_DURATION = timedelta(minutes=30)
+_BEFORE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+When = str | date | datetime | None
+Ref = str | int | None
+
+
+@dataclass(frozen=True)
+class Links:
+    """The records a task (or activity, or document) is about, already resolved."""
+
+    company_id: int | None = None
+    person_id: int | None = None
+    lead_id: int | None = None
+    deal_id: int | None = None
+
+
+def resolve_links(
+    ctx: Context, *, company: Ref = None, contact: Ref = None, lead: Ref = None, deal: Ref = None
+) -> Links:
+    """Resolve the references; a deal's or lead's company is linked too, for its timeline."""
+    from crmctl.services.deals import resolve_deal
+    from crmctl.services.leads import resolve_lead
+
+    deal_row = resolve_deal(ctx, deal) if deal not in (None, "") else None
+    lead_row = resolve_lead(ctx, lead) if lead not in (None, "") else None
+    company_id = resolve_company(ctx, company).id if company not in (None, "") else None
+    if company_id is None:
+        company_id = (deal_row.company_id if deal_row else None) or (
+            lead_row.company_id if lead_row else None
+        )
+    return Links(
+        company_id=company_id,
+        person_id=resolve_person(ctx, contact).id if contact not in (None, "") else None,
+        lead_id=lead_row.id if lead_row else None,
+        deal_id=deal_row.id if deal_row else None,
+    )
+
+
+def resolve_task(ctx: Context, ref: str | int) -> Task:
+    text = str(ref).strip().lstrip("#")
+    if not text.isdigit():
+        raise ValidationError(f"task {ref!r}: expected a task id such as 12")
+    task = ctx.session.scalars(
+        select(Task).where(Task.id == int(text), Task.deleted_at.is_(None))
+    ).first()
+    if task is None:
+        raise NotFound(f"no task #{text}; see `crmctl tasks list`")
+    return task
+
+
+def add_task(
+    ctx: Context,
+    subject: str,
+    *,
+    kind: str = "task",
+    body: str | None = None,
+    due_at: When = None,
+    start_at: When = None,
+    end_at: When = None,
+    priority: str | int = "normal",
+    assignee: Ref = None,
+    company: Ref = None,
+    contact: Ref = None,
+    lead: Ref = None,
+    deal: Ref = None,
+    reminder: str | timedelta | datetime | None = None,
+) -> dict[str, Any]:
+    """Create a task, call or meeting and its ``task.created`` event; returns its record.
+
+    ``due_at``/``start_at``/``end_at`` take a date (all day), an aware datetime or the
+    text the CLI accepts (``2026-03-31``, ``2026-03-31T10:00``, ``+2d``, ``+3h``).
+    ``reminder`` is a time before the task (``15m``, ``1h``, ``1d``, a ``timedelta``) or
+    an instant. ``assignee`` defaults to the acting user.
+    """
+    actor = ctx.require_actor()
+    links = resolve_links(ctx, company=company, contact=contact, lead=lead, deal=deal)
+    task = Task(
+        kind=_kind(kind),
+        subject=_subject(subject),
+        body=(body or "").strip() or None,
+        priority=_priority(priority),
+        assignee_id=resolve_user(ctx, assignee).id if assignee not in (None, "") else actor.id,
+        company_id=links.company_id,
+        person_id=links.person_id,
+        lead_id=links.lead_id,
+        deal_id=links.deal_id,
+        sequence=0,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+    )
+    _set_schedule(ctx, task, due_at, start_at, end_at)
+    task.reminder_at = _reminder(ctx, task, reminder)
+    ctx.session.add(task)
+    ctx.session.flush()
+    record = task_record(ctx, task)
+    record_event(ctx, ENTITY, task.id, "task.created", {"fields": _loggable(record)})
+    return record
+
+
+def complete_task(ctx: Context, ref: str | int, *, note: str | None = None) -> dict[str, Any]:
+    """Mark a task done (with an optional note) and append ``task.done``."""
+    actor = ctx.require_actor()
+    task = resolve_task(ctx, ref)
+    if task.done_at is not None:
+        done = task.done_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
+        raise Conflict(f"task #{task.id} is already done (at {done}); nothing to do")
+    task.done_at = ctx.now
+    task.done_note = (note or "").strip() or None
+    task.updated_at, task.updated_by_id = ctx.now, actor.id
+    task.sequence += 1
+    _touch_links(ctx, task)
+    record_event(
+        ctx, ENTITY, task.id, "task.done", {"subject": task.subject, "note": task.done_note}
+    )
+    return task_record(ctx, task)
+
+
+def edit_task(
+    ctx: Context,
+    ref: str | int,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+    due_at: When = None,
+    start_at: When = None,
+    end_at: When = None,
+    priority: str | int | None = None,
+    assignee: Ref = None,
+    reminder: str | timedelta | datetime | None = None,
+) -> dict[str, Any]:
+    """Change the given fields; ``task.updated`` (before → after), ``task.assigned``."""
+    actor = ctx.require_actor()
+    task = resolve_task(ctx, ref)
+    before = _loggable(task_record(ctx, task))
+    if subject is not None:
+        task.subject = _subject(subject)
+    if body is not None:
+        task.body = body.strip() or None
+    if priority is not None:
+        task.priority = _priority(priority)
+    if any(value is not None for value in (due_at, start_at, end_at)):
+        _set_schedule(ctx, task, due_at, start_at, end_at)
+    if reminder is not None:
+        task.reminder_at = _reminder(ctx, task, reminder)
+    new_assignee = resolve_user(ctx, assignee).id if assignee not in (None, "") else None
+    if new_assignee is not None:
+        task.assignee_id = new_assignee
+    ctx.session.flush()
+    changes = field_changes(before, _loggable(task_record(ctx, task)))
+    if not changes:
+        return task_record(ctx, task)
+    task.updated_at, task.updated_by_id = ctx.now, actor.id
+    task.sequence += 1
+    if "assignee" in changes:
+        record_event(ctx, ENTITY, task.id, "task.assigned", {"from": changes["assignee"][0],
+                     "to": changes["assignee"][1], "subject": task.subject})  # fmt: skip
+    other = {key: value for key, value in changes.items() if key != "assignee"}
+    if other:
+        record_event(ctx, ENTITY, task.id, "task.updated", {"changes": other})
+    return task_record(ctx, task)
+
+
+def show_task(ctx: Context, ref: str | int) -> dict[str, Any]:
+    return task_record(ctx, resolve_task(ctx, ref))
+
+
+# --- schedule ---------------------------------------------------------------------------
+
+
+def _set_schedule(ctx: Context, task: Task, due: When, start: When, end: When) -> None:
+    if due is not None and (start is not None or end is not None):
+        raise ValidationError("give either a due date (--due) or a start and end, not both")
+    if end is not None and start is None and task.start_at is None:
+        raise ValidationError("an end needs a start: add --start")
+    if due is not None:
+        moment = _when(ctx, due, "--due")
+        task.all_day = not isinstance(moment, datetime)
+        task.due_at = moment if isinstance(moment, datetime) else start_of_day(moment, ctx.tz)
+        task.start_at = task.end_at = None
+        return
+    if start is None and end is None:
+        return
+    starts = _instant(ctx, start, "--start") if start is not None else task.start_at
+    assert starts is not None
+    ends = _instant(ctx, end, "--end") if end is not None else starts + DEFAULT_DURATION
+    if ends <= starts:
+        raise ValidationError(
+            f"the end ({ends.astimezone(ctx.tz):%Y-%m-%d %H:%M}) must be after the start "
+            f"({starts.astimezone(ctx.tz):%Y-%m-%d %H:%M})"
+        )
+    # A call or meeting is due (and may become overdue) once it has ended.
+    task.start_at, task.end_at, task.due_at, task.all_day = starts, ends, ends, False
+
+
+def _when(ctx: Context, value: When, option: str) -> date | datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ctx.tz)
+        return value
+    if isinstance(value, date):
+        return value
+    return parse_when(str(value), ctx.now, ctx.tz, option)
+
+
+def _instant(ctx: Context, value: When, option: str) -> datetime:
+    moment = _when(ctx, value, option)
+    if not isinstance(moment, datetime):
+        raise ValidationError(f"{option} {value!s} needs a time of day, e.g. 2026-03-31T10:00")
+    return moment
+
+
+def _reminder(
+    ctx: Context, task: Task, value: str | timedelta | datetime | None
+) -> datetime | None:
+    if value is None or value == "":
+        return None
+    anchor = task.start_at or task.due_at
+    if isinstance(value, str) and (match := _BEFORE.match(value.strip().lower())):
+        value = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if isinstance(value, timedelta):
+        if anchor is None:
+            raise ValidationError(
+                "a reminder before the task needs a due date or start; add --due or --start"
+            )
+        return anchor - value
+    moment = _instant(ctx, value, "--reminder")
+    return moment
+
+
+def _kind(kind: str) -> str:
+    value = str(kind).strip().lower()
+    if value not in KINDS:
+        raise ValidationError(f"task kind {kind!r} is not one of {', '.join(KINDS)}")
+    return value
+
+
+def _subject(subject: str) -> str:
+    text = (subject or "").strip()
+    if not text:
+        raise ValidationError("a task needs a subject, e.g. 'Zavolat ohledně nabídky'")
+    if len(text) > 300:
+        raise ValidationError(f"task subject is {len(text)} characters long; at most 300")
+    return text
+
+
+def _priority(value: str | int) -> int:
+    text = str(value).strip().lower()
+    if text in PRIORITIES:
+        return PRIORITIES[text]
+    if text.isdigit() and int(text) in PRIORITY_NAMES:
+        return int(text)
+    raise ValidationError(f"priority {value!r} is not one of high, normal, low (or 1, 2, 3)")
+
+
+def _touch_links(ctx: Context, task: Task) -> None:
+    """A done task is activity on its deal and lead."""
+    from crmctl.services.activities import touch_deal_and_lead
+
+    touch_deal_and_lead(ctx, task.deal_id, task.lead_id)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def start_of_today(ctx: Context) -> datetime:
+    return start_of_day(ctx.now.astimezone(ctx.tz).date(), ctx.tz)
+
+
+def overdue_condition(ctx: Context) -> ColumnElement[bool]:
+    """Open and past due: a timed task once its moment passed, an all-day one from the
+    next local day on. ``due_at < now`` comes first so the index range does the work."""
+    return and_(
+        Task.done_at.is_(None),
+        Task.deleted_at.is_(None),
+        Task.due_at < ctx.now,
+        or_(Task.all_day.is_(false()), Task.due_at < start_of_today(ctx)),
+    )
+
+
+def assignee_condition(ctx: Context, owner: Ref, team: Ref) -> ColumnElement[bool] | None:
+    if owner not in (None, "") and team not in (None, ""):
+        raise UsageError("give --owner or --team, not both")
+    if owner not in (None, ""):
+        return Task.assignee_id == resolve_user(ctx, owner).id
+    if team not in (None, ""):
+        members = select(User.id).where(User.team_id == resolve_team(ctx, team).id)
+        return Task.assignee_id.in_(members)
+    return None
+
+
+def overdue_tasks(
+    ctx: Context, *, owner: Ref = None, team: Ref = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Open tasks past due, oldest first, for one user, a team or everyone."""
+    statement: Select[Any] = select(Task).where(overdue_condition(ctx))
+    who = assignee_condition(ctx, owner, team)
+    if who is not None:
+        statement = statement.where(who)
+    statement = statement.order_by(Task.due_at, Task.id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return task_records(ctx, list(ctx.session.scalars(statement).all()))
+
+
+def task_record(ctx: Context, task: Task) -> dict[str, Any]:
+    return task_records(ctx, [task])[0]
+
+
+def task_records(ctx: Context, tasks: list[Task]) -> list[dict[str, Any]]:
+    """Records for a page of tasks, with one query per related table."""
+    logins = logins_by_id(
+        ctx, [uid for t in tasks for uid in (t.assignee_id, t.created_by_id, t.updated_by_id)]
+    )
+    names = _link_names(ctx, tasks)
+    today = start_of_today(ctx)
+    return [_record(task, logins, names, ctx.now, today) for task in tasks]
+
+
+def _link_names(ctx: Context, tasks: list[Task]) -> dict[tuple[str, int], str]:
+    names: dict[tuple[str, int], str] = {}
+    company_ids = {t.company_id for t in tasks if t.company_id}
+    person_ids = {t.person_id for t in tasks if t.person_id}
+    deal_ids = {t.deal_id for t in tasks if t.deal_id}
+    lead_ids = {t.lead_id for t in tasks if t.lead_id}
+    if company_ids:
+        for row in ctx.session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(company_ids))
+        ):
+            names["company", row.id] = row.name
+    if person_ids:
+        for row in ctx.session.execute(
+            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(person_ids))
+        ):
+            names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
+    if deal_ids:
+        for row in ctx.session.execute(select(Deal.id, Deal.title).where(Deal.id.in_(deal_ids))):
+            names["deal", row.id] = row.title
+    if lead_ids:
+        for row in ctx.session.execute(select(Lead.id, Lead.subject).where(Lead.id.in_(lead_ids))):
+            names["lead", row.id] = row.subject or f"#{row.id}"
+    return names
+
+
+def is_overdue(task: Task, now: datetime, today: datetime) -> bool:
+    if task.done_at is not None or task.due_at is None:
+        return False
+    return task.due_at < (today if task.all_day else now)
+
+
+def _record(
+    task: Task,
+    logins: dict[int, str],
+    names: dict[tuple[str, int], str],
+    now: datetime,
+    today: datetime,
+) -> dict[str, Any]:
+    overdue = is_overdue(task, now, today)
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "subject": task.subject,
+        "body": task.body,
+        "status": "done" if task.done_at else ("overdue" if overdue else "open"),
+        "due_at": task.due_at,
+        "all_day": task.all_day,
+        "start_at": task.start_at,
+        "end_at": task.end_at,
+        "priority": PRIORITY_NAMES.get(task.priority, str(task.priority)),
+        "assignee": logins.get(task.assignee_id or -1),
+        "company_id": task.company_id,
+        "company": names.get(("company", task.company_id or -1)),
+        "contact_id": task.person_id,
+        "contact": names.get(("contact", task.person_id or -1)),
+        "lead_id": task.lead_id,
+        "deal_id": task.deal_id,
+        "deal": names.get(("deal", task.deal_id or -1)),
+        "reminder_at": task.reminder_at,
+        "overdue": overdue,
+        "done_at": task.done_at,
+        "done_note": task.done_note,
+        "created_at": task.created_at,
+        "created_by": logins.get(task.created_by_id or -1),
+        "updated_at": task.updated_at,
+        "updated_by": logins.get(task.updated_by_id or -1),
+    }
+
+
+def _loggable(record: dict[str, Any]) -> dict[str, Any]:
+    """What an event keeps: the stored facts, not what is derived from the clock."""
+    derived = ("status", "overdue", "created_at", "created_by", "updated_at", "updated_by")
+    return {k: v for k, v in record.items() if k not in derived and v not in (None, "")}
