@@ -5,17 +5,21 @@ from typing import Annotated
 import typer
 
 from crmctl.cli import (
+    approvals,
     companies,
     contacts,
+    daemon,
     database,
     deals,
     imports,
     leads,
+    notifications,
     pipelines,
     report,
     teams,
     timeline,
     users,
+    workflows,
 )
 from crmctl.cli.common import global_options, new_app
 
@@ -60,3 +64,7 @@ app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(leads.app, name="leads")
 app.add_typer(deals.app, name="deals")
 app.add_typer(report.app, name="report")
+app.add_typer(workflows.app, name="workflows")
+app.add_typer(daemon.app, name="daemon")
+app.add_typer(notifications.app, name="notifications")
+app.add_typer(approvals.app, name="approvals")

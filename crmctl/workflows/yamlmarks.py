@@ -86,7 +86,7 @@ class YamlSyntaxError(Exception):
 
 def load(text: str, file: str) -> Any:
     try:
-        return yaml.load(text, Loader=_loader(file))  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_loader(file))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)
