@@ -197,10 +197,12 @@ class Runner:
     @contextmanager
     def _cursor_claim(self) -> Iterator[tuple[int | None, Connection | None]]:
         """The cursor; on PostgreSQL also the lock on its row, held for the batch."""
-        self._ensure_cursor_row()
+        if not self.dry_run:
+            self._ensure_cursor_row()
         if self.engine.dialect.name != "postgresql" or not self._persist_cursor:
             with self._factory() as session:
-                yield int(session.get(WorkflowState, CURSOR_KEY).value), None  # type: ignore[union-attr]
+                row = session.get(WorkflowState, CURSOR_KEY)
+            yield (int(row.value) if row else 0), None
             return
         with self.engine.connect() as connection:
             row = connection.execute(
@@ -341,7 +343,9 @@ class Runner:
         return firing
 
     def _context(self, session: Session, rule_id: str, depth: int) -> Context:
-        actor = session.get(User, self.actor_id())
+        actor_id = self.actor_id()
+        # A dry run on a database that never ran rules acts as an unsaved system user.
+        actor = session.get(User, actor_id) if actor_id else _unsaved_rule_actor()
         return Context(
             session=session,
             actor=actor,
@@ -473,11 +477,18 @@ class Runner:
 
     # --- the rule's user ----------------------------------------------------------------
 
-    def actor_id(self) -> int:
+    def actor_id(self) -> int | None:
         """The inactive system user ``workflows`` that rules act as (made on first use)."""
         if self._actor_id is None:
+            if self.dry_run:
+                with self._factory() as session:
+                    return session.scalars(select(User.id).where(User.login == RULE_ACTOR)).first()
             self._actor_id = ensure_rule_actor(self.engine, self.settings, self.now, self.tz)
         return self._actor_id
+
+
+def _unsaved_rule_actor() -> User:
+    return User(login=RULE_ACTOR, name="Pracovní procesy (pravidla)", role="admin", active=False)
 
 
 def ensure_rule_actor(engine: Engine, settings: Any, now: datetime, tz: Any) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, String, cast, literal
 
 from crmctl.workflows.entities import EntityKind
 
@@ -30,7 +30,8 @@ class TimeTrigger:
     """Fires once per record and window (or once per record): a set-based scan."""
 
     entity: EntityKind
-    once_per: str  # "window" | "record"
+    once_per: str  # "window" | "record" | a field: once per value of it (an idle spell)
+    once_column: Any = None  # the field's column when once_per names a field
 
     def window(self, now: datetime, tz: Any) -> tuple[str, datetime]:
         raise NotImplementedError
@@ -40,7 +41,9 @@ class TimeTrigger:
         return statement
 
     def key_column(self, window: str) -> ColumnElement[str] | str:
-        """The firing key per record: the window, or ``once``."""
+        """The firing key per record: the window, ``once``, or the field's value."""
+        if self.once_column is not None:
+            return literal(f"{self.once_per}=", String) + cast(self.once_column, String)
         return "once" if self.once_per == "record" else window
 
     def describe(self) -> str:

@@ -9,7 +9,9 @@ Examples::
     trigger: {every: "30 minutes", for: tasks}
 
 ``once_per: window`` (default) fires once per record and window — the next night may
-fire again if the record still matches; ``once_per: record`` fires once per record ever.
+fire again if the record still matches; ``once_per: record`` fires once per record ever;
+``once_per: last_touched_at`` fires once per value of that field — once per idle spell:
+not again the next night, but again once the deal was touched and went idle anew.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ ID = "every"
 OPTIONS = {
     "every": Opt((str,), EXPECTED, True),
     "for": Opt((str,), "deals, leads, companies, contacts or tasks", True),
-    "once_per": Opt((str,), "window or record", choices=("window", "record")),
+    "once_per": Opt((str,), "window, record or a date/time field such as last_touched_at"),
 }
 
 
@@ -62,4 +64,11 @@ def parse(raw: dict[str, Any], loc: Loc, problems: Problems, context: Any) -> An
         )
     if every is None or entity is None:
         return None
-    return Scheduled(entity=entity, once_per=options.get("once_per", "window"), every=every)
+    once_per = options.get("once_per", "window")
+    column = None
+    if once_per not in ("window", "record"):
+        spec = context.field_spec(entity, once_per, where_of(raw, "once_per", loc), "once_per")
+        if spec is None or spec.column is None:
+            return None
+        column = spec.column
+    return Scheduled(entity=entity, once_per=once_per, once_column=column, every=every)
