@@ -46,10 +46,17 @@ def parse_due(text: str) -> Due | None:
         amount, unit = int(match[1]), _UNITS[match[2]]
         return Due(text, delta=timedelta(**{unit: amount}))
     if match := _WORKDAYS.match(cleaned):
-        return Due(text, workdays=int(match[1]), clock=_clock(match[2], match[3]))
+        return _workdays(text, int(match[1]), match[2], match[3])
     if match := _NEXT_WORKDAY.match(cleaned):
-        return Due(text, workdays=1, clock=_clock(match[1], match[2]))
+        return _workdays(text, 1, match[1], match[2])
     return None
+
+
+def _workdays(text: str, count: int, hours: str | None, minutes: str | None) -> Due | None:
+    clock = _clock(hours, minutes)
+    if hours is not None and clock is None:
+        return None  # "25:00" is a typo, not "whatever time it is now"
+    return Due(text, workdays=count, clock=clock)
 
 
 def _clock(hours: str | None, minutes: str | None) -> time | None:
