@@ -108,3 +108,41 @@ def test_daemon_killed_mid_run_and_restarted_loses_and_doubles_nothing(
         assert second.wait(timeout=DEADLINE_SECONDS) == 0
     assert _count(db_url, Task) == 60
     assert _count(db_url, Notification) == 60
+
+
+TIME_RULES = (
+    RULES
+    + """
+  - id: idle-deal
+    trigger: {every: "day at 07:00", for: deals, once_per: last_touched_at}
+    when: 'status = "open" and idle_days > 10'
+    actions:
+      - notify: {to: owner, subject: "Obchod {{ deal.id }} stojí"}
+"""
+)
+
+
+def test_two_daemons_and_a_cron_run_fire_every_event_and_window_once(
+    env: dict[str, str], db_url: str, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(TIME_RULES, encoding="utf-8")
+    deals = "\n".join(json.dumps({"title": f"Obchod {n}"}) for n in range(400))
+    _crm({**env, "CRM_NOW": "2026-02-20T09:00:00+01:00"}, "deals", "apply", "-f", "-",
+         stdin=deals)  # fmt: skip
+    leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(300))
+    _crm(env, "leads", "add", "--json", "-", stdin=leads)
+    log = tmp_path / "daemon.log"
+    daemons = [_daemon(env, log), _daemon(env, log)]
+    cron = subprocess.run([CRMCTL, "workflows", "run", "--once"], env=env, capture_output=True,
+                          text=True)  # fmt: skip
+    try:
+        assert cron.returncode == 0, cron.stderr
+        _wait_until(lambda: _count(db_url, WorkflowFiring) == 700)
+    finally:
+        for daemon in daemons:
+            daemon.send_signal(signal.SIGTERM)
+        codes = [daemon.wait(timeout=DEADLINE_SECONDS) for daemon in daemons]
+    assert codes == [0, 0]
+    assert _count(db_url, Task) == 300
+    assert _count(db_url, Notification) == 700
