@@ -34,8 +34,13 @@ DEADLINE_SECONDS = 120  # a generous bound on waiting, not an assertion about sp
 def env(db_url: str, tmp_path: Path) -> dict[str, str]:
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
-    values = {**os.environ, "CRM_DATABASE_URL": db_url, "CRM_USER": "admin",
-              "CRM_NOW": "2026-03-10T09:00:00+01:00", "CRM_WORKFLOWS": str(rules)}  # fmt: skip
+    values = {
+        **os.environ,
+        "CRM_DATABASE_URL": db_url,
+        "CRM_USER": "admin",
+        "CRM_NOW": "2026-03-10T09:00:00+01:00",
+        "CRM_WORKFLOWS": str(rules),
+    }
     values.pop("CRM_SMTP_URL", None)
     return values
 
@@ -48,9 +53,11 @@ def _crm(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 def _daemon(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [CRMCTL, "daemon", "--poll", "0.2"], env=env, stdout=subprocess.DEVNULL,
+        [CRMCTL, "daemon", "--poll", "0.2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=log.open("ab"),
-    )  # fmt: skip
+    )
 
 
 def _wait_until(condition: Callable[[], bool]) -> None:
@@ -128,14 +135,14 @@ def test_two_daemons_and_a_cron_run_fire_every_event_and_window_once(
     rules = tmp_path / "rules.yaml"
     rules.write_text(TIME_RULES, encoding="utf-8")
     deals = "\n".join(json.dumps({"title": f"Obchod {n}"}) for n in range(400))
-    _crm({**env, "CRM_NOW": "2026-02-20T09:00:00+01:00"}, "deals", "apply", "-f", "-",
-         stdin=deals)  # fmt: skip
+    _crm({**env, "CRM_NOW": "2026-02-20T09:00:00+01:00"}, "deals", "apply", "-f", "-", stdin=deals)
     leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(300))
     _crm(env, "leads", "add", "--json", "-", stdin=leads)
     log = tmp_path / "daemon.log"
     daemons = [_daemon(env, log), _daemon(env, log)]
-    cron = subprocess.run([CRMCTL, "workflows", "run", "--once"], env=env, capture_output=True,
-                          text=True)  # fmt: skip
+    cron = subprocess.run(
+        [CRMCTL, "workflows", "run", "--once"], env=env, capture_output=True, text=True
+    )
     try:
         assert cron.returncode == 0, cron.stderr
         _wait_until(lambda: _count(db_url, WorkflowFiring) == 700)

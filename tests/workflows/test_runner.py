@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -47,14 +49,24 @@ def test_two_runners_at_once_fire_every_rule_once(
     rules = _rules(tmp_path, monkeypatch, LEAD_TASK)
     leads = "\n".join(json.dumps({"name": f"Zájemce {n}", "owner": "novak"}) for n in range(40))
     team("leads", "add", "--json", "-", input=leads)
-    env = {**os.environ, "CRM_DATABASE_URL": team.url, "CRM_USER": "admin",
-           "CRM_NOW": team.now, "CRM_WORKFLOWS": str(rules)}  # fmt: skip
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": team.url,
+        "CRM_USER": "admin",
+        "CRM_NOW": team.now,
+        "CRM_WORKFLOWS": str(rules),
+    }
     env.pop("CRM_SMTP_URL", None)
     runners = [
-        subprocess.Popen([CRMCTL, "workflows", "run", "--once", "-o", "json"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [CRMCTL, "workflows", "run", "--once", "-o", "json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(3)
-    ]  # fmt: skip
+    ]
     outputs = [runner.communicate(timeout=300) for runner in runners]
     assert [runner.returncode for runner in runners] == [0, 0, 0], [o[1] for o in outputs]
     fired = [f for out, _ in outputs for f in json.loads(out) if f["status"] == "fired"]
@@ -99,13 +111,17 @@ def test_smtp_outage_then_recovery_delivers_every_mail_once(
 def test_failing_action_is_recorded_retried_then_succeeds(
     team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Engine
 ) -> None:
-    _rules(tmp_path, monkeypatch, """
+    _rules(
+        tmp_path,
+        monkeypatch,
+        """
 rules:
   - id: give-to-kral
     trigger: {event: lead.created}
     actions:
       - assign: {user: kral}
-""")  # fmt: skip
+""",
+    )
     team("leads", "add", "--name", "Jan Kos")
     first = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
     assert [(f["status"], f["error"]) for f in first] == [
@@ -130,13 +146,17 @@ rules:
 def test_a_firing_that_keeps_failing_is_dead_lettered(
     team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _rules(tmp_path, monkeypatch, """
+    _rules(
+        tmp_path,
+        monkeypatch,
+        """
 rules:
   - id: give-to-kral
     trigger: {event: lead.created}
     actions:
       - assign: {user: kral}
-""")  # fmt: skip
+""",
+    )
     team("leads", "add", "--name", "Jan Kos")
     for hour in range(9, 16):
         team.now = f"2026-03-10T{hour:02d}:00:00+01:00"
@@ -148,13 +168,17 @@ rules:
 def test_a_rule_loop_is_cut_at_the_depth_limit(
     team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Engine
 ) -> None:
-    _rules(tmp_path, monkeypatch, """
+    _rules(
+        tmp_path,
+        monkeypatch,
+        """
 rules:
   - id: echo
     trigger: {event: task.created}
     actions:
       - create_task: {title: "Další úkol", assignee: novak}
-""")  # fmt: skip
+""",
+    )
     team("leads", "add", "--name", "Jan Kos")
     _add_task(team, "První úkol")
     fired = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
@@ -165,18 +189,24 @@ rules:
     assert json.loads(team("workflows", "run", "--once", "-o", "json").stdout) == []
 
 
-def _add_task(crm: Crm, subject: str) -> None:
+def _add_task(crm: Crm, subject: str, **options: object) -> None:
     """Through the tasks service (its CLI is another branch's work)."""
-    from crmctl.config import load_settings
-    from crmctl.services.context import open_context
     from crmctl.services.tasks import add_task
 
-    monkey_env = {"CRM_DATABASE_URL": crm.url, "CRM_USER": crm.user, "CRM_NOW": crm.now}
-    saved = {key: os.environ.get(key) for key in monkey_env}
-    os.environ.update(monkey_env)
+    in_service(crm, lambda ctx: add_task(ctx, subject, lead=1, **options))
+
+
+def in_service(crm: Crm, call: Callable[[Any], object]) -> None:
+    """Run one service call as ``crm``'s user, at ``crm``'s clock, in one transaction."""
+    from crmctl.config import load_settings
+    from crmctl.services.context import open_context
+
+    values = {"CRM_DATABASE_URL": crm.url, "CRM_USER": crm.user, "CRM_NOW": crm.now}
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
     try:
         with open_context(load_settings()) as ctx:
-            add_task(ctx, subject, lead=1)
+            call(ctx)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -188,12 +218,17 @@ def _add_task(crm: Crm, subject: str) -> None:
 def test_run_with_one_rule_leaves_the_cursor_for_the_others(
     team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Engine
 ) -> None:
-    _rules(tmp_path, monkeypatch, LEAD_TASK + """
+    _rules(
+        tmp_path,
+        monkeypatch,
+        LEAD_TASK
+        + """
   - id: lead-note
     trigger: {event: lead.created}
     actions:
       - notify: {to: owner, subject: "Poznámka {{ lead.id }}"}
-""")  # fmt: skip
+""",
+    )
     team("leads", "add", "--name", "Jan Kos", "--owner", "novak")
     only = json.loads(
         team("workflows", "run", "--once", "--rule", "lead-note", "-o", "json").stdout
@@ -212,8 +247,11 @@ def test_notifications_list_and_read(
     team("workflows", "run", "--once")
     novak = Crm(team.url, user="novak", now=team.now)
     [entry] = novak.json("notifications", "list")
-    assert (entry["subject"], entry["about"], entry["rule"]) == ("Nová poptávka 1", "lead #1",
-                                                                  "lead-task")  # fmt: skip
+    assert (entry["subject"], entry["about"], entry["rule"]) == (
+        "Nová poptávka 1",
+        "lead #1",
+        "lead-task",
+    )
     Crm(team.url, user="dvorak", now=team.now)("notifications", "read", str(entry["id"]), code=3)
     novak("notifications", "read", str(entry["id"]))
     assert novak.json("notifications", "list") == []

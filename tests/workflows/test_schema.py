@@ -97,8 +97,9 @@ def test_load_rules_raises_with_every_problem(tmp_path: Path) -> None:
 
 def test_validate_command_prints_problems_and_exits_4(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
-    path.write_text("rules:\n  - id: a\n    trigger: {event: deal.created}\n    actions:\n"
-                    "      - move: Nikam\n")  # fmt: skip
+    path.write_text(
+        "rules:\n  - id: a\n    trigger: {event: deal.created}\n    actions:\n      - move: Nikam\n"
+    )
     result = CliRunner().invoke(app, ["workflows", "validate", str(path)])
     assert result.exit_code == 4
     assert f'{path}:5:15: unknown stage "Nikam"' in result.stderr
