@@ -67,9 +67,15 @@ def check_template(name: str, rules_dir: Path | None = None) -> str | None:
     return None
 
 
+@cache
+def _compiled(text: str, rules_dir: Path | None) -> jinja2.Template:
+    # Compiling is most of a firing's template cost; a rule's texts are few and fixed.
+    return environment(rules_dir).from_string(text)
+
+
 def render_text(text: str, values: dict[str, Any], rules_dir: Path | None = None) -> str:
     try:
-        return environment(rules_dir).from_string(text).render(values).strip()
+        return _compiled(text, rules_dir).render(values).strip()
     except jinja2.TemplateError as error:
         raise ValidationError(f"template {text!r}: {error}") from None
 

@@ -107,3 +107,14 @@ def test_validate_command_prints_problems_and_exits_4(tmp_path: Path) -> None:
     ok = CliRunner().invoke(app, ["workflows", "validate", str(DEFAULT_RULES)])
     assert ok.exit_code == 0, ok.stderr
     assert "valid" in ok.stderr
+
+
+def test_config_show_masks_the_smtp_password(tmp_path: Path) -> None:
+    (tmp_path / "crmctl.yaml").write_text(
+        "smtp_url: smtp://crm:tajne@mail.firma.cz:587?from=crm@firma.cz\n"
+        "workflows: pravidla.yaml\n"
+    )
+    result = CliRunner().invoke(app, ["config", "show", "-o", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert "tajne" not in result.stdout and "crm:***@mail.firma.cz" in result.stdout
+    assert "pravidla.yaml" in result.stdout
