@@ -111,8 +111,7 @@ def test_validate_command_prints_problems_and_exits_4(tmp_path: Path) -> None:
 
 def test_config_show_masks_the_smtp_password(tmp_path: Path) -> None:
     (tmp_path / "crmctl.yaml").write_text(
-        "smtp_url: smtp://crm:tajne@mail.firma.cz:587?from=crm@firma.cz\n"
-        "workflows: pravidla.yaml\n"
+        "smtp_url: smtp://crm:tajne@mail.firma.cz:587?from=crm@firma.cz\nworkflows: pravidla.yaml\n"
     )
     result = CliRunner().invoke(app, ["config", "show", "-o", "json"])
     assert result.exit_code == 0, result.stderr
