@@ -88,9 +88,13 @@ def run(
     stdout_write_records(records, output, fields=fields, table_fields=RUN_FIELDS)
     sent = sum(1 for d in result.deliveries if d.status == "sent")
     waiting = len(result.deliveries) - sent
+    failed = sum(1 for f in result.firings if f.status in ("failed", "dead", "cut"))
     prefix = "dry run: " if dry_run else ""
-    info(f"{prefix}{result.events_seen} event(s), {len(records)} firing(s), "
-         f"{sent} delivered, {waiting} delivery failure(s)")  # fmt: skip
+    info(
+        f"{prefix}{result.events_seen} event(s), {len(records)} firing(s) ({failed} failed), "
+        f"{sent} delivered, {waiting} delivery failure(s)"
+        + ("; see `crmctl workflows failures`" if failed or waiting else "")
+    )
 
 
 @app.command("simulate")

@@ -11,13 +11,23 @@ a rule chain deeper than ``MAX_DEPTH`` is cut and recorded as ``cut``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, exists, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    delete,
+    exists,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +45,9 @@ MAX_DEPTH = 5
 MAX_ATTEMPTS = 5
 EVENT_BATCH = 500
 CURSOR_KEY = "cursor:events"
+GAP_PREFIX = "gap:events:"
+GAP_TTL_SECONDS = 600
+GAP_LIMIT = 1000  # a huge jump in ids is a sequence reset, not in-flight transactions
 RULE_ACTOR = "workflows"
 
 
@@ -127,28 +140,80 @@ class Runner:
         with self._cursor_claim() as (cursor, claim):
             if cursor is None:
                 return 0  # another runner holds the event batch (PostgreSQL)
+            if self._persist_cursor:
+                seen += self._fill_gaps(rules, firings)
             position = cursor
             while not self.should_stop():
-                with self._factory() as session:
-                    events = session.execute(
-                        select(
-                            Event.id, Event.kind, Event.entity_type, Event.entity_id, Event.payload
-                        )
-                        .where(Event.id > position)
-                        .order_by(Event.id)
-                        .limit(EVENT_BATCH)
-                    ).all()
+                events = self._events(Event.id > position, limit=EVENT_BATCH)
                 if not events:
                     break
+                handled: list[int] = []
                 for event in events:
                     if self.should_stop():
                         break
                     self._handle_event(event, rules, firings)
-                    position = event.id
+                    handled.append(event.id)
                     seen += 1
-                if self._persist_cursor:
+                if self._persist_cursor and handled:
+                    self._remember_gaps(position, handled)
+                    position = handled[-1]
                     self._save_cursor(claim, position)
+                elif handled:
+                    position = handled[-1]
         return seen
+
+    def _events(self, condition: ColumnElement[bool], limit: int | None = None) -> list[Any]:
+        statement = (
+            select(Event.id, Event.kind, Event.entity_type, Event.entity_id, Event.payload)
+            .where(condition)
+            .order_by(Event.id)
+            .limit(limit)
+        )
+        with self._factory() as session:
+            return list(session.execute(statement).all())
+
+    # PostgreSQL hands out event ids when rows are inserted, not when they commit: a
+    # transaction may commit id 100 after id 101 was seen and the cursor moved past it.
+    # Ids skipped over are remembered as gaps and looked for on later passes; a gap not
+    # filled within GAP_TTL was a rolled-back insert and is forgotten.
+
+    def _remember_gaps(self, position: int, handled: list[int]) -> None:
+        expected = set(range(position + 1, handled[-1] + 1))
+        missing = sorted(expected - set(handled))[:GAP_LIMIT]
+        if not missing:
+            return
+        stamp = int(time.time())
+        try:
+            with session_scope(self.engine) as session:
+                for gap in missing:
+                    session.merge(WorkflowState(key=f"{GAP_PREFIX}{gap}", value=stamp))
+        except IntegrityError:
+            pass  # another runner recorded the same gaps
+
+    def _fill_gaps(self, rules: list[Rule], firings: list[Firing]) -> int:
+        with self._factory() as session:
+            gaps = {
+                int(key.removeprefix(GAP_PREFIX)): int(value)
+                for key, value in session.execute(
+                    select(WorkflowState.key, WorkflowState.value).where(
+                        WorkflowState.key.startswith(GAP_PREFIX)
+                    )
+                )
+            }
+        if not gaps:
+            return 0
+        events = self._events(Event.id.in_(sorted(gaps)))
+        for event in events:
+            self._handle_event(event, rules, firings)
+        expired = {gap for gap, stamp in gaps.items() if time.time() - stamp > GAP_TTL_SECONDS}
+        done = {event.id for event in events} | expired
+        with session_scope(self.engine) as session:
+            session.execute(
+                delete(WorkflowState).where(
+                    WorkflowState.key.in_([f"{GAP_PREFIX}{gap}" for gap in done])
+                )
+            )
+        return len(events)
 
     @property
     def _persist_cursor(self) -> bool:

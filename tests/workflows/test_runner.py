@@ -281,3 +281,36 @@ def test_event_firings_are_keyed_by_their_event(team: Crm, rules: Path, db: Engi
     assert [(f.rule_id, f.trigger_key.startswith("event:")) for f in firing] == [
         ("discount-approval-new", True)
     ]
+
+
+def test_an_event_committed_after_a_later_one_is_not_missed(
+    team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Engine
+) -> None:
+    """PostgreSQL may commit event N after N+1: the runner remembers N as a gap."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, text
+
+    from crmctl.db.models import Event
+
+    _rules(tmp_path, monkeypatch, LEAD_TASK)
+    team("leads", "add", "--name", "Jan Kos", "--owner", "novak")
+    team("leads", "add", "--name", "Eva Malá", "--owner", "novak")
+    team("workflows", "run", "--once")
+    top = scalars(db, select(func.max(Event.id)))[0]
+    at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+
+    def lead_created(event_id: int, lead_id: int) -> dict[str, object]:
+        return {"id": event_id, "at": at, "actor_id": 1, "entity_type": "lead",
+                "entity_id": lead_id, "kind": "lead.created", "payload": {}}  # fmt: skip
+
+    with db.begin() as connection:  # id top+2 commits first …
+        connection.execute(insert(Event), [lead_created(top + 2, 2)])
+        if db.dialect.name == "postgresql":  # as if top+1 were handed out, still in flight
+            connection.execute(text("SELECT setval('events_id_seq', :n)"), {"n": top + 2})
+    assert [f["entity"] for f in team.json("workflows", "run", "--once")] == ["lead #2"]
+    with db.begin() as connection:  # … then top+1
+        connection.execute(insert(Event), [lead_created(top + 1, 1)])
+    fired = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
+    assert [(f["entity"], f["trigger"]) for f in fired] == [("lead #1", f"event {top + 1}")]
+    assert json.loads(team("workflows", "run", "--once", "-o", "json").stdout) == []
