@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from crmctl.db.models import Notification, User
-from crmctl.errors import NotFound, ValidationError
+from crmctl.errors import NotFound, UsageError
 from crmctl.notify import inbox, outbox
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
@@ -129,7 +129,7 @@ def read_notifications(ctx: Context, ids: list[int], *, all_: bool = False) -> i
     """Mark the actor's notifications read; returns how many changed."""
     owner = ctx.require_actor()
     if not ids and not all_:
-        raise ValidationError("give notification IDs or --all")
+        raise UsageError("give notification IDs or --all")
     statement = update(Notification).where(
         Notification.user_id == owner.id, Notification.read_at.is_(None)
     )

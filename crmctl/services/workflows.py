@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
-from crmctl.errors import UsageError, ValidationError
+from crmctl.errors import UsageError
 from crmctl.query import ast, compile_where, parse, to_text
 from crmctl.services.context import Context
 from crmctl.workflows.entities import entity_kind
@@ -235,7 +235,7 @@ def _period(text: str) -> timedelta:
 
     match = re.fullmatch(r"\s*(\d+)\s*(d|h|w)\s*", text)
     if match is None:
-        raise ValidationError(f"--since {text!r}: expected e.g. 30d, 12h or 2w")
+        raise UsageError(f"--since {text!r}: expected e.g. 30d, 12h or 2w")
     unit = {"d": "days", "h": "hours", "w": "weeks"}[match[2]]
     return timedelta(**{unit: int(match[1])})
 

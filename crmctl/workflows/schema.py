@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crmctl.errors import FilterError, ValidationError
+from crmctl.errors import FilterError, UsageError, ValidationError
 from crmctl.query.fields import EntityRegistry, FieldSpec
 from crmctl.workflows.actions import REGISTRY as ACTIONS
 from crmctl.workflows.entities import EntityKind
@@ -176,7 +176,7 @@ def check_file(path: Path, settings: Any) -> tuple[RuleSet | None, Problems, Che
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ValidationError(
+        raise UsageError(
             f"cannot read rules file {path}: {error.strerror}; pass --workflows FILE"
         ) from None
     try:
@@ -293,7 +293,7 @@ def default_rules_path(settings: Any, option: str | None) -> Path:
         return settings.config_file.parent / str(setting.value)
     path = Path("workflows.yaml")
     if not path.is_file():
-        raise ValidationError(
+        raise UsageError(
             "no rules file: ./workflows.yaml does not exist; pass --workflows FILE, set "
             "CRM_WORKFLOWS or `workflows: FILE` in crmctl.yaml"
         )

@@ -117,3 +117,11 @@ def test_config_show_masks_the_smtp_password(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "tajne" not in result.stdout and "crm:***@mail.firma.cz" in result.stdout
     assert "pravidla.yaml" in result.stdout
+
+
+def test_no_rules_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["workflows", "list"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no rules file: ./workflows.yaml does not exist")
+    missing = CliRunner().invoke(app, ["workflows", "validate", str(tmp_path / "nic.yaml")])
+    assert missing.exit_code == 2 and "cannot read rules file" in missing.stderr
