@@ -20,6 +20,7 @@ from typing import Any
 
 import schedule
 from sqlalchemy import Connection, Engine, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from crmctl import clock
 from crmctl.db.engine import session_scope
@@ -77,7 +78,11 @@ class Daemon:
             # Catch-up: every time rule once now, for a window missed while down.
             self.due_time_rules = {r.id for r in self.runner.active_rules() if r.is_time}
             while not self.stopping:
-                self._pass()
+                try:
+                    self._pass()
+                except (OperationalError, InterfaceError) as error:
+                    # A restarted database server or a long lock: wait and try again.
+                    self.log(f"database error, retrying: {str(error).splitlines()[0]}")
                 loops += 1
                 if self.max_loops is not None and loops >= self.max_loops:
                     break

@@ -49,6 +49,9 @@ GAP_PREFIX = "gap:events:"
 GAP_TTL_SECONDS = 600
 GAP_LIMIT = 1000  # a huge jump in ids is a sequence reset, not in-flight transactions
 RULE_ACTOR = "workflows"
+# What a failing action may raise: recorded and retried, never a crashed run. Anything
+# else is a bug or a lost database and stops the run (the cursor stays before it).
+ACTION_ERRORS = (CrmError, ValueError, LookupError, OSError, IntegrityError)
 
 
 @dataclass
@@ -390,7 +393,7 @@ class Runner:
                 ]
                 row.summary = list(firing.actions)
                 session.flush()
-            except (CrmError, ValueError, LookupError, OSError) as error:
+            except ACTION_ERRORS as error:
                 session.rollback()
                 return self._failed(row, firing, error)
             if self.dry_run:
@@ -496,7 +499,7 @@ class Runner:
                 firing.actions = [s.module.run(ctx, target, s.options) for s in rule.actions]
                 row.summary = list(firing.actions)
                 session.flush()
-            except (CrmError, ValueError, LookupError, OSError) as error:
+            except ACTION_ERRORS as error:
                 session.rollback()
                 return self._retry_failed(firing_id, firing, error)
             if self.dry_run:
