@@ -34,11 +34,14 @@ def daemon(
 
 @app.command("status")
 def status(ctx: typer.Context, output: Output = "table") -> None:
-    """Recent daemons: alive (heartbeat within a minute), silent or stopped."""
+    """Recent daemons: alive (heartbeat within a minute), silent or stopped; 6 if none alive."""
     from crmctl.services.workflows import daemon_status
 
     with service_context(ctx) as svc:
         records = daemon_status(svc)
     write(records, output, tz=svc.tz)
     if not any(record["state"] == "alive" for record in records):
-        info("no daemon is alive")
+        from crmctl.errors import CheckFailed
+
+        # Exit 6 lets monitoring (or cron) notice that nobody runs the rules.
+        raise CheckFailed("no daemon is alive; start one with `crmctl daemon`")

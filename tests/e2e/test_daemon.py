@@ -94,7 +94,12 @@ def test_daemon_fires_new_events_and_exits_0_on_sigterm(
     text = log.read_text()
     assert "fired lead-task lead #1 (event " in text
     assert "received SIGTERM" in text and "daemon stopped after 1 firing(s)" in text
-    assert json.loads(_crm(env, "daemon", "status", "-o", "json"))[0]["state"] == "stopped"
+    after = subprocess.run(
+        [CRMCTL, "daemon", "status", "-o", "json"], capture_output=True, text=True, env=env
+    )
+    assert after.returncode == 6  # none alive: monitoring can tell
+    assert json.loads(after.stdout)[0]["state"] == "stopped"
+    assert "error: no daemon is alive" in after.stderr
 
 
 def test_daemon_killed_mid_run_and_restarted_loses_and_doubles_nothing(
