@@ -60,7 +60,13 @@ class Relative(TimeTrigger):
         return literal(f"{self.field}=", String) + cast(self.column, String)
 
     def describe(self) -> str:
-        return f"date {self.offset_days:+d} days from {self.field} for {self.entity.plural}"
+        days = abs(self.offset_days)
+        when = (
+            f"on {self.field}"
+            if not days
+            else (f"{days} days {'before' if self.offset_days < 0 else 'after'} {self.field}")
+        )
+        return f"{when} for {self.entity.plural}"
 
 
 def parse(raw: dict[str, Any], loc: Loc, problems: Problems, context: Any) -> Any | None:

@@ -44,7 +44,8 @@ class Scheduled(TimeTrigger):
 
     def describe(self) -> str:
         assert self.every is not None
-        return f"every {self.every.text} for {self.entity.plural}"
+        once = "" if self.once_per == "window" else f", once per {self.once_per}"
+        return f"every {self.every.text} for {self.entity.plural}{once}"
 
 
 def parse(raw: dict[str, Any], loc: Loc, problems: Problems, context: Any) -> Any | None:
