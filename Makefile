@@ -39,6 +39,7 @@ bench: venv
 	$(BIN)/python bench/import_lists.py
 	$(BIN)/python bench/deals.py --generate
 	$(BIN)/python bench/tasks.py --generate
+	$(BIN)/python bench/workflows.py
 
 clean:
 	rm -rf demo $(VENV) bench/data

@@ -19,7 +19,15 @@ from crmctl.errors import UsageError
 
 CONFIG_FILE_NAME = "crmctl.yaml"
 APP_NAME = "crmctl"
-KNOWN_KEYS = ("database_url", "timezone", "pipelines", "documents_dir", "documents_max_mb")
+KNOWN_KEYS = (
+    "database_url",
+    "timezone",
+    "pipelines",
+    "documents_dir",
+    "documents_max_mb",
+    "workflows",
+    "smtp_url",
+)
 DEFAULT_DOCUMENTS_MAX_MB = 25
 
 

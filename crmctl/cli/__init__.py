@@ -5,20 +5,24 @@ from typing import Annotated
 import typer
 
 from crmctl.cli import (
+    approvals,
     companies,
     contacts,
+    daemon,
     database,
     deals,
     docs,
     imports,
     leads,
     log,
+    notifications,
     pipelines,
     report,
     tasks,
     teams,
     timeline,
     users,
+    workflows,
 )
 from crmctl.cli.common import global_options, new_app
 
@@ -66,3 +70,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(log.app, name="log")
 app.add_typer(docs.app, name="docs")
+app.add_typer(workflows.app, name="workflows")
+app.add_typer(daemon.app, name="daemon")
+app.add_typer(notifications.app, name="notifications")
+app.add_typer(approvals.app, name="approvals")

@@ -520,3 +520,127 @@ class ReportSnapshot(Base):
     rows: Mapped[list[Any]] = mapped_column(JsonType, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- workflows (issue 6) ----------------------------------------------------------------
+
+
+class WorkflowFiring(Base):
+    """One rule fired (or tried to) for one record and one trigger: the exactly-once key.
+
+    ``trigger_key`` is ``event:<id>`` for event rules and the window (``2026-03-10``,
+    ``once``, ``expected_close=2026-04-01``) for time rules; the unique constraint is what
+    makes a second runner's attempt roll back.
+    """
+
+    __tablename__ = "workflow_firings"
+    __table_args__ = (
+        UniqueConstraint(
+            "rule_id", "entity_type", "entity_id", "trigger_key", name="uq_workflow_firings_key"
+        ),
+        Index("ix_workflow_firings_entity", "entity_type", "entity_id"),
+        Index("ix_workflow_firings_status", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    trigger_key: Mapped[str] = mapped_column(String(120))
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer, server_default="0")
+    # done | failed (will be retried) | dead (gave up) | cut (loop depth limit)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="1")
+    error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    fired_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    summary: Mapped[list[Any]] = mapped_column(JsonType, default=list)
+
+
+class WorkflowState(Base):
+    """Small named counters: the event cursor, round-robin positions."""
+
+    __tablename__ = "workflow_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class Notification(Base):
+    """An in-app inbox entry for one user."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_id", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entity_type: Mapped[str | None] = mapped_column(String(20))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    rule_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Delivery(Base):
+    """The outbox: one e-mail or webhook POST to send, with retries and backoff."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | webhook
+    target: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    rule_id: Mapped[str | None] = mapped_column(String(100))
+    entity_type: Mapped[str | None] = mapped_column(String(20))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    # pending | sending (claimed until lease_until) | sent | dead
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Approval(Base):
+    """A request for a decision (e.g. a discount over the limit), and the decision."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (Index("ix_approvals_entity", "entity_type", "entity_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approver_role: Mapped[str | None] = mapped_column(String(20))
+    # Stage moves of the deal wait while the approval is pending.
+    blocks_moves: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    status: Mapped[str] = mapped_column(String(10))  # pending | approved | rejected
+    rule_id: Mapped[str | None] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class DaemonHeartbeat(Base):
+    """One running (or stopped) `crmctl daemon`, so `daemon status` can tell."""
+
+    __tablename__ = "daemon_heartbeats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    firings: Mapped[int] = mapped_column(Integer, server_default="0")

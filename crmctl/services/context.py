@@ -25,6 +25,9 @@ class Context:
     now: datetime
     tz: ZoneInfo
     settings: Settings
+    # Set when a workflow rule acts: its events say so, and chains count their depth.
+    rule: str | None = None
+    depth: int = 0
 
     @property
     def actor_id(self) -> int | None:

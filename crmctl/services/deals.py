@@ -384,6 +384,11 @@ def _change_stage(
             f"moving deal #{deal.id} to {stage.key!r} loses it: use "
             f"`crmctl deals lose {deal.id} --reason TEXT`"
         )
+    if not stage.lost:
+        from crmctl.services.approvals import require_no_pending
+
+        # A pending approval (e.g. a discount over the limit) holds the deal where it is.
+        require_no_pending(ctx, ENTITY, deal.id)
     before_stage, before_probability = deal.stage, deal.probability
     ctx.session.execute(
         update(DealStageHistory)

@@ -18,13 +18,17 @@ def record_event(
     payload: Mapping[str, Any] | None = None,
 ) -> Event:
     """Append one event in the caller's transaction (never committed here)."""
+    data = dict(payload or {})
+    if ctx.rule is not None:
+        # "done by the rule" on the timeline, and the depth that cuts rule loops.
+        data["workflow"] = {"rule": ctx.rule, "depth": ctx.depth}
     event = Event(
         at=ctx.now,
         actor_id=ctx.actor_id,
         entity_type=entity_type,
         entity_id=entity_id,
         kind=kind,
-        payload=jsonable(dict(payload or {})),
+        payload=jsonable(data),
     )
     ctx.session.add(event)
     return event

@@ -222,16 +222,19 @@ def _record(lead: Lead, logins: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def assign_lead(ctx: Context, ref: str, owner: str) -> dict[str, Any]:
+def assign_lead(
+    ctx: Context, ref: str | int, owner: str, *, reason: str | None = None
+) -> dict[str, Any]:
     lead = resolve_lead(ctx, ref)
     user = resolve_user(ctx, owner)
     before = logins_by_id(ctx, [lead.owner_id]).get(lead.owner_id or -1)
     if lead.owner_id != user.id:
         lead.owner_id = user.id
         _touch(ctx, lead)
-        record_event(
-            ctx, ENTITY, lead.id, "lead.assigned", {"changes": {"owner": [before, user.login]}}
-        )
+        payload: dict[str, Any] = {"changes": {"owner": [before, user.login]}}
+        if reason:
+            payload["reason"] = reason
+        record_event(ctx, ENTITY, lead.id, "lead.assigned", payload)
     return lead_record(ctx, lead)
 
 
@@ -275,7 +278,8 @@ def _change_status(
 
 def _touch(ctx: Context, lead: Lead) -> None:
     """A person acted on the lead: the first time is its response."""
-    if ctx.actor is not None and lead.first_response_at is None:
+    # A rule assigning the lead is not a person answering it.
+    if ctx.actor is not None and ctx.rule is None and lead.first_response_at is None:
         lead.first_response_at = ctx.now
     lead.last_activity_at = lead.updated_at = ctx.now
     lead.updated_by_id = ctx.actor_id

@@ -156,7 +156,9 @@ def describe_settings(settings: Settings) -> list[dict[str, Any]]:
     rows = [
         {
             "setting": key,
-            "value": safe_url(str(item.value)) if key == "database_url" else item.value,
+            "value": safe_url(str(item.value))
+            if key in ("database_url", "smtp_url")
+            else item.value,
             "source": item.source,
         }
         for key, item in settings.values.items()

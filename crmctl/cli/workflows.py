@@ -1,0 +1,158 @@
+"""``crmctl workflows validate|list|run|simulate|why|failures``."""
+
+from typing import Annotated
+
+import typer
+
+from crmctl.cli.common import (
+    Fields,
+    Output,
+    info,
+    new_app,
+    service_context,
+    settings_for,
+    stdout_write_records,
+)
+
+app = new_app("Workflow rules (workflows.yaml): validate, list, run, simulate, explain.")
+
+RulesFile = Annotated[
+    str | None,
+    typer.Option(
+        "--workflows",
+        metavar="FILE",
+        help="Rules file (else CRM_WORKFLOWS, `workflows:` in crmctl.yaml, ./workflows.yaml).",
+    ),
+]
+RUN_FIELDS = ("rule", "entity", "trigger", "status", "actions", "error")
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    file: Annotated[
+        str | None, typer.Argument(metavar="[FILE]", help="Rules file (default as --workflows).")
+    ] = None,
+) -> None:
+    """Check a rules file: every problem as FILE:LINE:COLUMN: what was expected."""
+    from crmctl.errors import ValidationError
+    from crmctl.services.workflows import rules_path, validate
+
+    settings = settings_for(ctx)
+    path = rules_path(settings, file)
+    problems, count = validate(settings, path)
+    for problem in problems:
+        typer.echo(f"{problem}", err=True)
+    if problems:
+        raise ValidationError(f"{path}: {len(problems)} problem(s); nothing was changed")
+    info(f"{path}: {count} rule(s), valid")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context, workflows: RulesFile = None, output: Output = "table", fields: Fields = None
+) -> None:
+    """List the rules: trigger, condition and actions."""
+    from crmctl.services.workflows import list_rules, rules_path
+
+    settings = settings_for(ctx)
+    records = list_rules(settings, rules_path(settings, workflows))
+    stdout_write_records(records, output, fields=fields, tz=settings.timezone)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass and exit (for cron); without it, as daemon.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would fire; change nothing.")
+    ] = False,
+    rule: Annotated[
+        str | None, typer.Option("--rule", metavar="ID", help="Only this rule.")
+    ] = None,
+    workflows: RulesFile = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """Process pending events and due time rules; print what fired."""
+    from crmctl.services.workflows import rules_path, run_daemon, run_once
+
+    settings = settings_for(ctx)
+    path = rules_path(settings, workflows)
+    if not once:
+        raise typer.Exit(run_daemon(settings, path, poll=1.0, log=info))
+    result = run_once(settings, path, dry_run=dry_run, rule=rule)
+    records = [firing.record() for firing in result.firings]
+    stdout_write_records(records, output, fields=fields, table_fields=RUN_FIELDS)
+    sent = sum(1 for d in result.deliveries if d.status == "sent")
+    waiting = len(result.deliveries) - sent
+    failed = sum(1 for f in result.firings if f.status in ("failed", "dead", "cut"))
+    prefix = "dry run: " if dry_run else ""
+    info(
+        f"{prefix}{result.events_seen} event(s), {len(records)} firing(s) ({failed} failed), "
+        f"{sent} delivered, {waiting} delivery failure(s)"
+        + ("; see `crmctl workflows failures`" if failed or waiting else "")
+    )
+
+
+@app.command("simulate")
+def simulate(
+    ctx: typer.Context,
+    since: Annotated[
+        str, typer.Option("--since", help="History to replay, e.g. 30d, 12h.")
+    ] = "30d",
+    workflows: RulesFile = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """Replay recorded events against the rules and print what would fire; changes nothing."""
+    from crmctl.services.workflows import rules_path, simulate
+    from crmctl.workflows.schema import load_rules
+
+    settings = settings_for(ctx)
+    rules = load_rules(rules_path(settings, workflows), settings)
+    with service_context(ctx) as svc:
+        records = simulate(svc, rules, since)
+        svc.session.rollback()
+    stdout_write_records(records, output, fields=fields, tz=svc.tz)
+
+
+@app.command("why")
+def why(
+    ctx: typer.Context,
+    entity: Annotated[
+        str, typer.Argument(metavar="ENTITY", help="lead, deal, company, contact, task.")
+    ],
+    entity_id: Annotated[int, typer.Argument(metavar="ID", help="The record's id.")],
+    workflows: RulesFile = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """Which rules fired for a record, when and why; which do not match and on what."""
+    from crmctl.services.workflows import rules_path, why
+    from crmctl.workflows.schema import load_rules
+
+    settings = settings_for(ctx)
+    rules = load_rules(rules_path(settings, workflows), settings)
+    with service_context(ctx) as svc:
+        records = why(svc, rules, entity, entity_id)
+    stdout_write_records(records, output, fields=fields, tz=svc.tz)
+
+
+@app.command("failures")
+def failures(
+    ctx: typer.Context,
+    dead_only: Annotated[
+        bool, typer.Option("--dead", help="Only dead-lettered (given up) and loop-cut ones.")
+    ] = False,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """Failed firings and deliveries: retrying (with the next attempt) or dead-lettered."""
+    from crmctl.services.workflows import failures
+
+    with service_context(ctx) as svc:
+        records = failures(svc, include_retrying=not dead_only)
+    stdout_write_records(records, output, fields=fields, tz=svc.tz)

@@ -1,0 +1,147 @@
+"""Approvals: a request for a decision about a record, and the decision as an event.
+
+A pending approval with ``blocks_moves`` holds the deal's stage moves (win included);
+`approvals approve|reject` appends ``approval.decided`` on the record, which rules can
+react to (``trigger: {event: approval.decided, decision: approved}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from crmctl.db.models import Approval, User
+from crmctl.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from crmctl.services.context import Context
+from crmctl.services.events import record_event
+from crmctl.services.users import logins_by_id
+
+STATUSES = ("pending", "approved", "rejected")
+
+
+def request_approval(
+    ctx: Context,
+    entity_type: str,
+    entity_id: int,
+    reason: str,
+    approver: str,
+    *,
+    blocks_moves: bool = True,
+) -> dict[str, Any]:
+    from crmctl.services.notifications import Message, notify, recipients
+    from crmctl.services.refs import resolve_user
+
+    approval = Approval(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        reason=reason.strip() or "(no reason)",
+        status="pending",
+        blocks_moves=blocks_moves,
+        rule_id=ctx.rule,
+        requested_at=ctx.now,
+    )
+    if approver.startswith("role:"):
+        approval.approver_role = approver.removeprefix("role:")
+        who = [approver]
+    else:
+        approval.approver_id = resolve_user(ctx, approver).id
+        who = [f"user:{approver}"]
+    ctx.session.add(approval)
+    ctx.session.flush()
+    record_event(
+        ctx,
+        entity_type,
+        entity_id,
+        "approval.requested",
+        {"approval_id": approval.id, "reason": approval.reason, "approver": approver},
+    )
+    subject = f"Ke schválení: {entity_type} #{entity_id} — {approval.reason}"
+    body = f"crmctl approvals approve {approval.id}   |   crmctl approvals reject {approval.id}"
+    message = Message(subject, body, entity_type, entity_id, ctx.rule)
+    notify(ctx, recipients(ctx, who, owner_login=None), message, ["inbox", "email"], url=None)
+    return approval_record(ctx, approval)
+
+
+def list_approvals(ctx: Context, *, status: str | None = "pending") -> list[dict[str, Any]]:
+    statement = select(Approval).order_by(Approval.id)
+    if status is not None:
+        if status not in STATUSES:
+            raise ValidationError(f"status {status!r}: expected {', '.join(STATUSES)}")
+        statement = statement.where(Approval.status == status)
+    return [approval_record(ctx, row) for row in ctx.session.scalars(statement)]
+
+
+def decide(ctx: Context, approval_id: int, decision: str, note: str | None) -> dict[str, Any]:
+    actor = ctx.require_actor()
+    approval = ctx.session.get(Approval, approval_id, with_for_update=True)
+    if approval is None:
+        raise NotFound(f"no approval #{approval_id}; see `crmctl approvals list --all`")
+    if approval.status != "pending":
+        raise Conflict(f"approval #{approval.id} is already {approval.status}")
+    _require_approver(actor, approval)
+    approval.status = decision
+    approval.decided_at, approval.decided_by_id = ctx.now, actor.id
+    approval.note = (note or "").strip() or None
+    record_event(
+        ctx,
+        approval.entity_type,
+        approval.entity_id,
+        "approval.decided",
+        {
+            "approval_id": approval.id,
+            "decision": decision,
+            "reason": approval.reason,
+            "note": approval.note,
+        },
+    )
+    return approval_record(ctx, approval)
+
+
+def _require_approver(actor: User, approval: Approval) -> None:
+    allowed = (
+        actor.role == "admin"
+        or actor.id == approval.approver_id
+        or (approval.approver_role is not None and actor.role == approval.approver_role)
+    )
+    if not allowed:
+        who = f"role {approval.approver_role}" if approval.approver_role else "its approver"
+        raise PermissionDenied(
+            f"approval #{approval.id} is for {who} (or an admin); you are {actor.login}"
+        )
+
+
+def require_no_pending(ctx: Context, entity_type: str, entity_id: int) -> None:
+    """Refuse a stage move while an approval that blocks moves is pending."""
+    pending = ctx.session.scalars(
+        select(Approval).where(
+            Approval.entity_type == entity_type,
+            Approval.entity_id == entity_id,
+            Approval.status == "pending",
+            Approval.blocks_moves,
+        )
+    ).first()
+    if pending is not None:
+        raise Conflict(
+            f"{entity_type} #{entity_id} waits for approval #{pending.id} ({pending.reason}); "
+            f"`crmctl approvals approve {pending.id}` first"
+        )
+
+
+def approval_record(ctx: Context, approval: Approval) -> dict[str, Any]:
+    logins = logins_by_id(ctx, [approval.approver_id, approval.decided_by_id])
+    return {
+        "id": approval.id,
+        "about": f"{approval.entity_type} #{approval.entity_id}",
+        "entity_type": approval.entity_type,
+        "entity_id": approval.entity_id,
+        "reason": approval.reason,
+        "approver": logins.get(approval.approver_id or -1)
+        or (f"role:{approval.approver_role}" if approval.approver_role else None),
+        "status": approval.status,
+        "rule": approval.rule_id,
+        "requested_at": approval.requested_at,
+        "decided_at": approval.decided_at,
+        "decided_by": logins.get(approval.decided_by_id or -1),
+        "note": approval.note,
+    }

@@ -1,0 +1,263 @@
+"""Workflow commands' services: validate, list, run, failures, why, simulate, daemon.
+
+The runner manages its own transactions (one per firing), so these functions take the
+settings; the read-only ones take a ``Context`` like every other service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
+from crmctl.errors import UsageError
+from crmctl.query import ast, compile_where, parse, to_text
+from crmctl.services.context import Context
+from crmctl.workflows.entities import entity_kind
+from crmctl.workflows.options import Problem
+from crmctl.workflows.runner import Firing, Runner, RunResult
+from crmctl.workflows.schema import Rule, RuleSet, check_file, default_rules_path, load_rules
+
+ALIVE_WITHIN = timedelta(seconds=60)
+
+
+def rules_path(settings: Any, option: str | None) -> Path:
+    return default_rules_path(settings, option)
+
+
+def validate(settings: Any, path: Path) -> tuple[list[Problem], int]:
+    """Every problem of the file (empty when valid) and how many rules it holds."""
+    rule_set, problems, _ = check_file(path, settings)
+    return problems.items, len(rule_set.rules) if rule_set else 0
+
+
+def list_rules(settings: Any, path: Path) -> list[dict[str, Any]]:
+    return [_rule_record(rule) for rule in load_rules(path, settings).rules]
+
+
+def _rule_record(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "enabled": rule.enabled,
+        "entity": rule.entity.plural,
+        "trigger": rule.trigger.describe(),
+        "when": rule.when,
+        "actions": ", ".join(spec.id for spec in rule.actions),
+    }
+
+
+def run_once(
+    settings: Any,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    rule: str | None = None,
+    log: Callable[[Firing], None] | None = None,
+) -> RunResult:
+    runner = Runner(settings, load_rules(path, settings), dry_run=dry_run, only_rule=rule, log=log)
+    try:
+        return runner.run_once()
+    finally:
+        runner.engine.dispose()
+
+
+def run_daemon(settings: Any, path: Path, *, poll: float, log: Callable[[str], None]) -> int:
+    from crmctl.db.engine import make_engine, require_current_schema
+    from crmctl.workflows.daemon import Daemon
+
+    require_current_schema(make_engine(settings.database_url), settings.database_url)
+    daemon = Daemon(settings, load_rules(path, settings), poll=poll, log=log)
+    try:
+        return daemon.run()
+    finally:
+        daemon.engine.dispose()
+
+
+def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, Any]]:
+    """Failed, dead-lettered and loop-cut firings, and undelivered outbox rows."""
+    statuses = ("failed", "dead", "cut") if include_retrying else ("dead", "cut")
+    rows: list[dict[str, Any]] = []
+    for firing in ctx.session.scalars(
+        select(WorkflowFiring)
+        .where(WorkflowFiring.status.in_(statuses))
+        .order_by(WorkflowFiring.id)
+    ):
+        rows.append(
+            {
+                "kind": "firing",
+                "id": firing.id,
+                "rule": firing.rule_id,
+                "about": f"{firing.entity_type} #{firing.entity_id}",
+                "status": firing.status,
+                "attempts": firing.attempts,
+                "next_attempt_at": firing.next_attempt_at,
+                "error": firing.error,
+            }
+        )
+    for delivery in ctx.session.scalars(
+        select(Delivery)
+        .where(
+            or_(Delivery.status == "dead", Delivery.last_error.is_not(None)),
+            Delivery.status != "sent",
+        )
+        .order_by(Delivery.id)
+    ):
+        rows.append(
+            {
+                "kind": delivery.channel,
+                "id": delivery.id,
+                "rule": delivery.rule_id,
+                "about": delivery.target,
+                "status": delivery.status,
+                "attempts": delivery.attempts,
+                "next_attempt_at": delivery.next_attempt_at if delivery.status != "dead" else None,
+                "error": delivery.last_error,
+            }
+        )
+    return rows
+
+
+def why(ctx: Context, rules: RuleSet, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    """For one record: every firing, and for each rule about its kind whether it matches."""
+    kind = entity_kind(entity)
+    if kind is None:
+        raise UsageError(
+            f"unknown record kind {entity!r}; expected lead, deal, company, contact, task"
+        )
+    kind.record(ctx, entity_id)  # NotFound for a missing record
+    rows: list[dict[str, Any]] = []
+    for firing in ctx.session.scalars(
+        select(WorkflowFiring)
+        .where(WorkflowFiring.entity_type == kind.name, WorkflowFiring.entity_id == entity_id)
+        .order_by(WorkflowFiring.id)
+    ):
+        rows.append(
+            {
+                "rule": firing.rule_id,
+                "at": firing.fired_at,
+                "status": firing.status,
+                "trigger": f"event {firing.event_id}" if firing.event_id else firing.trigger_key,
+                "why": "; ".join(firing.summary or []) or firing.error or "",
+            }
+        )
+    for rule in rules.rules:
+        if rule.entity.name == kind.name:
+            rows.append(
+                {
+                    "rule": rule.id,
+                    "at": None,
+                    "status": "condition now",
+                    "trigger": rule.trigger.describe(),
+                    "why": explain_condition(ctx, rule, entity_id),
+                }
+            )
+    return rows
+
+
+def explain_condition(ctx: Context, rule: Rule, entity_id: int) -> str:
+    """``matches`` or the first part of the ``when:`` condition the record fails."""
+    model = rule.entity.model
+    if not rule.when:
+        return "matches (no condition)"
+    registry = rule.entity.registry()  # type: ignore[misc]
+    for part in _conjuncts(parse(rule.when)):
+        condition = compile_where(to_text(part), registry, now=ctx.now, tz=ctx.tz)
+        hit = ctx.session.execute(select(model.id).where(model.id == entity_id, condition)).first()
+        if hit is None:
+            return f"does not match: {to_text(part)}"
+    return f"matches: {rule.when}"
+
+
+def _conjuncts(node: ast.Node) -> list[ast.Node]:
+    if isinstance(node, ast.And):
+        return [*_conjuncts(node.left), *_conjuncts(node.right)]
+    return [node]
+
+
+def simulate(ctx: Context, rules: RuleSet, since: str) -> list[dict[str, Any]]:
+    """What the rules would fire over the recorded events since then, and for time rules
+    now; conditions are checked against the records as they are now. Changes nothing."""
+    start = ctx.now - _period(since)
+    rows: list[dict[str, Any]] = []
+    event_rules = [rule for rule in rules.rules if rule.enabled and not rule.is_time]
+    conditions = {
+        rule.id: compile_where(rule.when, rule.entity.registry(), now=ctx.now, tz=ctx.tz)  # type: ignore[misc]
+        for rule in rules.rules
+        if rule.when
+    }
+    events = ctx.session.execute(
+        select(Event.id, Event.at, Event.kind, Event.entity_type, Event.entity_id, Event.payload)
+        .where(Event.at >= start)
+        .order_by(Event.id)
+    ).all()
+    for event in events:
+        for rule in event_rules:
+            if not rule.trigger.matches(event.kind, event.entity_type, event.payload or {}):
+                continue
+            model = rule.entity.model
+            statement = select(model.id).where(model.id == event.entity_id)
+            if rule.id in conditions:
+                statement = statement.where(conditions[rule.id])
+            if ctx.session.execute(statement).first() is not None:
+                rows.append(
+                    {
+                        "at": event.at,
+                        "rule": rule.id,
+                        "about": f"{event.entity_type} #{event.entity_id}",
+                        "trigger": f"event {event.id} {event.kind}",
+                        "actions": ", ".join(s.id for s in rule.actions),
+                    }
+                )
+    runner = Runner(ctx.settings, rules, dry_run=True, engine=ctx.session.get_bind())  # type: ignore[arg-type]
+    runner.now = ctx.now
+    for rule in rules.rules:
+        if rule.enabled and rule.is_time:
+            for entity_id, key in runner.due_records(rule, include_fired=True):
+                rows.append(
+                    {
+                        "at": ctx.now,
+                        "rule": rule.id,
+                        "about": f"{rule.entity.name} #{entity_id}",
+                        "trigger": f"window {key}",
+                        "actions": ", ".join(s.id for s in rule.actions),
+                    }
+                )
+    return rows
+
+
+def _period(text: str) -> timedelta:
+    import re
+
+    match = re.fullmatch(r"\s*(\d+)\s*(d|h|w)\s*", text)
+    if match is None:
+        raise UsageError(f"--since {text!r}: expected e.g. 30d, 12h or 2w")
+    unit = {"d": "days", "h": "hours", "w": "weeks"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
+
+
+def daemon_status(ctx: Context) -> list[dict[str, Any]]:
+    rows = ctx.session.scalars(
+        select(DaemonHeartbeat).order_by(DaemonHeartbeat.id.desc()).limit(10)
+    )
+    result = []
+    for row in rows:
+        alive = row.stopped_at is None and ctx.now - row.beat_at <= ALIVE_WITHIN
+        state = "alive" if alive else ("stopped" if row.stopped_at else "silent")
+        result.append(
+            {
+                "id": row.id,
+                "host": row.host,
+                "pid": row.pid,
+                "state": state,
+                "started_at": row.started_at,
+                "beat_at": row.beat_at,
+                "stopped_at": row.stopped_at,
+                "firings": row.firings,
+            }
+        )
+    return result

@@ -1,0 +1,1 @@
+"""Workflow rules: schema, triggers, conditions, actions, the runner and the daemon."""

@@ -1,0 +1,23 @@
+"""Action types, one module each (``ID``, ``OPTIONS``, ``check``, ``run``), and the registry.
+
+Every ``run`` calls the services layer in the firing's transaction, so what a rule does
+lands on the record's timeline (events carry ``workflow: {rule, depth}``).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from crmctl.workflows.actions import (
+    assign,
+    create_task,
+    move,
+    notify,
+    request_approval,
+    set_fields,
+)
+
+REGISTRY: dict[str, ModuleType] = {
+    module.ID: module
+    for module in (create_task, assign, notify, set_fields, move, request_approval)
+}

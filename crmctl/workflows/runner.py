@@ -1,0 +1,579 @@
+"""The runner: consume the event log by cursor, scan time rules in SQL, fire exactly once.
+
+One firing is one transaction: the ``workflow_firings`` row (unique per rule, record
+and trigger event or window) is inserted first, then the actions run through the
+services. A second runner trying the same firing hits the unique key and rolls back;
+on PostgreSQL the event batch is also claimed by locking the cursor row with
+``FOR UPDATE SKIP LOCKED``, so two daemons do not even try the same events. A failing
+firing rolls back and is recorded as ``failed`` (retried with backoff, then ``dead``);
+a rule chain deeper than ``MAX_DEPTH`` is cut and recorded as ``cut``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    delete,
+    exists,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crmctl import clock
+from crmctl.db.engine import make_engine, session_scope
+from crmctl.db.models import Event, User, WorkflowFiring, WorkflowState
+from crmctl.errors import CrmError
+from crmctl.notify.outbox import DeliveryResult, backoff, deliver_due
+from crmctl.query import compile_where
+from crmctl.services.context import Context
+from crmctl.workflows.actions.base import Target
+from crmctl.workflows.schema import Rule, RuleSet
+
+MAX_DEPTH = 5
+MAX_ATTEMPTS = 5
+EVENT_BATCH = 500
+CURSOR_KEY = "cursor:events"
+GAP_PREFIX = "gap:events:"
+GAP_TTL_SECONDS = 600
+GAP_LIMIT = 1000  # a huge jump in ids is a sequence reset, not in-flight transactions
+RULE_ACTOR = "workflows"
+# What a failing action may raise: recorded and retried, never a crashed run. Anything
+# else is a bug or a lost database and stops the run (the cursor stays before it).
+ACTION_ERRORS = (CrmError, ValueError, LookupError, OSError, IntegrityError)
+
+
+@dataclass
+class Firing:
+    rule: str
+    entity_type: str
+    entity_id: int
+    trigger: str  # "event 12" or "window 2026-03-10"
+    status: str  # fired | would fire | failed | dead | cut | retried
+    actions: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "entity": f"{self.entity_type} #{self.entity_id}",
+            "trigger": self.trigger,
+            "status": self.status,
+            "actions": "; ".join(self.actions),
+            "error": self.error,
+        }
+
+    def log_line(self) -> str:
+        what = "; ".join(self.actions) or self.error or ""
+        about = f"{self.entity_type} #{self.entity_id}"
+        return f"{self.status} {self.rule} {about} ({self.trigger}): {what}"
+
+
+@dataclass
+class RunResult:
+    firings: list[Firing] = field(default_factory=list)
+    deliveries: list[DeliveryResult] = field(default_factory=list)
+    events_seen: int = 0
+
+
+class Runner:
+    def __init__(
+        self,
+        settings: Any,
+        rules: RuleSet,
+        *,
+        dry_run: bool = False,
+        only_rule: str | None = None,
+        log: Callable[[Firing], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.rules = rules
+        self.dry_run = dry_run
+        self.only_rule = only_rule
+        if only_rule is not None:
+            rules.get(only_rule)  # a clear error for an unknown id
+        self.log = log or (lambda firing: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.engine = engine or make_engine(settings.database_url)
+        self.tz = settings.timezone
+        self.now = clock.now()
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._actor_id: int | None = None
+        self._conditions: dict[str, ColumnElement[bool]] = {}
+
+    # --- the whole pass ---------------------------------------------------------------
+
+    def run_once(self) -> RunResult:
+        """Pending events, due time windows, due retries and the outbox, once."""
+        self.now = clock.now()
+        self._conditions.clear()
+        result = RunResult()
+        result.events_seen = self.process_events(result.firings)
+        self.process_time_rules(result.firings)
+        self.retry_failed(result.firings)
+        if not self.dry_run:
+            result.deliveries = deliver_due(self.engine, self.settings, self.now)
+        return result
+
+    def active_rules(self) -> list[Rule]:
+        return [
+            rule
+            for rule in self.rules.rules
+            if rule.enabled and (self.only_rule is None or rule.id == self.only_rule)
+        ]
+
+    # --- events -----------------------------------------------------------------------
+
+    def process_events(self, firings: list[Firing]) -> int:
+        rules = [rule for rule in self.active_rules() if not rule.is_time]
+        seen = 0
+        with self._cursor_claim() as (cursor, claim):
+            if cursor is None:
+                return 0  # another runner holds the event batch (PostgreSQL)
+            if self._persist_cursor:
+                seen += self._fill_gaps(rules, firings)
+            position = cursor
+            while not self.should_stop():
+                events = self._events(Event.id > position, limit=EVENT_BATCH)
+                if not events:
+                    break
+                handled: list[int] = []
+                for event in events:
+                    if self.should_stop():
+                        break
+                    self._handle_event(event, rules, firings)
+                    handled.append(event.id)
+                    seen += 1
+                if self._persist_cursor and handled:
+                    self._remember_gaps(position, handled)
+                    position = handled[-1]
+                    self._save_cursor(claim, position)
+                elif handled:
+                    position = handled[-1]
+        return seen
+
+    def _events(self, condition: ColumnElement[bool], limit: int | None = None) -> list[Any]:
+        statement = (
+            select(Event.id, Event.kind, Event.entity_type, Event.entity_id, Event.payload)
+            .where(condition)
+            .order_by(Event.id)
+            .limit(limit)
+        )
+        with self._factory() as session:
+            return list(session.execute(statement).all())
+
+    # PostgreSQL hands out event ids when rows are inserted, not when they commit: a
+    # transaction may commit id 100 after id 101 was seen and the cursor moved past it.
+    # Ids skipped over are remembered as gaps and looked for on later passes; a gap not
+    # filled within GAP_TTL was a rolled-back insert and is forgotten.
+
+    def _remember_gaps(self, position: int, handled: list[int]) -> None:
+        expected = set(range(position + 1, handled[-1] + 1))
+        missing = sorted(expected - set(handled))[:GAP_LIMIT]
+        if not missing:
+            return
+        stamp = int(time.time())
+        try:
+            with session_scope(self.engine) as session:
+                for gap in missing:
+                    session.merge(WorkflowState(key=f"{GAP_PREFIX}{gap}", value=stamp))
+        except IntegrityError:
+            pass  # another runner recorded the same gaps
+
+    def _fill_gaps(self, rules: list[Rule], firings: list[Firing]) -> int:
+        with self._factory() as session:
+            gaps = {
+                int(key.removeprefix(GAP_PREFIX)): int(value)
+                for key, value in session.execute(
+                    select(WorkflowState.key, WorkflowState.value).where(
+                        WorkflowState.key.startswith(GAP_PREFIX)
+                    )
+                )
+            }
+        if not gaps:
+            return 0
+        events = self._events(Event.id.in_(sorted(gaps)))
+        for event in events:
+            self._handle_event(event, rules, firings)
+        expired = {gap for gap, stamp in gaps.items() if time.time() - stamp > GAP_TTL_SECONDS}
+        done = {event.id for event in events} | expired
+        with session_scope(self.engine) as session:
+            session.execute(
+                delete(WorkflowState).where(
+                    WorkflowState.key.in_([f"{GAP_PREFIX}{gap}" for gap in done])
+                )
+            )
+        return len(events)
+
+    @property
+    def _persist_cursor(self) -> bool:
+        # A dry run or a one-rule run must not move the shared cursor past other rules.
+        return not self.dry_run and self.only_rule is None
+
+    def _handle_event(self, event: Any, rules: list[Rule], firings: list[Firing]) -> None:
+        payload = event.payload or {}
+        chain = payload.get("workflow") or {}
+        depth = int(chain.get("depth", -1)) + 1 if chain else 0
+        for rule in rules:
+            if not rule.trigger.matches(event.kind, event.entity_type, payload):
+                continue
+            if not self._matches(rule, event.entity_id):
+                continue
+            target = Target(
+                rule.entity,
+                event.entity_id,
+                rule.id,
+                rule.name,
+                self.rules.rules_dir,
+                event={"id": event.id, "kind": event.kind, "payload": payload},
+            )
+            firing = self.fire(rule, target, f"event:{event.id}", event.id, depth)
+            if firing is not None:
+                firings.append(firing)
+
+    def _matches(self, rule: Rule, entity_id: int) -> bool:
+        model = rule.entity.model
+        statement = select(model.id).where(model.id == entity_id)
+        if hasattr(model, "deleted_at"):
+            statement = statement.where(model.deleted_at.is_(None))
+        if rule.when:
+            statement = statement.where(self._condition(rule))
+        with self._factory() as session:
+            return session.execute(statement).first() is not None
+
+    def _condition(self, rule: Rule) -> ColumnElement[bool]:
+        if rule.id not in self._conditions:
+            registry = rule.entity.registry()  # type: ignore[misc]
+            self._conditions[rule.id] = compile_where(
+                rule.when or "", registry, now=self.now, tz=self.tz
+            )
+        return self._conditions[rule.id]
+
+    @contextmanager
+    def _cursor_claim(self) -> Iterator[tuple[int | None, Connection | None]]:
+        """The cursor; on PostgreSQL also the lock on its row, held for the batch."""
+        if not self.dry_run:
+            self._ensure_cursor_row()
+        if self.engine.dialect.name != "postgresql" or not self._persist_cursor:
+            with self._factory() as session:
+                row = session.get(WorkflowState, CURSOR_KEY)
+            yield (int(row.value) if row else 0), None
+            return
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(WorkflowState.value)
+                .where(WorkflowState.key == CURSOR_KEY)
+                .with_for_update(skip_locked=True)
+            ).first()
+            try:
+                yield (int(row.value) if row else None), connection
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+
+    def _ensure_cursor_row(self) -> None:
+        with self._factory() as session:
+            if session.get(WorkflowState, CURSOR_KEY) is not None:
+                return
+            session.add(WorkflowState(key=CURSOR_KEY, value=0))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # another runner made it first
+
+    def _save_cursor(self, claim: Connection | None, position: int) -> None:
+        statement = (
+            update(WorkflowState)
+            .where(WorkflowState.key == CURSOR_KEY, WorkflowState.value < position)
+            .values(value=position)
+        )
+        if claim is not None:
+            claim.execute(statement)
+            claim.commit()
+            claim.execute(
+                select(WorkflowState.value)
+                .where(WorkflowState.key == CURSOR_KEY)
+                .with_for_update(skip_locked=True)
+            )  # keep holding the batch for the rest of this pass
+            return
+        with session_scope(self.engine) as session:
+            session.execute(statement)
+
+    # --- time rules -------------------------------------------------------------------
+
+    def process_time_rules(self, firings: list[Firing], rule_ids: set[str] | None = None) -> None:
+        for rule in self.active_rules():
+            if not rule.is_time or (rule_ids is not None and rule.id not in rule_ids):
+                continue
+            for entity_id, key in self.due_records(rule):
+                if self.should_stop():
+                    return
+                target = Target(
+                    rule.entity, entity_id, rule.id, rule.name, self.rules.rules_dir, window=key
+                )
+                firing = self.fire(rule, target, key, None, 0)
+                if firing is not None:
+                    firings.append(firing)
+
+    def due_records(self, rule: Rule, *, include_fired: bool = False) -> list[tuple[int, str]]:
+        """(id, key) of the records due in the current window: one set-based query."""
+        model = rule.entity.model
+        window, _start = rule.trigger.window(self.now, self.tz)
+        key = rule.trigger.key_column(window)
+        key_expr = literal(key) if isinstance(key, str) else key
+        statement = select(model.id, key_expr.label("key"))
+        if hasattr(model, "deleted_at"):
+            statement = statement.where(model.deleted_at.is_(None))
+        statement = rule.trigger.due(statement, self.now, self.tz)
+        if rule.when:
+            statement = statement.where(self._condition(rule))
+        if not include_fired:
+            statement = statement.where(
+                ~exists().where(
+                    WorkflowFiring.rule_id == rule.id,
+                    WorkflowFiring.entity_type == rule.entity.name,
+                    WorkflowFiring.entity_id == model.id,
+                    WorkflowFiring.trigger_key == key_expr,
+                )
+            )
+        with self._factory() as session:
+            return [(row[0], str(row[1])) for row in session.execute(statement.order_by(model.id))]
+
+    # --- one firing -------------------------------------------------------------------
+
+    def fire(
+        self, rule: Rule, target: Target, key: str, event_id: int | None, depth: int
+    ) -> Firing | None:
+        """Run the rule's actions for one record once; ``None`` if it had fired already."""
+        trigger = f"event {event_id}" if event_id is not None else f"window {key}"
+        firing = Firing(rule.id, target.kind.name, target.id, trigger, "fired")
+        row = WorkflowFiring(
+            rule_id=rule.id,
+            entity_type=target.kind.name,
+            entity_id=target.id,
+            trigger_key=key[:120],
+            event_id=event_id,
+            depth=depth,
+            status="done",
+            attempts=1,
+            fired_at=self.now,
+            summary=[],
+        )
+        if depth > MAX_DEPTH:
+            row.status, row.error = "cut", f"rule chain deeper than {MAX_DEPTH}: loop cut"
+            firing.status, firing.error = "cut", row.error
+            return self._insert_only(row, firing)
+        self.actor_id()  # made before the firing takes the write lock (SQLite)
+        session = self._factory()
+        try:
+            session.add(row)
+            try:
+                session.flush()  # first: a second runner blocks or fails right here
+            except IntegrityError:
+                session.rollback()
+                return None
+            ctx = self._context(session, rule.id, depth)
+            try:
+                firing.actions = [
+                    spec.module.run(ctx, target, spec.options) for spec in rule.actions
+                ]
+                row.summary = list(firing.actions)
+                session.flush()
+            except ACTION_ERRORS as error:
+                session.rollback()
+                return self._failed(row, firing, error)
+            if self.dry_run:
+                session.rollback()
+                firing.status = "would fire"
+            else:
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    return None
+        finally:
+            session.close()
+        self.log(firing)
+        return firing
+
+    def _context(self, session: Session, rule_id: str, depth: int) -> Context:
+        actor_id = self.actor_id()
+        # A dry run on a database that never ran rules acts as an unsaved system user.
+        actor = session.get(User, actor_id) if actor_id else _unsaved_rule_actor()
+        return Context(
+            session=session,
+            actor=actor,
+            now=self.now,
+            tz=self.tz,
+            settings=self.settings,
+            rule=rule_id,
+            depth=depth,
+        )
+
+    def _failed(self, row: WorkflowFiring, firing: Firing, error: Exception) -> Firing | None:
+        message = getattr(error, "message", None) or str(error)
+        row.status, row.error, row.summary = "failed", message, []
+        row.next_attempt_at = self.now + backoff(row.attempts)
+        firing.status, firing.error, firing.actions = "failed", message, []
+        if self.dry_run:
+            self.log(firing)
+            return firing
+        return self._insert_only(row, firing)
+
+    def _insert_only(self, row: WorkflowFiring, firing: Firing) -> Firing | None:
+        fresh = WorkflowFiring(
+            **{c.key: getattr(row, c.key) for c in WorkflowFiring.__table__.c if c.key != "id"}
+        )
+        if self.dry_run:
+            self.log(firing)
+            return firing
+        try:
+            with session_scope(self.engine) as session:
+                session.add(fresh)
+        except IntegrityError:
+            return None
+        self.log(firing)
+        return firing
+
+    # --- retries ----------------------------------------------------------------------
+
+    def retry_failed(self, firings: list[Firing]) -> None:
+        rule_ids = {rule.id: rule for rule in self.active_rules()}
+        with self._factory() as session:
+            due = session.execute(
+                select(WorkflowFiring.id, WorkflowFiring.rule_id)
+                .where(
+                    WorkflowFiring.status == "failed", WorkflowFiring.next_attempt_at <= self.now
+                )
+                .order_by(WorkflowFiring.id)
+            ).all()
+        for firing_id, rule_id in due:
+            if rule_id in rule_ids and not self.should_stop():
+                result = self._retry(rule_ids[rule_id], firing_id)
+                if result is not None:
+                    firings.append(result)
+
+    def _retry(self, rule: Rule, firing_id: int) -> Firing | None:
+        self.actor_id()
+        session = self._factory()
+        try:
+            claimed = session.execute(
+                update(WorkflowFiring)
+                .where(WorkflowFiring.id == firing_id, WorkflowFiring.status == "failed")
+                .values(
+                    status="done",
+                    attempts=WorkflowFiring.attempts + 1,
+                    error=None,
+                    next_attempt_at=None,
+                )
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                return None
+            row = session.get(WorkflowFiring, firing_id)
+            assert row is not None
+            target = self._retry_target(session, rule, row)
+            firing = Firing(
+                rule.id,
+                row.entity_type,
+                row.entity_id,
+                f"retry {row.attempts} of {row.trigger_key}",
+                "retried",
+            )
+            ctx = self._context(session, rule.id, row.depth)
+            try:
+                firing.actions = [s.module.run(ctx, target, s.options) for s in rule.actions]
+                row.summary = list(firing.actions)
+                session.flush()
+            except ACTION_ERRORS as error:
+                session.rollback()
+                return self._retry_failed(firing_id, firing, error)
+            if self.dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        finally:
+            session.close()
+        self.log(firing)
+        return firing
+
+    def _retry_target(self, session: Session, rule: Rule, row: WorkflowFiring) -> Target:
+        event = session.get(Event, row.event_id) if row.event_id else None
+        shown = {"id": event.id, "kind": event.kind, "payload": event.payload} if event else None
+        return Target(
+            rule.entity,
+            row.entity_id,
+            rule.id,
+            rule.name,
+            self.rules.rules_dir,
+            event=shown,
+            window=None if event else row.trigger_key,
+        )
+
+    def _retry_failed(self, firing_id: int, firing: Firing, error: Exception) -> Firing:
+        message = getattr(error, "message", None) or str(error)
+        firing.error = message
+        if self.dry_run:
+            firing.status = "failed"
+            return firing
+        with session_scope(self.engine) as session:
+            row = session.get(WorkflowFiring, firing_id)
+            assert row is not None
+            row.attempts += 1
+            row.error = message
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status, row.next_attempt_at = "dead", None
+            else:
+                row.status, row.next_attempt_at = "failed", self.now + backoff(row.attempts)
+            firing.status = row.status
+        self.log(firing)
+        return firing
+
+    # --- the rule's user ----------------------------------------------------------------
+
+    def actor_id(self) -> int | None:
+        """The inactive system user ``workflows`` that rules act as (made on first use)."""
+        if self._actor_id is None:
+            if self.dry_run:
+                with self._factory() as session:
+                    return session.scalars(select(User.id).where(User.login == RULE_ACTOR)).first()
+            self._actor_id = ensure_rule_actor(self.engine, self.settings, self.now, self.tz)
+        return self._actor_id
+
+
+def _unsaved_rule_actor() -> User:
+    return User(login=RULE_ACTOR, name="Pracovní procesy (pravidla)", role="admin", active=False)
+
+
+def ensure_rule_actor(engine: Engine, settings: Any, now: datetime, tz: Any) -> int:
+    from crmctl.services.users import UserInput, add_user
+
+    for _ in range(3):
+        with session_scope(engine) as session:
+            found = session.scalars(select(User.id).where(User.login == RULE_ACTOR)).first()
+            if found is not None:
+                return int(found)
+        try:
+            with session_scope(engine) as session:
+                ctx = Context(session=session, actor=None, now=now, tz=tz, settings=settings)
+                data = UserInput(
+                    login=RULE_ACTOR, name="Pracovní procesy (pravidla)", role="admin", active=False
+                )
+                return int(add_user(ctx, data, bootstrap=True)["id"])
+        except (IntegrityError, OperationalError):
+            continue  # another runner made it at the same moment
+    raise CrmError("cannot create the system user 'workflows' that rules act as")
