@@ -45,7 +45,8 @@ REPO_ROOT = BENCH_DIR.parent
 DEFAULT_DB = BENCH_DIR / "data" / "deals.db"
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
 CRMCTL = str(REPO_ROOT / ".venv" / "bin" / "crmctl")
-GENERATOR_VERSION = 1
+# 3: the schema of migration 0004 (fewer deal indexes; 2 was a discarded variant of it).
+GENERATOR_VERSION = 3
 SEED = 7
 ANCHOR = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CHUNK = 100_000
@@ -376,7 +377,7 @@ def timed_in_context(url: str, call: Callable[[Any], Any]) -> tuple[float, Any]:
 
 
 def update_case(url: str, database: str, runs: int) -> Metric:
-    from crmctl.services.deals import batch_update
+    from crmctl.services.deal_batch import batch_update
 
     seconds, counts = [], []
     for run in range(runs):
@@ -440,10 +441,16 @@ def forecast_cases(url: str, database: str, runs: int) -> list[Metric]:
     return [Metric(database, name, 2000.0, seconds, f"{lines} rows")]
 
 
+# Load average (1 min) before and after each database's runs: the machine is shared.
+LOADS: dict[str, tuple[float, float]] = {}
+
+
 def measure(url: str, database: str, runs: int) -> list[Metric]:
+    before = os.getloadavg()[0]
     metrics = [list_case(url, database, runs), list_wall_case(url, database, runs)]
     metrics += forecast_cases(url, database, runs)
     metrics.append(update_case(url, database, min(runs, 3)))
+    LOADS[database] = (before, os.getloadavg()[0])
     return metrics
 
 
@@ -466,8 +473,10 @@ def markdown_table(metrics: list[Metric]) -> str:
 
 def results_section(args: argparse.Namespace, sizes: Sizes, table: str) -> str:
     command = ".venv/bin/python bench/deals.py --generate"
+    if args.runs != 5:
+        command += f" --runs {args.runs}"
     if args.postgres:
-        command += " --postgres URL"
+        command += " --postgres URL" + (" --reuse-postgres" if args.reuse_postgres else "")
     forecast = (
         ""
         if any("forecast" in line for line in table.splitlines())
@@ -479,6 +488,9 @@ def results_section(args: argparse.Namespace, sizes: Sizes, table: str) -> str:
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}\n"
         f"- Reproduce: `{command}` (from the repository root)\n"
+        "- Load average (1 min) before → after the runs: "
+        + ", ".join(f"{db} {a:.2f} → {b:.2f}" for db, (a, b) in LOADS.items())
+        + "\n"
         f"- Dataset: {sizes.deals:,} deals, {sizes.events:,} events, {sizes.deals:,} stage-history"
         f" rows, {sizes.tasks:,} tasks, {COMPANIES:,} companies, {USERS} owners; seed {SEED},"
         f" `CRM_NOW={ANCHOR.isoformat()}`\n"

@@ -115,27 +115,35 @@ def in_forecast(
     return statement
 
 
-def dimension(name: str) -> ColumnElement[Any]:
-    """The grouping column; owners are grouped by id (logins are looked up afterwards)."""
-    return {
-        "month": lambda: month_key(Deal.expected_close),
-        "owner": lambda: Deal.owner_id,
-        "stage": lambda: Deal.stage,
-        "pipeline": lambda: Deal.pipeline,
-    }[name]().label(name)
+# Grouped per day first: no month text computed per deal, and the million deals sorted
+# by plain columns; the few thousand day rows are then folded into the requested groups.
+DAY_GROUPS = {
+    "day": lambda: Deal.expected_close,
+    "owner": lambda: Deal.owner_id,
+    "currency": lambda: Deal.currency,
+}
 
 
 def grouped_sums(ctx: Context, by: Sequence[str], options: ForecastOptions) -> list[dict[str, Any]]:
-    """One ``GROUP BY`` over the deals; SQLite sorts them once (no index serves it)."""
-    keys = [dimension(name) for name in by]
-    statement = select(
-        *keys,
-        Deal.currency.label("currency"),
+    """Sums per group in two SQL steps: per day, owner and currency (plus stage and pipeline
+    when asked for), then those few thousand rows folded into the groups of ``by``."""
+    inner_keys = [make().label(name) for name, make in DAY_GROUPS.items()]
+    inner_keys += [getattr(Deal, name).label(name) for name in ("stage", "pipeline") if name in by]
+    per_day = select(
+        *inner_keys,
         func.count().label("deals"),
         func.sum(cents()).label("cents"),
         func.sum(cents() * Deal.probability).label("weighted_units"),
-    ).group_by(*keys, Deal.currency)
-    statement = in_forecast(ctx, statement, options.where, options.start, options.end)
+    ).group_by(*inner_keys)
+    days = in_forecast(ctx, per_day, options.where, options.start, options.end).subquery()
+    keys = [(month_key(days.c.day) if name == "month" else days.c[name]).label(name) for name in by]
+    statement = select(
+        *keys,
+        days.c.currency,
+        cast(func.sum(days.c.deals), BigInteger).label("deals"),
+        cast(func.sum(days.c.cents), BigInteger).label("cents"),
+        cast(func.sum(days.c.weighted_units), BigInteger).label("weighted_units"),
+    ).group_by(*keys, days.c.currency)
     rows = [_amounts(dict(row._mapping)) for row in ctx.session.execute(statement)]
     if "owner" in by:
         logins = owner_logins(ctx, {row["owner"] for row in rows if row["owner"] is not None})
