@@ -155,6 +155,22 @@ def test_idle_days_counts_from_the_latest_touch(deals: Crm) -> None:
     assert found[0]["idle_days"] == 15
 
 
+def test_sort_by_computed_fields(deals: Crm) -> None:
+    deals("deals", "add", "--title", "Third")
+    deals.now = LATER
+    deals("deals", "update", "--where", "id = 2", "--set", "campaign=jaro")  # touched now
+    deals("deals", "move", "3", "analyza")  # touched now, entered its stage now
+    by_idle = deals.json("deals", "list", "--sort", "idle_days")
+    assert [(d["id"], d["idle_days"]) for d in by_idle] == [(2, 0), (3, 0), (1, 15)]
+    assert [d["id"] for d in deals.json("deals", "list", "--sort", "-idle_days")] == [1, 2, 3]
+    by_stage = deals.json("deals", "list", "--sort", "days_in_stage,title")
+    assert [(d["title"], d["days_in_stage"]) for d in by_stage] == [
+        ("Third", 0), ("Linka", 15), ("Servis", 15),
+    ]  # fmt: skip
+    result = deals("deals", "list", "--sort", "has_planned_activity", code=2)
+    assert "sortable:" in result.stderr and "days_in_stage" in result.stderr
+
+
 def test_planned_activity_respects_open_future_tasks(deals: Crm) -> None:
     engine = create_engine(deals.url)
     with engine.begin() as connection:
