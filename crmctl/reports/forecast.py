@@ -32,6 +32,7 @@ from crmctl.services.context import Context
 from crmctl.services.pipelines import configured_pipelines
 
 GROUPINGS = ("month", "owner", "stage", "pipeline")
+DEFAULT_CURRENCY = "CZK"  # the currency of a zero row when no deal is in the period
 CENT = Decimal("0.01")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -249,8 +250,44 @@ def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
     return result
 
 
+def empty_months(
+    by: Sequence[str], options: ForecastOptions, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Zero rows for the months of ``--from``…``--to`` that have no deals (``--by month``).
+
+    A forecast for a fixed period then always has one row per month and currency, so
+    exports of different periods line up. Without both bounds the period is open-ended
+    and only months with deals are shown.
+    """
+    lower = parse_bound(options.start, "--from", end=False)
+    upper = parse_bound(options.end, "--to", end=True)
+    if tuple(by) != ("month",) or lower is None or upper is None:
+        return []
+    currencies = sorted({row["currency"] for row in rows}) or [DEFAULT_CURRENCY]
+    present = {(row["month"], row["currency"]) for row in rows}
+    zero = Decimal("0.00")
+    return [
+        {"month": month, "currency": currency, "deals": 0, "value": zero, "weighted": zero,
+         "probability": None}
+        for month in months_between(lower, upper)
+        for currency in currencies
+        if (month, currency) not in present
+    ]  # fmt: skip
+
+
+def months_between(lower: date, upper: date) -> list[str]:
+    """``'YYYY-MM'`` of every month from ``lower``'s to ``upper``'s, both included."""
+    months = []
+    year, month = lower.year, lower.month
+    while (year, month) <= (upper.year, upper.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def forecast_result(ctx: Context, by: Sequence[str], options: ForecastOptions) -> ReportResult:
-    rows = sorted(grouped_sums(ctx, by, options), key=sort_key(ctx, by))
+    rows = grouped_sums(ctx, by, options)
+    rows = sorted(rows + empty_months(by, options, rows), key=sort_key(ctx, by))
     columns = columns_for(by)
     return ReportResult(
         name="forecast",
