@@ -113,6 +113,18 @@ def batch_update(
             )
         return _change_stages(ctx, actor.id, matching, assignments["stage"], dry_run, with_changes)
     values = _batch_values(ctx, assignments)
+    return _change_fields(ctx, actor.id, matching, values, dry_run, with_changes)
+
+
+def _change_fields(
+    ctx: Context,
+    actor_id: int,
+    matching: ColumnElement[bool],
+    values: dict[str, Any],
+    dry_run: bool,
+    with_changes: bool,
+) -> BatchResult:
+    """Events first (their payloads read the before-values), then one UPDATE."""
     columns = {name: getattr(Deal, name) for name in values}
     differs = or_(*(column.is_distinct_from(values[name]) for name, column in columns.items()))
     condition = and_(matching, differs)
@@ -124,9 +136,9 @@ def batch_update(
             changes = _field_changes(ctx, rows, values)
         if dry_run or not ids:
             return BatchResult(len(ids), ids, dry_run, changes)
-        _expect(len(_insert_events(ctx, actor.id, condition, values)), len(ids))
+        _expect(len(_insert_events(ctx, actor_id, condition, values)), len(ids))
     else:
-        ids = sorted(_insert_events(ctx, actor.id, condition, values))
+        ids = sorted(_insert_events(ctx, actor_id, condition, values))
         if not ids:
             return BatchResult(0, [], dry_run)
     extra: dict[str, Any] = {}
@@ -138,7 +150,7 @@ def batch_update(
         update(Deal)
         .where(condition)
         .values(
-            **values, **extra, updated_at=ctx.now, updated_by_id=actor.id, last_touched_at=ctx.now
+            **values, **extra, updated_at=ctx.now, updated_by_id=actor_id, last_touched_at=ctx.now
         )
         .execution_options(synchronize_session=False)
     )
@@ -148,10 +160,7 @@ def batch_update(
 
 def _locked(ctx: Context, statement: Select[Any]) -> list[Any]:
     """The rows in id order; on PostgreSQL locked until commit, so they cannot change."""
-    statement = statement.order_by(Deal.id)
-    if ctx.session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=Deal)
-    return list(ctx.session.execute(statement).all())
+    return list(ctx.session.execute(_lock_on_postgres(ctx, statement.order_by(Deal.id))).all())
 
 
 def _expect(written: int, matched: int) -> None:
@@ -218,6 +227,7 @@ def _insert_deal_events(
 
 
 def _lock_on_postgres(ctx: Context, statement: Select[Any]) -> Select[Any]:
+    """SQLite has one writer at a time; PostgreSQL locks the rows a change reads."""
     if ctx.session.get_bind().dialect.name == "postgresql":
         return statement.with_for_update(of=Deal)
     return statement
