@@ -45,8 +45,7 @@ REPO_ROOT = BENCH_DIR.parent
 DEFAULT_DB = BENCH_DIR / "data" / "deals.db"
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
 CRMCTL = str(REPO_ROOT / ".venv" / "bin" / "crmctl")
-# 3: the schema of migration 0004 (fewer deal indexes; 2 was a discarded variant of it).
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 1
 SEED = 7
 ANCHOR = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CHUNK = 100_000

@@ -58,6 +58,27 @@ def _month_key_postgres(element: month_key, compiler: SQLCompiler, **kw: Any) ->
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
+class unindexed(FunctionElement[Any]):
+    """The column as an expression SQLite matches to no index (``+column``).
+
+    For a GROUP BY over most rows, where walking an index in order and fetching each row
+    by rowid is slower than reading the table and sorting. PostgreSQL plans this itself.
+    """
+
+    name = "unindexed"
+    inherit_cache = True
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_postgres(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
 # --- JSON built in SQL -----------------------------------------------------------------------
 # Set-based writes (``deals update``) build one event payload per row in the same statement
 # that inserts the events, instead of fetching every row into Python. The constructs below

@@ -318,8 +318,8 @@ class Deal(Stamped, Base):
     __table_args__ = (
         # `stage = X and idle_days > N` is a range scan on this one index.
         Index("ix_deals_stage_last_touched_at", "stage", "last_touched_at"),
-        # No index on last_touched_at or expected_close alone: every batch update pays
-        # for each index on a column it changes (migration 0004 says what was measured).
+        Index("ix_deals_last_touched_at", "last_touched_at"),
+        Index("ix_deals_expected_close", "expected_close"),
         Index("ix_deals_owner_id", "owner_id"),
         Index("ix_deals_company_id", "company_id"),
     )

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
 from sqlalchemy.orm import aliased
 
-from crmctl.db.functions import month_key
+from crmctl.db.functions import month_key, unindexed
 from crmctl.db.models import Deal, User
 from crmctl.errors import UsageError
 from crmctl.query import compile_where
@@ -118,8 +118,10 @@ def in_forecast(
 
 # Grouped per day first: no month text computed per deal, and the million deals sorted
 # by plain columns; the few thousand day rows are then folded into the requested groups.
+# The day is `unindexed`: walking ix_deals_expected_close for the grouping order and then
+# fetching every deal by rowid was 2-3× slower on SQLite than reading the table and sorting.
 DAY_GROUPS = {
-    "day": lambda: Deal.expected_close,
+    "day": lambda: unindexed(Deal.expected_close),
     "owner": lambda: Deal.owner_id,
     "currency": lambda: Deal.currency,
 }
