@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -345,6 +345,7 @@ class Metric:
     target_ms: float | None
     seconds: list[float]
     note: str = ""
+    cpu_seconds: list[float] = field(default_factory=list)  # this process, per run
 
     @property
     def median_ms(self) -> float:
@@ -364,32 +365,37 @@ def bench_env() -> dict[str, str]:
     return {"CRM_USER": "admin", "CRM_NOW": ANCHOR.isoformat(), "CRM_TIMEZONE": "Europe/Prague"}
 
 
-def timed_in_context(url: str, call: Callable[[Any], Any]) -> tuple[float, Any]:
-    """One service call in a new Context, commit included, as one CLI command runs it."""
+def timed_in_context(url: str, call: Callable[[Any], Any], cpu: list[float]) -> tuple[float, Any]:
+    """One service call in a new Context, commit included, as one CLI command runs it.
+
+    Appends the CPU time of this process to ``cpu``: on a shared machine the wall time
+    also measures the other processes, the CPU time (SQLite works in-process) less so.
+    """
     from crmctl.config import load_settings
     from crmctl.services.context import open_context
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with open_context(load_settings(url)) as ctx:
         result = call(ctx)
+    cpu.append(time.process_time() - cpu_started)
     return time.perf_counter() - started, result
 
 
 def update_case(url: str, database: str, runs: int) -> Metric:
-    from crmctl.services.deals import batch_update
+    from crmctl.services.deal_batch import batch_update
 
-    seconds, counts = [], []
+    seconds, counts, cpu = [], [], []
     for run in range(runs):
         # A new value each run, so every run changes all 100,000 deals again.
         assignments = {"probability": str(30 + run)}
         elapsed, result = timed_in_context(
-            url, lambda ctx, a=assignments: batch_update(ctx, UPDATE_WHERE, a, dry_run=False)
+            url, lambda ctx, a=assignments: batch_update(ctx, UPDATE_WHERE, a, dry_run=False), cpu
         )
         seconds.append(elapsed)
         counts.append(result.matched)
     note = f"{counts[0]:,} deals and events per run"
     name = f"`deals update --where '{UPDATE_WHERE}' --set probability=N`"
-    return Metric(database, name, 5000.0, seconds, note)
+    return Metric(database, name, 5000.0, seconds, note, cpu)
 
 
 def list_case(url: str, database: str, runs: int) -> Metric:
@@ -397,14 +403,14 @@ def list_case(url: str, database: str, runs: int) -> Metric:
     from crmctl.services.listing import ListOptions
 
     options = ListOptions(where=LIST_WHERE, limit=50)
-    timed_in_context(url, lambda ctx: list_deals(ctx, options))  # warm-up
-    seconds, rows = [], 0
+    timed_in_context(url, lambda ctx: list_deals(ctx, options), [])  # warm-up
+    seconds, rows, cpu = [], 0, []
     for _ in range(runs):
-        elapsed, records = timed_in_context(url, lambda ctx: list_deals(ctx, options))
+        elapsed, records = timed_in_context(url, lambda ctx: list_deals(ctx, options), cpu)
         seconds.append(elapsed)
         rows = len(records)
     name = f"`deals list --where '{LIST_WHERE}' --limit 50` (service call)"
-    return Metric(database, name, 300.0, seconds, f"{rows} rows")
+    return Metric(database, name, 300.0, seconds, f"{rows} rows", cpu)
 
 
 def list_wall_case(url: str, database: str, runs: int) -> Metric:
@@ -430,20 +436,26 @@ def forecast_cases(url: str, database: str, runs: int) -> list[Metric]:
     def call(ctx: Any) -> str:
         return render_text(forecast(ctx, options), ReportFormat.csv, None)
 
-    timed_in_context(url, call)  # warm-up
-    seconds, lines = [], 0
+    timed_in_context(url, call, [])  # warm-up
+    seconds, lines, cpu = [], 0, []
     for _ in range(runs):
-        elapsed, text = timed_in_context(url, call)
+        elapsed, text = timed_in_context(url, call, cpu)
         seconds.append(elapsed)
         lines = text.count("\n") - 1
     name = f"`report forecast --by {FORECAST_BY} -o csv` (service call)"
-    return [Metric(database, name, 2000.0, seconds, f"{lines} rows")]
+    return [Metric(database, name, 2000.0, seconds, f"{lines} rows", cpu)]
+
+
+# Load average (1 min) before and after each database's runs: the machine is shared.
+LOADS: dict[str, tuple[float, float]] = {}
 
 
 def measure(url: str, database: str, runs: int) -> list[Metric]:
+    before = os.getloadavg()[0]
     metrics = [list_case(url, database, runs), list_wall_case(url, database, runs)]
     metrics += forecast_cases(url, database, runs)
     metrics.append(update_case(url, database, min(runs, 3)))
+    LOADS[database] = (before, os.getloadavg()[0])
     return metrics
 
 
@@ -452,13 +464,14 @@ def measure(url: str, database: str, runs: int) -> list[Metric]:
 
 def markdown_table(metrics: list[Metric]) -> str:
     lines = [
-        "| database | case | median | max | target | verdict | note |",
-        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+        "| database | case | median | max | CPU (median) | target | verdict | note |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for m in metrics:
         target = f"{m.target_ms:,.0f} ms" if m.target_ms else "–"
+        cpu = f"{statistics.median(m.cpu_seconds) * 1000:,.0f} ms" if m.cpu_seconds else "–"
         lines.append(
-            f"| {m.database} | {m.name} | {m.median_ms:,.0f} ms | {m.max_ms:,.0f} ms | "
+            f"| {m.database} | {m.name} | {m.median_ms:,.0f} ms | {m.max_ms:,.0f} ms | {cpu} | "
             f"{target} | {m.verdict()} | {m.note} |"
         )
     return "\n".join(lines)
@@ -466,8 +479,10 @@ def markdown_table(metrics: list[Metric]) -> str:
 
 def results_section(args: argparse.Namespace, sizes: Sizes, table: str) -> str:
     command = ".venv/bin/python bench/deals.py --generate"
+    if args.runs != 5:
+        command += f" --runs {args.runs}"
     if args.postgres:
-        command += " --postgres URL"
+        command += " --postgres URL" + (" --reuse-postgres" if args.reuse_postgres else "")
     forecast = (
         ""
         if any("forecast" in line for line in table.splitlines())
@@ -479,12 +494,17 @@ def results_section(args: argparse.Namespace, sizes: Sizes, table: str) -> str:
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}\n"
         f"- Reproduce: `{command}` (from the repository root)\n"
+        "- Load average (1 min) before → after the runs: "
+        + ", ".join(f"{db} {a:.2f} → {b:.2f}" for db, (a, b) in LOADS.items())
+        + "\n"
         f"- Dataset: {sizes.deals:,} deals, {sizes.events:,} events, {sizes.deals:,} stage-history"
         f" rows, {sizes.tasks:,} tasks, {COMPANIES:,} companies, {USERS} owners; seed {SEED},"
         f" `CRM_NOW={ANCHOR.isoformat()}`\n"
         "- Each timing is one service call in a new `Context` (new connection, one transaction,"
         " committed), as one CLI command runs it; median and max of the runs after a warm-up"
-        " (updates: 3 runs, each changing all 100,000 deals to a new probability)\n"
+        " (updates: 3 runs, each changing all 100,000 deals to a new probability); CPU is this"
+        " process's CPU time (`time.process_time`), which the other processes on a shared"
+        " machine disturb less than the wall time (PostgreSQL's server work is not in it)\n"
         f"{forecast}\n"
         f"{table}\n"
         f"{RESULTS_END}"

@@ -221,7 +221,7 @@ def update(
     output: Output = "table",
 ) -> None:
     """Change every matching deal in one statement, with one timeline event per deal."""
-    from crmctl.services.deals import batch_update
+    from crmctl.services.deal_batch import batch_update
 
     assignments: dict[str, str] = {}
     for item in set_values:
@@ -229,16 +229,16 @@ def update(
         if not sep or not key.strip():
             raise typer.BadParameter(f"{item!r}: expected FIELD=VALUE", param_hint="--set")
         assignments[key.strip()] = raw
+    table = output == "table"
     with service_context(ctx) as svc:
-        result = batch_update(svc, where, assignments, dry_run=dry_run)
+        result = batch_update(svc, where, assignments, dry_run=dry_run, with_changes=not table)
         if dry_run:
             svc.session.rollback()
     verb = "would change" if dry_run else "changed"
     info(f"{result.matched} deal(s) {verb}" + (" (dry run: nothing written)" if dry_run else ""))
-    if output == "table":
-        ids = [str(change["id"]) for change in result.changes]
-        if ids:
-            sys.stdout.write("ids: " + " ".join(ids) + "\n")
+    if table:
+        if result.ids:
+            sys.stdout.write("ids: " + " ".join(map(str, result.ids)) + "\n")
         return
     stdout_write_records(result.changes, output)
 

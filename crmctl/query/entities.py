@@ -207,10 +207,12 @@ def deal_registry() -> EntityRegistry:
         FieldSpec(
             "days_in_stage", FieldKind.INTEGER, compare=_days_since(Deal.stage_entered_at),
             description="whole days since the deal entered its stage",
+            sort_column=Deal.stage_entered_at, sort_inverted=True,
         ),
         FieldSpec(
             "idle_days", FieldKind.INTEGER, compare=_days_since(Deal.last_touched_at),
             description="whole days since the last change, activity or stage entry",
+            sort_column=Deal.last_touched_at, sort_inverted=True,
         ),
         FieldSpec(
             "has_planned_activity", FieldKind.BOOLEAN, compare=_planned_activity,

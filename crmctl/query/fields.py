@@ -34,6 +34,11 @@ class FieldSpec:
     # Computed fields (``idle_days``): (operator, operand, now) → a condition that the
     # field compiles to instead of ``column op operand``, so it can use an index.
     compare: Callable[[str, Any, datetime], ColumnElement[bool]] | None = None
+    # Computed fields that ``--sort`` can use: the column whose order is theirs, and
+    # whether it runs the other way (``idle_days`` ascending is ``last_touched_at`` newest
+    # first), so the sort needs no arithmetic and can use the column's index.
+    sort_column: ColumnElement[Any] | None = None
+    sort_inverted: bool = False
 
 
 @dataclass(frozen=True)

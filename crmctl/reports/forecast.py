@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
 from sqlalchemy.orm import aliased
 
-from crmctl.db.functions import month_key
+from crmctl.db.functions import month_key, unindexed
 from crmctl.db.models import Deal, User
 from crmctl.errors import UsageError
 from crmctl.query import compile_where
@@ -32,6 +32,7 @@ from crmctl.services.context import Context
 from crmctl.services.pipelines import configured_pipelines
 
 GROUPINGS = ("month", "owner", "stage", "pipeline")
+DEFAULT_CURRENCY = "CZK"  # the currency of a zero row when no deal is in the period
 CENT = Decimal("0.01")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -115,27 +116,37 @@ def in_forecast(
     return statement
 
 
-def dimension(name: str) -> ColumnElement[Any]:
-    """The grouping column; owners are grouped by id (logins are looked up afterwards)."""
-    return {
-        "month": lambda: month_key(Deal.expected_close),
-        "owner": lambda: Deal.owner_id,
-        "stage": lambda: Deal.stage,
-        "pipeline": lambda: Deal.pipeline,
-    }[name]().label(name)
+# Grouped per day first: no month text computed per deal, and the million deals sorted
+# by plain columns; the few thousand day rows are then folded into the requested groups.
+# The day is `unindexed`: walking ix_deals_expected_close for the grouping order and then
+# fetching every deal by rowid was 2-3× slower on SQLite than reading the table and sorting.
+DAY_GROUPS = {
+    "day": lambda: unindexed(Deal.expected_close),
+    "owner": lambda: Deal.owner_id,
+    "currency": lambda: Deal.currency,
+}
 
 
 def grouped_sums(ctx: Context, by: Sequence[str], options: ForecastOptions) -> list[dict[str, Any]]:
-    """One ``GROUP BY`` over the deals; SQLite sorts them once (no index serves it)."""
-    keys = [dimension(name) for name in by]
-    statement = select(
-        *keys,
-        Deal.currency.label("currency"),
+    """Sums per group in two SQL steps: per day, owner and currency (plus stage and pipeline
+    when asked for), then those few thousand rows folded into the groups of ``by``."""
+    inner_keys = [make().label(name) for name, make in DAY_GROUPS.items()]
+    inner_keys += [getattr(Deal, name).label(name) for name in ("stage", "pipeline") if name in by]
+    per_day = select(
+        *inner_keys,
         func.count().label("deals"),
         func.sum(cents()).label("cents"),
         func.sum(cents() * Deal.probability).label("weighted_units"),
-    ).group_by(*keys, Deal.currency)
-    statement = in_forecast(ctx, statement, options.where, options.start, options.end)
+    ).group_by(*inner_keys)
+    days = in_forecast(ctx, per_day, options.where, options.start, options.end).subquery()
+    keys = [(month_key(days.c.day) if name == "month" else days.c[name]).label(name) for name in by]
+    statement = select(
+        *keys,
+        days.c.currency,
+        cast(func.sum(days.c.deals), BigInteger).label("deals"),
+        cast(func.sum(days.c.cents), BigInteger).label("cents"),
+        cast(func.sum(days.c.weighted_units), BigInteger).label("weighted_units"),
+    ).group_by(*keys, days.c.currency)
     rows = [_amounts(dict(row._mapping)) for row in ctx.session.execute(statement)]
     if "owner" in by:
         logins = owner_logins(ctx, {row["owner"] for row in rows if row["owner"] is not None})
@@ -241,8 +252,44 @@ def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
     return result
 
 
+def empty_months(
+    by: Sequence[str], options: ForecastOptions, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Zero rows for the months of ``--from``…``--to`` that have no deals (``--by month``).
+
+    A forecast for a fixed period then always has one row per month and currency, so
+    exports of different periods line up. Without both bounds the period is open-ended
+    and only months with deals are shown.
+    """
+    lower = parse_bound(options.start, "--from", end=False)
+    upper = parse_bound(options.end, "--to", end=True)
+    if tuple(by) != ("month",) or lower is None or upper is None:
+        return []
+    currencies = sorted({row["currency"] for row in rows}) or [DEFAULT_CURRENCY]
+    present = {(row["month"], row["currency"]) for row in rows}
+    zero = Decimal("0.00")
+    return [
+        {"month": month, "currency": currency, "deals": 0, "value": zero, "weighted": zero,
+         "probability": None}
+        for month in months_between(lower, upper)
+        for currency in currencies
+        if (month, currency) not in present
+    ]  # fmt: skip
+
+
+def months_between(lower: date, upper: date) -> list[str]:
+    """``'YYYY-MM'`` of every month from ``lower``'s to ``upper``'s, both included."""
+    months = []
+    year, month = lower.year, lower.month
+    while (year, month) <= (upper.year, upper.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def forecast_result(ctx: Context, by: Sequence[str], options: ForecastOptions) -> ReportResult:
-    rows = sorted(grouped_sums(ctx, by, options), key=sort_key(ctx, by))
+    rows = grouped_sums(ctx, by, options)
+    rows = sorted(rows + empty_months(by, options, rows), key=sort_key(ctx, by))
     columns = columns_for(by)
     return ReportResult(
         name="forecast",

@@ -7,11 +7,11 @@ Every write sets ``last_touched_at`` (the latest change, activity or stage entry
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 
 from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Person, Task
 from crmctl.errors import Conflict, NotFound, ValidationError
@@ -54,18 +54,6 @@ SETTABLE = (
     "tags",
     "custom",
 )
-# `deals update --set FIELD=VALUE`: the columns one set-based UPDATE may change.
-BATCH_FIELDS = (
-    "title",
-    "owner",
-    "value",
-    "currency",
-    "probability",
-    "forecast_category",
-    "expected_close",
-    "source",
-    "campaign",
-)
 SECONDS_PER_DAY = 86400
 
 
@@ -77,13 +65,6 @@ class Plan:
     deal_id: int | None
     label: str
     changes: dict[str, list[Any]]
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    matched: int
-    changes: list[dict[str, Any]]  # {"id", "title", "changes": {field: [before, after]}}
-    dry_run: bool
 
 
 # --- reading --------------------------------------------------------------------------
@@ -591,178 +572,6 @@ def _contacts(ctx: Context, value: Any) -> list[tuple[int, str | None]]:
             raise NotFound(f"contacts: no contact #{person_id}; see `crmctl contacts list`")
         result[person_id] = _text(role)
     return list(result.items())
-
-
-# --- batch update ---------------------------------------------------------------------
-
-
-def batch_update(
-    ctx: Context, where: str, assignments: dict[str, str], *, dry_run: bool
-) -> BatchResult:
-    """One set-based UPDATE of every live deal matching ``where`` plus bulk events.
-
-    Only deals whose values actually change are updated and logged.
-    """
-    from crmctl.query import compile_where
-
-    actor = ctx.require_actor()
-    if not where or not where.strip():
-        raise ValidationError("--where is required (use --where 'id > 0' to mean every deal)")
-    if not assignments:
-        raise ValidationError(f"nothing to set: pass --set FIELD=VALUE ({', '.join(BATCH_FIELDS)})")
-    values = _batch_values(ctx, assignments)
-    columns = {name: getattr(Deal, name) for name in values}
-    differs = or_(*(column.is_distinct_from(values[name]) for name, column in columns.items()))
-    condition = and_(
-        Deal.deleted_at.is_(None),
-        compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz),
-        differs,
-    )
-    statement = select(Deal.id, Deal.title, *columns.values()).where(condition).order_by(Deal.id)
-    if ctx.session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=Deal)
-    rows = ctx.session.execute(statement).all()
-    logins = (
-        logins_by_id(ctx, [row.owner_id for row in rows] + [values.get("owner_id")])
-        if ("owner_id" in values)
-        else {}
-    )
-
-    after = {name: _plain(shown_value(logins, name, value)) for name, value in values.items()}
-    changes = [
-        {
-            "id": row.id,
-            "title": row.title,
-            "changes": {
-                _public(name): [_plain(shown_value(logins, name, getattr(row, name))), after[name]]
-                for name in values
-                if getattr(row, name) != values[name]
-            },
-        }
-        for row in rows
-    ]
-    if dry_run or not rows:
-        return BatchResult(len(rows), changes, dry_run)
-    extra: dict[str, Any] = {}
-    if "probability" in values:
-        extra["probability_overridden"] = True
-    if "forecast_category" in values:
-        extra["forecast_category_overridden"] = True
-    result = ctx.session.execute(
-        update(Deal)
-        .where(condition)
-        .values(
-            **values,
-            **extra,
-            updated_at=ctx.now,
-            updated_by_id=actor.id,
-            last_touched_at=ctx.now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != len(rows):
-        raise Conflict(
-            f"deals changed while updating ({result.rowcount} instead of {len(rows)}); "
-            "nothing was written, run the command again"
-        )
-    _insert_update_events(ctx, actor.id, changes)
-    return BatchResult(len(rows), changes, dry_run)
-
-
-def _insert_update_events(ctx: Context, actor_id: int, changes: list[dict[str, Any]]) -> None:
-    """One ``deal.updated`` per change in one driver-level executemany.
-
-    SQLAlchemy's per-row bind processing costs seconds for 100,000 rows, so the values
-    are prepared once here exactly as the column types would store them.
-    """
-    import json
-
-    connection = ctx.session.connection()
-    if connection.dialect.name == "sqlite":
-        at: Any = ctx.now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-        sql = (
-            "INSERT INTO events (at, actor_id, entity_type, entity_id, kind, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-        )
-    else:
-        at = ctx.now
-        sql = (
-            "INSERT INTO events (at, actor_id, entity_type, entity_id, kind, payload)"
-            " VALUES (%s, %s, %s, %s, %s, CAST(%s AS JSONB))"
-        )
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    connection.exec_driver_sql(
-        sql,
-        [
-            (at, actor_id, ENTITY, change["id"], "deal.updated",
-             dumps({"changes": change["changes"], "batch": True}))
-            for change in changes
-        ],
-    )  # fmt: skip
-
-
-def shown_value(logins: dict[int, str], name: str, value: Any) -> Any:
-    return logins.get(value, value) if name == "owner_id" else value
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready value: dates as ISO text, Decimal as text (as ``jsonable`` does)."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _public(column: str) -> str:
-    return "owner" if column == "owner_id" else column
-
-
-def _batch_values(ctx: Context, assignments: dict[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, raw in assignments.items():
-        if name not in BATCH_FIELDS:
-            hint = (
-                " (use `crmctl deals move` or `deals apply` to change stages)"
-                if name in ("stage", "status")
-                else ""
-            )
-            raise ValidationError(
-                f"--set {name}: not settable in a batch update{hint}; "
-                f"settable: {', '.join(BATCH_FIELDS)}"
-            )
-        if name == "owner":
-            values["owner_id"] = resolve_user(ctx, raw).id if raw else None
-        elif name == "value":
-            values["value"], named = parse_value(raw)
-            if named and "currency" not in assignments:
-                values["currency"] = named
-        elif name == "currency":
-            values["currency"] = currency_code(raw)
-        elif name == "probability":
-            probability = _probability(raw)
-            if probability is None:
-                raise ValidationError("--set probability: give a number 0–100")
-            values["probability"] = probability
-        elif name == "forecast_category":
-            category = _category(raw)
-            if category is None:
-                raise ValidationError(
-                    f"--set forecast_category: one of {', '.join(FORECAST_CATEGORIES)}"
-                )
-            values["forecast_category"] = category
-        elif name == "expected_close":
-            values["expected_close"] = parse_date(raw, "expected_close")
-        elif name == "title":
-            if not raw.strip():
-                raise ValidationError("--set title: a deal's title must not be empty")
-            values["title"] = raw.strip()
-        else:
-            text = _text(raw)
-            if name == "source" and text and text not in SOURCES:
-                raise ValidationError(f"--set source: one of {', '.join(SOURCES)}")
-            values[name] = text
-    return values
 
 
 # --- apply ----------------------------------------------------------------------------

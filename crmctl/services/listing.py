@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select
 
 from crmctl.errors import UsageError
 from crmctl.query import compile_where
-from crmctl.query.fields import EntityRegistry, FieldKind
+from crmctl.query.fields import EntityRegistry, FieldKind, FieldSpec
 from crmctl.services.context import Context
 from crmctl.text import fold
 
@@ -71,10 +71,17 @@ def sort_columns(registry: EntityRegistry, sort: str | None) -> list[ColumnEleme
             continue
         descending = name.startswith("-")
         spec = registry.fields.get(name.lstrip("-+"))
-        if spec is None or spec.kind not in SORTABLE_KINDS or spec.column is None:
-            choices = ", ".join(
-                sorted(n for n, f in registry.fields.items() if f.kind in SORTABLE_KINDS)
-            )
+        if spec is None or not _sortable(spec):
+            choices = ", ".join(sorted(n for n, f in registry.fields.items() if _sortable(f)))
             raise UsageError(f"cannot sort {registry.entity} by {name!r}; sortable: {choices}")
-        columns.append(spec.column.desc() if descending else spec.column.asc())
+        column = spec.sort_column if spec.sort_column is not None else spec.column
+        assert column is not None
+        if spec.sort_inverted:
+            descending = not descending
+        columns.append(column.desc() if descending else column.asc())
     return columns
+
+
+def _sortable(spec: FieldSpec) -> bool:
+    has_order = spec.column is not None or spec.sort_column is not None
+    return spec.kind in SORTABLE_KINDS and has_order

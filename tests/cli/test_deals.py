@@ -155,6 +155,22 @@ def test_idle_days_counts_from_the_latest_touch(deals: Crm) -> None:
     assert found[0]["idle_days"] == 15
 
 
+def test_sort_by_computed_fields(deals: Crm) -> None:
+    deals("deals", "add", "--title", "Third")
+    deals.now = LATER
+    deals("deals", "update", "--where", "id = 2", "--set", "campaign=jaro")  # touched now
+    deals("deals", "move", "3", "analyza")  # touched now, entered its stage now
+    by_idle = deals.json("deals", "list", "--sort", "idle_days")
+    assert [(d["id"], d["idle_days"]) for d in by_idle] == [(2, 0), (3, 0), (1, 15)]
+    assert [d["id"] for d in deals.json("deals", "list", "--sort", "-idle_days")] == [1, 2, 3]
+    by_stage = deals.json("deals", "list", "--sort", "days_in_stage,title")
+    assert [(d["title"], d["days_in_stage"]) for d in by_stage] == [
+        ("Third", 0), ("Linka", 15), ("Servis", 15),
+    ]  # fmt: skip
+    result = deals("deals", "list", "--sort", "has_planned_activity", code=2)
+    assert "sortable:" in result.stderr and "days_in_stage" in result.stderr
+
+
 def test_planned_activity_respects_open_future_tasks(deals: Crm) -> None:
     engine = create_engine(deals.url)
     with engine.begin() as connection:
@@ -224,7 +240,7 @@ def test_batch_update_dry_run_writes_nothing(deals: Crm) -> None:
     ("args", "message"),
     [
         (["--where", "nope = 1", "--set", "probability=5"], 'unknown field "nope"'),
-        (["--where", "id = 1", "--set", "stage=analyza"], "deals move"),
+        (["--where", "id = 1", "--set", "status=won"], "deals win|lose"),
         (["--where", "id = 1", "--set", "probability=150"], "0–100"),
         (["--where", "id = 1", "--set", "value=mnoho"], "not an amount"),
         (["--where", "id = 1", "--set", "owner=nobody"], "no user 'nobody'"),
@@ -233,6 +249,89 @@ def test_batch_update_dry_run_writes_nothing(deals: Crm) -> None:
 def test_batch_update_refuses_bad_input(deals: Crm, args: list[str], message: str) -> None:
     before = snapshot(deals.url)
     result = deals("deals", "update", *args, code=3 if "nobody" in message else 4)
+    assert message in result.stderr
+    assert snapshot(deals.url) == before
+
+
+def _latest_event(crm: Crm, deal_id: int) -> dict:
+    return crm.json("timeline", "deal", str(deal_id))[0]
+
+
+def test_batch_update_events_hold_the_printed_changes(deals: Crm) -> None:
+    # Deal 1 already closes on 2026-05-31 and is in CZK: only its value changes.
+    args = ("--where", "id > 0", "--set", "value=5 000 Kč", "--set", "expected_close=2026-05-31")
+    planned = deals.json("deals", "update", *args, "--dry-run")
+    assert planned == [
+        {"id": 1, "title": "Linka", "changes": {"value": ["1250000.50", "5000.00"]}},
+        {"id": 2, "title": "Servis", "changes": {
+            "value": ["1200.00", "5000.00"], "currency": ["EUR", "CZK"],
+            "expected_close": [None, "2026-05-31"]}},
+    ]  # fmt: skip
+    # The table output skips fetching the changes: SQL builds the events' payloads.
+    assert deals("deals", "update", *args).stdout.strip() == "ids: 1 2"
+    for change in planned:
+        event = _latest_event(deals, change["id"])
+        assert (event["kind"], event["actor"]) == ("deal.updated", "admin")
+        assert event["payload"] == {"changes": change["changes"], "batch": True}
+
+
+def test_batch_update_owner_event_names_logins(deals: Crm) -> None:
+    deals("users", "add", "petr", "--name", "Petr")
+    deals("deals", "update", "--where", "id = 2", "--set", "owner=petr", "--set", "title=Servis 2")
+    payload = _latest_event(deals, 2)["payload"]
+    assert payload["changes"] == {"owner": ["admin", "petr"], "title": ["Servis", "Servis 2"]}
+
+
+def test_batch_stage_change_writes_history_and_events(deals: Crm) -> None:
+    deals("deals", "update", "--where", "id = 1", "--set", "probability=40")
+    deals.now = LATER
+    result = deals("deals", "update", "--where", "id > 0", "--set", "stage=Jednání")
+    assert "2 deal(s) changed" in result.stderr and result.stdout.strip() == "ids: 1 2"
+    first, second = _deal(deals, 1), _deal(deals, 2)
+    # Deal 1's overridden probability stays, deal 2 takes the stage's.
+    assert (first["stage"], first["probability"], first["days_in_stage"]) == ("jednani", 40, 0)
+    assert (second["stage"], second["probability"]) == ("jednani", 75)
+    assert second["forecast_category"] == "commit"
+    history = first["stage_history"]
+    assert [(h["stage"], h["days"], h["by"]) for h in history] == [
+        ("poptavka", 15, "admin"), ("jednani", 0, "admin"),
+    ]  # fmt: skip
+    assert history[0]["left_at"] is not None and history[1]["left_at"] is None
+    assert _latest_event(deals, 1)["payload"] == {
+        "from": "poptavka", "to": "jednani", "label": "Jednání", "pipeline": "default",
+        "batch": True,
+    }  # fmt: skip
+    event = _latest_event(deals, 2)
+    assert event["kind"] == "deal.stage_changed"
+    assert event["payload"]["from"] == "nabidka" and event["payload"]["probability"] == [50, 75]
+
+
+def test_batch_stage_change_skips_deals_in_that_stage(deals: Crm) -> None:
+    planned = deals.json("deals", "update", "--where", "id > 0", "--set", "stage=nabidka",
+                         "--dry-run")  # fmt: skip
+    assert planned == [
+        {"id": 1, "title": "Linka", "changes": {"stage": ["poptavka", "nabidka"],
+                                                "probability": [10, 50]}},
+    ]  # fmt: skip
+    result = deals("deals", "update", "--where", "id > 0", "--set", "stage=nabidka")
+    assert result.stdout.strip() == "ids: 1"
+    assert len(_deal(deals, 2)["stage_history"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "stage=hotovo"], "unknown stage 'hotovo' in pipeline 'default'; valid stages"),
+        (["--set", "stage=vyhrano"], "crmctl deals win ID"),
+        (["--set", "stage=prohrano"], "crmctl deals lose ID"),
+        (["--set", "stage=analyza", "--set", "probability=5"], "cannot be combined"),
+        (["--set", "stage=analyza"], "closed deals (#2); a closed deal cannot change stage"),
+    ],
+)
+def test_batch_stage_change_refusals(deals: Crm, args: list[str], message: str) -> None:
+    deals("deals", "win", "2")
+    before = snapshot(deals.url)
+    result = deals("deals", "update", "--where", "id > 0", *args, code=4)
     assert message in result.stderr
     assert snapshot(deals.url) == before
 

@@ -86,6 +86,44 @@ def test_where_and_month_range(book: Crm) -> None:
     assert rows(book, "--where", 'stage = "Nabídka"')[0]["deals"] == "1"
 
 
+def test_months_without_deals_in_a_fixed_period_are_zero_rows(book: Crm) -> None:
+    period = ("--from", "2026-02", "--to", "2026-07")
+    czk = rows(book, *period, "--where", 'currency = "CZK"')
+    assert [(r["month"], r["deals"], r["value"], r["weighted"], r["probability"]) for r in czk] == [
+        ("2026-02", "0", "0.00", "0.00", ""),
+        ("2026-03", "1", "80000.00", "80000.00", "100.0"),
+        ("2026-04", "2", "1500000.50", "250000.05", "16.7"),
+        ("2026-05", "1", "99999.99", "74999.99", "75.0"),
+        ("2026-06", "1", "33333.33", "16666.67", "50.0"),
+        ("2026-07", "0", "0.00", "0.00", ""),
+    ]
+    # Each currency gets its zero rows; totals are unchanged by them.
+    both = rows(book, *period)
+    assert [(r["month"], r["deals"]) for r in both if r["currency"] == "EUR"] == [
+        ("2026-02", "0"), ("2026-03", "0"), ("2026-04", "0"), ("2026-05", "1"),
+        ("2026-06", "0"), ("2026-07", "0"),
+    ]  # fmt: skip
+    document = json.loads(book("report", "forecast", *period, "-o", "json").stdout)
+    assert {t["currency"]: t["deals"] for t in document["totals"]} == {"CZK": 5, "EUR": 1}
+    # Nothing matches: one zero row per month in the default currency.
+    nothing = rows(book, *period, "--where", 'title = "nic"')
+    assert [(r["month"], r["currency"]) for r in nothing][:2] == [
+        ("2026-02", "CZK"), ("2026-03", "CZK"),
+    ]  # fmt: skip
+    assert len(nothing) == 6
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--from", "2026-02"), ("--to", "2026-07"), ("--from", "2026-02", "--to", "2026-07",
+                                                  "--by", "month,owner")],
+)  # fmt: skip
+def test_no_zero_rows_without_a_fixed_period_or_by_more_than_month(
+    book: Crm, args: tuple[str, ...]
+) -> None:
+    assert all(r["deals"] != "0" for r in rows(book, *args))
+
+
 def test_bad_by_is_a_usage_error_listing_the_valid_values(book: Crm) -> None:
     result = book("report", "forecast", "--by", "month,region", code=2)
     assert "'region'" in result.stderr and "month|owner|stage|pipeline" in result.stderr
