@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from crmctl.db.models import Approval, User
 from crmctl.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -125,6 +125,26 @@ def require_no_pending(ctx: Context, entity_type: str, entity_id: int) -> None:
         raise Conflict(
             f"{entity_type} #{entity_id} waits for approval #{pending.id} ({pending.reason}); "
             f"`crmctl approvals approve {pending.id}` first"
+        )
+
+
+def require_none_pending(ctx: Context, entity_type: str, ids: Select[Any]) -> None:
+    """The set-based ``require_no_pending``: refuse when any of ``ids`` waits for approval."""
+    pending = ctx.session.execute(
+        select(Approval.id, Approval.entity_id)
+        .where(
+            Approval.entity_type == entity_type,
+            Approval.entity_id.in_(ids),
+            Approval.status == "pending",
+            Approval.blocks_moves,
+        )
+        .order_by(Approval.entity_id)
+        .limit(1)
+    ).first()
+    if pending is not None:
+        raise Conflict(
+            f"{entity_type} #{pending.entity_id} waits for approval #{pending.id}; "
+            f"`crmctl approvals approve {pending.id}` first, or leave it out of --where"
         )
 
 

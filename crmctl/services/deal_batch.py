@@ -49,6 +49,7 @@ from crmctl.errors import Conflict, ValidationError
 from crmctl.money import currency_code
 from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
+from crmctl.services.approvals import require_none_pending
 from crmctl.services.context import Context
 from crmctl.services.deals import (
     ENTITY,
@@ -361,6 +362,8 @@ def _change_stages(
         _lock_deals(ctx)
     targets = _target_stages(ctx, matching, stage_ref)
     _refuse_closed(ctx, matching)
+    # As `deals move` does for one deal: a pending approval holds the deal where it is.
+    require_none_pending(ctx, "deal", select(Deal.id).where(matching))
     ids: list[int] = []
     changes: list[dict[str, Any]] = []
     for pipeline, stage in targets.items():

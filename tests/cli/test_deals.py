@@ -380,3 +380,18 @@ def test_company_timeline_includes_its_deals(deals: Crm) -> None:
     deals("deals", "move", "1", "analyza")
     kinds = [e["kind"] for e in deals.json("timeline", "company", "Acme")]
     assert "deal.stage_changed" in kinds and "company.created" in kinds
+
+
+def test_batch_stage_change_waits_for_a_pending_approval(deals: Crm) -> None:
+    from crmctl.config import load_settings
+    from crmctl.services.approvals import request_approval
+    from crmctl.services.context import open_context
+
+    with open_context(load_settings(deals.url, "admin")) as ctx:
+        request_approval(ctx, "deal", 2, "sleva 20 %", "admin")
+    before = snapshot(deals.url)
+    result = deals("deals", "update", "--where", "id > 0", "--set", "stage=jednani", code=4)
+    assert "deal #2 waits for approval #1" in result.stderr
+    assert snapshot(deals.url) == before
+    result = deals("deals", "update", "--where", "id = 1", "--set", "stage=jednani")
+    assert result.stdout.strip() == "ids: 1"
