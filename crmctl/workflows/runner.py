@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crmctl import clock
 from crmctl.db.engine import make_engine, session_scope
 from crmctl.db.models import Event, User, WorkflowFiring, WorkflowState
-from crmctl.errors import CrmError
+from crmctl.errors import Conflict, CrmError
 from crmctl.notify.outbox import DeliveryResult, backoff, deliver_due
 from crmctl.query import compile_where
 from crmctl.services.context import Context
@@ -574,6 +574,6 @@ def ensure_rule_actor(engine: Engine, settings: Any, now: datetime, tz: Any) -> 
                     login=RULE_ACTOR, name="Pracovní procesy (pravidla)", role="admin", active=False
                 )
                 return int(add_user(ctx, data, bootstrap=True)["id"])
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError, Conflict):
             continue  # another runner made it at the same moment
     raise CrmError("cannot create the system user 'workflows' that rules act as")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,14 @@ def test_no_rules_file_is_a_usage_error(tmp_path: Path) -> None:
     assert result.stderr.startswith("error: no rules file: ./workflows.yaml does not exist")
     missing = CliRunner().invoke(app, ["workflows", "validate", str(tmp_path / "nic.yaml")])
     assert missing.exit_code == 2 and "cannot read rules file" in missing.stderr
+
+
+def test_the_rules_file_comes_from_the_config_when_not_given(tmp_path: Path) -> None:
+    (tmp_path / "pravidla.yaml").write_text(
+        "rules:\n  - id: jen-tohle\n    trigger: {event: lead.created}\n"
+        "    actions: [{notify: {to: owner, subject: x}}]\n"
+    )
+    (tmp_path / "crmctl.yaml").write_text("workflows: pravidla.yaml\n")
+    result = CliRunner().invoke(app, ["workflows", "list", "-o", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [rule["id"] for rule in json.loads(result.stdout)] == ["jen-tohle"]
