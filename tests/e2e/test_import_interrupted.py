@@ -26,6 +26,24 @@ def big_list(path: Path) -> Path:
     return path
 
 
+def _signals_as_in_a_shell() -> None:
+    # A terminal's Ctrl-C reaches a process whose SIGINT is neither ignored nor blocked;
+    # the test runner's own state (inherited by default) must not decide the outcome.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+def _wait_for_reader_process(process: subprocess.Popen[bytes]) -> None:
+    """The import forks its reader once it is under way: start-up is over (slow under load)."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if children.exists() and children.read_text().strip():
+            return
+        time.sleep(0.05)
+    pytest.fail("the import never started its reader process")
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_interrupted_import_writes_nothing(
     db_url: str, tmp_path: Path, stop: signal.Signals
@@ -34,9 +52,14 @@ def test_interrupted_import_writes_nothing(
     source = big_list(tmp_path / "big.csv")
     before = snapshot(db_url)
     process = subprocess.Popen(
-        [CRMCTL, "import", str(source)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [CRMCTL, "import", str(source)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_signals_as_in_a_shell,
     )
-    time.sleep(2.5)  # well into the rows: starting up takes under a second
+    _wait_for_reader_process(process)
+    time.sleep(0.5)  # into the rows
     if process.poll() is not None:
         pytest.fail("the import finished before it could be interrupted; make the file bigger")
     process.send_signal(stop)
