@@ -340,10 +340,10 @@ def bench_env() -> dict[str, str]:
 
 
 def repeat(url: str, call: Callable[[Any], Any], runs: int) -> tuple[list[float], Any]:
-    timed_in_context(url, call)  # warm-up
+    timed_in_context(url, call, [])  # warm-up
     seconds, result = [], None
     for _ in range(runs):
-        elapsed, result = timed_in_context(url, call)
+        elapsed, result = timed_in_context(url, call, [])
         seconds.append(elapsed)
     return seconds, result
 
@@ -366,8 +366,8 @@ def overdue_cases(url: str, database: str, runs: int) -> list[Metric]:
         ctx.session.execute(statement).all()
         return time.perf_counter() - started
 
-    timed_in_context(url, sql_only)  # warm-up
-    sql_seconds = [timed_in_context(url, sql_only)[1] for _ in range(runs)]
+    timed_in_context(url, sql_only, [])  # warm-up
+    sql_seconds = [timed_in_context(url, sql_only, [])[1] for _ in range(runs)]
     name = f"`tasks overdue --owner {OWNER}` (SQL: execute + fetch)"
     sql = Metric(database, name, 100.0, sql_seconds, "ORM rows, connection already open")
     return [service, sql]
