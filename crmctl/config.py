@@ -19,7 +19,7 @@ from crmctl.errors import UsageError
 
 CONFIG_FILE_NAME = "crmctl.yaml"
 APP_NAME = "crmctl"
-KNOWN_KEYS = ("database_url", "timezone", "pipelines")
+KNOWN_KEYS = ("database_url", "timezone", "pipelines", "policy")
 
 
 @dataclass(frozen=True)

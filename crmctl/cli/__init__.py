@@ -12,6 +12,7 @@ from crmctl.cli import (
     imports,
     leads,
     pipelines,
+    policy,
     report,
     teams,
     timeline,
@@ -60,3 +61,4 @@ app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(leads.app, name="leads")
 app.add_typer(deals.app, name="deals")
 app.add_typer(report.app, name="report")
+app.add_typer(policy.app, name="policy")

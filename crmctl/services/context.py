@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -25,6 +26,8 @@ class Context:
     now: datetime
     tz: ZoneInfo
     settings: Settings
+    # Per-command memo (the policy, scope user sets): users and config do not change mid-command.
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def actor_id(self) -> int | None:

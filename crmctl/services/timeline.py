@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 
 from crmctl.db.models import Company, Deal, Event, Lead, Person, PersonCompany, User
 from crmctl.errors import NotFound, UsageError
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 
@@ -27,7 +28,11 @@ class TimelineOptions:
 
 def timeline(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> list[dict[str, Any]]:
     scope = _scope(ctx, entity, ref)
-    statement = select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope)
+    # Only events about records the user may read: a customer's timeline is need-to-know.
+    visible = policy.event_predicate(ctx)
+    statement = (
+        select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope, visible)
+    )
     for condition in _filters(ctx, options):
         statement = statement.where(condition)
     statement = statement.order_by(Event.id.desc()).limit(options.limit)
@@ -53,7 +58,10 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         model = Deal if entity == "deal" else Lead
         text = str(ref).strip().lstrip("#")
         if not text.isdigit() or ctx.session.get(model, int(text)) is None:
-            raise NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
+            raise policy.missing(
+                ctx, entity, text, NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
+            )
+        policy.require(ctx, entity, int(text), "read")
         return and_(Event.entity_type == entity, Event.entity_id == int(text))
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
 
