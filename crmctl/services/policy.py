@@ -260,7 +260,7 @@ def _scope_ids(ctx: Context, user: User, scope: str) -> list[int]:
         ids = ctx.session.scalars(select(User.id).where(User.team_id == user.team_id)).all()
         return sorted({user.id, *ids})
     # subordinates: the user and everyone below them in the manager chain (users are few).
-    managers = dict(ctx.session.execute(select(User.id, User.manager_id)).tuples().all())
+    managers = {uid: mid for uid, mid in ctx.session.execute(select(User.id, User.manager_id))}
     found, frontier = {user.id}, {user.id}
     while frontier:
         frontier = {uid for uid, mid in managers.items() if mid in frontier} - found

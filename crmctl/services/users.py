@@ -46,7 +46,7 @@ def add_user(ctx: Context, data: UserInput, *, bootstrap: bool = False) -> dict[
     user = User(
         login=login,
         name=(data.name or login).strip(),
-        role=_valid_role(data.role or "sales"),
+        role=_valid_role(ctx, data.role or "sales"),
         active=True if data.active is None else data.active,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -71,7 +71,7 @@ def edit_user(ctx: Context, ref: str, data: UserInput) -> dict[str, Any]:
     if data.email is not None:
         user.email = _valid_email(data.email)
     if data.role is not None:
-        user.role = _valid_role(data.role)
+        user.role = _valid_role(ctx, data.role)
     if data.active is not None:
         user.active = data.active
     _apply_relations(ctx, user, data)
@@ -187,9 +187,13 @@ def _valid_login(login: str | None) -> str:
     return value
 
 
-def _valid_role(role: str) -> str:
-    if role not in ROLES:
-        raise ValidationError(f"invalid role {role!r}: choose one of {', '.join(ROLES)}")
+def _valid_role(ctx: Context, role: str) -> str:
+    """The built-in roles and the custom ones ``policy:`` in crmctl.yaml defines."""
+    from crmctl.services.policy import known_roles
+
+    roles = known_roles(ctx.settings)
+    if role not in roles:
+        raise ValidationError(f"invalid role {role!r}: choose one of {', '.join(roles)}")
     return role
 
 
