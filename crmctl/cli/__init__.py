@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from crmctl.cli import (
+    audit,
     companies,
     contacts,
     database,
@@ -62,3 +63,4 @@ app.add_typer(leads.app, name="leads")
 app.add_typer(deals.app, name="deals")
 app.add_typer(report.app, name="report")
 app.add_typer(policy.app, name="policy")
+app.add_typer(audit.app, name="audit")

@@ -141,11 +141,12 @@ def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str
     keep.custom = {**(duplicate.custom or {}), **(keep.custom or {})}
     tag_store.change(ctx, ENTITY, keep.id, duplicate_record["tags"], [])
     moved_links = _move_person_links(ctx, keep.id, duplicate.id)
-    moved_events = ctx.session.execute(
-        update(Event)
+    # Events are append-only: KEEP's timeline follows `merged_into` to the duplicate's.
+    moved_events = ctx.session.scalar(
+        select(func.count())
+        .select_from(Event)
         .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
-        .values(entity_id=keep.id)
-    ).rowcount
+    )
     keep.updated_at, keep.updated_by_id = ctx.now, ctx.actor_id
     _refresh_search_text(keep)
     changes = field_changes(_loggable(before), _loggable(company_record(ctx, keep)))

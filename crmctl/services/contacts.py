@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from crmctl.db.models import (
     Company,
@@ -195,11 +195,12 @@ def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str,
     desired = _merged_state(kept, dup, keep.id, duplicate.id)
     _repoint_incoming_relations(ctx, keep.id, duplicate.id)
     duplicate.deleted_at, duplicate.merged_into_id = ctx.now, keep.id
-    moved_events = ctx.session.execute(
-        update(Event)
+    # Events are append-only: KEEP's timeline follows `merged_into` to the duplicate's.
+    moved_events = ctx.session.scalar(
+        select(func.count())
+        .select_from(Event)
         .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
-        .values(entity_id=keep.id)
-    ).rowcount
+    )
     wanted = normalise_desired(ctx, desired)
     changes = _changes(ctx, keep, wanted)
     _write(ctx, keep, wanted)

@@ -46,14 +46,16 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         company = resolve_company(ctx, ref, include_deleted=True)
         contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id == company.id)
         deal_ids = select(Deal.id).where(Deal.company_id == company.id)
+        merged = merged_ids(ctx, Company, company.id)
         return or_(
-            and_(Event.entity_type == "company", Event.entity_id == company.id),
+            and_(Event.entity_type == "company", Event.entity_id.in_(merged)),
             and_(Event.entity_type == "contact", Event.entity_id.in_(contact_ids)),
             and_(Event.entity_type == "deal", Event.entity_id.in_(deal_ids)),
         )
     if entity == "contact":
         person = resolve_person(ctx, ref, include_deleted=True)
-        return and_(Event.entity_type == "contact", Event.entity_id == person.id)
+        merged = merged_ids(ctx, Person, person.id)
+        return and_(Event.entity_type == "contact", Event.entity_id.in_(merged))
     if entity in ("deal", "lead"):
         model = Deal if entity == "deal" else Lead
         text = str(ref).strip().lstrip("#")
@@ -64,6 +66,18 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         policy.require(ctx, entity, int(text), "read")
         return and_(Event.entity_type == entity, Event.entity_id == int(text))
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+
+
+def merged_ids(ctx: Context, model: Any, record_id: int) -> list[int]:
+    """The record and every duplicate merged into it (also in chains): one history."""
+    found, frontier = [record_id], [record_id]
+    while frontier:
+        frontier = list(
+            ctx.session.scalars(select(model.id).where(model.merged_into_id.in_(frontier)))
+        )
+        frontier = [item for item in frontier if item not in found]
+        found += frontier
+    return found
 
 
 def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]]:

@@ -56,12 +56,46 @@ def upgrade() -> None:
     op.add_column("persons", sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("users", sa.Column("db_role", sa.String(length=63), nullable=True))
     op.create_index("uq_users_db_role", "users", ["db_role"], unique=True)
+    _install_triggers()
+
+
+# The audit trail cannot be rewritten: who, when, what and about which record are fixed
+# and no event is deleted. Only the payload may change — `gdpr erase` anonymises it.
+FIXED_COLUMNS = "at, actor_id, entity_type, entity_id, kind, import_batch_id"
+SQLITE_TRIGGERS = (
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN "
+    "SELECT RAISE(ABORT, 'events are append-only: they cannot be deleted'); END",
+    f"CREATE TRIGGER events_fixed_columns BEFORE UPDATE OF {FIXED_COLUMNS} ON events BEGIN "
+    "SELECT RAISE(ABORT, 'events are append-only: only a payload may be anonymised'); END",
+)
+POSTGRES_TRIGGERS = (
+    "CREATE OR REPLACE FUNCTION crm_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'events are append-only: % is not allowed', TG_OP; END $$",
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+    "FOR EACH ROW EXECUTE FUNCTION crm_events_append_only()",
+    f"CREATE TRIGGER events_fixed_columns BEFORE UPDATE OF {FIXED_COLUMNS} ON events "
+    "FOR EACH ROW EXECUTE FUNCTION crm_events_append_only()",
+)
+
+
+def _install_triggers() -> None:
+    statements = (
+        POSTGRES_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS
+    )
+    for statement in statements:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS events_no_delete" + _on_events())
+    op.execute("DROP TRIGGER IF EXISTS events_fixed_columns" + _on_events())
     op.drop_index("uq_users_db_role", table_name="users")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("db_role")
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.drop_column("erased_at")
     op.drop_table("consents")
+
+
+def _on_events() -> str:
+    return " ON events" if op.get_bind().dialect.name == "postgresql" else ""
