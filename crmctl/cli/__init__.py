@@ -10,6 +10,7 @@ from crmctl.cli import (
     contacts,
     database,
     deals,
+    gdpr,
     imports,
     leads,
     pipelines,
@@ -64,3 +65,4 @@ app.add_typer(deals.app, name="deals")
 app.add_typer(report.app, name="report")
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
+app.add_typer(gdpr.app, name="gdpr")
