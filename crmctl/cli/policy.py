@@ -35,3 +35,21 @@ def explain(
     with service_context(ctx) as svc:
         rows = run_explain(svc, user, entity, record_id)
     stdout_write_records(rows, output)
+
+
+@app.command("install")
+def install(
+    ctx: typer.Context,
+    group: Annotated[
+        str, typer.Option("--group", help="Database role that every mapped login joins.")
+    ] = "crmctl_users",
+    output: Output = "table",
+) -> None:
+    """PostgreSQL: install row-level security enforcing the policy (admins; as the owner)."""
+    from crmctl.cli.common import info
+    from crmctl.services.row_security import install_row_security
+
+    with service_context(ctx) as svc:
+        rows = install_row_security(svc, group)
+    info(f"row-level security installed; mapped logins join role {group!r}")
+    stdout_write_records(rows, output)

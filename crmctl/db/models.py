@@ -468,3 +468,15 @@ class Consent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PolicyRule(Base):
+    """The effective policy, copied by `crmctl policy install` for row-level security."""
+
+    __tablename__ = "policy_rules"
+
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    read: Mapped[str] = mapped_column(String(12))
+    write: Mapped[str] = mapped_column(String(12))
+    limited: Mapped[str | None] = mapped_column(String(12))

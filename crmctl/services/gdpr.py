@@ -217,6 +217,10 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
 
     Records an erasure event that holds only counts: who was erased is the record id.
     """
+    from crmctl.services.users import require_admin
+
+    # It rewrites every table, records its user may not see included: an admin's job.
+    require_admin(ctx, "erase a person")
     person = resolve_person(ctx, person_ref, include_deleted=True, action="write")
     if person.erased_at is not None:
         raise ValidationError(f"contact #{person.id} was already erased")

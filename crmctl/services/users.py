@@ -27,6 +27,7 @@ class UserInput:
     manager: str | None = None
     team: str | None = None
     active: bool | None = None
+    db_role: str | None = None  # PostgreSQL login mapped to this user; "" clears
 
 
 def require_admin(ctx: Context, action: str) -> None:
@@ -149,6 +150,7 @@ def _record(user: User, manager_login: str | None, team_name: str | None) -> dic
         "manager": manager_login,
         "team": team_name,
         "active": user.active,
+        "db_role": user.db_role,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
@@ -165,6 +167,8 @@ def _apply_relations(ctx: Context, user: User, data: UserInput) -> None:
         user.manager_id = manager.id if manager else None
     if data.team is not None:
         user.team_id = resolve_team(ctx, data.team).id if data.team else None
+    if data.db_role is not None:
+        user.db_role = _valid_db_role(ctx, user, data.db_role)
 
 
 def _would_cycle(ctx: Context, user: User, manager: User) -> bool:
@@ -176,6 +180,24 @@ def _would_cycle(ctx: Context, user: User, manager: User) -> bool:
         seen.add(current.id)
         current = ctx.session.get(User, current.manager_id) if current.manager_id else None
     return False
+
+
+def _valid_db_role(ctx: Context, user: User, role: str) -> str | None:
+    import re
+
+    value = role.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ValidationError(
+            f"invalid database role {role!r}: lower-case letters, digits and underscores"
+        )
+    other = ctx.session.scalars(
+        select(User).where(User.db_role == value, User.id != (user.id or -1))
+    ).first()
+    if other is not None:
+        raise Conflict(f"database role {value!r} already acts as user {other.login!r}")
+    return value
 
 
 def _valid_login(login: str | None) -> str:

@@ -53,6 +53,17 @@ def upgrade() -> None:
             sqlite_where=sa.text("superseded_at IS NULL"),
             postgresql_where=sa.text("superseded_at IS NULL"),
         )
+    # The effective policy as `crmctl policy install` last wrote it, for PostgreSQL's
+    # row-level security functions (crmctl itself reads crmctl.yaml).
+    op.create_table(
+        "policy_rules",
+        sa.Column("role", sa.String(length=64), nullable=False),
+        sa.Column("entity", sa.String(length=20), nullable=False),
+        sa.Column("read", sa.String(length=12), nullable=False),
+        sa.Column("write", sa.String(length=12), nullable=False),
+        sa.Column("limited", sa.String(length=12), nullable=True),
+        sa.PrimaryKeyConstraint("role", "entity", name=op.f("pk_policy_rules")),
+    )
     op.add_column("persons", sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("users", sa.Column("db_role", sa.String(length=63), nullable=True))
     op.create_index("uq_users_db_role", "users", ["db_role"], unique=True)
@@ -94,6 +105,7 @@ def downgrade() -> None:
         batch_op.drop_column("db_role")
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.drop_column("erased_at")
+    op.drop_table("policy_rules")
     op.drop_table("consents")
 
 
