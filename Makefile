@@ -38,6 +38,7 @@ bench: venv
 	$(BIN)/python bench/address_book.py --generate
 	$(BIN)/python bench/import_lists.py
 	$(BIN)/python bench/deals.py --generate
+	$(BIN)/python bench/permissions.py --generate
 
 clean:
 	rm -rf demo $(VENV) bench/data

@@ -715,10 +715,14 @@ def describe_relations(ctx: Context, record: dict[str, Any]) -> list[dict[str, A
     rows += [("direct report", person_id, None) for person_id in record["direct_reports"]]
     rows += [("assistant", person_id, None) for person_id in record["assistants"]]
     rows += [("related", r["id"], r["label"]) for r in record["related_from"]]
+    # Names only of the contacts the user may see; the others show as a bare id.
     people = {
         person.id: display_name(person)
         for person in ctx.session.scalars(
-            select(Person).where(Person.id.in_({person_id for _, person_id, _ in rows}))
+            select(Person).where(
+                Person.id.in_({person_id for _, person_id, _ in rows}),
+                policy.predicate(ctx, ENTITY, "read"),
+            )
         )
     }
     return [

@@ -121,7 +121,8 @@ def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
     if options.search:
         statement = statement.where(Deal.title.ilike(f"%{options.search.strip()}%"))
     statement = apply_where(ctx, statement, registry, options.where)
-    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
+    paged = options.limit is not None
+    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where, paged=paged)
     # Most idle first: the (stage, last_touched_at) index then serves `stage = X and
     # idle_days > N` in order, so the first page needs no sort of every match.
     sort = options.sort or "last_touched_at"
