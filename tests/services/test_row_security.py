@@ -4,8 +4,10 @@ crmctl — and crmctl connected as that role acts as that user and nobody else."
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,7 +122,7 @@ def test_crmctl_acts_as_the_database_login(
         assert "only an admin" in other("deals", "list", code=5).stderr
 
 
-def test_install_refuses_sqlite(crm: Crm) -> None:
-    if not crm.url.startswith("sqlite"):
-        pytest.skip("the SQLite refusal")
-    assert "needs PostgreSQL" in crm("policy", "install", code=2).stderr
+def test_install_refuses_sqlite(sqlite_template: Path, tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    shutil.copyfile(sqlite_template, path)
+    assert "needs PostgreSQL" in Crm(f"sqlite:///{path}")("policy", "install", code=2).stderr
