@@ -19,9 +19,11 @@ from sqlalchemy import JSON, String, Text, delete, func, inspect, or_, select, u
 from sqlalchemy.sql import column, table
 
 from crmctl.db.models import (
+    Activity,
     Consent,
     Deal,
     DealContact,
+    Document,
     Event,
     JsonType,
     Lead,
@@ -153,9 +155,8 @@ def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
         "leads": _leads_of(ctx, person, record["emails"]),
         "tasks": _tasks_of(ctx, person.id),
         "timeline": timeline(ctx, "contact", str(person.id), TimelineOptions(limit=100_000)),
-        # Filled by the modules that keep them (activities, documents) once merged.
-        "activities": [],
-        "documents": [],
+        "activities": _activities_of(ctx, person.id),
+        "documents": _documents_of(ctx, person.id),
     }
     for name, section in EXPORT_SECTIONS.items():
         data[name] = section(ctx, person.id)
@@ -198,6 +199,33 @@ def _tasks_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
+def _activities_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
+    from crmctl.services.activities import activity_records
+
+    rows = ctx.session.scalars(
+        select(Activity)
+        .where(Activity.person_id == person_id, policy.predicate(ctx, "activity"))
+        .order_by(Activity.occurred_at, Activity.id)
+    ).all()
+    return activity_records(ctx, list(rows))
+
+
+def _documents_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
+    """The list of the person's documents (names and hashes, not their content)."""
+    from crmctl.services.documents import document_records
+
+    rows = ctx.session.scalars(
+        select(Document)
+        .where(
+            Document.person_id == person_id,
+            Document.deleted_at.is_(None),
+            policy.predicate(ctx, "document"),
+        )
+        .order_by(Document.id)
+    ).all()
+    return document_records(ctx, list(rows))
+
+
 # --- erase ------------------------------------------------------------------------------
 
 
@@ -229,12 +257,16 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
     cells = {value for value in (person.first_name, person.last_name) if value}
     lead_ids = _erase_leads(ctx, person, identifiers, result)
     _erase_own_events(ctx, person.id, lead_ids, result)
+    _erase_linked_texts(ctx, person.id, result)
+    blobs = _erase_own_documents(ctx, person.id, result)
     _erase_person_row(ctx, person, result)
     _scrub_database(ctx, identifiers, cells, result)
     for hook in ERASE_HOOKS:
         for key, count in hook(ctx, person.id).items():
             result.add(key, count)
     record_event(ctx, "contact", person.id, "contact.erased", {"counts": dict(result.counts)})
+    if not dry_run:
+        _remove_blobs(ctx, blobs)
     return result
 
 
@@ -294,16 +326,100 @@ def _erase_own_events(ctx: Context, person_id: int, lead_ids: list[int], result:
             result.add("events", 1)
 
 
-def _drop_personal(value: Any) -> Any:
+def _drop_personal(value: Any, keys: set[str] = PERSONAL_KEYS) -> Any:
     if isinstance(value, dict):
         return {
-            key: (ERASED if key in PERSONAL_KEYS and item not in (None, "", [], {}) else
-                  _drop_personal(item))
+            key: (ERASED if key in keys and item not in (None, "", [], {}) else
+                  _drop_personal(item, keys))
             for key, item in value.items()
         }  # fmt: skip
     if isinstance(value, list):
-        return [_drop_personal(item) for item in value]
+        return [_drop_personal(item, keys) for item in value]
     return value
+
+
+# What was said or written with the person: the texts of their tasks, activities and
+# documents (and the same keys in those records' events). Subjects stay, scrubbed of names.
+LINKED_TEXT_KEYS = PERSONAL_KEYS | {"body", "done_note", "attendees", "file_name", "outcome"}
+
+
+def _erase_linked_texts(ctx: Context, person_id: int, result: Erasure) -> None:
+    """Tasks and activities with the person: bodies, notes and attendees; their events."""
+    result.add("tasks", _update_texts(ctx, Task, person_id, ("body", "done_note")))
+    result.add("activities", _update_texts(ctx, Activity, person_id, ("body", "outcome")))
+    result.add(
+        "activities.attendees",
+        int(
+            ctx.session.execute(
+                update(Activity).where(Activity.person_id == person_id).values(attendees=[])
+            ).rowcount
+            or 0
+        ),
+    )
+    linked = or_(
+        *(
+            (Event.entity_type == name) & Event.entity_id.in_(
+                select(model.id).where(model.person_id == person_id)
+            )
+            for name, model in (("task", Task), ("activity", Activity), ("document", Document))
+        )
+    )
+    for event_id, payload in ctx.session.execute(select(Event.id, Event.payload).where(linked)):
+        cleaned = _drop_personal(payload, LINKED_TEXT_KEYS)
+        if cleaned != payload:
+            ctx.session.execute(update(Event).where(Event.id == event_id).values(payload=cleaned))
+            result.add("events", 1)
+
+
+def _update_texts(ctx: Context, model: Any, person_id: int, names: tuple[str, ...]) -> int:
+    """``[erased]`` in each non-empty text column of the person's rows; rows changed."""
+    from sqlalchemy import case
+
+    condition = or_(*(getattr(model, name).is_not(None) for name in names))
+    values = {
+        name: case((getattr(model, name).is_(None), None), else_=ERASED) for name in names
+    }
+    statement = update(model).where(model.person_id == person_id, condition).values(values)
+    return int(ctx.session.execute(statement).rowcount or 0)
+
+
+def _erase_own_documents(ctx: Context, person_id: int, result: Erasure) -> list[str]:
+    """Documents attached to the person alone (no company, no deal) are removed; returns
+    the hashes whose content no other live document shares (to delete from the store)."""
+    own = (
+        (Document.person_id == person_id)
+        & Document.company_id.is_(None)
+        & Document.deal_id.is_(None)
+        & Document.deleted_at.is_(None)
+    )
+    rows = ctx.session.execute(select(Document.id, Document.sha256).where(own)).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    ctx.session.execute(
+        update(Document)
+        .where(Document.id.in_(ids))
+        .values(deleted_at=ctx.now, file_name=ERASED, media_type=None)
+    )
+    result.add("documents", len(ids))
+    hashes = sorted({row.sha256 for row in rows})
+    shared = set(
+        ctx.session.scalars(
+            select(Document.sha256).where(
+                Document.sha256.in_(hashes), Document.deleted_at.is_(None)
+            )
+        )
+    )
+    return [digest for digest in hashes if digest not in shared]
+
+
+def _remove_blobs(ctx: Context, hashes: list[str]) -> None:
+    """Delete the removed documents' content from the store (last: after the rows)."""
+    from crmctl.services.documents import blob_path
+
+    for digest in hashes:
+        with contextlib.suppress(FileNotFoundError):
+            blob_path(ctx.settings.documents_dir, digest).unlink()
 
 
 def _erase_person_row(ctx: Context, person: Person, result: Erasure) -> None:

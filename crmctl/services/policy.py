@@ -23,7 +23,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from crmctl.config import Settings
-from crmctl.db.models import Company, Deal, Lead, Person, PersonCompany, Task, User
+from crmctl.db.models import (
+    Activity,
+    Company,
+    Deal,
+    Document,
+    Lead,
+    Person,
+    PersonCompany,
+    Task,
+    User,
+)
 from crmctl.errors import FilterError, NotFound, PermissionDenied, UsageError
 from crmctl.query.fields import EntityRegistry
 from crmctl.services.context import Context
@@ -100,9 +110,26 @@ def _entity_specs() -> dict[str, EntitySpec]:
         ),
         "task": EntitySpec(
             "task", Task, lambda: Task.assignee_id,
-            via_company=lambda ids: Task.company_id.in_(ids), label="tasks",
+            via_company=lambda ids: _about_customer(Task, ids),
+            registry=registries.task_registry, label="tasks",
+        ),
+        # Activities and documents belong to whoever logged/attached them and, like tasks,
+        # to the customer (company, or a contact of the company) they are about.
+        "activity": EntitySpec(
+            "activity", Activity, lambda: Activity.created_by_id,
+            via_company=lambda ids: _about_customer(Activity, ids), label="activities",
+        ),
+        "document": EntitySpec(
+            "document", Document, lambda: Document.created_by_id,
+            via_company=lambda ids: _about_customer(Document, ids), label="documents",
         ),
     }  # fmt: skip
+
+
+def _about_customer(model: Any, company_ids: Select[Any]) -> ColumnElement[bool]:
+    """A task, activity or document linked to one of the companies or to their contacts."""
+    contacts = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(company_ids))
+    return or_(model.company_id.in_(company_ids), model.person_id.in_(contacts))
 
 
 ENTITIES: dict[str, EntitySpec] = _entity_specs()
@@ -542,16 +569,25 @@ def event_predicate(ctx: Context) -> ColumnElement[bool]:
     """
     from crmctl.db.models import Event
 
+    return about_predicate(ctx, Event.entity_type, Event.entity_id)
+
+
+def about_predicate(
+    ctx: Context, type_column: Any, id_column: Any, user: User | None = None
+) -> ColumnElement[bool]:
+    """Rows that point at a record by (entity type, id) — events, approvals, notifications,
+    workflow firings — whose record ``user`` (default: the actor) may fully read."""
+    actor = user if user is not None else ctx.actor
     parts: list[ColumnElement[bool]] = []
     everything = True
     for name, spec in ENTITIES.items():
-        scope = rule_for(ctx, name).read
+        scope = rule_for(ctx, name, actor).read
         everything = everything and scope == "all"
         if scope == "all":
-            parts.append(Event.entity_type == name)
+            parts.append(type_column == name)
         elif scope != "none":
-            visible = select(spec.model.id).where(scope_predicate(ctx, name, scope))
-            parts.append((Event.entity_type == name) & Event.entity_id.in_(visible))
+            visible = select(spec.model.id).where(scope_predicate(ctx, name, scope, actor))
+            parts.append((type_column == name) & id_column.in_(visible))
     if everything:
         return true()
     return or_(*parts) if parts else false()

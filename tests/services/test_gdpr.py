@@ -4,7 +4,9 @@ person in any text column of any table while forecast totals stay the same."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +36,24 @@ def people(crm: Crm) -> Crm:
         "--message", f"Dobrý den, volejte {NAME} na 777 123 456")  # fmt: skip
     crm("gdpr", "consent", "1", "--purpose", "newsletter", "--grant", "--basis", "consent",
         "--source", "web-form", "--evidence", f"formulář podepsal {NAME}")  # fmt: skip
+    # What issue 5 keeps about a person: tasks, activities, documents.
+    crm("tasks", "add", f"Zavolat {NAME}", "--contact", "1", "--due", "2026-03-20",
+        "--body", f"{NAME} chce nabídku na {EMAIL}")  # fmt: skip
+    crm("log", "meeting", "--contact", "1", "--company", "1", "--attendee", NAME,
+        "--body", f"Schůzka, {NAME} přijde s kolegou, tel. {PHONE}")  # fmt: skip
+    crm("log", "call", "--contact", "1", "--body", "Chce slevu, má potíže doma")
     return crm
+
+
+@pytest.fixture
+def own_document(people: Crm, tmp_path: Path) -> tuple[Path, str]:
+    """A document attached only to the person, and the digest of its content."""
+    content = f"Smlouva — {NAME}, {EMAIL}".encode()
+    path = tmp_path / "smlouva.txt"
+    path.write_bytes(content)
+    people("docs", "attach", "contact", "1", str(path))
+    path.unlink()
+    return tmp_path, hashlib.sha256(content).hexdigest()
 
 
 def test_consents_keep_history_and_serve_where(people: Crm) -> None:
@@ -61,11 +80,25 @@ def test_export_holds_everything_about_the_person(people: Crm) -> None:
     assert [lead["contact_email"] for lead in data["leads"]] == [EMAIL]
     assert {"contact.created", "contact.merged"} <= {e["kind"] for e in data["timeline"]}
     assert {"activities", "documents", "relations", "tasks"} <= set(data)
+    assert [t["subject"] for t in data["tasks"]] == [f"Zavolat {NAME}"]
+    assert sorted(a["kind"] for a in data["activities"]) == ["call", "meeting"]
     people("users", "add", "eva", "--role", "sales")
     Crm(people.url, user="eva")("gdpr", "export", "1", code=5)
 
 
-def test_erase_leaves_no_trace_and_keeps_the_numbers(people: Crm) -> None:
+def test_export_lists_the_persons_documents(people: Crm, own_document: tuple[Path, str]) -> None:
+    data = json.loads(people("gdpr", "export", "1", "-o", "json").stdout)
+    assert [(d["file_name"], d["sha256"]) for d in data["documents"]] == [
+        ("smlouva.txt", own_document[1])
+    ]
+
+
+def test_erase_leaves_no_trace_and_keeps_the_numbers(
+    people: Crm, own_document: tuple[Path, str]
+) -> None:
+    root, digest = own_document
+    stored = [p for p in root.rglob(digest) if p.is_file()]
+    assert stored
     forecast = people("report", "forecast", "-o", "json").stdout
     assert _traces(people.url)  # the scan finds the person before the erasure
     before = snapshot(people.url)
@@ -73,6 +106,11 @@ def test_erase_leaves_no_trace_and_keeps_the_numbers(people: Crm) -> None:
     assert snapshot(people.url) == before
     people("gdpr", "erase", "1")
     assert _traces(people.url) == []
+    # The document attached only to them is gone, its content from the store too.
+    assert [p for p in stored if p.exists()] == []
+    assert people.json("docs", "list") == []
+    call = people.json("tasks", "list")[0]
+    assert call["body"] == "[erased]" and call["subject"] == "Zavolat [erased]"
     assert people("report", "forecast", "-o", "json").stdout == forecast
     erased = people.json("contacts", "show", "1")
     assert erased["emails"] == [] and erased["phones"] == [] and erased["company"] == "Alfa s.r.o."
