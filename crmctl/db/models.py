@@ -649,6 +649,8 @@ class DaemonHeartbeat(Base):
     beat_at: Mapped[datetime] = mapped_column(UtcDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     firings: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
 class Consent(Base):
     """One GDPR consent decision; the current one per person and purpose is not superseded."""
 

@@ -358,9 +358,8 @@ def _erase_linked_texts(ctx: Context, person_id: int, result: Erasure) -> None:
     )
     linked = or_(
         *(
-            (Event.entity_type == name) & Event.entity_id.in_(
-                select(model.id).where(model.person_id == person_id)
-            )
+            (Event.entity_type == name)
+            & Event.entity_id.in_(select(model.id).where(model.person_id == person_id))
             for name, model in (("task", Task), ("activity", Activity), ("document", Document))
         )
     )
@@ -376,9 +375,7 @@ def _update_texts(ctx: Context, model: Any, person_id: int, names: tuple[str, ..
     from sqlalchemy import case
 
     condition = or_(*(getattr(model, name).is_not(None) for name in names))
-    values = {
-        name: case((getattr(model, name).is_(None), None), else_=ERASED) for name in names
-    }
+    values = {name: case((getattr(model, name).is_(None), None), else_=ERASED) for name in names}
     statement = update(model).where(model.person_id == person_id, condition).values(values)
     return int(ctx.session.execute(statement).rowcount or 0)
 

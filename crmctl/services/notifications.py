@@ -115,7 +115,11 @@ def notify(
             message.entity_id,
             "notification.sent",
             {"to": logins, "channels": channels, "subject": message.subject}
-            | ({"skipped": skipped, "skipped_because": "may not read the record"} if skipped else {}),
+            | (
+                {"skipped": skipped, "skipped_because": "may not read the record"}
+                if skipped
+                else {}
+            ),
         )
     return logins
 
@@ -126,7 +130,9 @@ def _may_read(ctx: Context, users: list[User], message: Message) -> tuple[list[U
 
     if message.entity_type not in policy.ENTITIES or message.entity_id is None:
         return users, []
-    allowed = [u for u in users if policy.visible_to(ctx, u, message.entity_type, message.entity_id)]
+    allowed = [
+        u for u in users if policy.visible_to(ctx, u, message.entity_type, message.entity_id)
+    ]
     return allowed, [u.login for u in users if u not in allowed]
 
 

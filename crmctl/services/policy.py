@@ -371,6 +371,11 @@ def limited_view(ctx: Context, entity: str, rule: Rule) -> View | None:
     return rule.limited
 
 
+def view_condition(ctx: Context, entity: str, where: str) -> ColumnElement[bool]:
+    """A limited view's ``where`` as SQL (row security compiles it into its policies)."""
+    return _compile(ctx, entity, where)
+
+
 def _compile(ctx: Context, entity: str, where: str) -> ColumnElement[bool]:
     from crmctl.query import compile_where
 

@@ -72,6 +72,18 @@ RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
       OR EXISTS (SELECT 1 FROM person_companies pc JOIN companies c ON c.id = pc.company_id
                  WHERE pc.person_id = p_person AND c.owner_id = ANY(owners))
 $$""",
+    # Tasks, activities, documents: their owner's, or about a customer in scope — the
+    # company or a contact of it (as crmctl's policy._about_customer).
+    """
+CREATE OR REPLACE FUNCTION crm_linked(owners int[], p_owner int, p_company int, p_person int)
+RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT owners IS NULL OR p_owner = ANY(owners)
+      OR (p_company IS NOT NULL AND EXISTS (
+            SELECT 1 FROM companies c WHERE c.id = p_company AND c.owner_id = ANY(owners)))
+      OR (p_person IS NOT NULL AND EXISTS (
+            SELECT 1 FROM person_companies pc JOIN companies c ON c.id = pc.company_id
+            WHERE pc.person_id = p_person AND c.owner_id = ANY(owners)))
+$$""",
     # One record of an entity, by id: for child tables and the event log.
     """
 CREATE OR REPLACE FUNCTION crm_visible(p_entity text, p_id int, p_action text DEFAULT 'read')
@@ -80,8 +92,9 @@ DECLARE
   owners int[] := crm_scope_owners(p_entity, p_action);
   o int;
   c int;
+  p int;
 BEGIN
-  IF p_entity NOT IN ('company', 'contact', 'lead', 'deal', 'task') THEN
+  IF p_entity NOT IN ('company', 'contact', 'lead', 'deal', 'task', 'activity', 'document') THEN
     RETURN crm_is_admin();
   END IF;
   IF owners IS NULL THEN RETURN true; END IF;
@@ -94,8 +107,15 @@ BEGIN
     SELECT owner_id, company_id INTO o, c FROM deals WHERE id = p_id;
   ELSIF p_entity = 'lead' THEN
     SELECT owner_id, company_id INTO o, c FROM leads WHERE id = p_id;
+  ELSIF p_entity = 'task' THEN
+    SELECT assignee_id, company_id, person_id INTO o, c, p FROM tasks WHERE id = p_id;
+    RETURN crm_linked(owners, o, c, p);
+  ELSIF p_entity = 'activity' THEN
+    SELECT created_by_id, company_id, person_id INTO o, c, p FROM activities WHERE id = p_id;
+    RETURN crm_linked(owners, o, c, p);
   ELSE
-    SELECT assignee_id, company_id INTO o, c FROM tasks WHERE id = p_id;
+    SELECT created_by_id, company_id, person_id INTO o, c, p FROM documents WHERE id = p_id;
+    RETURN crm_linked(owners, o, c, p);
   END IF;
   RETURN crm_owned(owners, o, c);
 END $$""",
@@ -105,7 +125,12 @@ END $$""",
 OWNED = {
     "deal": ("deals", "owner_id", "company_id"),
     "lead": ("leads", "owner_id", "company_id"),
-    "task": ("tasks", "assignee_id", "company_id"),
+}
+# entity → (table, owner column): linked to a customer by company_id and person_id
+LINKED = {
+    "task": ("tasks", "assignee_id"),
+    "activity": ("activities", "created_by_id"),
+    "document": ("documents", "created_by_id"),
 }
 # child table → (entity, the column holding that entity's id)
 CHILDREN = {
@@ -118,6 +143,10 @@ CHILDREN = {
     "deal_stage_history": ("deal", "deal_id"),
 }
 ADMIN_WRITES = ("users", "teams", "policy_rules", "import_batches", "import_issues")
+# Rows about a record (entity_type, entity_id) written by the workflow runner and services.
+ABOUT = ("workflow_firings", "approvals")
+# An approver sees what waits for them (as `approvals list`), and the record's readers too.
+APPROVER = "approver_id = (SELECT (crm_me()).id) OR approver_role = (SELECT (crm_me()).role)"
 
 
 def _owners(entity: str, action: str) -> str:
@@ -125,8 +154,12 @@ def _owners(entity: str, action: str) -> str:
     return f"(SELECT crm_scope_owners('{entity}', '{action}'))"
 
 
-def policy_statements() -> list[str]:
-    """``CREATE POLICY`` for every table; each table first loses its old crm_ policies."""
+def policy_statements(ctx: Context | None = None) -> list[str]:
+    """``CREATE POLICY`` for every table; each table first loses its old crm_ policies.
+
+    With ``ctx``, a limited view's ``where`` (support: open tasks only) is compiled into
+    the policy per role, so psql shows the same rows as crmctl.
+    """
     statements: list[str] = []
 
     def add(table: str, name: str, command: str, using: str | None, check: str | None) -> None:
@@ -142,6 +175,30 @@ def policy_statements() -> list[str]:
         wide = f"crm_owned({_owners(entity, 'limited')}, {owner}, {company})"
         write = f"crm_owned({_owners(entity, 'write')}, {owner}, {company})"
         _writes(add, table, f"{read} OR {wide}", write)
+    for entity, (table, owner) in LINKED.items():
+        read = f"crm_linked({_owners(entity, 'read')}, {owner}, company_id, person_id)"
+        wide = f"crm_linked({_owners(entity, 'limited')}, {owner}, company_id, person_id)"
+        write = f"crm_linked({_owners(entity, 'write')}, {owner}, company_id, person_id)"
+        narrowed = _limited_where(ctx, entity)
+        if narrowed:
+            wide = f"({wide} AND {narrowed})"
+        _writes(add, table, f"{read} OR {wide}", write)
+    # The inbox: one's own; the outbox (e-mail texts, webhook payloads): admins. Both are
+    # written for others (a rule, an approval request), so inserting is open.
+    me = "(SELECT (crm_me()).id)"
+    add("notifications", "read", "SELECT", f"crm_is_admin() OR user_id = {me}", None)
+    add("notifications", "insert", "INSERT", None, "true")
+    add("notifications", "update", "UPDATE", f"user_id = {me}", f"user_id = {me}")
+    add("deliveries", "read", "SELECT", "crm_is_admin()", None)
+    add("deliveries", "insert", "INSERT", None, "true")
+    add("deliveries", "update", "UPDATE", "crm_is_admin()", "crm_is_admin()")
+    for table in ABOUT:
+        visible = "crm_visible(entity_type, entity_id)"
+        if table == "approvals":
+            visible = f"{visible} OR {APPROVER}"
+        add(table, "read", "SELECT", visible, None)
+        add(table, "insert", "INSERT", None, "true")
+        add(table, "update", "UPDATE", visible, "true")
     person_read = f"crm_person_owned({_owners('contact', 'read')}, id, owner_id)"
     person_wide = f"crm_person_owned({_owners('contact', 'limited')}, id, owner_id)"
     person_write = f"crm_person_owned({_owners('contact', 'write')}, id, owner_id)"
@@ -171,10 +228,32 @@ def _writes(add: Any, table: str, read: str, write: str) -> None:
     add(table, "delete", "DELETE", write, None)
 
 
+def _limited_where(ctx: Context | None, entity: str) -> str | None:
+    """``CASE role WHEN … THEN <the view's where as SQL>`` for roles whose view has one."""
+    from sqlalchemy.dialects import postgresql
+
+    if ctx is None:
+        return None
+    cases = []
+    for role, rules in policy.policy_of(ctx).rules.items():
+        view = policy.limited_view(ctx, entity, rules.get(entity, policy.Rule()))
+        if view is None or not view.where:
+            continue
+        condition = policy.view_condition(ctx, entity, view.where).compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+        quoted = role.replace("'", "''")
+        cases.append(f"WHEN '{quoted}' THEN ({condition})")
+    if not cases:
+        return None
+    return f"(CASE (SELECT (crm_me()).role) {' '.join(cases)} ELSE true END)"
+
+
 def protected_tables() -> list[str]:
     return sorted(
-        {*(t for t, _, _ in OWNED.values()), "persons", "companies", *CHILDREN, "tags",
-         "events", "report_snapshots", *ADMIN_WRITES}
+        {*(t for t, _, _ in OWNED.values()), *(t for t, _ in LINKED.values()), "persons",
+         "companies", *CHILDREN, "tags", "events", "report_snapshots", *ADMIN_WRITES,
+         "notifications", "deliveries", *ABOUT}
     )  # fmt: skip
 
 
@@ -202,7 +281,7 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
                  "LIKE 'crm\\_%'"), {"t": table},
         ):  # fmt: skip
             run(text(f'DROP POLICY "{name}" ON {table}'))
-    for statement in policy_statements():
+    for statement in policy_statements(ctx):
         run(text(statement))
     return _grant(ctx, group)
 

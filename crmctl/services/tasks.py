@@ -92,7 +92,9 @@ def resolve_task(ctx: Context, ref: str | int, *, action: str | None = "write") 
         select(Task).where(Task.id == int(text), Task.deleted_at.is_(None))
     ).first()
     if task is None:
-        raise policy.missing(ctx, ENTITY, text, NotFound(f"no task #{text}; see `crmctl tasks list`"))
+        raise policy.missing(
+            ctx, ENTITY, text, NotFound(f"no task #{text}; see `crmctl tasks list`")
+        )
     if action is not None:
         policy.require(ctx, ENTITY, task.id, action)
     return task

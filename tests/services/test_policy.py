@@ -39,6 +39,11 @@ class World:
     contacts: dict[int, tuple[str, set[str]]] = field(default_factory=dict)
     deals: dict[int, tuple[str, set[str]]] = field(default_factory=dict)
     leads: dict[int, tuple[str, set[str]]] = field(default_factory=dict)
+    # Work about customers (issue 5): owner = assignee or who logged/attached it.
+    tasks: dict[int, tuple[str, set[str]]] = field(default_factory=dict)
+    done_tasks: set[int] = field(default_factory=set)
+    activities: dict[int, tuple[str, set[str]]] = field(default_factory=dict)
+    documents: dict[int, tuple[str, set[str]]] = field(default_factory=dict)
 
 
 def subordinates(login: str) -> set[str]:
@@ -120,7 +125,44 @@ def build_world(crm: Crm) -> World:
         world.contacts[person["id"]] = ("sales_b1", {"sales_a1"})
         loose = add_contact(ctx, {"full_name": "Volný Kontakt", "owner": "sales_a2"})
         world.contacts[loose["id"]] = ("sales_a2", set())
+        _add_work(ctx, world, by_owner, cross=person["id"])
     return world
+
+
+def _add_work(ctx: Any, world: World, by_owner: dict[str, int], cross: int) -> None:
+    """Per owner a task at their customer, an open and a done one; an activity and a
+    document (logged by the admin) at their customer; and work across customers."""
+    import tempfile
+    from pathlib import Path
+
+    from crmctl.services.activities import log_activity
+    from crmctl.services.documents import attach_document
+    from crmctl.services.tasks import add_task, complete_task
+
+    for owner, company_id in by_owner.items():
+        task = add_task(ctx, f"Úkol {owner}", assignee=owner, company=company_id, due_at="+1d")
+        world.tasks[task["id"]] = (owner, {owner})
+        done = add_task(ctx, f"Hotovo {owner}", assignee=owner, company=company_id)
+        complete_task(ctx, done["id"])
+        world.tasks[done["id"]] = (owner, {owner})
+        world.done_tasks.add(done["id"])
+        activity = log_activity(ctx, "call", body=f"Hovor {owner}", company=company_id)
+        world.activities[activity["id"]] = (ADMIN, {owner})
+    # sales_b1's task about a contact of sales_a1's customer; the admin's own task.
+    task = add_task(ctx, "Křížový úkol", assignee="sales_b1", contact=cross)
+    world.tasks[task["id"]] = ("sales_b1", {"sales_a1"})
+    task = add_task(ctx, "Úkol admina", due_at="+2d")
+    world.tasks[task["id"]] = (ADMIN, set())
+    activity = log_activity(ctx, "note", body="Poznámka", contact=cross)
+    world.activities[activity["id"]] = (ADMIN, {"sales_a1"})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "nabidka.txt"
+        path.write_text("nabídka", encoding="utf-8")
+        for owner, company_id in by_owner.items():
+            document = attach_document(ctx, "company", company_id, path)
+            world.documents[document["id"]] = (ADMIN, {owner})
+        document = attach_document(ctx, "contact", cross, path)
+        world.documents[document["id"]] = (ADMIN, {"sales_a1"})
 
 
 @pytest.fixture
