@@ -39,18 +39,53 @@ CASES = (
 )
 
 
+PG_DATABASE = "crmctl_bench_permissions"  # its own: bench/deals.py's belongs to that bench
+ADD_MANAGER = (
+    "INSERT INTO users (id, login, name, role, active, created_at, updated_at)"
+    " SELECT 100, '{login}', 'Vedoucí', 'manager', {true}, created_at, updated_at FROM users"
+    " WHERE id = 2 AND NOT EXISTS (SELECT 1 FROM users WHERE id = 100)",
+    "UPDATE users SET manager_id = 100 WHERE id BETWEEN 2 AND 6",
+)
+
+
 def add_manager(path: Path) -> None:
     """A manager over the first five salespeople: a quarter of the deals."""
     connection = sqlite3.connect(path)
     with connection:
-        connection.execute(
-            "INSERT OR IGNORE INTO users (id, login, name, role, active, created_at, updated_at)"
-            " SELECT 100, ?, 'Vedoucí', 'manager', 1, created_at, updated_at FROM users"
-            " WHERE id = 2",
-            (MANAGER,),
-        )
-        connection.execute("UPDATE users SET manager_id = 100 WHERE id BETWEEN 2 AND 6")
+        for statement in ADD_MANAGER:
+            connection.execute(statement.format(login=MANAGER, true=1))
     connection.close()
+
+
+def load_postgres(base_url: str, sizes: base.Sizes) -> str:
+    """bench/deals.py's dataset, COPYed into a database of this benchmark's own."""
+    import psycopg
+
+    plain = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    url = base_url.rsplit("/", 1)[0] + "/" + PG_DATABASE
+    base.init_database(url)
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        base.copy_rows(conn, "users", base.USER_COLUMNS, iter(base.user_rows("postgresql")))
+        for table, columns, rows in base.TABLES:
+            base.copy_rows(conn, table, columns, rows(sizes, "postgresql"))
+            print(f"  {table}: copied", file=sys.stderr)
+        for statement in ADD_MANAGER:
+            conn.execute(statement.format(login=MANAGER, true="true"))
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+    return url
+
+
+def drop_postgres(base_url: str) -> None:
+    import psycopg
+
+    plain = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def timed_as(url: str, login: str, where: str | None, limit: int, runs: int) -> list[float]:
@@ -71,7 +106,7 @@ def timed_as(url: str, login: str, where: str | None, limit: int, runs: int) -> 
     return seconds
 
 
-def measure(url: str, runs: int) -> list[dict[str, str]]:
+def measure(url: str, runs: int, database: str) -> list[dict[str, str]]:
     rows = []
     for name, where, limit in CASES:
         admin = base.statistics.median(timed_as(url, "admin", where, limit, runs))
@@ -81,7 +116,7 @@ def measure(url: str, runs: int) -> list[dict[str, str]]:
             ratio = median / admin
             verdict = "–" if login == "admin" else ("ok" if ratio <= TARGET_RATIO else "**over**")
             rows.append(
-                {"case": name, "where": where or "", "user": login,
+                {"database": database, "case": name, "where": where or "", "user": login,
                  "median": f"{median * 1000:,.0f} ms", "ratio": f"{ratio:.2f}×",
                  "verdict": verdict}
             )  # fmt: skip
@@ -90,14 +125,14 @@ def measure(url: str, runs: int) -> list[dict[str, str]]:
 
 def markdown(rows: list[dict[str, str]]) -> str:
     lines = [
-        "| case | `--where` | user | median | vs admin | ≤ 1.3× |",
-        "| --- | --- | --- | ---: | ---: | --- |",
+        "| database | case | `--where` | user | median | vs admin | ≤ 1.3× |",
+        "| --- | --- | --- | --- | ---: | ---: | --- |",
     ]
     for r in rows:
         where = f"`{r['where']}`" if r["where"] else "–"
         lines.append(
-            f"| {r['case']} | {where} | {r['user']} | {r['median']} | {r['ratio']} | "
-            f"{r['verdict']} |"
+            f"| {r['database']} | {r['case']} | {where} | {r['user']} | {r['median']} | "
+            f"{r['ratio']} | {r['verdict']} |"
         )
     return "\n".join(lines)
 
@@ -113,7 +148,9 @@ def section(args: argparse.Namespace, table: str, load: str) -> str:
             f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
             f"`uptime` before the run: `{load}`",
             f"- Command: `.venv/bin/python bench/permissions.py --generate --deals {args.deals} "
-            f"--events {args.events} --runs {args.runs}` (from the repository root)",
+            f"--events {args.events} --runs {args.runs}"
+            + (" --postgres URL" if args.postgres else "")
+            + "` (from the repository root)",
             f"- Dataset: bench/deals.py's generator, {args.deals:,} deals owned by 20 "
             "salespeople (sales01 owns ~1/20), a manager over five of them (~1/4); "
             "`deals list --limit 50` as a service call in a new `Context`, median of "
@@ -144,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--postgres", help="also load into a database of its own and measure")
     args = parser.parse_args(argv)
     sizes = base.Sizes(args.deals, args.events)
     path = Path(args.db).resolve()
@@ -155,7 +193,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         base.generate_sqlite(path, sizes)
     add_manager(path)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    table = markdown(measure(f"sqlite:///{path}", args.runs))
+    results = measure(f"sqlite:///{path}", args.runs, "SQLite")
+    if args.postgres:
+        print("loading PostgreSQL", file=sys.stderr)
+        url = load_postgres(args.postgres, sizes)
+        try:
+            results += measure(url, args.runs, "PostgreSQL")
+        finally:
+            drop_postgres(args.postgres)
+    table = markdown(results)
     print(table)
     if not args.no_write:
         write_results(section(args, table, load))

@@ -447,10 +447,15 @@ def denied(ctx: Context, entity: str, record_id: Any, action: str = "read") -> P
     who = f"{actor.login} ({actor.role})" if actor else "no acting user"
     verb = "see" if action == "read" else "change"
     return PermissionDenied(
-        f"permission denied: {who} may not {verb} {entity} #{record_id}, or it does not "
+        f"permission denied: {who} may not {verb} {entity} {_ref(record_id)}, or it does not "
         f"exist; `crmctl policy explain {actor.login if actor else 'USER'} {entity} "
-        f"{record_id}` says why"
+        f"{record_id if str(record_id).strip().isdigit() else 'ID'}` says why"
     )
+
+
+def _ref(record_id: Any) -> str:
+    text = str(record_id).strip()
+    return f"#{text}" if text.isdigit() else repr(text)
 
 
 def missing(ctx: Context, entity: str, record_id: Any, not_found: NotFound) -> Exception:
