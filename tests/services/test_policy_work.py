@@ -104,3 +104,39 @@ def test_logging_and_attaching_need_a_readable_customer(
     # The admin's first call at sales_b1's customer counts only for who may read it.
     report = json.loads(user("report", "first-contacts", "-o", "json").stdout)
     assert sum(row["first_calls"] for row in report["rows"]) == (1 if login == ADMIN else 0)
+
+
+def test_notifications_skip_recipients_who_may_not_read_the_record(crm: Crm, world: World) -> None:
+    from crmctl.services.notifications import Message, notify, recipients
+    from tests.services.test_policy import _context
+
+    deal_id = next(i for i, (owner, _) in world.deals.items() if owner == "sales_a1")
+    with _context(crm.url) as ctx:
+        users = recipients(ctx, ["role:sales", "user:mgr_b", "user:mgr_a"], owner_login=None)
+        told = notify(ctx, users, Message("Pozor", "text", "deal", deal_id), ["inbox"], url=None)
+    assert sorted(told) == ["mgr_a", "sales_a1"]
+    for login in ("sales_a1", "sales_a2", "sales_b1", "mgr_a", "mgr_b"):
+        inbox = as_user(crm, login).json("notifications", "list")
+        assert [n["about"] for n in inbox] == ([f"deal #{deal_id}"] if login in told else []), login
+    sent = crm.json("audit", "list", "--entity", f"deal:{deal_id}", "--kind", "notification.sent")
+    assert sorted(sent[0]["payload"]["skipped"]) == ["mgr_b", "sales_a2", "sales_b1"]
+
+
+def test_approvals_list_shows_an_approver_their_own(crm: Crm, world: World) -> None:
+    from crmctl.services.approvals import request_approval
+    from tests.services.test_policy import _context
+
+    deal_id = next(i for i, (owner, _) in world.deals.items() if owner == "sales_a1")
+    with _context(crm.url) as ctx:
+        request_approval(ctx, "deal", deal_id, "sleva 30 %", "mgr_a")
+        request_approval(ctx, "deal", deal_id, "sleva 40 %", "role:manager")
+    seen = {
+        login: sorted(a["reason"] for a in as_user(crm, login).json("approvals", "list"))
+        for login in (ADMIN, "mgr_a", "mgr_b", "sales_a1")
+    }
+    assert seen == {
+        ADMIN: ["sleva 30 %", "sleva 40 %"],
+        "mgr_a": ["sleva 30 %", "sleva 40 %"],
+        "mgr_b": ["sleva 40 %"],
+        "sales_a1": [],
+    }
