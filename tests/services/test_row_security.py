@@ -82,14 +82,24 @@ def test_psql_as_each_role_sees_what_the_policy_allows(
     for entity, entity_id in rows(url, "SELECT entity_type, entity_id FROM events"):
         if login == ADMIN:
             continue
-        assert entity in ("company", "contact", "deal", "lead"), entity
         allowed = {
             "company": expected_companies(login, world),
             "contact": expected(login, world.contacts),
             "deal": expected(login, world.deals),
             "lead": expected(login, world.leads),
-        }[entity]
-        assert entity_id in allowed
+            "task": expected(login, world.tasks),
+            "activity": expected(login, world.activities),
+            "document": expected(login, world.documents),
+        }
+        assert entity in allowed, entity
+        assert entity_id in allowed[entity]
+    # Work about customers, as crmctl shows it; support: every open task, no done one.
+    tasks = {i for (i,) in rows(url, "SELECT id FROM tasks")}
+    open_tasks = set(world.tasks) - world.done_tasks
+    assert tasks == (open_tasks if login == "helpdesk" else expected(login, world.tasks))
+    activities = {i for (i,) in rows(url, "SELECT id FROM activities")}
+    assert activities == expected(login, world.activities)
+    assert {i for (i,) in rows(url, "SELECT id FROM documents")} == expected(login, world.documents)
 
 
 @pytest.mark.parametrize("login", ACTORS)
@@ -105,6 +115,30 @@ def test_psql_writes_reach_only_writable_rows(
     finally:
         engine.dispose()
     assert changed == (0 if login == "helpdesk" else len(expected(login, world.deals)))
+    engine = create_engine(login_url(crm.url, roles[login]))
+    try:
+        with engine.connect() as connection:
+            changed = connection.execute(text("UPDATE tasks SET priority = 3")).rowcount
+            connection.rollback()
+    finally:
+        engine.dispose()
+    assert changed == (0 if login == "helpdesk" else len(expected(login, world.tasks)))
+
+
+def test_psql_inbox_is_ones_own(mapped: tuple[Crm, World, dict[str, str]]) -> None:
+    from crmctl.services.notifications import Message, notify, recipients
+    from tests.services.test_policy import _context
+
+    crm, world, roles = mapped
+    with _context(crm.url) as ctx:
+        users = recipients(ctx, ["user:sales_a1", "user:sales_b1"], owner_login=None)
+        notify(ctx, users, Message("Ahoj", "text"), ["inbox"], url=None)
+    for login in ("sales_a1", "sales_b1", "mgr_a"):
+        url = login_url(crm.url, roles[login])
+        owners = rows(url, "SELECT u.login FROM notifications n JOIN users u ON u.id = n.user_id")
+        assert owners == ({(login,)} if login != "mgr_a" else set())
+    admin = rows(login_url(crm.url, roles[ADMIN]), "SELECT count(*) FROM notifications")
+    assert admin == {(2,)}
 
 
 @pytest.mark.parametrize("login", ["mgr_a", "sales_b1", ADMIN])
