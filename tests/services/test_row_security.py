@@ -129,7 +129,7 @@ def test_psql_inbox_is_ones_own(mapped: tuple[Crm, World, dict[str, str]]) -> No
     from crmctl.services.notifications import Message, notify, recipients
     from tests.services.test_policy import _context
 
-    crm, world, roles = mapped
+    crm, _world, roles = mapped
     with _context(crm.url) as ctx:
         users = recipients(ctx, ["user:sales_a1", "user:sales_b1"], owner_login=None)
         notify(ctx, users, Message("Ahoj", "text"), ["inbox"], url=None)
