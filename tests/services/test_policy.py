@@ -279,8 +279,11 @@ def test_timeline_and_forecast_count_only_visible_records(
                 assert entity_id in visible_contacts
             elif kind == "deal":
                 assert entity_id in visible_deals
+            elif kind in ("task", "activity", "document"):
+                work = {"task": world.tasks, "activity": world.activities}
+                assert entity_id in expected(login, work.get(kind, world.documents))
             else:
-                assert entity_id in expected_companies(login, world)
+                assert kind == "company" and entity_id in expected_companies(login, world)
 
 
 # --- writes -------------------------------------------------------------------------------
