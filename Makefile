@@ -40,6 +40,7 @@ bench: venv
 	$(BIN)/python bench/deals.py --generate
 	$(BIN)/python bench/tasks.py --generate
 	$(BIN)/python bench/workflows.py
+	$(BIN)/python bench/permissions.py --generate
 
 clean:
 	rm -rf demo $(VENV) bench/data

@@ -27,6 +27,7 @@ KNOWN_KEYS = (
     "documents_max_mb",
     "workflows",
     "smtp_url",
+    "policy",
 )
 DEFAULT_DOCUMENTS_MAX_MB = 25
 
@@ -42,6 +43,8 @@ class Settings:
     values: dict[str, Setting] = field(default_factory=dict)
     config_file: Path | None = None
     acting_user: Setting = field(default_factory=lambda: Setting(None, "unset"))
+    # The operating-system login, whatever --as says: on SQLite it is who is really acting.
+    os_user: str | None = None
 
     @property
     def database_url(self) -> str:
@@ -163,6 +166,7 @@ def load_settings(db_option: str | None = None, as_option: str | None = None) ->
             "CRM_TIMEZONE" if os.environ.get("CRM_TIMEZONE") else "default",
         )
     settings.acting_user = _acting_user_setting(as_option)
+    settings.os_user = _os_user()
     return settings
 
 
@@ -186,9 +190,14 @@ def _acting_user_setting(as_option: str | None) -> Setting:
         return Setting(as_option, "--as")
     if os.environ.get("CRM_USER"):
         return Setting(os.environ["CRM_USER"], "CRM_USER")
+    login = _os_user()
+    return Setting(login, "operating-system user") if login else Setting(None, "unset")
+
+
+def _os_user() -> str | None:
     import getpass
 
     try:
-        return Setting(getpass.getuser(), "operating-system user")
+        return getpass.getuser()
     except (KeyError, OSError):
-        return Setting(None, "unset")
+        return None

@@ -6,17 +6,20 @@ import typer
 
 from crmctl.cli import (
     approvals,
+    audit,
     companies,
     contacts,
     daemon,
     database,
     deals,
     docs,
+    gdpr,
     imports,
     leads,
     log,
     notifications,
     pipelines,
+    policy,
     report,
     tasks,
     teams,
@@ -74,3 +77,6 @@ app.add_typer(workflows.app, name="workflows")
 app.add_typer(daemon.app, name="daemon")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(approvals.app, name="approvals")
+app.add_typer(policy.app, name="policy")
+app.add_typer(audit.app, name="audit")
+app.add_typer(gdpr.app, name="gdpr")

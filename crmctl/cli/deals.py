@@ -146,9 +146,10 @@ def show(
     with service_context(ctx) as svc:
         record = show_deal(svc, deal)
         history = stage_history(svc, record["id"])
+        # A limited view (support: the stage) has no timeline to show.
         events = (
             timeline(svc, "deal", str(record["id"]), TimelineOptions(limit=10))
-            if output == OutputFormat.table and not fields
+            if output == OutputFormat.table and not fields and not record.get("limited")
             else []
         )
     if output != OutputFormat.table and not fields:

@@ -21,6 +21,10 @@ Email = Annotated[str | None, typer.Option("--email", help="E-mail address.")]
 Role = Annotated[str | None, typer.Option("--role", help="admin|manager|sales|support.")]
 Manager = Annotated[str | None, typer.Option("--manager", help="Manager's login ('' clears).")]
 Team = Annotated[str | None, typer.Option("--team", help="Team name ('' clears).")]
+DbRole = Annotated[
+    str | None,
+    typer.Option("--db-role", help="PostgreSQL login that acts as this user ('' clears)."),
+]
 TABLE_FIELDS = ("id", "login", "name", "email", "role", "manager", "team", "active")
 
 
@@ -33,12 +37,13 @@ def add(
     role: Role = "sales",
     manager: Manager = None,
     team: Team = None,
+    db_role: DbRole = None,
     output: Output = "table",
 ) -> None:
     """Add a user (admins only)."""
     from crmctl.services.users import UserInput, add_user
 
-    data = UserInput(login, name, email, role, manager, team)
+    data = UserInput(login, name, email, role, manager, team, db_role=db_role)
     with service_context(ctx) as svc:
         record = add_user(svc, data)
     info(f"user {record['login']!r} added")
@@ -82,12 +87,13 @@ def edit(
     active: Annotated[
         bool | None, typer.Option("--active/--inactive", help="Activate or deactivate.")
     ] = None,
+    db_role: DbRole = None,
     output: Output = "table",
 ) -> None:
     """Change a user (admins only)."""
     from crmctl.services.users import UserInput, edit_user
 
-    data = UserInput(None, name, email, role, manager, team, active)
+    data = UserInput(None, name, email, role, manager, team, active, db_role)
     with service_context(ctx) as svc:
         record = edit_user(svc, login, data)
     stdout_write_record(record, output, tz=svc.tz)

@@ -84,6 +84,7 @@ class Team(Base):
 
 class User(Stamped, Base):
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_db_role", "db_role", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
@@ -93,6 +94,8 @@ class User(Stamped, Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # PostgreSQL: the database login of this user; its connections act as this user.
+    db_role: Mapped[str | None] = mapped_column(String(63))
 
 
 class Company(Stamped, Base):
@@ -151,6 +154,8 @@ class Person(Stamped, Base):
     name_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    # Set by `gdpr erase`: the row stays (deals keep their contact) without personal data.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class PersonEmail(Base):
@@ -644,3 +649,43 @@ class DaemonHeartbeat(Base):
     beat_at: Mapped[datetime] = mapped_column(UtcDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     firings: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class Consent(Base):
+    """One GDPR consent decision; the current one per person and purpose is not superseded."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        Index("ix_consents_person_purpose", "person_id", "purpose"),
+        Index(
+            "uq_consents_current",
+            "person_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(100))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    basis: Mapped[str] = mapped_column(String(30))  # consent | contract | legitimate-interest
+    source: Mapped[str] = mapped_column(String(200))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PolicyRule(Base):
+    """The effective policy, copied by `crmctl policy install` for row-level security."""
+
+    __tablename__ = "policy_rules"
+
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    read: Mapped[str] = mapped_column(String(12))
+    write: Mapped[str] = mapped_column(String(12))
+    limited: Mapped[str | None] = mapped_column(String(12))

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, sel
 
 from crmctl.db.models import (
     Company,
+    Consent,
     Deal,
     Lead,
     Person,
@@ -86,6 +87,16 @@ def _first(column: ColumnElement[str], person_column: ColumnElement[int], order)
     )
 
 
+def _has_consent(purposes: list[str] | None) -> ColumnElement[bool]:
+    """A current (not superseded), granted consent for any of ``purposes`` (None: any)."""
+    condition = exists().where(
+        Consent.person_id == Person.id, Consent.granted, Consent.superseded_at.is_(None)
+    )
+    if purposes is not None:
+        condition = condition.where(Consent.purpose.in_([p.strip().lower() for p in purposes]))
+    return condition
+
+
 @cache
 def person_registry() -> EntityRegistry:
     primary_company = (
@@ -114,8 +125,12 @@ def person_registry() -> EntityRegistry:
         _text("phone", _first(PersonPhone.phone, PersonPhone.person_id, PersonPhone.position)),
         _text("company", primary_company, "primary company's name"),
         FieldSpec("tags", FieldKind.TAGS, tags=_has_tag("contact", Person.id)),
+        FieldSpec(
+            "consent", FieldKind.TAGS, tags=_has_consent, has_any_tag=lambda: _has_consent(None),
+            description='purposes with a current granted consent: consent = "newsletter"',
+        ),
         *_stamps(Person),
-    ]
+    ]  # fmt: skip
     return EntityRegistry("contacts", {f.name: f for f in fields}, custom_column=Person.custom)
 
 

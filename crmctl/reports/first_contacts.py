@@ -16,6 +16,7 @@ from crmctl.db.functions import month_key
 from crmctl.db.models import Activity
 from crmctl.reports.forecast import parse_bound
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_user
 from crmctl.services.users import logins_by_id
@@ -52,6 +53,8 @@ def first_contacts(ctx: Context, options: FirstContactsOptions) -> ReportResult:
     statement = (
         select(Activity.created_by_id, month.label("month"), _count("call"), _count("meeting"))
         .where(Activity.first_contact.is_not(None))
+        # Counted over the activities the user may read: a salesperson sees their own.
+        .where(policy.predicate(ctx, "activity", "read"))
         .group_by(Activity.created_by_id, month)
     )
     start = parse_bound(options.start, "--from", end=False)

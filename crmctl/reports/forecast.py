@@ -100,8 +100,14 @@ def in_forecast(
     ctx: Context, statement: Select[Any], where: str | None, start: str | None, end: str | None
 ) -> Select[Any]:
     """The deals a forecast counts, narrowed by ``--where`` and ``--from/--to``."""
+    from crmctl.services import policy
+
     statement = statement.where(
-        Deal.deleted_at.is_(None), Deal.status != "lost", Deal.forecast_category != "omitted"
+        Deal.deleted_at.is_(None),
+        Deal.status != "lost",
+        Deal.forecast_category != "omitted",
+        # A report counts only the deals its reader may see in full.
+        policy.predicate(ctx, "deal", "read"),
     )
     if where:
         statement = statement.where(compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz))

@@ -24,6 +24,7 @@ from crmctl.db.models import Deal, ReportSnapshot
 from crmctl.errors import Conflict, NotFound, UsageError
 from crmctl.reports.forecast import CENT, ForecastOptions, Owner, cents, in_forecast, weighted
 from crmctl.reports.result import Column, ColumnKind, ReportResult, sum_rows
+from crmctl.services import policy
 from crmctl.services.context import Context
 
 REPORT = "forecast"
@@ -145,7 +146,8 @@ def states_of(ctx: Context, deals: Sequence[int]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     for start in range(0, len(deals), CHUNK):
         chunk = deals[start : start + CHUNK]
-        for row in ctx.session.execute(basis_statement().where(Deal.id.in_(chunk))).mappings():
+        statement = basis_statement().where(Deal.id.in_(chunk), policy.predicate(ctx, "deal"))
+        for row in ctx.session.execute(statement).mappings():
             found[row["id"]] = {**_basis(row), "deleted": row["deleted_at"] is not None}
     return found
 

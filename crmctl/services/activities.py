@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crmctl.db.models import Activity, Company, Deal, Lead, PersonCompany
 from crmctl.errors import Conflict, ValidationError
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.users import logins_by_id
@@ -64,6 +65,7 @@ def log_activity(
 
     actor = ctx.require_actor()
     kind = _kind(kind)
+    policy.require_any_write(ctx, ENTITY, "log activities")
     links = resolve_links(ctx, company=company, contact=contact, lead=lead, deal=deal)
     if not any((links.company_id, links.person_id, links.lead_id, links.deal_id)):
         raise ValidationError(
@@ -195,6 +197,7 @@ def list_activities(
     from crmctl.services.refs import resolve_company
 
     statement = select(Activity).order_by(Activity.occurred_at.desc(), Activity.id.desc())
+    statement = statement.where(policy.predicate(ctx, ENTITY, "read"))
     if company not in (None, ""):
         statement = statement.where(Activity.company_id == resolve_company(ctx, company).id)
     if kind:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from crmctl.db.models import Approval, User
 from crmctl.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -64,7 +64,13 @@ def request_approval(
 
 
 def list_approvals(ctx: Context, *, status: str | None = "pending") -> list[dict[str, Any]]:
+    """The approvals the acting user decides (theirs or their role's), all for an admin."""
+    actor = ctx.require_actor()
     statement = select(Approval).order_by(Approval.id)
+    if actor.role != "admin":
+        statement = statement.where(
+            or_(Approval.approver_id == actor.id, Approval.approver_role == actor.role)
+        )
     if status is not None:
         if status not in STATUSES:
             raise ValidationError(f"status {status!r}: expected {', '.join(STATUSES)}")

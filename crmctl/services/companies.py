@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
 from crmctl.query.entities import company_registry
+from crmctl.services import policy
 from crmctl.services import tags as tag_store
 from crmctl.services.activities import move_links
 from crmctl.services.context import Context
@@ -56,9 +57,12 @@ class CompanyInput:
 
 def add_company(ctx: Context, data: CompanyInput) -> dict[str, Any]:
     actor = ctx.require_actor()
+    policy.require_any_write(ctx, ENTITY, "add companies")
     values = normalise_values(data.values)
     if not values.get("name"):
         raise ValidationError("company name is required: pass --name")
+    owner_id = resolve_user(ctx, data.owner).id if data.owner else actor.id
+    policy.require_owner_in_scope(ctx, ENTITY, owner_id)
     company = Company(
         name=values["name"],
         country="CZ",
@@ -67,7 +71,7 @@ def add_company(ctx: Context, data: CompanyInput) -> dict[str, Any]:
         updated_at=ctx.now,
         created_by_id=actor.id,
         updated_by_id=actor.id,
-        owner_id=resolve_user(ctx, data.owner).id if data.owner else actor.id,
+        owner_id=owner_id,
     )
     _assign(company, values, explicit_region="region" in values)
     _ensure_unique_ico(ctx, company)
@@ -82,7 +86,7 @@ def add_company(ctx: Context, data: CompanyInput) -> dict[str, Any]:
 
 
 def edit_company(ctx: Context, ref: str, data: CompanyInput) -> dict[str, Any]:
-    company = resolve_company(ctx, ref)
+    company = resolve_company(ctx, ref, action="write")
     before = company_record(ctx, company)
     values = normalise_values(data.values)
     if "name" in values and not values["name"]:
@@ -91,6 +95,7 @@ def edit_company(ctx: Context, ref: str, data: CompanyInput) -> dict[str, Any]:
     _ensure_unique_ico(ctx, company)
     if data.owner is not None:
         company.owner_id = resolve_user(ctx, data.owner).id
+        policy.require_owner_in_scope(ctx, ENTITY, company.owner_id)
     company.custom = _merged_custom(company.custom or {}, data)
     tag_store.change(ctx, ENTITY, company.id, data.tags_add, data.tags_remove)
     _refresh_search_text(company)
@@ -102,7 +107,7 @@ def edit_company(ctx: Context, ref: str, data: CompanyInput) -> dict[str, Any]:
 
 
 def remove_company(ctx: Context, ref: str, *, purge: bool = False) -> dict[str, Any]:
-    company = resolve_company(ctx, ref, include_deleted=purge)
+    company = resolve_company(ctx, ref, include_deleted=purge, action="write")
     record = company_record(ctx, company)
     if not purge:
         company.deleted_at = ctx.now
@@ -120,8 +125,8 @@ def remove_company(ctx: Context, ref: str, *, purge: bool = False) -> dict[str, 
 
 
 def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str, Any]:
-    keep = resolve_company(ctx, keep_ref)
-    duplicate = resolve_company(ctx, duplicate_ref)
+    keep = resolve_company(ctx, keep_ref, action="write")
+    duplicate = resolve_company(ctx, duplicate_ref, action="write")
     if keep.id == duplicate.id:
         raise ValidationError(f"cannot merge company #{keep.id} into itself")
     before = company_record(ctx, keep)
@@ -139,11 +144,12 @@ def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str
     moved_links = _move_person_links(ctx, keep.id, duplicate.id)
     # Tasks, activities and documents follow the company kept (and its timeline).
     move_links(ctx, "company_id", duplicate.id, keep.id)
-    moved_events = ctx.session.execute(
-        update(Event)
+    # Events are append-only: KEEP's timeline follows `merged_into` to the duplicate's.
+    moved_events = ctx.session.scalar(
+        select(func.count())
+        .select_from(Event)
         .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
-        .values(entity_id=keep.id)
-    ).rowcount
+    )
     keep.updated_at, keep.updated_by_id = ctx.now, ctx.actor_id
     _refresh_search_text(keep)
     changes = field_changes(_loggable(before), _loggable(company_record(ctx, keep)))
@@ -171,18 +177,36 @@ def list_companies(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
     statement = select(Company)
     if not options.include_deleted:
         statement = statement.where(Company.deleted_at.is_(None))
+    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     if options.search:
-        statement = statement.where(
-            Company.search_text.like(search_pattern(options.search), escape="\\")
-        )
+        statement = statement.where(_search(options.search, scope))
     statement = apply_where(ctx, statement, registry, options.where)
     statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Company.id)
     companies = ctx.session.scalars(statement).all()
-    return company_records(ctx, list(companies))
+    return policy.present(ctx, ENTITY, scope, company_records(ctx, list(companies)))
+
+
+def _search(text: str, scope: policy.ReadScope) -> Any:
+    """``search_text`` holds e-mail and phone: on a card only name, IČO and city match."""
+    pattern = search_pattern(text)
+    full = Company.search_text.like(pattern, escape="\\")
+    if scope.limited is None:
+        return full
+    card = or_(
+        func.crm_fold(Company.name).like(pattern, escape="\\"),
+        Company.ico.like(pattern, escape="\\"),
+        func.crm_fold(Company.city).like(pattern, escape="\\"),
+    )
+    return or_(scope.full & full, card)
 
 
 def show_company(ctx: Context, ref: str) -> dict[str, Any]:
-    return company_record(ctx, resolve_company(ctx, ref))
+    """The whole company to who may read it, else its basic card."""
+    company = resolve_company(ctx, ref)
+    record = company_record(ctx, company)
+    if policy.read_level(ctx, ENTITY, company.id) == "limited":
+        return policy.trim(record, policy.CARD_FIELDS)
+    return record
 
 
 def company_record(ctx: Context, company: Company) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from crmctl.db.models import (
     Company,
@@ -19,6 +19,7 @@ from crmctl.db.models import (
 )
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import person_registry
+from crmctl.services import policy
 from crmctl.services import tags as tag_store
 from crmctl.services.activities import move_links
 from crmctl.services.context import Context
@@ -59,6 +60,7 @@ class Plan:
 
 def add_contact(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     actor = ctx.require_actor()
+    policy.require_any_write(ctx, ENTITY, "add contacts")
     wanted = normalise_desired(ctx, {"owner": actor.login, **desired})
     if not wanted.get("last_name"):
         raise ValidationError("a contact needs a last name: pass --name or --last-name")
@@ -108,7 +110,7 @@ def _write_changes(
 
 def edit_contact(ctx: Context, ref: str, edits: dict[str, Any]) -> dict[str, Any]:
     """``edits`` holds scalar values plus ``*_add``/``*_remove`` lists for many-valued fields."""
-    person = resolve_person(ctx, ref)
+    person = resolve_person(ctx, ref, action="write")
     current = contact_record(ctx, person)
     desired: dict[str, Any] = {k: v for k, v in edits.items() if k in SETTABLE}
     for name in ("emails", "phones", "tags"):
@@ -127,7 +129,7 @@ def edit_contact(ctx: Context, ref: str, edits: dict[str, Any]) -> dict[str, Any
 
 
 def remove_contact(ctx: Context, ref: str, *, purge: bool = False) -> dict[str, Any]:
-    person = resolve_person(ctx, ref, include_deleted=purge)
+    person = resolve_person(ctx, ref, include_deleted=purge, action="write")
     record = contact_record(ctx, person)
     if not purge:
         person.deleted_at = ctx.now
@@ -152,7 +154,7 @@ def link_company(
     primary: bool = False,
     remove: bool = False,
 ) -> dict[str, Any]:
-    person = resolve_person(ctx, person_ref)
+    person = resolve_person(ctx, person_ref, action="write")
     company = resolve_company(ctx, company_ref)
     links = [link for link in contact_record(ctx, person)["companies"] if link["id"] != company.id]
     if primary:
@@ -172,7 +174,7 @@ def relate(
     remove: bool = False,
 ) -> dict[str, Any]:
     """``kind`` is ``reports_to``, ``assistant_of`` or ``related`` (with a label)."""
-    person = resolve_person(ctx, person_ref)
+    person = resolve_person(ctx, person_ref, action="write")
     other = resolve_person(ctx, other_ref)
     if kind in RELATION_FIELDS:
         return update_contact(ctx, person, {kind: None if remove else other.id})
@@ -184,8 +186,8 @@ def relate(
 
 
 def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str, Any]:
-    keep = resolve_person(ctx, keep_ref)
-    duplicate = resolve_person(ctx, duplicate_ref)
+    keep = resolve_person(ctx, keep_ref, action="write")
+    duplicate = resolve_person(ctx, duplicate_ref, action="write")
     if keep.id == duplicate.id:
         raise ValidationError(f"cannot merge contact #{keep.id} into itself")
     kept, dup = contact_record(ctx, keep), contact_record(ctx, duplicate)
@@ -194,11 +196,12 @@ def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str,
     desired = _merged_state(kept, dup, keep.id, duplicate.id)
     _repoint_incoming_relations(ctx, keep.id, duplicate.id)
     duplicate.deleted_at, duplicate.merged_into_id = ctx.now, keep.id
-    moved_events = ctx.session.execute(
-        update(Event)
+    # Events are append-only: KEEP's timeline follows `merged_into` to the duplicate's.
+    moved_events = ctx.session.scalar(
+        select(func.count())
+        .select_from(Event)
         .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
-        .values(entity_id=keep.id)
-    ).rowcount
+    )
     # Tasks, activities and documents follow the contact kept (and its timeline).
     move_links(ctx, "person_id", duplicate.id, keep.id)
     wanted = normalise_desired(ctx, desired)
@@ -222,6 +225,7 @@ def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
     statement = select(Person)
     if not options.include_deleted:
         statement = statement.where(Person.deleted_at.is_(None))
+    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     if options.search:
         pattern = search_pattern(options.search)
         # Contacts are also found by their companies' IČO, name and city.
@@ -235,7 +239,8 @@ def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
         )
     statement = apply_where(ctx, statement, registry, options.where)
     statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Person.id)
-    return contact_records(ctx, list(ctx.session.scalars(statement).all()))
+    records = contact_records(ctx, list(ctx.session.scalars(statement).all()))
+    return policy.present(ctx, ENTITY, scope, records)
 
 
 def show_contact(ctx: Context, ref: str) -> dict[str, Any]:
@@ -255,10 +260,8 @@ def find_by_emails(ctx: Context, emails: Iterable[str]) -> Person | None:
 
 
 def find_by_id(ctx: Context, person_id: int) -> Person:
-    person = ctx.session.get(Person, person_id)
-    if person is None or person.deleted_at is not None:
-        raise NotFound(f"no contact with id {person_id}; see `crmctl contacts list`")
-    return person
+    """A live contact the acting user may read (else "permission denied" or not found)."""
+    return resolve_person(ctx, str(person_id))
 
 
 # --- records -----------------------------------------------------------------------
@@ -498,7 +501,10 @@ def _write(ctx: Context, person: Person, wanted: dict[str, Any]) -> None:
     if not person.last_name:
         raise ValidationError("a contact needs a last name")
     if "owner" in wanted:
-        person.owner_id = resolve_user(ctx, wanted["owner"]).id if wanted["owner"] else None
+        owner_id = resolve_user(ctx, wanted["owner"]).id if wanted["owner"] else None
+        if owner_id != person.owner_id:
+            policy.require_owner_in_scope(ctx, ENTITY, owner_id)
+        person.owner_id = owner_id
     if "custom" in wanted:
         person.custom = wanted["custom"]
     if "emails" in wanted:
@@ -644,7 +650,11 @@ def contacts_of_company(ctx: Context, company_id: int) -> list[dict[str, Any]]:
     rows = ctx.session.execute(
         select(Person, PersonCompany.role)
         .join(PersonCompany, PersonCompany.person_id == Person.id)
-        .where(PersonCompany.company_id == company_id, Person.deleted_at.is_(None))
+        .where(
+            PersonCompany.company_id == company_id,
+            Person.deleted_at.is_(None),
+            policy.predicate(ctx, ENTITY, "read"),
+        )
         .order_by(PersonCompany.is_primary.desc(), Person.last_name, Person.id)
     ).all()
     records = contact_records(ctx, [person for person, _ in rows])
@@ -669,6 +679,8 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
     if record.get("name") and not (record.get("last_name") or record.get("first_name")):
         desired["full_name"] = record["name"]
     person = _existing(ctx, record)
+    if person is not None:
+        policy.require(ctx, ENTITY, person.id, "write")
     if person is None:
         label = str(record.get("name") or record.get("last_name") or "")
         if dry_run:
@@ -706,10 +718,14 @@ def describe_relations(ctx: Context, record: dict[str, Any]) -> list[dict[str, A
     rows += [("direct report", person_id, None) for person_id in record["direct_reports"]]
     rows += [("assistant", person_id, None) for person_id in record["assistants"]]
     rows += [("related", r["id"], r["label"]) for r in record["related_from"]]
+    # Names only of the contacts the user may see; the others show as a bare id.
     people = {
         person.id: display_name(person)
         for person in ctx.session.scalars(
-            select(Person).where(Person.id.in_({person_id for _, person_id, _ in rows}))
+            select(Person).where(
+                Person.id.in_({person_id for _, person_id, _ in rows}),
+                policy.predicate(ctx, ENTITY, "read"),
+            )
         )
     }
     return [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from crmctl import clock
@@ -28,6 +29,8 @@ class Context:
     # Set when a workflow rule acts: its events say so, and chains count their depth.
     rule: str | None = None
     depth: int = 0
+    # Per-command memo (the policy, scope user sets): users and config do not change mid-command.
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def actor_id(self) -> int | None:
@@ -42,6 +45,45 @@ class Context:
 
 
 def resolve_actor(session: Session, settings: Settings) -> User | None:
+    """Who is acting.
+
+    SQLite: the operating-system user's crmctl user (same login), unless ``--as`` or
+    ``CRM_USER`` names another — allowed only when the OS user is an admin or is no crmctl
+    user at all (a single-user install, where whoever can read the file sees everything).
+    PostgreSQL: the crmctl user mapped to the database login (``users.db_role``); a mapped
+    login that is not an admin's may not act as anyone else. A login mapped to nobody
+    (the database owner) acts as ``--as``/``CRM_USER``, as on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        db_login = session.scalar(text("SELECT current_user"))
+        mapped = session.scalars(select(User).where(User.db_role == db_login)).first()
+        if mapped is not None:
+            return _impersonation(session, settings, mapped, f"database login {db_login!r}")
+    explicit = settings.acting_user.source in ("--as", "CRM_USER")
+    if explicit and settings.os_user and settings.os_user != settings.acting_user.value:
+        os_user = session.scalars(select(User).where(User.login == settings.os_user)).first()
+        if os_user is not None:
+            return _impersonation(
+                session, settings, os_user, f"operating-system user {settings.os_user!r}"
+            )
+    return _named_user(session, settings)
+
+
+def _impersonation(session: Session, settings: Settings, own: User, how: str) -> User | None:
+    """``own`` is who the connection or the OS says; ``--as`` is for admins only."""
+    explicit = settings.acting_user.source in ("--as", "CRM_USER")
+    if not explicit or settings.acting_user.value == own.login:
+        return _active(own)
+    if own.role != "admin" or not own.active:
+        raise PermissionDenied(
+            f"{settings.acting_user.source} {settings.acting_user.value!r} refused: the "
+            f"{how} is crmctl user {own.login!r} ({own.role}); only an admin may act as "
+            "another user"
+        )
+    return _named_user(session, settings)
+
+
+def _named_user(session: Session, settings: Settings) -> User | None:
     """``--as`` and ``CRM_USER`` must name a user; the OS user is used only if it is one."""
     login = settings.acting_user.value
     if not login:
@@ -52,8 +94,12 @@ def resolve_actor(session: Session, settings: Settings) -> User | None:
             f"user {login!r} (from {settings.acting_user.source}) does not exist; "
             "see `crmctl users list`"
         )
-    if user is not None and not user.active:
-        raise PermissionDenied(f"user {login!r} is deactivated")
+    return _active(user) if user is not None else None
+
+
+def _active(user: User) -> User:
+    if not user.active:
+        raise PermissionDenied(f"user {user.login!r} is deactivated")
     return user
 
 

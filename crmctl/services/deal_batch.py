@@ -49,6 +49,7 @@ from crmctl.errors import Conflict, ValidationError
 from crmctl.money import currency_code
 from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
+from crmctl.services import policy
 from crmctl.services.approvals import require_none_pending
 from crmctl.services.context import Context
 from crmctl.services.deals import (
@@ -104,8 +105,13 @@ def batch_update(
         raise ValidationError("--where is required (use --where 'id > 0' to mean every deal)")
     if not assignments:
         raise ValidationError(f"nothing to set: pass --set FIELD=VALUE ({', '.join(BATCH_FIELDS)})")
+    policy.require_any_write(ctx, ENTITY, "update deals")
     matching = and_(
-        Deal.deleted_at.is_(None), compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz)
+        Deal.deleted_at.is_(None),
+        compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz),
+        # Only what the user may change: the rest of the matches are left alone, unseen.
+        policy.predicate(ctx, ENTITY, "write"),
+        policy.predicate(ctx, ENTITY, "read"),
     )
     if "stage" in assignments:
         if len(assignments) > 1:
@@ -115,6 +121,8 @@ def batch_update(
             )
         return _change_stages(ctx, actor.id, matching, assignments["stage"], dry_run, with_changes)
     values = _batch_values(ctx, assignments)
+    if "owner_id" in values:
+        policy.require_owner_in_scope(ctx, ENTITY, values["owner_id"])
     return _change_fields(ctx, actor.id, matching, values, dry_run, with_changes)
 
 

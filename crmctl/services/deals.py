@@ -17,6 +17,7 @@ from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Perso
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
 from crmctl.query.entities import deal_registry
+from crmctl.services import policy
 from crmctl.services import tags as tag_store
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
@@ -70,7 +71,13 @@ class Plan:
 # --- reading --------------------------------------------------------------------------
 
 
-def resolve_deal(ctx: Context, ref: str | int, *, for_update: bool = False) -> Deal:
+def resolve_deal(
+    ctx: Context, ref: str | int, *, for_update: bool = False, action: str | None = "read"
+) -> Deal:
+    """The live deal ``ref``; ``action`` (read|write) is checked against the policy.
+
+    ``action=None`` checks nothing: for callers that check a limited read themselves.
+    """
     text = str(ref).strip().lstrip("#")
     if not text.isdigit():
         raise ValidationError(f"deal {ref!r}: expected a deal id such as 42")
@@ -79,7 +86,11 @@ def resolve_deal(ctx: Context, ref: str | int, *, for_update: bool = False) -> D
         statement = statement.with_for_update()
     deal = ctx.session.scalars(statement).first()
     if deal is None:
-        raise NotFound(f"no deal #{text}; see `crmctl deals list`")
+        raise policy.missing(
+            ctx, ENTITY, text, NotFound(f"no deal #{text}; see `crmctl deals list`")
+        )
+    if action is not None:
+        policy.require(ctx, ENTITY, deal.id, action)
     return deal
 
 
@@ -91,15 +102,24 @@ def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
     if options.search:
         statement = statement.where(Deal.title.ilike(f"%{options.search.strip()}%"))
     statement = apply_where(ctx, statement, registry, options.where)
+    paged = options.limit is not None
+    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where, paged=paged)
     # Most idle first: the (stage, last_touched_at) index then serves `stage = X and
     # idle_days > N` in order, so the first page needs no sort of every match.
     sort = options.sort or "last_touched_at"
     statement = apply_sort_and_limit(statement, registry, sort, options.limit, Deal.id)
-    return deal_records(ctx, list(ctx.session.scalars(statement).all()))
+    records = deal_records(ctx, list(ctx.session.scalars(statement).all()))
+    return policy.present(ctx, ENTITY, scope, records)
 
 
 def show_deal(ctx: Context, ref: str) -> dict[str, Any]:
-    return deal_record(ctx, resolve_deal(ctx, ref))
+    """The whole deal, or only what a limited view shows (support: the stage)."""
+    deal = resolve_deal(ctx, ref, action=None)
+    level = policy.read_level(ctx, ENTITY, deal.id)
+    record = deal_record(ctx, deal)
+    if level == "limited":
+        return policy.trim(record, policy.read_scope(ctx, ENTITY).fields)
+    return record
 
 
 def stage_history(ctx: Context, deal_id: int) -> list[dict[str, Any]]:
@@ -237,8 +257,10 @@ def _loggable(record: dict[str, Any]) -> dict[str, Any]:
 
 def add_deal(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     actor = ctx.require_actor()
+    policy.require_any_write(ctx, ENTITY, "add deals")
     pipelines = load_pipelines(ctx)
     wanted = normalise_desired(ctx, desired, pipelines)
+    policy.require_owner_in_scope(ctx, ENTITY, wanted.get("owner_id", actor.id))
     if not wanted.get("title"):
         raise ValidationError("a deal needs a title: pass --title")
     pipeline = get_pipeline(pipelines, wanted.get("pipeline"))
@@ -290,6 +312,8 @@ def update_deal(ctx: Context, deal: Deal, desired: dict[str, Any]) -> dict[str, 
     """Bring a deal to ``desired`` (fields present are set); returns the changes."""
     pipelines = load_pipelines(ctx)
     wanted = normalise_desired(ctx, desired, pipelines)
+    if "owner_id" in wanted and wanted["owner_id"] != deal.owner_id:
+        policy.require_owner_in_scope(ctx, ENTITY, wanted["owner_id"])
     before = _loggable(deal_record(ctx, deal))
     pipeline = get_pipeline(pipelines, deal.pipeline)
     target = wanted.get("stage")
@@ -319,7 +343,7 @@ def update_deal(ctx: Context, deal: Deal, desired: dict[str, Any]) -> dict[str, 
 
 
 def move_deal(ctx: Context, ref: str, stage_ref: str, reason: str | None = None) -> dict[str, Any]:
-    deal = resolve_deal(ctx, ref, for_update=True)
+    deal = resolve_deal(ctx, ref, for_update=True, action="write")
     pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
     stage = pipeline.stage(stage_ref)
     if stage.key == deal.stage:
@@ -329,7 +353,7 @@ def move_deal(ctx: Context, ref: str, stage_ref: str, reason: str | None = None)
 
 
 def win_deal(ctx: Context, ref: str, reason: str | None = None) -> dict[str, Any]:
-    deal = resolve_deal(ctx, ref, for_update=True)
+    deal = resolve_deal(ctx, ref, for_update=True, action="write")
     pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
     if pipeline.won_stage is None:
         raise ValidationError(f"pipeline {pipeline.key!r} has no won stage; add one with won: true")
@@ -340,7 +364,7 @@ def win_deal(ctx: Context, ref: str, reason: str | None = None) -> dict[str, Any
 def lose_deal(ctx: Context, ref: str, reason: str | None) -> dict[str, Any]:
     if not reason or not reason.strip():
         raise ValidationError("say why the deal was lost: pass --reason TEXT")
-    deal = resolve_deal(ctx, ref, for_update=True)
+    deal = resolve_deal(ctx, ref, for_update=True, action="write")
     pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
     if pipeline.lost_stage is None:
         raise ValidationError(
@@ -566,7 +590,11 @@ def _contacts(ctx: Context, value: Any) -> list[tuple[int, str | None]]:
         ref, role = (item.get("id"), item.get("role")) if isinstance(item, dict) else (item, None)
         person_id = _int(ref, "contacts")
         found = ctx.session.scalars(
-            select(Person.id).where(Person.id == person_id, Person.deleted_at.is_(None))
+            select(Person.id).where(
+                Person.id == person_id,
+                Person.deleted_at.is_(None),
+                policy.predicate(ctx, "contact", "read"),
+            )
         ).first()
         if found is None:
             raise NotFound(f"contacts: no contact #{person_id}; see `crmctl contacts list`")
@@ -602,7 +630,7 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
         created = add_deal(ctx, desired)
         changes = {key: [None, value] for key, value in jsonable(desired).items()}
         return Plan("create", created["id"], label, changes)
-    deal = resolve_deal(ctx, str(_int(record["id"], "id")), for_update=True)
+    deal = resolve_deal(ctx, str(_int(record["id"], "id")), for_update=True, action="write")
     changes = update_deal(ctx, deal, desired)
     return Plan("update" if changes else "unchanged", deal.id, deal.title, changes)
 

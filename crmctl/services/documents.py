@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from crmctl.db.models import Company, Deal, Document, Person
 from crmctl.errors import NotFound, UsageError, ValidationError
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.users import logins_by_id
@@ -34,6 +35,7 @@ CHUNK = 1024 * 1024
 def attach_document(ctx: Context, target: str, ref: str | int, path: Path) -> dict[str, Any]:
     """Store ``path`` and attach it to a company, contact or deal."""
     actor = ctx.require_actor()
+    policy.require_any_write(ctx, ENTITY, "attach documents")
     links = _target_links(ctx, target, ref)
     size = _checked_size(ctx, path)
     digest = _store(ctx.settings.documents_dir, path)
@@ -123,7 +125,8 @@ def _store(store: Path, path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve_document(ctx: Context, ref: str | int) -> Document:
+def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:
+    """The live document ``ref`` the acting user may ``action`` (read|write)."""
     text = str(ref).strip().lstrip("#")
     if not text.isdigit():
         raise ValidationError(f"document {ref!r}: expected a document id such as 3")
@@ -131,7 +134,10 @@ def resolve_document(ctx: Context, ref: str | int) -> Document:
         select(Document).where(Document.id == int(text), Document.deleted_at.is_(None))
     ).first()
     if document is None:
-        raise NotFound(f"no document #{text}; see `crmctl docs list`")
+        raise policy.missing(
+            ctx, ENTITY, text, NotFound(f"no document #{text}; see `crmctl docs list`")
+        )
+    policy.require(ctx, ENTITY, document.id, action)
     return document
 
 
@@ -158,7 +164,9 @@ def document_content(ctx: Context, ref: str | int) -> tuple[dict[str, Any], byte
 def list_documents(
     ctx: Context, *, target: str | None = None, ref: str | int | None = None
 ) -> list[dict[str, Any]]:
-    statement = select(Document).where(Document.deleted_at.is_(None))
+    statement = select(Document).where(
+        Document.deleted_at.is_(None), policy.predicate(ctx, ENTITY, "read")
+    )
     if target is not None and ref is not None:
         for column, value in _target_links(ctx, target, ref).items():
             if value is not None:

@@ -62,7 +62,10 @@ def undo_batch(ctx: Context, ref: str, *, dry_run: bool = False) -> dict[str, An
 
 
 def _require_may_undo(ctx: Context, batch: ImportBatch) -> None:
+    from crmctl.services.imports import require_import_rights
+
     actor = ctx.require_actor()
+    require_import_rights(ctx)
     if actor.role != "admin" and actor.id != batch.created_by_id:
         raise PermissionDenied(f"only the user who ran import #{batch.id} or an admin may undo it")
 

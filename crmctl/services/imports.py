@@ -121,6 +121,7 @@ def run_import(
     """Import ``path`` as one batch; roll back on ``dry_run`` or a ``strict`` rejection."""
     _check_options(options)
     actor = ctx.require_actor()
+    require_import_rights(ctx)
     fmt = file_format(path)
     digest, size = _digest(path)
     batch = ImportBatch(
@@ -301,7 +302,15 @@ def _options_record(options: ImportOptions) -> dict[str, Any]:
 # --- batches ------------------------------------------------------------------------
 
 
+def require_import_rights(ctx: Context) -> None:
+    """Imports match (and may update) any company or contact: write scope all on both."""
+    from crmctl.services import policy
+
+    policy.require_everything(ctx, ("company", "contact"), "import or inspect imports")
+
+
 def list_batches(ctx: Context, limit: int | None = None) -> list[dict[str, Any]]:
+    require_import_rights(ctx)
     statement = select(ImportBatch).order_by(ImportBatch.id.desc())
     if limit:
         statement = statement.limit(limit)
@@ -313,6 +322,7 @@ def list_batches(ctx: Context, limit: int | None = None) -> list[dict[str, Any]]
 
 
 def show_batch(ctx: Context, ref: str, *, issue_limit: int = 50) -> dict[str, Any]:
+    require_import_rights(ctx)
     batch = resolve_batch(ctx, ref)
     logins = logins_by_id(ctx, [batch.created_by_id, batch.undone_by_id])
     issues = ctx.session.scalars(

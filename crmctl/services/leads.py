@@ -16,6 +16,7 @@ from sqlalchemy import select
 from crmctl.db.models import Company, Lead, Person, PersonCompany
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import lead_registry
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
@@ -53,7 +54,8 @@ ANSWERABLE = (
 KNOWN = {*TEXT_FIELDS, "source", "received_at", "owner", "company_id", "person_id", "custom"}
 
 
-def resolve_lead(ctx: Context, ref: str | int) -> Lead:
+def resolve_lead(ctx: Context, ref: str | int, *, action: str = "read") -> Lead:
+    """A live lead the acting user may ``action`` (read|write)."""
     text = str(ref).strip().lstrip("#")
     if not text.isdigit():
         raise ValidationError(f"lead {ref!r}: expected a lead id such as 12")
@@ -61,7 +63,10 @@ def resolve_lead(ctx: Context, ref: str | int) -> Lead:
         select(Lead).where(Lead.id == int(text), Lead.deleted_at.is_(None))
     ).first()
     if lead is None:
-        raise NotFound(f"no lead #{text}; see `crmctl leads list`")
+        raise policy.missing(
+            ctx, ENTITY, text, NotFound(f"no lead #{text}; see `crmctl leads list`")
+        )
+    policy.require(ctx, ENTITY, lead.id, action)
     return lead
 
 
@@ -69,7 +74,9 @@ def add_lead(
     ctx: Context, desired: dict[str, Any], *, default_source: str = "manual"
 ) -> dict[str, Any]:
     actor = ctx.require_actor()
+    policy.require_any_write(ctx, ENTITY, "add leads")
     wanted = _normalise(ctx, desired, default_source)
+    policy.require_owner_in_scope(ctx, ENTITY, wanted.get("owner_id", actor.id))
     lead = Lead(
         status="new",
         custom=wanted.pop("custom", {}),
@@ -175,8 +182,10 @@ def list_leads(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
     if not options.include_deleted:
         statement = statement.where(Lead.deleted_at.is_(None))
     statement = apply_where(ctx, statement, registry, options.where)
+    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Lead.id)
-    return lead_records(ctx, list(ctx.session.scalars(statement).all()))
+    records = lead_records(ctx, list(ctx.session.scalars(statement).all()))
+    return policy.present(ctx, ENTITY, scope, records)
 
 
 def show_lead(ctx: Context, ref: str) -> dict[str, Any]:
@@ -225,8 +234,10 @@ def _record(lead: Lead, logins: dict[int, str]) -> dict[str, Any]:
 def assign_lead(
     ctx: Context, ref: str | int, owner: str, *, reason: str | None = None
 ) -> dict[str, Any]:
-    lead = resolve_lead(ctx, ref)
+    lead = resolve_lead(ctx, ref, action="write")
     user = resolve_user(ctx, owner)
+    if lead.owner_id != user.id:
+        policy.require_owner_in_scope(ctx, ENTITY, user.id)
     before = logins_by_id(ctx, [lead.owner_id]).get(lead.owner_id or -1)
     if lead.owner_id != user.id:
         lead.owner_id = user.id
@@ -240,7 +251,7 @@ def assign_lead(
 
 def set_status(ctx: Context, ref: str, status: str) -> dict[str, Any]:
     """Move an open lead to ``contacted`` or ``qualified``."""
-    lead = resolve_lead(ctx, ref)
+    lead = resolve_lead(ctx, ref, action="write")
     wanted = status.strip().lower()
     if wanted not in ("new", "contacted", "qualified"):
         raise ValidationError(
@@ -254,7 +265,7 @@ def set_status(ctx: Context, ref: str, status: str) -> dict[str, Any]:
 def reject_lead(ctx: Context, ref: str, reason: str) -> dict[str, Any]:
     if not reason or not reason.strip():
         raise ValidationError("say why the lead is rejected: pass --reason TEXT")
-    lead = resolve_lead(ctx, ref)
+    lead = resolve_lead(ctx, ref, action="write")
     _change_status(ctx, lead, "rejected", {"reason": reason.strip()})
     lead.reject_reason = reason.strip()
     return lead_record(ctx, lead)
@@ -287,14 +298,14 @@ def _touch(ctx: Context, lead: Lead) -> None:
 
 def record_lead_activity(ctx: Context, lead_id: int) -> None:
     """For activities logged against a lead (calls, e-mails): stamps the first response."""
-    _touch(ctx, resolve_lead(ctx, lead_id))
+    _touch(ctx, resolve_lead(ctx, lead_id, action="write"))
 
 
 def convert_lead(ctx: Context, ref: str, deal_fields: dict[str, Any]) -> dict[str, Any]:
     """Company and person (reused by IČO, name or e-mail, else created) and a new deal."""
     from crmctl.services.deals import add_deal
 
-    lead = resolve_lead(ctx, ref)
+    lead = resolve_lead(ctx, ref, action="write")
     if lead.status not in OPEN_STATUSES:
         raise Conflict(f"lead #{lead.id} is already {lead.status}; only open leads convert")
     owner = logins_by_id(ctx, [lead.owner_id]).get(lead.owner_id or -1)

@@ -59,7 +59,12 @@ def recipients(ctx: Context, wanted: list[str], *, owner_login: str | None) -> l
 def notify(
     ctx: Context, users: list[User], message: Message, channels: list[str], *, url: str | None
 ) -> list[str]:
-    """Inbox entries and outbox rows; returns the logins told."""
+    """Inbox entries and outbox rows; returns the logins told.
+
+    Need-to-know: a recipient who may not read the record the message is about is skipped
+    (no inbox entry, no e-mail), and the ``notification.sent`` event names who was skipped.
+    """
+    users, skipped = _may_read(ctx, users, message)
     for user in users:
         if "inbox" in channels:
             inbox.add_entry(
@@ -109,9 +114,26 @@ def notify(
             message.entity_type,
             message.entity_id,
             "notification.sent",
-            {"to": logins, "channels": channels, "subject": message.subject},
+            {"to": logins, "channels": channels, "subject": message.subject}
+            | (
+                {"skipped": skipped, "skipped_because": "may not read the record"}
+                if skipped
+                else {}
+            ),
         )
     return logins
+
+
+def _may_read(ctx: Context, users: list[User], message: Message) -> tuple[list[User], list[str]]:
+    """The users who may read the record of ``message``, and the logins of the others."""
+    from crmctl.services import policy
+
+    if message.entity_type not in policy.ENTITIES or message.entity_id is None:
+        return users, []
+    allowed = [
+        u for u in users if policy.visible_to(ctx, u, message.entity_type, message.entity_id)
+    ]
+    return allowed, [u.login for u in users if u not in allowed]
 
 
 def list_notifications(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from crmctl.db.models import Company, Person, PersonEmail, Team, User
 from crmctl.errors import AmbiguousReference, NotFound
@@ -33,8 +33,22 @@ def resolve_team(ctx: Context, ref: str | int) -> Team:
     return team
 
 
-def resolve_company(ctx: Context, ref: str | int, *, include_deleted: bool = False) -> Company:
-    """By id, IČO (8 digits) or name: exact (accent-insensitive) first, then contains."""
+def resolve_company(
+    ctx: Context, ref: str | int, *, include_deleted: bool = False, action: str | None = None
+) -> Company:
+    """By id, IČO (8 digits) or name: exact (accent-insensitive) first, then contains.
+
+    Everyone may find a company (its card); ``action`` read|write also checks the policy.
+    """
+    company = _find_company(ctx, ref, include_deleted)
+    if action is not None:
+        from crmctl.services import policy
+
+        policy.require(ctx, "company", company.id, action)
+    return company
+
+
+def _find_company(ctx: Context, ref: str | int, include_deleted: bool) -> Company:
     text = str(ref).strip()
     live = [] if include_deleted else [Company.deleted_at.is_(None)]
     if text.isdigit():
@@ -55,10 +69,27 @@ def resolve_company(ctx: Context, ref: str | int, *, include_deleted: bool = Fal
     return _pick_one(ctx, "company", text, exact, contains, _company_label)
 
 
-def resolve_person(ctx: Context, ref: str | int, *, include_deleted: bool = False) -> Person:
-    """By id, e-mail or full name (accent-insensitive)."""
+def resolve_person(
+    ctx: Context, ref: str | int, *, include_deleted: bool = False, action: str = "read"
+) -> Person:
+    """By id, e-mail or full name (accent-insensitive), among the contacts the acting
+    user may ``action`` (read|write): others are "permission denied", found or not."""
+    from crmctl.services import policy
+
+    try:
+        person = _find_person(ctx, ref, include_deleted, policy.predicate(ctx, "contact", "read"))
+    except NotFound as error:
+        raise policy.missing(ctx, "contact", str(ref).strip(), error) from None
+    if action == "write":
+        policy.require(ctx, "contact", person.id, "write")
+    return person
+
+
+def _find_person(
+    ctx: Context, ref: str | int, include_deleted: bool, visible: ColumnElement[bool]
+) -> Person:
     text = str(ref).strip()
-    live = [] if include_deleted else [Person.deleted_at.is_(None)]
+    live = [visible] if include_deleted else [Person.deleted_at.is_(None), visible]
     if text.isdigit():
         found = ctx.session.scalars(select(Person).where(Person.id == int(text), *live)).first()
         if found is None:

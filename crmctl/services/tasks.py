@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 
 from crmctl.db.models import Company, Deal, Lead, Person, Task, User
-from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
+from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.refs import resolve_company, resolve_person, resolve_team, resolve_user
@@ -54,13 +55,19 @@ class Links:
 def resolve_links(
     ctx: Context, *, company: Ref = None, contact: Ref = None, lead: Ref = None, deal: Ref = None
 ) -> Links:
-    """Resolve the references; a deal's or lead's company is linked too, for its timeline."""
+    """Resolve the references; a deal's or lead's company is linked too, for its timeline.
+
+    Each linked record must be one the acting user may fully read (not just the company
+    card): what is logged about a customer is need-to-know too.
+    """
     from crmctl.services.deals import resolve_deal
     from crmctl.services.leads import resolve_lead
 
     deal_row = resolve_deal(ctx, deal) if deal not in (None, "") else None
     lead_row = resolve_lead(ctx, lead) if lead not in (None, "") else None
-    company_id = resolve_company(ctx, company).id if company not in (None, "") else None
+    company_id = (
+        resolve_company(ctx, company, action="read").id if company not in (None, "") else None
+    )
     if company_id is None:
         company_id = (deal_row.company_id if deal_row else None) or (
             lead_row.company_id if lead_row else None
@@ -73,7 +80,11 @@ def resolve_links(
     )
 
 
-def resolve_task(ctx: Context, ref: str | int) -> Task:
+def resolve_task(ctx: Context, ref: str | int, *, action: str | None = "write") -> Task:
+    """The live task ``ref`` that the acting user may ``action`` (read|write).
+
+    ``action=None`` checks nothing: for callers that check a limited read themselves.
+    """
     text = str(ref).strip().lstrip("#")
     if not text.isdigit():
         raise ValidationError(f"task {ref!r}: expected a task id such as 12")
@@ -81,8 +92,24 @@ def resolve_task(ctx: Context, ref: str | int) -> Task:
         select(Task).where(Task.id == int(text), Task.deleted_at.is_(None))
     ).first()
     if task is None:
-        raise NotFound(f"no task #{text}; see `crmctl tasks list`")
+        raise policy.missing(
+            ctx, ENTITY, text, NotFound(f"no task #{text}; see `crmctl tasks list`")
+        )
+    if action is not None:
+        policy.require(ctx, ENTITY, task.id, action)
     return task
+
+
+def _require_still_writable(ctx: Context, task: Task) -> None:
+    """A task written must stay within the writer's write scope (assignee or customer)."""
+    ctx.session.flush()
+    if not policy.may(ctx, ENTITY, task.id, "write"):
+        actor = ctx.require_actor()
+        raise PermissionDenied(
+            f"permission denied: {actor.login} ({actor.role}) may not give task #{task.id} "
+            "to that assignee: it would be outside your write scope (its assignee and its "
+            "customer are not yours); ask a manager or an admin"
+        )
 
 
 def add_task(
@@ -110,6 +137,7 @@ def add_task(
     an instant. ``assignee`` defaults to the acting user.
     """
     actor = ctx.require_actor()
+    policy.require_any_write(ctx, ENTITY, "add tasks")
     links = resolve_links(ctx, company=company, contact=contact, lead=lead, deal=deal)
     task = Task(
         kind=_kind(kind),
@@ -130,7 +158,7 @@ def add_task(
     _set_schedule(ctx, task, due_at, start_at, end_at)
     task.reminder_at = _reminder(ctx, task, reminder)
     ctx.session.add(task)
-    ctx.session.flush()
+    _require_still_writable(ctx, task)
     record = task_record(ctx, task)
     record_event(ctx, ENTITY, task.id, "task.created", {"fields": _loggable(record)})
     return record
@@ -189,7 +217,7 @@ def edit_task(
     new_assignee = resolve_user(ctx, assignee).id if assignee not in (None, "") else None
     if new_assignee is not None:
         task.assignee_id = new_assignee
-    ctx.session.flush()
+    _require_still_writable(ctx, task)
     changes = field_changes(before, _loggable(task_record(ctx, task)))
     if not changes:
         return task_record(ctx, task)
@@ -205,7 +233,14 @@ def edit_task(
 
 
 def show_task(ctx: Context, ref: str | int) -> dict[str, Any]:
-    return task_record(ctx, resolve_task(ctx, ref))
+    """One task; support (a limited view) sees open tasks of any customer, marked limited."""
+    task = resolve_task(ctx, ref, action=None)
+    policy.read_level(ctx, ENTITY, task.id)
+    return _visible(ctx, policy.read_scope(ctx, ENTITY), [task])[0]
+
+
+def _visible(ctx: Context, scope: policy.ReadScope, tasks: list[Task]) -> list[dict[str, Any]]:
+    return policy.present(ctx, ENTITY, scope, task_records(ctx, tasks))
 
 
 # --- schedule ---------------------------------------------------------------------------
@@ -351,10 +386,11 @@ def overdue_tasks(
     who = assignee_condition(ctx, owner, team)
     if who is not None:
         statement = statement.where(who)
+    statement, scope = policy.restrict(ctx, ENTITY, statement)
     statement = statement.order_by(Task.due_at, Task.id)
     if limit is not None:
         statement = statement.limit(limit)
-    return task_records(ctx, list(ctx.session.scalars(statement).all()))
+    return _visible(ctx, scope, list(ctx.session.scalars(statement).all()))
 
 
 def task_record(ctx: Context, task: Task) -> dict[str, Any]:
@@ -468,10 +504,11 @@ def list_tasks(
     if who is not None:
         statement = statement.where(who)
     statement = apply_where(ctx, statement, registry, options.where)
+    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     statement = apply_sort_and_limit(
         statement, registry, options.sort or "due_at", options.limit, Task.id
     )
-    return task_records(ctx, list(ctx.session.scalars(statement).all()))
+    return _visible(ctx, scope, list(ctx.session.scalars(statement).all()))
 
 
 def agenda(
@@ -497,8 +534,9 @@ def agenda(
         .where(moment >= begin, moment < end)
         .order_by(moment, Task.all_day.desc(), Task.priority, Task.id)
     )
+    statement, scope = policy.restrict(ctx, ENTITY, statement)
     tasks = list(ctx.session.scalars(statement).all())
-    records = task_records(ctx, tasks)
+    records = _visible(ctx, scope, tasks)
     for task, record in zip(tasks, records, strict=True):
         local = (task.start_at or task.due_at).astimezone(ctx.tz)  # type: ignore[union-attr]
         record["day"] = local.date()
@@ -525,8 +563,9 @@ def calendar_export(
     who = assignee_condition(ctx, owner, team)
     if who is not None:
         statement = statement.where(who)
+    statement, scope = policy.restrict(ctx, ENTITY, statement)
     tasks = list(ctx.session.scalars(statement.order_by(Task.id)).all())
-    records = task_records(ctx, tasks)
+    records = _visible(ctx, scope, tasks)
     for task, record in zip(tasks, records, strict=True):
         record["sequence"] = task.sequence
     return CalendarExport(install_id(ctx), ctx.tz.key, records)

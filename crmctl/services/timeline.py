@@ -26,6 +26,7 @@ from crmctl.db.models import (
     User,
 )
 from crmctl.errors import NotFound, UsageError
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 
@@ -57,8 +58,10 @@ def timeline(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> l
 
 def timeline_page(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> TimelinePage:
     scope = _scope(ctx, entity, ref)
+    # Only events about records the user may read: a customer's timeline is need-to-know.
+    visible = policy.event_predicate(ctx)
     statement: Select[Any] = (
-        select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope)
+        select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope, visible)
     )
     for condition in _filters(ctx, options):
         statement = statement.where(condition)
@@ -99,29 +102,35 @@ def _newest(ctx: Context, statement: Select[Any], wanted: int, before: int | Non
 def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
     if entity == "company":
         company = resolve_company(ctx, ref, include_deleted=True)
-        contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id == company.id)
-        deal_ids = select(Deal.id).where(Deal.company_id == company.id)
-        lead_ids = select(Lead.id).where(Lead.company_id == company.id)
+        # A merged company's history (and what hung off its duplicates) stays on its timeline.
+        merged = merged_ids(ctx, Company, company.id)
+        contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(merged))
+        deal_ids = select(Deal.id).where(Deal.company_id.in_(merged))
+        lead_ids = select(Lead.id).where(Lead.company_id.in_(merged))
         return or_(
-            _about("company", [company.id]),
+            _about("company", merged),
             _about("contact", contact_ids),
             _about("deal", deal_ids),
             _about("lead", lead_ids),
             # Two index lookups, not one OR that SQLite answers by scanning all tasks.
-            *_linked(lambda model: (model.company_id == company.id,
+            *_linked(lambda model: (model.company_id.in_(merged),
                                     model.person_id.in_(contact_ids))),
         )  # fmt: skip
     if entity == "contact":
         person = resolve_person(ctx, ref, include_deleted=True)
+        merged = merged_ids(ctx, Person, person.id)
         return or_(
-            _about("contact", [person.id]), *_linked(lambda model: (model.person_id == person.id,))
+            _about("contact", merged), *_linked(lambda model: (model.person_id.in_(merged),))
         )
     if entity in ("deal", "lead"):
         model = Deal if entity == "deal" else Lead
         text = str(ref).strip().lstrip("#")
         if not text.isdigit() or ctx.session.get(model, int(text)) is None:
-            raise NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
+            raise policy.missing(
+                ctx, entity, text, NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
+            )
         record_id = int(text)
+        policy.require(ctx, entity, record_id, "read")
         column = "deal_id" if entity == "deal" else "lead_id"
         return or_(
             _about(entity, [record_id]),
@@ -129,6 +138,18 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
                      skip=("document",) if entity == "lead" else ()),
         )  # fmt: skip
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+
+
+def merged_ids(ctx: Context, model: Any, record_id: int) -> list[int]:
+    """The record and every duplicate merged into it (also in chains): one history."""
+    found, frontier = [record_id], [record_id]
+    while frontier:
+        frontier = list(
+            ctx.session.scalars(select(model.id).where(model.merged_into_id.in_(frontier)))
+        )
+        frontier = [item for item in frontier if item not in found]
+        found += frontier
+    return found
 
 
 def _about(entity_type: str, ids: Any) -> ColumnElement[bool]:

@@ -27,6 +27,7 @@ class UserInput:
     manager: str | None = None
     team: str | None = None
     active: bool | None = None
+    db_role: str | None = None  # PostgreSQL login mapped to this user; "" clears
 
 
 def require_admin(ctx: Context, action: str) -> None:
@@ -46,7 +47,7 @@ def add_user(ctx: Context, data: UserInput, *, bootstrap: bool = False) -> dict[
     user = User(
         login=login,
         name=(data.name or login).strip(),
-        role=_valid_role(data.role or "sales"),
+        role=_valid_role(ctx, data.role or "sales"),
         active=True if data.active is None else data.active,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -71,7 +72,7 @@ def edit_user(ctx: Context, ref: str, data: UserInput) -> dict[str, Any]:
     if data.email is not None:
         user.email = _valid_email(data.email)
     if data.role is not None:
-        user.role = _valid_role(data.role)
+        user.role = _valid_role(ctx, data.role)
     if data.active is not None:
         user.active = data.active
     _apply_relations(ctx, user, data)
@@ -149,6 +150,7 @@ def _record(user: User, manager_login: str | None, team_name: str | None) -> dic
         "manager": manager_login,
         "team": team_name,
         "active": user.active,
+        "db_role": user.db_role,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
@@ -165,6 +167,8 @@ def _apply_relations(ctx: Context, user: User, data: UserInput) -> None:
         user.manager_id = manager.id if manager else None
     if data.team is not None:
         user.team_id = resolve_team(ctx, data.team).id if data.team else None
+    if data.db_role is not None:
+        user.db_role = _valid_db_role(ctx, user, data.db_role)
 
 
 def _would_cycle(ctx: Context, user: User, manager: User) -> bool:
@@ -178,6 +182,24 @@ def _would_cycle(ctx: Context, user: User, manager: User) -> bool:
     return False
 
 
+def _valid_db_role(ctx: Context, user: User, role: str) -> str | None:
+    import re
+
+    value = role.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ValidationError(
+            f"invalid database role {role!r}: lower-case letters, digits and underscores"
+        )
+    other = ctx.session.scalars(
+        select(User).where(User.db_role == value, User.id != (user.id or -1))
+    ).first()
+    if other is not None:
+        raise Conflict(f"database role {value!r} already acts as user {other.login!r}")
+    return value
+
+
 def _valid_login(login: str | None) -> str:
     value = (login or "").strip()
     if not value or not value.replace(".", "").replace("-", "").replace("_", "").isalnum():
@@ -187,9 +209,13 @@ def _valid_login(login: str | None) -> str:
     return value
 
 
-def _valid_role(role: str) -> str:
-    if role not in ROLES:
-        raise ValidationError(f"invalid role {role!r}: choose one of {', '.join(ROLES)}")
+def _valid_role(ctx: Context, role: str) -> str:
+    """The built-in roles and the custom ones ``policy:`` in crmctl.yaml defines."""
+    from crmctl.services.policy import known_roles
+
+    roles = known_roles(ctx.settings)
+    if role not in roles:
+        raise ValidationError(f"invalid role {role!r}: choose one of {', '.join(roles)}")
     return role
 
 

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
-from crmctl.errors import UsageError
+from crmctl.errors import NotFound, UsageError
 from crmctl.query import ast, compile_where, parse, to_text
+from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.workflows.entities import entity_kind
 from crmctl.workflows.options import Problem
@@ -85,6 +86,8 @@ def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, A
     for firing in ctx.session.scalars(
         select(WorkflowFiring)
         .where(WorkflowFiring.status.in_(statuses))
+        # Need-to-know: only firings about records the user may read (all, for admins).
+        .where(policy.about_predicate(ctx, WorkflowFiring.entity_type, WorkflowFiring.entity_id))
         .order_by(WorkflowFiring.id)
     ):
         rows.append(
@@ -104,6 +107,7 @@ def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, A
         .where(
             or_(Delivery.status == "dead", Delivery.last_error.is_not(None)),
             Delivery.status != "sent",
+            policy.about_predicate(ctx, Delivery.entity_type, Delivery.entity_id),
         )
         .order_by(Delivery.id)
     ):
@@ -129,7 +133,12 @@ def why(ctx: Context, rules: RuleSet, entity: str, entity_id: int) -> list[dict[
         raise UsageError(
             f"unknown record kind {entity!r}; expected lead, deal, company, contact, task"
         )
-    kind.record(ctx, entity_id)  # NotFound for a missing record
+    try:
+        kind.record(ctx, entity_id)
+    except NotFound as missing:
+        raise policy.missing(ctx, kind.name, entity_id, missing) from None
+    # What fired on a record tells about it: only for who may read the record.
+    policy.require(ctx, kind.name, entity_id, "read")
     rows: list[dict[str, Any]] = []
     for firing in ctx.session.scalars(
         select(WorkflowFiring)
@@ -192,7 +201,7 @@ def simulate(ctx: Context, rules: RuleSet, since: str) -> list[dict[str, Any]]:
     }
     events = ctx.session.execute(
         select(Event.id, Event.at, Event.kind, Event.entity_type, Event.entity_id, Event.payload)
-        .where(Event.at >= start)
+        .where(Event.at >= start, policy.event_predicate(ctx))
         .order_by(Event.id)
     ).all()
     for event in events:

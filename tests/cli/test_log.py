@@ -91,7 +91,8 @@ def test_first_call_and_meeting_at_most_one_per_company(customer: Crm) -> None:
 
 def test_report_first_contacts_per_salesperson_and_month(customer: Crm) -> None:
     customer("users", "add", "jana")
-    customer("companies", "add", "--name", "Třetí a.s.")
+    customer("companies", "add", "--name", "Třetí a.s.", "--owner", "jana")
+    customer("companies", "edit", "2", "--owner", "jana")
     customer.now = "2026-03-31T23:30:00+02:00"  # still March in Prague (21:30 UTC)
     customer("log", "call", "--company", "1", "--body", "a", "--first-call")
     customer.now = "2026-04-01T00:30:00+02:00"  # April in Prague, March 31 in UTC
@@ -100,6 +101,10 @@ def test_report_first_contacts_per_salesperson_and_month(customer: Crm) -> None:
     customer("log", "call", "--company", "2", "--body", "c", "--first-call")
     customer("log", "call", "--company", "3", "--body", "d", "--first-call")
     customer("log", "call", "--company", "3", "--body", "not first")
+    # Jana's report counts only what she may read: her customers' activities.
+    mine = json.loads(customer("report", "first-contacts", "-o", "json").stdout)["rows"]
+    assert {r["salesperson"] for r in mine} == {"jana"}
+    customer.user = "admin"
     result = customer("report", "first-contacts", "-o", "json")
     rows = json.loads(result.stdout)["rows"]
     assert [

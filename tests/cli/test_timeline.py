@@ -16,7 +16,8 @@ from tests.conftest import Crm
 @pytest.fixture
 def story(crm: Crm) -> Crm:
     crm("users", "add", "jana")
-    crm("companies", "add", "--name", "Strojírny Dvořák s.r.o.")
+    # Jana looks after the customer (need-to-know: she logs and edits only her own).
+    crm("companies", "add", "--name", "Strojírny Dvořák s.r.o.", "--owner", "jana")
     crm("companies", "add", "--name", "Jiná firma")
     crm("contacts", "add", "--name", "Jana Malá", "--company", "1")
     crm.now = "2026-03-11T09:00:00+01:00"

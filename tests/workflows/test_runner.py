@@ -272,6 +272,11 @@ def test_why_and_simulate(team: Crm, rules: Path) -> None:
     assert [row["rule"] for row in fired] == ["discount-approval-new"]
     assert "approval #1 requested" in fired[0]["why"]
     team("workflows", "why", "deal", "99", code=3)
+    # Need-to-know: what fired on novak's deal is for who may read it.
+    dvorak = Crm(team.url, user="dvorak", now=team.now)
+    assert "permission denied" in dvorak("workflows", "why", "deal", "1", code=5).stderr
+    dvorak("workflows", "why", "deal", "99", code=5)
+    assert Crm(team.url, user="reditel", now=team.now).json("workflows", "why", "deal", "1")
 
 
 def test_event_firings_are_keyed_by_their_event(team: Crm, rules: Path, db: Engine) -> None:

@@ -1,0 +1,729 @@
+"""Need-to-know permissions: the one place that decides who may see or change what.
+
+For the acting user and an entity, :func:`predicate` returns a SQLAlchemy boolean
+expression over that entity's table; every list, show, search, timeline, export,
+report, ``apply`` and write adds it to its query, so nothing is filtered in Python.
+
+A rule per role and entity holds a ``read`` and a ``write`` scope — ``none | own | team
+| subordinates | all`` — and optionally a ``limited`` view: a wider scope in which only
+some fields are shown (the company card for everyone; deal stage for support). A
+record is in a scope when its owner is, or when the customer (company) it belongs to
+is owned by someone in the scope: "owner, the owner's managers up the chain, admins".
+
+The defaults follow that rule and ``policy:`` in ``crmctl.yaml`` overrides them per
+role and entity (custom roles included); ``crmctl policy show`` prints the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from crmctl.config import Settings
+from crmctl.db.models import (
+    Activity,
+    Company,
+    Deal,
+    Document,
+    Lead,
+    Person,
+    PersonCompany,
+    Task,
+    User,
+)
+from crmctl.errors import FilterError, NotFound, PermissionDenied, UsageError
+from crmctl.query.fields import EntityRegistry
+from crmctl.services.context import Context
+
+SCOPES = ("none", "own", "team", "subordinates", "all")
+ACTIONS = ("read", "write")
+BUILTIN_ROLES = ("admin", "manager", "sales", "support")
+# The basic company card: everyone may find a customer and see who looks after it.
+CARD_FIELDS = ("id", "name", "ico", "city", "owner")
+SUPPORT_DEAL_FIELDS = (
+    "id", "title", "company_id", "company", "pipeline", "stage", "status", "owner",
+)  # fmt: skip
+
+
+# --- the model --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    """A scope in which only ``fields`` are shown (all if ``None``), narrowed by ``where``."""
+
+    scope: str = "none"
+    fields: tuple[str, ...] | None = None
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    read: str = "none"
+    write: str = "none"
+    limited: View | None = None
+
+    def scope(self, action: str) -> str:
+        return self.read if action == "read" else self.write
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """How to find a record's owner and customer, for one entity the policy covers."""
+
+    name: str
+    model: Any
+    owner: Callable[[], ColumnElement[Any]]
+    # Given ``SELECT companies.id`` of the companies in scope: "belongs to one of them".
+    via_company: Callable[[Select[Any]], ColumnElement[bool]] | None = None
+    registry: Callable[[], EntityRegistry] | None = None
+    label: str = ""
+
+
+def _entity_specs() -> dict[str, EntitySpec]:
+    from crmctl.query import entities as registries
+
+    return {
+        "company": EntitySpec(
+            "company", Company, lambda: Company.owner_id,
+            registry=registries.company_registry, label="companies",
+        ),
+        "contact": EntitySpec(
+            "contact", Person, lambda: Person.owner_id,
+            via_company=lambda ids: Person.id.in_(
+                select(PersonCompany.person_id).where(PersonCompany.company_id.in_(ids))
+            ),
+            registry=registries.person_registry, label="contacts",
+        ),
+        "lead": EntitySpec(
+            "lead", Lead, lambda: Lead.owner_id,
+            via_company=lambda ids: Lead.company_id.in_(ids),
+            registry=registries.lead_registry, label="leads",
+        ),
+        "deal": EntitySpec(
+            "deal", Deal, lambda: Deal.owner_id,
+            via_company=lambda ids: Deal.company_id.in_(ids),
+            registry=registries.deal_registry, label="deals",
+        ),
+        "task": EntitySpec(
+            "task", Task, lambda: Task.assignee_id,
+            via_company=lambda ids: _about_customer(Task, ids),
+            registry=registries.task_registry, label="tasks",
+        ),
+        # Activities and documents belong to whoever logged/attached them and, like tasks,
+        # to the customer (company, or a contact of the company) they are about.
+        "activity": EntitySpec(
+            "activity", Activity, lambda: Activity.created_by_id,
+            via_company=lambda ids: _about_customer(Activity, ids), label="activities",
+        ),
+        "document": EntitySpec(
+            "document", Document, lambda: Document.created_by_id,
+            via_company=lambda ids: _about_customer(Document, ids), label="documents",
+        ),
+    }  # fmt: skip
+
+
+def _about_customer(model: Any, company_ids: Select[Any]) -> ColumnElement[bool]:
+    """A task, activity or document linked to one of the companies or to their contacts."""
+    contacts = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(company_ids))
+    return or_(model.company_id.in_(company_ids), model.person_id.in_(contacts))
+
+
+ENTITIES: dict[str, EntitySpec] = _entity_specs()
+
+
+def register_entity(spec: EntitySpec, defaults: Mapping[str, Rule] | None = None) -> None:
+    """For entities built elsewhere (activities, documents, …): cover them by the policy.
+
+    ``defaults`` maps a role to its rule; roles not named get the customer rule of their
+    role (as for contacts).
+    """
+    ENTITIES[spec.name] = spec
+    for role, rules in DEFAULT_RULES.items():
+        rules[spec.name] = (defaults or {}).get(role, rules["contact"])
+
+
+def _same(scope: str) -> dict[str, Rule]:
+    return {name: Rule(scope, scope) for name in ENTITIES}
+
+
+DEFAULT_RULES: dict[str, dict[str, Rule]] = {
+    "admin": _same("all"),
+    "manager": _same("subordinates"),
+    "sales": _same("own"),
+    "support": {
+        **_same("none"),
+        # A support call should know where the customer stands: stage, not value.
+        "deal": Rule("none", "none", View("all", SUPPORT_DEAL_FIELDS)),
+        "task": Rule("none", "none", View("all", None, "done_at is null")),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: dict[str, dict[str, Rule]]
+    sources: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.rules)
+
+    def rule(self, role: str | None, entity: str) -> Rule:
+        entity_spec(entity)
+        if role is None:
+            return Rule()
+        return self.rules.get(role, {}).get(entity, Rule())
+
+
+def entity_spec(entity: str) -> EntitySpec:
+    spec = ENTITIES.get(entity)
+    if spec is None:
+        raise UsageError(f"unknown entity {entity!r}; choose one of {', '.join(ENTITIES)}")
+    return spec
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def load_policy(settings: Settings) -> Policy:
+    """The defaults with ``policy: roles: ROLE: ENTITY: {read, write, limited}`` applied."""
+    rules = {role: dict(entities) for role, entities in DEFAULT_RULES.items()}
+    sources = {(r, e): "default" for r, entities in rules.items() for e in entities}
+    setting = settings.values.get("policy")
+    if setting is None or setting.value is None:
+        return Policy(rules, sources)
+    where = setting.source
+    configured = setting.value
+    if not isinstance(configured, dict) or set(configured) - {"roles"}:
+        raise UsageError(
+            f"{where}: policy: expected 'roles: {{ROLE: {{ENTITY: {{read, write}}}}}}'"
+        )
+    for role, entities in (configured.get("roles") or {}).items():
+        if not isinstance(entities, dict):
+            raise UsageError(f"{where}: policy.roles.{role}: expected a mapping of entities")
+        own = rules.setdefault(str(role), {name: Rule() for name in ENTITIES})
+        for entity, raw in entities.items():
+            if entity not in ENTITIES:
+                raise UsageError(
+                    f"{where}: policy.roles.{role}.{entity}: unknown entity; "
+                    f"known: {', '.join(ENTITIES)}"
+                )
+            own[entity] = _rule(
+                own.get(entity, Rule()), raw, f"{where}: policy.roles.{role}.{entity}"
+            )
+            sources[str(role), entity] = where
+    return Policy(rules, sources)
+
+
+def _rule(base: Rule, raw: Any, where: str) -> Rule:
+    if not isinstance(raw, dict) or set(raw) - {"read", "write", "limited"}:
+        raise UsageError(f"{where}: expected {{read: SCOPE, write: SCOPE, limited: {{…}}}}")
+    rule = replace(
+        base,
+        read=_scope(raw.get("read", base.read), where),
+        write=_scope(raw.get("write", base.write), where),
+    )
+    if "limited" in raw:
+        rule = replace(rule, limited=_view(raw["limited"], where))
+    return rule
+
+
+def _view(raw: Any, where: str) -> View | None:
+    if raw in (None, "none"):
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"scope", "fields", "where"}:
+        raise UsageError(f"{where}.limited: expected {{scope: SCOPE, fields: [...], where: EXPR}}")
+    fields = raw.get("fields")
+    if fields is not None and not (
+        isinstance(fields, list) and all(isinstance(f, str) for f in fields)
+    ):
+        raise UsageError(f"{where}.limited.fields: expected a list of field names")
+    return View(_scope(raw.get("scope", "all"), where), tuple(fields) if fields else None,
+                raw.get("where"))  # fmt: skip
+
+
+def _scope(value: Any, where: str) -> str:
+    if value not in SCOPES:
+        raise UsageError(f"{where}: scope {value!r} is not one of {' | '.join(SCOPES)}")
+    return str(value)
+
+
+def known_roles(settings: Settings) -> tuple[str, ...]:
+    return load_policy(settings).roles
+
+
+def policy_of(ctx: Context) -> Policy:
+    cached = ctx.cache.get("policy")
+    if cached is None:
+        cached = ctx.cache["policy"] = load_policy(ctx.settings)
+    return cached  # type: ignore[no-any-return]
+
+
+# --- scopes as user sets and predicates ---------------------------------------------------
+
+
+def scope_user_ids(ctx: Context, user: User | None, scope: str) -> list[int] | None:
+    """The owners whose records are in ``scope`` for ``user``; ``None`` means everyone."""
+    if scope == "all":
+        return None
+    if user is None or scope == "none":
+        return []
+    key = ("scope", user.id, scope)
+    if key not in ctx.cache:
+        ctx.cache[key] = _scope_ids(ctx, user, scope)
+    return ctx.cache[key]  # type: ignore[no-any-return]
+
+
+def _scope_ids(ctx: Context, user: User, scope: str) -> list[int]:
+    if scope == "own":
+        return [user.id]
+    if scope == "team":
+        if user.team_id is None:
+            return [user.id]
+        ids = ctx.session.scalars(select(User.id).where(User.team_id == user.team_id)).all()
+        return sorted({user.id, *ids})
+    # subordinates: the user and everyone below them in the manager chain (users are few).
+    managers = {uid: mid for uid, mid in ctx.session.execute(select(User.id, User.manager_id))}
+    found, frontier = {user.id}, {user.id}
+    while frontier:
+        frontier = {uid for uid, mid in managers.items() if mid in frontier} - found
+        found |= frontier
+    return sorted(found)
+
+
+def scope_predicate(
+    ctx: Context, entity: str, scope: str, user: User | None = None, *, paged: bool = False
+) -> ColumnElement[bool]:
+    """Records of ``entity`` owned — directly or through their customer — within ``scope``.
+
+    ``paged``: the query reads one sorted page. SQLite would otherwise fetch every visible
+    row through the owner index and sort them all; with the owner column hidden from the
+    planner (``+ 0``) it walks the sort's index and skips other owners' rows instead.
+    """
+    spec = entity_spec(entity)
+    ids = scope_user_ids(ctx, user if user is not None else ctx.actor, scope)
+    if ids is None:
+        return true()
+    if not ids:
+        return false()
+    owner = spec.owner()
+    if paged and ctx.session.get_bind().dialect.name == "sqlite":
+        owner = owner + 0
+    direct = owner.in_(ids)
+    if spec.via_company is None:
+        return direct
+    customers = select(Company.id).where(Company.owner_id.in_(ids))
+    return or_(direct, spec.via_company(customers))
+
+
+def rule_for(ctx: Context, entity: str, user: User | None = None) -> Rule:
+    actor = user if user is not None else ctx.actor
+    return policy_of(ctx).rule(actor.role if actor else None, entity)
+
+
+def predicate(ctx: Context, entity: str, action: str = "read") -> ColumnElement[bool]:
+    """THE policy function: the records of ``entity`` the acting user may fully read/write.
+
+    ``action`` is ``"read"`` or ``"write"``. Add it to every query over the entity's table.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
+    return scope_predicate(ctx, entity, rule_for(ctx, entity).scope(action))
+
+
+def sees_everything(ctx: Context, entity: str, action: str = "read") -> bool:
+    return rule_for(ctx, entity).scope(action) == "all"
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """What a list may return: full rows, plus limited rows showing only some fields."""
+
+    full: ColumnElement[bool]
+    limited: ColumnElement[bool] | None  # rows shown with ``fields`` only
+    fields: tuple[str, ...] | None
+    everything: bool
+
+    def rows(self) -> ColumnElement[bool]:
+        return self.full if self.limited is None else or_(self.full, self.limited)
+
+
+def read_scope(ctx: Context, entity: str, *, paged: bool = False) -> ReadScope:
+    rule = rule_for(ctx, entity)
+    full = scope_predicate(ctx, entity, rule.read, paged=paged)
+    view = limited_view(ctx, entity, rule)
+    if rule.read == "all" or view is None:
+        return ReadScope(full, None, None, rule.read == "all")
+    limited = scope_predicate(ctx, entity, view.scope, paged=paged)
+    if view.where:
+        limited = limited & _compile(ctx, entity, view.where)
+    return ReadScope(full, limited, view.fields, False)
+
+
+def limited_view(ctx: Context, entity: str, rule: Rule) -> View | None:
+    if entity == "company":
+        # The basic card is readable by everyone whatever the configuration says.
+        return View("all", CARD_FIELDS)
+    return rule.limited
+
+
+def view_condition(ctx: Context, entity: str, where: str) -> ColumnElement[bool]:
+    """A limited view's ``where`` as SQL (row security compiles it into its policies)."""
+    return _compile(ctx, entity, where)
+
+
+def _compile(ctx: Context, entity: str, where: str) -> ColumnElement[bool]:
+    from crmctl.query import compile_where
+
+    spec = entity_spec(entity)
+    registry = spec.registry() if spec.registry else _fallback_registry(spec)
+    return compile_where(where, registry, now=ctx.now, tz=ctx.tz)
+
+
+def _fallback_registry(spec: EntitySpec) -> EntityRegistry:
+    """Entities without a ``--where`` registry yet: their plain columns."""
+    from crmctl.query.fields import FieldKind, FieldSpec
+
+    kinds = {"DATETIME": FieldKind.DATETIME, "DATE": FieldKind.DATE, "INTEGER": FieldKind.INTEGER}
+    fields = {}
+    for column in spec.model.__table__.columns:
+        kind = kinds.get(type(column.type).__name__.upper(), FieldKind.TEXT)
+        if column.name.endswith("_at"):
+            kind = FieldKind.DATETIME
+        fields[column.name] = FieldSpec(column.name, kind, column=getattr(spec.model, column.key))
+    return EntityRegistry(spec.label or spec.name, fields)
+
+
+def limited_where(
+    ctx: Context, entity: str, scope: ReadScope, where: str | None
+) -> ColumnElement[bool]:
+    """Which rows ``--where`` may match: a filter on hidden fields matches full rows only.
+
+    Otherwise ``--where 'phone ~ "777"'`` would reveal what the card does not show.
+    """
+    if scope.limited is None:
+        return true()
+    if where and not _uses_only(ctx, entity, where, scope.fields):
+        return scope.full
+    return true()
+
+
+def _uses_only(ctx: Context, entity: str, where: str, fields: tuple[str, ...] | None) -> bool:
+    from crmctl.query import compile_where
+
+    if fields is None:
+        return True
+    spec = entity_spec(entity)
+    if spec.registry is None:
+        return False
+    full = spec.registry()
+    narrow = EntityRegistry(
+        full.entity, {name: f for name, f in full.fields.items() if name in fields}
+    )
+    try:
+        compile_where(where, narrow, now=ctx.now, tz=ctx.tz)
+    except FilterError:
+        return False
+    return True
+
+
+def trim(record: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
+    """A limited row: only the fields its view shows, and a mark that it is limited."""
+    if fields is None:
+        return {**record, "limited": True}
+    return {**{name: record.get(name) for name in fields}, "limited": True}
+
+
+# --- single records ---------------------------------------------------------------------
+
+
+def denied(ctx: Context, entity: str, record_id: Any, action: str = "read") -> PermissionDenied:
+    """Says neither whether the record exists nor what it holds."""
+    actor = ctx.actor
+    who = f"{actor.login} ({actor.role})" if actor else "no acting user"
+    verb = "see" if action == "read" else "change"
+    return PermissionDenied(
+        f"permission denied: {who} may not {verb} {entity} {_ref(record_id)}, or it does not "
+        f"exist; `crmctl policy explain {actor.login if actor else 'USER'} {entity} "
+        f"{record_id if str(record_id).strip().isdigit() else 'ID'}` says why"
+    )
+
+
+def _ref(record_id: Any) -> str:
+    text = str(record_id).strip()
+    return f"#{text}" if text.isdigit() else repr(text)
+
+
+def missing(ctx: Context, entity: str, record_id: Any, not_found: NotFound) -> Exception:
+    """A record that was not found: say so only to who may see every such record."""
+    if sees_everything(ctx, entity):
+        return not_found
+    return denied(ctx, entity, record_id)
+
+
+def may(ctx: Context, entity: str, record_id: int, action: str = "read") -> bool:
+    spec = entity_spec(entity)
+    found = ctx.session.scalar(
+        select(spec.model.id).where(spec.model.id == record_id, predicate(ctx, entity, action))
+    )
+    return found is not None
+
+
+def require(ctx: Context, entity: str, record_id: int, action: str = "read") -> None:
+    """Raise ``PermissionDenied`` (exit 5) unless the acting user may ``action`` the record.
+
+    A write to a record the user cannot read is refused exactly like a read.
+    """
+    if action == "write" and not may(ctx, entity, record_id, "read"):
+        raise denied(ctx, entity, record_id, "read")
+    if not may(ctx, entity, record_id, action):
+        raise denied(ctx, entity, record_id, action)
+
+
+def require_any_write(ctx: Context, entity: str, what: str) -> None:
+    """For creating records and batch writes: the role writes this entity at all."""
+    rule = rule_for(ctx, entity)
+    if rule.write == "none":
+        actor = ctx.require_actor()
+        raise PermissionDenied(
+            f"permission denied: {actor.login} ({actor.role}) may not {what} "
+            f"(write scope for {entity} is none; see `crmctl policy show`)"
+        )
+
+
+def require_owner_in_scope(ctx: Context, entity: str, owner_id: int | None) -> None:
+    """A record written may only be given to an owner within the writer's write scope."""
+    ids = scope_user_ids(ctx, ctx.actor, rule_for(ctx, entity).write)
+    if ids is None or owner_id in ids:
+        return
+    actor = ctx.require_actor()
+    raise PermissionDenied(
+        f"permission denied: {actor.login} ({actor.role}) may not give a {entity} to that "
+        f"owner (write scope {rule_for(ctx, entity).write}); ask a manager or an admin"
+    )
+
+
+def visible_to(ctx: Context, user: User, entity: str, record_id: int) -> bool:
+    """May ``user`` (not necessarily the actor) fully read the record? For notifications."""
+    spec = entity_spec(entity)
+    scope = policy_of(ctx).rule(user.role, entity).read
+    found = ctx.session.scalar(
+        select(spec.model.id).where(
+            spec.model.id == record_id, scope_predicate(ctx, entity, scope, user)
+        )
+    )
+    return found is not None
+
+
+def users_who_may_read(ctx: Context, entity: str, record_id: int) -> list[User]:
+    """The active users who may fully read a record: the recipients a notice may reach."""
+    users = ctx.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+    return [user for user in users if visible_to(ctx, user, entity, record_id)]
+
+
+# --- helpers every read path uses -----------------------------------------------------------
+
+
+def restrict(
+    ctx: Context,
+    entity: str,
+    statement: Select[Any],
+    where: str | None = None,
+    *,
+    paged: bool = False,
+) -> tuple[Select[Any], ReadScope]:
+    """Narrow a list query to the rows the actor may see (fully or limited)."""
+    scope = read_scope(ctx, entity, paged=paged)
+    if scope.everything:
+        return statement, scope
+    return statement.where(scope.rows(), limited_where(ctx, entity, scope, where)), scope
+
+
+def present(
+    ctx: Context, entity: str, scope: ReadScope, records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Records of limited rows lose the fields their view does not show."""
+    if scope.limited is None or not records:
+        return records
+    from crmctl.services.tags import chunked
+
+    model = entity_spec(entity).model
+    full: set[int] = set()
+    for chunk in chunked([record["id"] for record in records]):
+        full.update(ctx.session.scalars(select(model.id).where(model.id.in_(chunk), scope.full)))
+    return [record if record["id"] in full else trim(record, scope.fields) for record in records]
+
+
+def read_level(ctx: Context, entity: str, record_id: int) -> str:
+    """``"full"`` or ``"limited"`` for one record; ``PermissionDenied`` if neither."""
+    scope = read_scope(ctx, entity)
+    if scope.everything:
+        return "full"
+    model = entity_spec(entity).model
+    found = ctx.session.execute(
+        select(model.id, scope.full).where(model.id == record_id, scope.rows())
+    ).first()
+    if found is None:
+        raise denied(ctx, entity, record_id)
+    return "full" if found[1] else "limited"
+
+
+def event_predicate(ctx: Context) -> ColumnElement[bool]:
+    """Events the actor may see: those about records they may fully read.
+
+    Events about anything else (users, teams, imports) belong to the audit log (admins).
+    """
+    from crmctl.db.models import Event
+
+    return about_predicate(ctx, Event.entity_type, Event.entity_id)
+
+
+def about_predicate(
+    ctx: Context, type_column: Any, id_column: Any, user: User | None = None
+) -> ColumnElement[bool]:
+    """Rows that point at a record by (entity type, id) — events, approvals, notifications,
+    workflow firings — whose record ``user`` (default: the actor) may fully read."""
+    actor = user if user is not None else ctx.actor
+    parts: list[ColumnElement[bool]] = []
+    everything = True
+    for name, spec in ENTITIES.items():
+        scope = rule_for(ctx, name, actor).read
+        everything = everything and scope == "all"
+        if scope == "all":
+            parts.append(type_column == name)
+        elif scope != "none":
+            visible = select(spec.model.id).where(scope_predicate(ctx, name, scope, actor))
+            parts.append((type_column == name) & id_column.in_(visible))
+    if everything:
+        return true()
+    return or_(*parts) if parts else false()
+
+
+def require_everything(ctx: Context, entities: tuple[str, ...], what: str) -> None:
+    """For bulk work that matches against every record (import dedup): write scope ``all``.
+
+    An import updates the duplicates it finds, so a narrower scope would reveal and change
+    records its user may not see.
+    """
+    actor = ctx.require_actor()
+    narrow = [entity for entity in entities if rule_for(ctx, entity).write != "all"]
+    if narrow:
+        raise PermissionDenied(
+            f"permission denied: {actor.login} ({actor.role}) may not {what}: it needs write "
+            f"scope all on {', '.join(narrow)} (see `crmctl policy show`)"
+        )
+
+
+# --- policy show | explain ------------------------------------------------------------------
+
+
+def policy_matrix(ctx: Context) -> list[dict[str, Any]]:
+    """The effective matrix: one row per role and entity."""
+    current = policy_of(ctx)
+    rows = []
+    for role, rules in current.rules.items():
+        for entity in ENTITIES:
+            rule = rules.get(entity, Rule())
+            view = limited_view(ctx, entity, rule)
+            rows.append(
+                {
+                    "role": role,
+                    "entity": entity,
+                    "read": rule.read,
+                    "write": rule.write,
+                    "limited": _view_text(view) if view and rule.read != "all" else "",
+                    "source": current.sources.get((role, entity), "default (custom role)"),
+                }
+            )
+    return rows
+
+
+def _view_text(view: View) -> str:
+    text = view.scope
+    if view.fields:
+        text += f" ({', '.join(view.fields)})"
+    if view.where:
+        text += f" where {view.where}"
+    return text
+
+
+def explain(ctx: Context, login: str, entity: str, record_id: int) -> list[dict[str, Any]]:
+    """Why ``login`` may or may not read and change one record, one reason per line.
+
+    Admins may ask about anyone; others only about themselves and only about records they
+    may read (else the answer would reveal the record's owner).
+    """
+    from crmctl.services.refs import resolve_user
+
+    spec = entity_spec(entity)
+    user = resolve_user(ctx, login)
+    actor = ctx.require_actor()
+    if actor.role != "admin" and actor.id != user.id:
+        raise PermissionDenied("permission denied: only an admin may explain another user's rights")
+    record = ctx.session.get(spec.model, record_id)
+    if record is None:
+        if not sees_everything(ctx, entity):
+            raise denied(ctx, entity, record_id)
+        raise NotFound(f"no {entity} #{record_id}")
+    if actor.role != "admin" and not may(ctx, entity, record_id, "read") and entity != "company":
+        raise denied(ctx, entity, record_id)
+    rule = policy_of(ctx).rule(user.role, entity)
+    lines = [
+        _line("user", f"{user.login}: role {user.role}" + ("" if user.active else ", inactive")),
+        _line("record", _owners(ctx, spec, record)),
+        _line("scopes", _membership(ctx, user, entity, record_id)),
+    ]
+    for action in ACTIONS:
+        scope = rule.scope(action)
+        allowed = user.active and _in_scope(ctx, user, entity, record_id, scope)
+        lines.append(_line(action, f"{'allowed' if allowed else 'denied'}: {action} scope {scope}"))
+    view = limited_view(ctx, entity, rule)
+    if view is not None and rule.read != "all":
+        allowed = user.active and _in_scope(ctx, user, entity, record_id, view.scope, view.where)
+        lines.append(_line("limited", f"{'allowed' if allowed else 'denied'}: {_view_text(view)}"))
+    return lines
+
+
+def _line(aspect: str, text: str) -> dict[str, Any]:
+    return {"aspect": aspect, "explanation": text}
+
+
+def _owners(ctx: Context, spec: EntitySpec, record: Any) -> str:
+    from crmctl.services.users import logins_by_id
+
+    owner_id = getattr(record, spec.owner().key)
+    company_id = record.id if spec.name == "company" else getattr(record, "company_id", None)
+    company_owner = None
+    if company_id is not None and spec.name != "company":
+        company_owner = ctx.session.scalar(select(Company.owner_id).where(Company.id == company_id))
+    logins = logins_by_id(ctx, [owner_id, company_owner])
+    text = f"{spec.name} #{record.id} owned by {logins.get(owner_id or -1, 'nobody')}"
+    if company_owner is not None:
+        text += f"; its company #{company_id} owned by {logins.get(company_owner, 'nobody')}"
+    return text
+
+
+def _membership(ctx: Context, user: User, entity: str, record_id: int) -> str:
+    inside = [
+        scope
+        for scope in ("own", "team", "subordinates")
+        if _in_scope(ctx, user, entity, record_id, scope)
+    ]
+    if not inside:
+        return "the record is in none of the user's own, team or subordinates scopes"
+    return "the record is in the user's scope(s): " + ", ".join(inside)
+
+
+def _in_scope(
+    ctx: Context, user: User, entity: str, record_id: int, scope: str, where: str | None = None
+) -> bool:
+    spec = entity_spec(entity)
+    condition = scope_predicate(ctx, entity, scope, user)
+    if where:
+        condition = condition & _compile(ctx, entity, where)
+    found = ctx.session.scalar(select(spec.model.id).where(spec.model.id == record_id, condition))
+    return found is not None

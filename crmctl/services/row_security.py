@@ -1,0 +1,322 @@
+"""PostgreSQL row-level security that enforces the same need-to-know as crmctl.
+
+``crmctl policy install`` copies the effective policy into ``policy_rules``, installs SQL
+functions that work out, for the database login (``session_user`` mapped through
+``users.db_role``), which owners' records are in each scope, and puts policies on every
+table holding customer data. A user connecting with ``psql`` under their own role then
+sees and changes no more rows than through crmctl. Rows only: the hidden columns of a
+limited view (a company card's phone, a deal's value for support) are hidden by crmctl,
+not by the database.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import delete, select, text
+
+from crmctl.db.models import PolicyRule, User
+from crmctl.errors import UsageError
+from crmctl.services import policy
+from crmctl.services.context import Context
+from crmctl.services.users import require_admin
+
+FUNCTIONS = (
+    """
+CREATE OR REPLACE FUNCTION crm_me() RETURNS users LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public AS $$
+  SELECT * FROM users WHERE db_role = session_user AND active
+$$""",
+    """
+CREATE OR REPLACE FUNCTION crm_is_admin() RETURNS boolean LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = public AS $$
+  SELECT coalesce((SELECT role = 'admin' FROM users WHERE db_role = session_user AND active),
+                  false)
+$$""",
+    # NULL: every owner (scope all); an empty array: nobody (none, or an unmapped login).
+    """
+CREATE OR REPLACE FUNCTION crm_scope_owners(p_entity text, p_action text) RETURNS int[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  me users%ROWTYPE;
+  scope text;
+BEGIN
+  SELECT * INTO me FROM users WHERE db_role = session_user AND active;
+  IF NOT FOUND THEN RETURN '{}'; END IF;
+  SELECT CASE p_action WHEN 'read' THEN r.read WHEN 'write' THEN r.write
+                       ELSE coalesce(r.limited, 'none') END
+    INTO scope FROM policy_rules r WHERE r.role = me.role AND r.entity = p_entity;
+  IF scope IS NULL OR scope = 'none' THEN RETURN '{}'; END IF;
+  IF scope = 'all' THEN RETURN NULL; END IF;
+  IF scope = 'own' OR (scope = 'team' AND me.team_id IS NULL) THEN RETURN ARRAY[me.id]; END IF;
+  IF scope = 'team' THEN
+    RETURN ARRAY(SELECT id FROM users WHERE team_id = me.team_id);
+  END IF;
+  RETURN ARRAY(
+    WITH RECURSIVE below(id) AS (
+      SELECT me.id UNION SELECT u.id FROM users u JOIN below b ON u.manager_id = b.id
+    ) SELECT id FROM below);
+END $$""",
+    """
+CREATE OR REPLACE FUNCTION crm_owned(owners int[], p_owner int, p_company int)
+RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT owners IS NULL OR p_owner = ANY(owners)
+      OR (p_company IS NOT NULL AND EXISTS (
+            SELECT 1 FROM companies c WHERE c.id = p_company AND c.owner_id = ANY(owners)))
+$$""",
+    """
+CREATE OR REPLACE FUNCTION crm_person_owned(owners int[], p_person int, p_owner int)
+RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT owners IS NULL OR p_owner = ANY(owners)
+      OR EXISTS (SELECT 1 FROM person_companies pc JOIN companies c ON c.id = pc.company_id
+                 WHERE pc.person_id = p_person AND c.owner_id = ANY(owners))
+$$""",
+    # Tasks, activities, documents: their owner's, or about a customer in scope — the
+    # company or a contact of it (as crmctl's policy._about_customer).
+    """
+CREATE OR REPLACE FUNCTION crm_linked(owners int[], p_owner int, p_company int, p_person int)
+RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT owners IS NULL OR p_owner = ANY(owners)
+      OR (p_company IS NOT NULL AND EXISTS (
+            SELECT 1 FROM companies c WHERE c.id = p_company AND c.owner_id = ANY(owners)))
+      OR (p_person IS NOT NULL AND EXISTS (
+            SELECT 1 FROM person_companies pc JOIN companies c ON c.id = pc.company_id
+            WHERE pc.person_id = p_person AND c.owner_id = ANY(owners)))
+$$""",
+    # One record of an entity, by id: for child tables and the event log.
+    """
+CREATE OR REPLACE FUNCTION crm_visible(p_entity text, p_id int, p_action text DEFAULT 'read')
+RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  owners int[] := crm_scope_owners(p_entity, p_action);
+  o int;
+  c int;
+  p int;
+BEGIN
+  IF p_entity NOT IN ('company', 'contact', 'lead', 'deal', 'task', 'activity', 'document') THEN
+    RETURN crm_is_admin();
+  END IF;
+  IF owners IS NULL THEN RETURN true; END IF;
+  IF p_entity = 'contact' THEN
+    SELECT owner_id INTO o FROM persons WHERE id = p_id;
+    RETURN crm_person_owned(owners, p_id, o);
+  ELSIF p_entity = 'company' THEN
+    SELECT owner_id INTO o FROM companies WHERE id = p_id;
+  ELSIF p_entity = 'deal' THEN
+    SELECT owner_id, company_id INTO o, c FROM deals WHERE id = p_id;
+  ELSIF p_entity = 'lead' THEN
+    SELECT owner_id, company_id INTO o, c FROM leads WHERE id = p_id;
+  ELSIF p_entity = 'task' THEN
+    SELECT assignee_id, company_id, person_id INTO o, c, p FROM tasks WHERE id = p_id;
+    RETURN crm_linked(owners, o, c, p);
+  ELSIF p_entity = 'activity' THEN
+    SELECT created_by_id, company_id, person_id INTO o, c, p FROM activities WHERE id = p_id;
+    RETURN crm_linked(owners, o, c, p);
+  ELSE
+    SELECT created_by_id, company_id, person_id INTO o, c, p FROM documents WHERE id = p_id;
+    RETURN crm_linked(owners, o, c, p);
+  END IF;
+  RETURN crm_owned(owners, o, c);
+END $$""",
+)
+
+# entity → (table, owner column, company column)
+OWNED = {
+    "deal": ("deals", "owner_id", "company_id"),
+    "lead": ("leads", "owner_id", "company_id"),
+}
+# entity → (table, owner column): linked to a customer by company_id and person_id
+LINKED = {
+    "task": ("tasks", "assignee_id"),
+    "activity": ("activities", "created_by_id"),
+    "document": ("documents", "created_by_id"),
+}
+# child table → (entity, the column holding that entity's id)
+CHILDREN = {
+    "person_emails": ("contact", "person_id"),
+    "person_phones": ("contact", "person_id"),
+    "person_companies": ("contact", "person_id"),
+    "person_relations": ("contact", "person_id"),
+    "consents": ("contact", "person_id"),
+    "deal_contacts": ("deal", "deal_id"),
+    "deal_stage_history": ("deal", "deal_id"),
+}
+ADMIN_WRITES = ("users", "teams", "policy_rules", "import_batches", "import_issues")
+# Rows about a record (entity_type, entity_id) written by the workflow runner and services.
+ABOUT = ("workflow_firings", "approvals")
+# An approver sees what waits for them (as `approvals list`), and the record's readers too.
+APPROVER = "approver_id = (SELECT (crm_me()).id) OR approver_role = (SELECT (crm_me()).role)"
+
+
+def _owners(entity: str, action: str) -> str:
+    # A scalar subquery: evaluated once per statement, not once per row.
+    return f"(SELECT crm_scope_owners('{entity}', '{action}'))"
+
+
+def policy_statements(ctx: Context | None = None) -> list[str]:
+    """``CREATE POLICY`` for every table; each table first loses its old crm_ policies.
+
+    With ``ctx``, a limited view's ``where`` (support: open tasks only) is compiled into
+    the policy per role, so psql shows the same rows as crmctl.
+    """
+    statements: list[str] = []
+
+    def add(table: str, name: str, command: str, using: str | None, check: str | None) -> None:
+        sql = f"CREATE POLICY crm_{name} ON {table} FOR {command}"
+        if using:
+            sql += f" USING ({using})"
+        if check:
+            sql += f" WITH CHECK ({check})"
+        statements.append(sql)
+
+    for entity, (table, owner, company) in OWNED.items():
+        read = f"crm_owned({_owners(entity, 'read')}, {owner}, {company})"
+        wide = f"crm_owned({_owners(entity, 'limited')}, {owner}, {company})"
+        write = f"crm_owned({_owners(entity, 'write')}, {owner}, {company})"
+        _writes(add, table, f"{read} OR {wide}", write)
+    for entity, (table, owner) in LINKED.items():
+        read = f"crm_linked({_owners(entity, 'read')}, {owner}, company_id, person_id)"
+        wide = f"crm_linked({_owners(entity, 'limited')}, {owner}, company_id, person_id)"
+        write = f"crm_linked({_owners(entity, 'write')}, {owner}, company_id, person_id)"
+        narrowed = _limited_where(ctx, entity)
+        if narrowed:
+            wide = f"({wide} AND {narrowed})"
+        _writes(add, table, f"{read} OR {wide}", write)
+    # The inbox: one's own; the outbox (e-mail texts, webhook payloads): admins. Both are
+    # written for others (a rule, an approval request), so inserting is open.
+    me = "(SELECT (crm_me()).id)"
+    add("notifications", "read", "SELECT", f"crm_is_admin() OR user_id = {me}", None)
+    add("notifications", "insert", "INSERT", None, "true")
+    add("notifications", "update", "UPDATE", f"user_id = {me}", f"user_id = {me}")
+    add("deliveries", "read", "SELECT", "crm_is_admin()", None)
+    add("deliveries", "insert", "INSERT", None, "true")
+    add("deliveries", "update", "UPDATE", "crm_is_admin()", "crm_is_admin()")
+    for table in ABOUT:
+        visible = "crm_visible(entity_type, entity_id)"
+        if table == "approvals":
+            visible = f"{visible} OR {APPROVER}"
+        add(table, "read", "SELECT", visible, None)
+        add(table, "insert", "INSERT", None, "true")
+        add(table, "update", "UPDATE", visible, "true")
+    person_read = f"crm_person_owned({_owners('contact', 'read')}, id, owner_id)"
+    person_wide = f"crm_person_owned({_owners('contact', 'limited')}, id, owner_id)"
+    person_write = f"crm_person_owned({_owners('contact', 'write')}, id, owner_id)"
+    _writes(add, "persons", f"{person_read} OR {person_wide}", person_write)
+    # Everyone may find a company: its rows are readable, its changes need write scope.
+    _writes(add, "companies", "true", f"crm_owned({_owners('company', 'write')}, owner_id, NULL)")
+    for table, (entity, column) in CHILDREN.items():
+        visible = f"crm_visible('{entity}', {column})"
+        add(table, "all", "ALL", visible, visible)
+    add("tags", "all", "ALL", "crm_visible(entity_type, entity_id)", "true")
+    add("events", "read", "SELECT", "crm_visible(entity_type, entity_id)", None)
+    add("events", "append", "INSERT", None, "true")
+    add("events", "anonymise", "UPDATE", "crm_is_admin()", "crm_is_admin()")
+    add("report_snapshots", "all", "ALL", "crm_is_admin() OR created_by_id = (crm_me()).id",
+        "true")  # fmt: skip
+    for table in ADMIN_WRITES:
+        add(table, "read", "SELECT", "true" if table in ("users", "teams", "policy_rules")
+            else "crm_is_admin()", None)  # fmt: skip
+        add(table, "write", "ALL", "crm_is_admin()", "crm_is_admin()")
+    return statements
+
+
+def _writes(add: Any, table: str, read: str, write: str) -> None:
+    add(table, "read", "SELECT", read, None)
+    add(table, "insert", "INSERT", None, write)
+    add(table, "update", "UPDATE", write, write)
+    add(table, "delete", "DELETE", write, None)
+
+
+def _limited_where(ctx: Context | None, entity: str) -> str | None:
+    """``CASE role WHEN … THEN <the view's where as SQL>`` for roles whose view has one."""
+    from sqlalchemy.dialects import postgresql
+
+    if ctx is None:
+        return None
+    cases = []
+    for role, rules in policy.policy_of(ctx).rules.items():
+        view = policy.limited_view(ctx, entity, rules.get(entity, policy.Rule()))
+        if view is None or not view.where:
+            continue
+        condition = policy.view_condition(ctx, entity, view.where).compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+        quoted = role.replace("'", "''")
+        cases.append(f"WHEN '{quoted}' THEN ({condition})")
+    if not cases:
+        return None
+    return f"(CASE (SELECT (crm_me()).role) {' '.join(cases)} ELSE true END)"
+
+
+def protected_tables() -> list[str]:
+    return sorted(
+        {*(t for t, _, _ in OWNED.values()), *(t for t, _ in LINKED.values()), "persons",
+         "companies", *CHILDREN, "tags", "events", "report_snapshots", *ADMIN_WRITES,
+         "notifications", "deliveries", *ABOUT}
+    )  # fmt: skip
+
+
+def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict[str, Any]]:
+    """Write the policy into the database and (re)install functions and policies.
+
+    Run it as the database owner after changing ``policy:`` or mapping users to roles.
+    """
+    require_admin(ctx, "install row-level security")
+    if ctx.session.get_bind().dialect.name != "postgresql":
+        raise UsageError(
+            "row-level security needs PostgreSQL; an SQLite file is protected by its file "
+            "permissions (whoever can read it sees everything)"
+        )
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", group):
+        raise UsageError(f"--group {group!r}: lower-case letters, digits and underscores")
+    _write_rules(ctx)
+    run = ctx.session.execute
+    for statement in FUNCTIONS:
+        run(text(statement))
+    for table in protected_tables():
+        run(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
+        for (name,) in run(
+            text("SELECT policyname FROM pg_policies WHERE tablename = :t AND policyname "
+                 "LIKE 'crm\\_%'"), {"t": table},
+        ):  # fmt: skip
+            run(text(f'DROP POLICY "{name}" ON {table}'))
+    for statement in policy_statements(ctx):
+        run(text(statement))
+    return _grant(ctx, group)
+
+
+def _write_rules(ctx: Context) -> None:
+    current = policy.policy_of(ctx)
+    ctx.session.execute(delete(PolicyRule))
+    for role, rules in current.rules.items():
+        for entity in policy.ENTITIES:
+            rule = rules.get(entity, policy.Rule())
+            view = policy.limited_view(ctx, entity, rule)
+            ctx.session.add(
+                PolicyRule(role=role, entity=entity, read=rule.read, write=rule.write,
+                           limited=view.scope if view else None)
+            )  # fmt: skip
+    ctx.session.flush()
+
+
+def _grant(ctx: Context, group: str) -> list[dict[str, Any]]:
+    run = ctx.session.execute
+    exists = "SELECT 1 FROM pg_roles WHERE rolname = :r"
+    if run(text(exists), {"r": group}).first() is None:
+        run(text(f'CREATE ROLE "{group}" NOLOGIN'))
+    run(text(f'GRANT USAGE ON SCHEMA public TO "{group}"'))
+    run(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{group}"'))
+    run(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{group}"'))
+    run(text(f'REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM "{group}"'))
+    rows = []
+    users = ctx.session.scalars(select(User).where(User.db_role.is_not(None)).order_by(User.login))
+    for user in users:
+        found = run(text(exists), {"r": user.db_role}).first() is not None
+        if found:
+            run(text(f'GRANT "{group}" TO "{user.db_role}"'))
+        rows.append(
+            {"user": user.login, "role": user.role, "db_role": user.db_role,
+             "status": "granted" if found else "no such database role: CREATE ROLE it, rerun"}
+        )  # fmt: skip
+    return rows
