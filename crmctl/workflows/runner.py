@@ -38,7 +38,9 @@ from crmctl.errors import Conflict, CrmError
 from crmctl.notify.outbox import DeliveryResult, backoff, deliver_due
 from crmctl.query import compile_where
 from crmctl.services.context import Context
+from crmctl.services.notifications import USER_CACHE
 from crmctl.workflows.actions.base import Target
+from crmctl.workflows.entities import EntityKind
 from crmctl.workflows.schema import Rule, RuleSet
 
 MAX_DEPTH = 5
@@ -323,6 +325,7 @@ class Runner:
         ``notify``) has its condition checked again just before it fires, as a firing
         one per transaction would see it.
         """
+        pending = self._not_fired(pending)
         if not pending:
             return
         if self.dry_run or len(pending) == 1 or any(p.depth > MAX_DEPTH for p in pending):
@@ -332,11 +335,16 @@ class Runner:
         done: list[Firing] = []
         touched: set[tuple[str, int]] = set()
         session = self._factory()
+        session.info[USER_CACHE] = {}
         try:
+            records = self._preload(session, pending, changed)
             for p in pending:
                 entity = (p.target.kind.name, p.target.id)
-                if (entity in changed or entity in touched) and not self._still_matches(session, p):
-                    continue
+                if entity in changed or entity in touched:
+                    if not self._still_matches(session, p):
+                        continue
+                elif entity in records:
+                    p.target.preloaded = dict(records[entity])
                 firing = Firing(p.rule.id, p.target.kind.name, p.target.id, _trigger(p), "fired")
                 ctx = self._context(session, p.rule.id, p.depth)
                 firing.actions = [
@@ -361,6 +369,50 @@ class Runner:
         for firing in done:
             self.log(firing)
         firings.extend(done)
+
+    def _not_fired(self, pending: list[_Pending]) -> list[_Pending]:
+        """Drop the firings already recorded (by another runner): one query per batch.
+
+        Only a shortcut for the loser of a race, which would otherwise roll a whole
+        batch back and redo it one firing at a time; the unique key still decides.
+        """
+        if not pending:
+            return pending
+        with self._factory() as session:
+            fired = set(
+                session.execute(
+                    select(
+                        WorkflowFiring.rule_id,
+                        WorkflowFiring.entity_type,
+                        WorkflowFiring.entity_id,
+                        WorkflowFiring.trigger_key,
+                    ).where(
+                        WorkflowFiring.rule_id.in_({p.rule.id for p in pending}),
+                        WorkflowFiring.entity_id.in_({p.target.id for p in pending}),
+                        WorkflowFiring.trigger_key.in_({p.key[:120] for p in pending}),
+                    )
+                ).tuples()
+            )
+        return [
+            p
+            for p in pending
+            if (p.rule.id, p.target.kind.name, p.target.id, p.key[:120]) not in fired
+        ]
+
+    def _preload(
+        self, session: Session, pending: list[_Pending], changed: set[tuple[str, int]]
+    ) -> dict[tuple[str, int], dict[str, Any]]:
+        """The records the batch's templates need: one query per kind (and related table)."""
+        wanted: dict[str, tuple[EntityKind, set[int]]] = {}
+        for p in pending:
+            if (p.target.kind.name, p.target.id) not in changed:
+                wanted.setdefault(p.target.kind.name, (p.target.kind, set()))[1].add(p.target.id)
+        ctx = self._context(session, pending[0].rule.id, pending[0].depth)
+        return {
+            (name, entity_id): record
+            for name, (kind, ids) in wanted.items()
+            for entity_id, record in kind.load(ctx, sorted(ids)).items()
+        }
 
     def _fire_singly(
         self, pending: list[_Pending], firings: list[Firing], changed: set[tuple[str, int]]
