@@ -380,7 +380,8 @@ class Runner:
             return pending
         with self._factory() as session:
             fired = set(
-                session.execute(
+                tuple(row)
+                for row in session.execute(
                     select(
                         WorkflowFiring.rule_id,
                         WorkflowFiring.entity_type,
@@ -391,7 +392,7 @@ class Runner:
                         WorkflowFiring.entity_id.in_({p.target.id for p in pending}),
                         WorkflowFiring.trigger_key.in_({p.key[:120] for p in pending}),
                     )
-                ).tuples()
+                )
             )
         return [
             p
