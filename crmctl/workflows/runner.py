@@ -361,6 +361,8 @@ class Runner:
         except (*ACTION_ERRORS, OperationalError):
             session.rollback()
             session.close()
+            for p in pending:
+                p.target.preloaded = None  # read before the batch: stale for the redo
             self._fire_singly(pending, firings, changed)
             return
         finally:
