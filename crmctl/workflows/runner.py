@@ -1,9 +1,12 @@
 """The runner: consume the event log by cursor, scan time rules in SQL, fire exactly once.
 
-One firing is one transaction: the ``workflow_firings`` row (unique per rule, record
-and trigger event or window) is inserted first, then the actions run through the
-services. A second runner trying the same firing hits the unique key and rolls back;
-on PostgreSQL the event batch is also claimed by locking the cursor row with
+Events are read in batches: each rule's condition is checked for the whole batch in one
+query, and up to ``FIRING_BATCH`` firings share one optimistic transaction, each with
+its ``workflow_firings`` row (unique per rule, record and trigger event or window) and
+its actions' writes through the services. If any firing of such a batch fails, the
+batch is rolled back and redone one firing per transaction: the row is inserted first,
+then the actions run. A second runner trying the same firing hits the unique key and
+rolls back; on PostgreSQL the event batch is also claimed by locking the cursor row with
 ``FOR UPDATE SKIP LOCKED``, so two daemons do not even try the same events. A failing
 firing rolls back and is recorded as ``failed`` (retried with backoff, then ``dead``);
 a rule chain deeper than ``MAX_DEPTH`` is cut and recorded as ``cut``.
