@@ -29,12 +29,29 @@ class Message:
     record: dict[str, Any] = field(default_factory=dict)
 
 
+# A session whose ``info`` holds a dict under this key looks each login up once (the
+# workflow runner's batch of firings: no action changes users, and a lookup would flush
+# the batch's pending rows before every firing).
+USER_CACHE = "crmctl.notifications.users_by_login"
+
+
+def _user(ctx: Context, login: str) -> User:
+    from crmctl.services.refs import resolve_user
+
+    cache: dict[str, User] | None = ctx.session.info.get(USER_CACHE)
+    if cache is None:
+        return resolve_user(ctx, login)
+    if login not in cache:
+        cache[login] = resolve_user(ctx, login)
+    return cache[login]
+
+
 def recipients(ctx: Context, wanted: list[str], *, owner_login: str | None) -> list[User]:
     """Active users meant by owner, manager, user:LOGIN, role:ROLE, team:NAME (no repeats)."""
-    from crmctl.services.refs import resolve_team, resolve_user
+    from crmctl.services.refs import resolve_team
 
     found: dict[int, User] = {}
-    owner = resolve_user(ctx, owner_login) if owner_login else None
+    owner = _user(ctx, owner_login) if owner_login else None
     for who in wanted:
         users: list[User] = []
         if who == "owner" and owner is not None:
@@ -43,7 +60,7 @@ def recipients(ctx: Context, wanted: list[str], *, owner_login: str | None) -> l
             manager = ctx.session.get(User, owner.manager_id)
             users = [manager] if manager else []
         elif who.startswith("user:"):
-            users = [resolve_user(ctx, who.removeprefix("user:"))]
+            users = [_user(ctx, who.removeprefix("user:"))]
         elif who.startswith("role:"):
             role = who.removeprefix("role:")
             users = list(ctx.session.scalars(select(User).where(User.role == role)))

@@ -61,7 +61,7 @@ class Daemon:
         self.log(f"{stamp} {firing.log_line()}")
 
     def request_stop(self, signum: int, _frame: Any) -> None:
-        self.log(f"received {signal.Signals(signum).name}: finishing the current firing")
+        self.log(f"received {signal.Signals(signum).name}: finishing the current batch of firings")
         self.stopping = True
 
     def run(self) -> int:

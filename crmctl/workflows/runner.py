@@ -1,9 +1,12 @@
 """The runner: consume the event log by cursor, scan time rules in SQL, fire exactly once.
 
-One firing is one transaction: the ``workflow_firings`` row (unique per rule, record
-and trigger event or window) is inserted first, then the actions run through the
-services. A second runner trying the same firing hits the unique key and rolls back;
-on PostgreSQL the event batch is also claimed by locking the cursor row with
+Events are read in batches: each rule's condition is checked for the whole batch in one
+query, and up to ``FIRING_BATCH`` firings share one optimistic transaction, each with
+its ``workflow_firings`` row (unique per rule, record and trigger event or window) and
+its actions' writes through the services. If any firing of such a batch fails, the
+batch is rolled back and redone one firing per transaction: the row is inserted first,
+then the actions run. A second runner trying the same firing hits the unique key and
+rolls back; on PostgreSQL the event batch is also claimed by locking the cursor row with
 ``FOR UPDATE SKIP LOCKED``, so two daemons do not even try the same events. A failing
 firing rolls back and is recorded as ``failed`` (retried with backoff, then ``dead``);
 a rule chain deeper than ``MAX_DEPTH`` is cut and recorded as ``cut``.
@@ -38,12 +41,15 @@ from crmctl.errors import Conflict, CrmError
 from crmctl.notify.outbox import DeliveryResult, backoff, deliver_due
 from crmctl.query import compile_where
 from crmctl.services.context import Context
+from crmctl.services.notifications import USER_CACHE
 from crmctl.workflows.actions.base import Target
+from crmctl.workflows.entities import EntityKind
 from crmctl.workflows.schema import Rule, RuleSet
 
 MAX_DEPTH = 5
 MAX_ATTEMPTS = 5
 EVENT_BATCH = 500
+FIRING_BATCH = 100  # firings tried in one optimistic transaction
 CURSOR_KEY = "cursor:events"
 GAP_PREFIX = "gap:events:"
 GAP_TTL_SECONDS = 600
@@ -85,6 +91,21 @@ class RunResult:
     firings: list[Firing] = field(default_factory=list)
     deliveries: list[DeliveryResult] = field(default_factory=list)
     events_seen: int = 0
+
+
+@dataclass
+class _Pending:
+    """A firing to try: the rule, its record and what triggered it."""
+
+    rule: Rule
+    target: Target
+    key: str  # workflow_firings.trigger_key: "event:12" or the window
+    event_id: int | None
+    depth: int
+
+
+def _trigger(p: _Pending) -> str:
+    return f"event {p.event_id}" if p.event_id is not None else f"window {p.key}"
 
 
 class Runner:
@@ -150,13 +171,8 @@ class Runner:
                 events = self._events(Event.id > position, limit=EVENT_BATCH)
                 if not events:
                     break
-                handled: list[int] = []
-                for event in events:
-                    if self.should_stop():
-                        break
-                    self._handle_event(event, rules, firings)
-                    handled.append(event.id)
-                    seen += 1
+                handled = self._handle_events(events, rules, firings)
+                seen += len(handled)
                 if self._persist_cursor and handled:
                     self._remember_gaps(position, handled)
                     position = handled[-1]
@@ -206,8 +222,8 @@ class Runner:
         if not gaps:
             return 0
         events = self._events(Event.id.in_(sorted(gaps)))
-        for event in events:
-            self._handle_event(event, rules, firings)
+        for start in range(0, len(events), EVENT_BATCH):
+            self._handle_events(events[start : start + EVENT_BATCH], rules, firings, stop=False)
         expired = {gap for gap, stamp in gaps.items() if time.time() - stamp > GAP_TTL_SECONDS}
         done = {event.id for event in events} | expired
         with session_scope(self.engine) as session:
@@ -223,36 +239,209 @@ class Runner:
         # A dry run or a one-rule run must not move the shared cursor past other rules.
         return not self.dry_run and self.only_rule is None
 
-    def _handle_event(self, event: Any, rules: list[Rule], firings: list[Firing]) -> None:
+    def _handle_events(
+        self, events: list[Any], rules: list[Rule], firings: list[Firing], *, stop: bool = True
+    ) -> list[int]:
+        """Fire the rules for a batch of events; the ids of the events fully handled.
+
+        Conditions are checked set-based, one query per rule and batch; the firings go
+        in optimistic transactions of up to ``FIRING_BATCH`` (see ``_fire_batch``). The
+        returned ids are a prefix of the batch: a stop request ends it between
+        transactions, so the cursor never moves past an event whose firings are undone.
+        """
+        candidates: list[tuple[Any, Rule]] = [
+            (event, rule)
+            for event in events
+            for rule in rules
+            if rule.trigger.matches(event.kind, event.entity_type, event.payload or {})
+        ]
+        matching = self._matching_ids(candidates)
+        changed: set[tuple[str, int]] = set()
+        handled: list[int] = []
+        group: list[int] = []
+        pending: list[_Pending] = []
+        by_event: dict[int, list[_Pending]] = {}
+        for event, rule in candidates:
+            if event.entity_id in matching[rule.id]:
+                by_event.setdefault(event.id, []).append(self._pending(event, rule))
+        for event in events:
+            if stop and self.should_stop():
+                break
+            pending.extend(by_event.get(event.id, []))
+            group.append(event.id)
+            if len(pending) >= FIRING_BATCH:
+                self._fire_batch(pending, firings, changed)
+                handled.extend(group)
+                pending, group = [], []
+        if group:
+            self._fire_batch(pending, firings, changed)
+            handled.extend(group)
+        return handled
+
+    def _pending(self, event: Any, rule: Rule) -> _Pending:
         payload = event.payload or {}
         chain = payload.get("workflow") or {}
         depth = int(chain.get("depth", -1)) + 1 if chain else 0
-        for rule in rules:
-            if not rule.trigger.matches(event.kind, event.entity_type, payload):
-                continue
-            if not self._matches(rule, event.entity_id):
-                continue
-            target = Target(
-                rule.entity,
-                event.entity_id,
-                rule.id,
-                rule.name,
-                self.rules.rules_dir,
-                event={"id": event.id, "kind": event.kind, "payload": payload},
-            )
-            firing = self.fire(rule, target, f"event:{event.id}", event.id, depth)
-            if firing is not None:
-                firings.append(firing)
+        target = Target(
+            rule.entity,
+            event.entity_id,
+            rule.id,
+            rule.name,
+            self.rules.rules_dir,
+            event={"id": event.id, "kind": event.kind, "payload": payload},
+        )
+        return _Pending(rule, target, f"event:{event.id}", event.id, depth)
 
-    def _matches(self, rule: Rule, entity_id: int) -> bool:
+    def _matching_ids(self, candidates: list[tuple[Any, Rule]]) -> dict[str, set[int]]:
+        """Per rule, which of its candidate records exist and meet ``when``: one query each."""
+        wanted: dict[str, tuple[Rule, set[int]]] = {}
+        for event, rule in candidates:
+            wanted.setdefault(rule.id, (rule, set()))[1].add(event.entity_id)
+        found: dict[str, set[int]] = {rule.id: set() for rule in self.rules.rules}
+        with self._factory() as session:
+            for rule_id, (rule, ids) in wanted.items():
+                statement = self._match_statement(rule, ids)
+                found[rule_id] = set(session.scalars(statement))
+        return found
+
+    def _match_statement(self, rule: Rule, ids: set[int]) -> Any:
         model = rule.entity.model
-        statement = select(model.id).where(model.id == entity_id)
+        statement = select(model.id).where(model.id.in_(sorted(ids)))
         if hasattr(model, "deleted_at"):
             statement = statement.where(model.deleted_at.is_(None))
         if rule.when:
             statement = statement.where(self._condition(rule))
+        return statement
+
+    def _fire_batch(
+        self, pending: list[_Pending], firings: list[Firing], changed: set[tuple[str, int]]
+    ) -> None:
+        """Several firings in one transaction; on any failure, one transaction each.
+
+        The optimistic transaction holds every firing's ``workflow_firings`` row and its
+        actions' writes. A unique-key conflict (another runner fired one of them), a
+        failing action or a loop to cut rolls the whole batch back, and it is redone
+        through ``fire`` one firing per transaction, so exactly-once, failure records,
+        retries and dead letters are those of a single firing.
+
+        A record changed by an earlier firing of the same event batch (any action but
+        ``notify``) has its condition checked again just before it fires, as a firing
+        one per transaction would see it.
+        """
+        pending = self._not_fired(pending)
+        if not pending:
+            return
+        if self.dry_run or len(pending) == 1 or any(p.depth > MAX_DEPTH for p in pending):
+            self._fire_singly(pending, firings, changed)
+            return
+        self.actor_id()  # made before the batch takes the write lock (SQLite)
+        done: list[Firing] = []
+        touched: set[tuple[str, int]] = set()
+        session = self._factory()
+        session.info[USER_CACHE] = {}
+        try:
+            records = self._preload(session, pending, changed)
+            for p in pending:
+                entity = (p.target.kind.name, p.target.id)
+                if entity in changed or entity in touched:
+                    if not self._still_matches(session, p):
+                        continue
+                elif entity in records:
+                    p.target.preloaded = dict(records[entity])
+                firing = Firing(p.rule.id, p.target.kind.name, p.target.id, _trigger(p), "fired")
+                ctx = self._context(session, p.rule.id, p.depth)
+                firing.actions = [
+                    spec.module.run(ctx, p.target, spec.options) for spec in p.rule.actions
+                ]
+                row = self._firing_row(p)
+                row.summary = list(firing.actions)
+                session.add(row)
+                if any(spec.module.ID != "notify" for spec in p.rule.actions):
+                    touched.add(entity)
+                done.append(firing)
+            session.flush()
+            session.commit()
+        except (*ACTION_ERRORS, OperationalError):
+            session.rollback()
+            session.close()
+            for p in pending:
+                p.target.preloaded = None  # read before the batch: stale for the redo
+            self._fire_singly(pending, firings, changed)
+            return
+        finally:
+            session.close()
+        changed |= touched
+        for firing in done:
+            self.log(firing)
+        firings.extend(done)
+
+    def _not_fired(self, pending: list[_Pending]) -> list[_Pending]:
+        """Drop the firings already recorded (by another runner): one query per batch.
+
+        Only a shortcut for the loser of a race, which would otherwise roll a whole
+        batch back and redo it one firing at a time; the unique key still decides.
+        """
+        if not pending:
+            return pending
         with self._factory() as session:
-            return session.execute(statement).first() is not None
+            fired = set(
+                tuple(row)
+                for row in session.execute(
+                    select(
+                        WorkflowFiring.rule_id,
+                        WorkflowFiring.entity_type,
+                        WorkflowFiring.entity_id,
+                        WorkflowFiring.trigger_key,
+                    ).where(
+                        WorkflowFiring.rule_id.in_({p.rule.id for p in pending}),
+                        WorkflowFiring.entity_id.in_({p.target.id for p in pending}),
+                        WorkflowFiring.trigger_key.in_({p.key[:120] for p in pending}),
+                    )
+                )
+            )
+        return [
+            p
+            for p in pending
+            if (p.rule.id, p.target.kind.name, p.target.id, p.key[:120]) not in fired
+        ]
+
+    def _preload(
+        self, session: Session, pending: list[_Pending], changed: set[tuple[str, int]]
+    ) -> dict[tuple[str, int], dict[str, Any]]:
+        """The records the batch's templates need: one query per kind (and related table)."""
+        wanted: dict[str, tuple[EntityKind, set[int]]] = {}
+        for p in pending:
+            if (p.target.kind.name, p.target.id) not in changed:
+                wanted.setdefault(p.target.kind.name, (p.target.kind, set()))[1].add(p.target.id)
+        ctx = self._context(session, pending[0].rule.id, pending[0].depth)
+        return {
+            (name, entity_id): record
+            for name, (kind, ids) in wanted.items()
+            for entity_id, record in kind.load(ctx, sorted(ids)).items()
+        }
+
+    def _fire_singly(
+        self, pending: list[_Pending], firings: list[Firing], changed: set[tuple[str, int]]
+    ) -> None:
+        for p in pending:
+            entity = (p.target.kind.name, p.target.id)
+            if entity in changed and not self._matches(p.rule, p.target.id):
+                continue
+            firing = self.fire(p.rule, p.target, p.key, p.event_id, p.depth)
+            if firing is not None:
+                firings.append(firing)
+                if firing.status == "fired" and any(
+                    spec.module.ID != "notify" for spec in p.rule.actions
+                ):
+                    changed.add(entity)
+
+    def _still_matches(self, session: Session, p: _Pending) -> bool:
+        statement = self._match_statement(p.rule, {p.target.id})
+        return session.execute(statement).first() is not None
+
+    def _matches(self, rule: Rule, entity_id: int) -> bool:
+        with self._factory() as session:
+            return session.execute(self._match_statement(rule, {entity_id})).first() is not None
 
     def _condition(self, rule: Rule) -> ColumnElement[bool]:
         if rule.id not in self._conditions:
@@ -319,15 +508,28 @@ class Runner:
         for rule in self.active_rules():
             if not rule.is_time or (rule_ids is not None and rule.id not in rule_ids):
                 continue
-            for entity_id, key in self.due_records(rule):
+            due = self.due_records(rule)
+            for start in range(0, len(due), FIRING_BATCH):
                 if self.should_stop():
                     return
-                target = Target(
-                    rule.entity, entity_id, rule.id, rule.name, self.rules.rules_dir, window=key
-                )
-                firing = self.fire(rule, target, key, None, 0)
-                if firing is not None:
-                    firings.append(firing)
+                pending = [
+                    _Pending(
+                        rule,
+                        Target(
+                            rule.entity,
+                            entity_id,
+                            rule.id,
+                            rule.name,
+                            self.rules.rules_dir,
+                            window=key,
+                        ),
+                        key,
+                        None,
+                        0,
+                    )
+                    for entity_id, key in due[start : start + FIRING_BATCH]
+                ]
+                self._fire_batch(pending, firings, set())
 
     def due_records(self, rule: Rule, *, include_fired: bool = False) -> list[tuple[int, str]]:
         """(id, key) of the records due in the current window: one set-based query."""
@@ -359,20 +561,9 @@ class Runner:
         self, rule: Rule, target: Target, key: str, event_id: int | None, depth: int
     ) -> Firing | None:
         """Run the rule's actions for one record once; ``None`` if it had fired already."""
-        trigger = f"event {event_id}" if event_id is not None else f"window {key}"
-        firing = Firing(rule.id, target.kind.name, target.id, trigger, "fired")
-        row = WorkflowFiring(
-            rule_id=rule.id,
-            entity_type=target.kind.name,
-            entity_id=target.id,
-            trigger_key=key[:120],
-            event_id=event_id,
-            depth=depth,
-            status="done",
-            attempts=1,
-            fired_at=self.now,
-            summary=[],
-        )
+        pending = _Pending(rule, target, key, event_id, depth)
+        firing = Firing(rule.id, target.kind.name, target.id, _trigger(pending), "fired")
+        row = self._firing_row(pending)
         if depth > MAX_DEPTH:
             row.status, row.error = "cut", f"rule chain deeper than {MAX_DEPTH}: loop cut"
             firing.status, firing.error = "cut", row.error
@@ -409,6 +600,20 @@ class Runner:
             session.close()
         self.log(firing)
         return firing
+
+    def _firing_row(self, p: _Pending) -> WorkflowFiring:
+        return WorkflowFiring(
+            rule_id=p.rule.id,
+            entity_type=p.target.kind.name,
+            entity_id=p.target.id,
+            trigger_key=p.key[:120],
+            event_id=p.event_id,
+            depth=p.depth,
+            status="done",
+            attempts=1,
+            fired_at=self.now,
+            summary=[],
+        )
 
     def _context(self, session: Session, rule_id: str, depth: int) -> Context:
         actor_id = self.actor_id()

@@ -28,6 +28,9 @@ rules:
       - notify: {to: owner, subject: "Nová poptávka {{ lead.id }}"}
 """
 DEADLINE_SECONDS = 120  # a generous bound on waiting, not an assertion about speed
+LEADS_KILLED = 600
+CONCURRENT_LEADS = 5_000  # issue 6: 5,000 new events ...
+CONCURRENT_DEALS = 10_000  # ... and a time rule over 10,000 deals
 
 
 @pytest.fixture
@@ -105,7 +108,9 @@ def test_daemon_fires_new_events_and_exits_0_on_sigterm(
 def test_daemon_killed_mid_run_and_restarted_loses_and_doubles_nothing(
     env: dict[str, str], db_url: str, tmp_path: Path
 ) -> None:
-    leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(60))
+    # several batches of firings (FIRING_BATCH per transaction), so the kill can land
+    # between two of them or in the middle of one
+    leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(LEADS_KILLED))
     _crm(env, "leads", "add", "--json", "-", stdin=leads)
     log = tmp_path / "daemon.log"
     first = _daemon(env, log)
@@ -114,12 +119,13 @@ def test_daemon_killed_mid_run_and_restarted_loses_and_doubles_nothing(
     first.wait(timeout=DEADLINE_SECONDS)
     second = _daemon(env, log)  # catches up from the cursor
     try:
-        _wait_until(lambda: _count(db_url, WorkflowFiring) == 60)
+        _wait_until(lambda: log.read_text().count("daemon started") == 2)
+        _wait_until(lambda: _count(db_url, WorkflowFiring) == LEADS_KILLED)
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=DEADLINE_SECONDS) == 0
-    assert _count(db_url, Task) == 60
-    assert _count(db_url, Notification) == 60
+    assert _count(db_url, Task) == LEADS_KILLED
+    assert _count(db_url, Notification) == LEADS_KILLED
 
 
 TIME_RULES = (
@@ -137,24 +143,44 @@ TIME_RULES = (
 def test_two_daemons_and_a_cron_run_fire_every_event_and_window_once(
     env: dict[str, str], db_url: str, tmp_path: Path
 ) -> None:
+    """The issue's size: 5,000 new events and a time rule over 10,000 deals."""
     rules = tmp_path / "rules.yaml"
     rules.write_text(TIME_RULES, encoding="utf-8")
-    deals = "\n".join(json.dumps({"title": f"Obchod {n}"}) for n in range(400))
+    deals = "\n".join(json.dumps({"title": f"Obchod {n}"}) for n in range(CONCURRENT_DEALS))
     _crm({**env, "CRM_NOW": "2026-02-20T09:00:00+01:00"}, "deals", "apply", "-f", "-", stdin=deals)
-    leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(300))
+    leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(CONCURRENT_LEADS))
     _crm(env, "leads", "add", "--json", "-", stdin=leads)
     log = tmp_path / "daemon.log"
     daemons = [_daemon(env, log), _daemon(env, log)]
     cron = subprocess.run(
         [CRMCTL, "workflows", "run", "--once"], env=env, capture_output=True, text=True
     )
+    expected = CONCURRENT_LEADS + CONCURRENT_DEALS
     try:
         assert cron.returncode == 0, cron.stderr
-        _wait_until(lambda: _count(db_url, WorkflowFiring) == 700)
+        _wait_until(lambda: log.read_text().count("daemon started") == 2)
+        _wait_until(lambda: _count(db_url, WorkflowFiring) == expected)
     finally:
         for daemon in daemons:
             daemon.send_signal(signal.SIGTERM)
         codes = [daemon.wait(timeout=DEADLINE_SECONDS) for daemon in daemons]
     assert codes == [0, 0]
-    assert _count(db_url, Task) == 300
-    assert _count(db_url, Notification) == 700
+    assert _count(db_url, Task) == CONCURRENT_LEADS
+    assert _count(db_url, Notification) == expected
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            statuses = dict(
+                connection.execute(
+                    select(WorkflowFiring.status, func.count()).group_by(WorkflowFiring.status)
+                ).all()
+            )
+            per_record = connection.execute(
+                select(Notification.entity_type, Notification.entity_id, func.count())
+                .group_by(Notification.entity_type, Notification.entity_id)
+                .having(func.count() != 1)
+            ).all()
+    finally:
+        engine.dispose()
+    assert statuses == {"done": expected}
+    assert per_record == []  # every lead and every deal told exactly once

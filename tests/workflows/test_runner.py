@@ -319,3 +319,42 @@ def test_an_event_committed_after_a_later_one_is_not_missed(
     fired = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
     assert [(f["entity"], f["trigger"]) for f in fired] == [("lead #1", f"event {top + 1}")]
     assert json.loads(team("workflows", "run", "--once", "-o", "json").stdout) == []
+
+
+def test_one_failing_firing_in_a_batch_leaves_the_others_fired_once(
+    team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Engine
+) -> None:
+    """Several firings share one transaction; one failing rolls the batch back and each
+    is redone on its own: the others fire once, the failure is recorded as one."""
+    _rules(
+        tmp_path,
+        monkeypatch,
+        """
+rules:
+  - id: tell
+    trigger: {event: lead.created}
+    actions:
+      - create_task: {title: "Zavolat {{ lead.contact_name }}", due: +24h}
+      - notify: {to: owner, subject: "Nová poptávka {{ lead.id }}"}
+  - id: give-to-kral
+    trigger: {event: lead.created}
+    when: 'id = 2'
+    actions:
+      - assign: {user: kral}
+""",
+    )
+    leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(3))
+    team("leads", "add", "--json", "-", input=leads)
+    fired = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
+    assert sorted((f["rule"], f["entity"], f["status"]) for f in fired) == [
+        ("give-to-kral", "lead #2", "failed"),
+        ("tell", "lead #1", "fired"),
+        ("tell", "lead #2", "fired"),
+        ("tell", "lead #3", "fired"),
+    ]
+    assert _count(db, Task) == 3
+    assert _count(db, Notification) == 3
+    assert _count(db, WorkflowFiring, WorkflowFiring.status == "done") == 3
+    assert _count(db, WorkflowFiring, WorkflowFiring.status == "failed") == 1
+    assert team.json("leads", "show", "2")["owner"] == "admin"
+    assert json.loads(team("workflows", "run", "--once", "-o", "json").stdout) == []

@@ -22,10 +22,16 @@ class Target:
     event: dict[str, Any] | None = None  # {"id", "kind", "payload"} for event rules
     window: str | None = None
     _record: dict[str, Any] | None = field(default=None, repr=False)
+    # Read for a whole batch of firings before any of them wrote: serves the first
+    # action only, later ones re-read the record the earlier actions may have changed.
+    preloaded: dict[str, Any] | None = field(default=None, repr=False)
 
     def record(self, ctx: Context) -> dict[str, Any]:
         """The record as `show` prints it, re-read after each action changed it."""
-        self._record = self.kind.record(ctx, self.id)
+        if self.preloaded is not None:
+            self._record, self.preloaded = self.preloaded, None
+        else:
+            self._record = self.kind.record(ctx, self.id)
         return self._record
 
     def values(self, ctx: Context) -> dict[str, Any]:
