@@ -240,9 +240,24 @@ def _valid_local_part(local: str) -> bool:
     )
 
 
+# Plain ASCII addresses are nearly every import row: one compiled match accepts them (a
+# subset of what the checks below accept) so that only unusual ones are checked by hand.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",
+    re.ASCII,
+)
+
+
 def normalize_email(raw: str) -> str:
     """``" Jan.Novak@Firma.CZ "`` → ``"jan.novak@firma.cz"``; checks the syntax only."""
     value = _text(raw, "e-mail").strip().lower()
+    if (
+        _PLAIN_EMAIL.fullmatch(value)
+        and len(value) <= _MAX_EMAIL
+        and value.index("@") <= _MAX_LOCAL
+    ):
+        return value
     local, at, domain = value.partition("@")
     if not at or "@" in domain:
         reason = "needs exactly one @"

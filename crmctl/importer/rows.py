@@ -156,6 +156,15 @@ def _reject_if_long(field: str, header: str, value: str) -> None:
         )
 
 
+# A firm's cells repeat on the row of each of its contacts: each value is checked once.
+# (A value that fails raises, and is not remembered; rejections are rare.)
+_company_name_key = lru_cache(maxsize=16_384)(company_name_key)
+_normalize_ico = lru_cache(maxsize=16_384)(normalize_ico)
+_normalize_dic = lru_cache(maxsize=16_384)(normalize_dic)
+_normalize_psc = lru_cache(maxsize=16_384)(normalize_psc)
+_normalize_website = lru_cache(maxsize=16_384)(normalize_website)
+
+
 @lru_cache(maxsize=65_536)
 def _place(psc: str, city: str | None) -> PscPlace | None:
     # A file has few distinct PSČ/city pairs; the lookup itself costs ~9 µs.
@@ -494,7 +503,7 @@ class RowNormaliser:
         if not name:
             return [], False
         _reject_if_long("company", self._header_of["company"], name)
-        return [CompanyLink(CompanyData(name, company_name_key(name)), primary=True)], False
+        return [CompanyLink(CompanyData(name, _company_name_key(name)), primary=True)], False
 
     def _json_links(self, text: str) -> list[CompanyLink]:
         header = self._header_of["companies"]
@@ -513,7 +522,7 @@ class RowNormaliser:
             name = entry["name"].strip()
             _reject_if_long("company", header, name)
             role = (entry.get("role") or "").strip() or None
-            company = CompanyData(name, company_name_key(name))
+            company = CompanyData(name, _company_name_key(name))
             links.append(CompanyLink(company, role, bool(entry.get("primary"))))
         # The primary company first (it gets the row's address), and exactly one primary.
         links.sort(key=lambda link: not link.primary)
@@ -541,12 +550,12 @@ class RowNormaliser:
         ico = values.get("ico")
         if ico:
             try:
-                company.ico = normalize_ico(ico)
+                company.ico = _normalize_ico(ico)
             except ValidationError as error:
                 raise _Rejected(_issue("ico", header_of["ico"], error.message)) from None
         dic = values.get("dic")
         if dic:
-            company.dic = self._checked("dic", dic, normalize_dic, warnings)
+            company.dic = self._checked("dic", dic, _normalize_dic, warnings)
         # Spelled out, not a loop over names: this runs for every row.
         company.street = values.get("street")
         if company.street and len(company.street) > LIMITS["street"]:
@@ -565,7 +574,7 @@ class RowNormaliser:
                 self._set_region(company, warnings)
         website = values.get("website")
         if website:
-            company.website = self._checked("website", website, normalize_website, warnings)
+            company.website = self._checked("website", website, _normalize_website, warnings)
             if company.website:
                 _reject_if_long("website", header_of["website"], company.website)
 
@@ -621,7 +630,7 @@ class RowNormaliser:
         if not text:
             return None
         if (country or self._region) in ("CZ", "SK"):
-            return self._checked("psc", text, normalize_psc, warnings)
+            return self._checked("psc", text, _normalize_psc, warnings)
         if len(text) <= _PSC_ABROAD_LIMIT:
             return text
         warnings.append(
@@ -645,7 +654,7 @@ class RowNormaliser:
         psc = self._psc(values, country, warnings)
         website = values.get("website")
         if website:
-            website = self._checked("website", website, normalize_website, warnings)
+            website = self._checked("website", website, _normalize_website, warnings)
         for name, value in (("psc", psc), ("country", country), ("website", website)):
             if value:
                 custom[name] = value
