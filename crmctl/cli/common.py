@@ -96,10 +96,10 @@ def service_context(ctx: typer.Context) -> Iterator[Context]:
         yield service_ctx
 
 
-def new_app(help_text: str) -> typer.Typer:
+def new_app(help_text: str, cls: type[CrmGroup] = CrmGroup) -> typer.Typer:
     return typer.Typer(
         help=help_text,
-        cls=CrmGroup,
+        cls=cls,
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,

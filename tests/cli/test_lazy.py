@@ -1,0 +1,84 @@
+"""The root group imports a noun's module only when the noun is used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from typer._click.shell_completion import CompletionItem, ShellComplete
+from typer.main import get_command
+
+from crmctl.cli import COMMANDS, LazyGroup, app
+
+
+def modules_after(*args: str) -> set[str]:
+    """The ``crmctl.cli.*`` modules a fresh interpreter imported to run ``crmctl ARGS``."""
+    code = (
+        "import sys\n"
+        "from crmctl.cli import app\n"
+        "try:\n"
+        f"    app({list(args)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('crmctl.cli.')), file=sys.stderr)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(run.stderr.split()) - {"crmctl.cli.common", "crmctl.cli.lazy"}
+
+
+def test_root_help_imports_no_noun() -> None:
+    assert modules_after("--help") == set()
+
+
+def test_a_noun_imports_only_its_own_module() -> None:
+    assert modules_after("tasks", "overdue", "--help") == {"crmctl.cli.tasks"}
+    assert modules_after("config", "--help") == {"crmctl.cli.database"}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_listed_help_is_the_commands_own(name: str) -> None:
+    root = get_command(app)
+    assert isinstance(root, LazyGroup)
+    assert root.commands[name].help == COMMANDS[name].help
+
+
+def test_every_module_command_is_listed() -> None:
+    """A command added to a module's app without a line in COMMANDS would be unreachable."""
+    root = get_command(app)
+    assert list(root.commands) == list(COMMANDS)
+    assert root.get_command(None, "nosuch") is None  # type: ignore[arg-type]
+
+
+class _Probe(ShellComplete):
+    name = "probe"
+    source_template = ""
+
+    def source_vars(self) -> dict[str, Any]:
+        return {}
+
+    def get_completion_args(self) -> tuple[list[str], str]:
+        return [], ""
+
+    def format_completion(self, item: CompletionItem) -> str:
+        return item.value
+
+
+def completions(args: list[str], incomplete: str) -> list[str]:
+    probe = _Probe(get_command(app), {}, "crmctl", "_CRMCTL_COMPLETE")
+    return [item.value for item in probe.get_completions(args, incomplete)]
+
+
+def test_completion_goes_through_the_lazy_group() -> None:
+    assert completions([], "t") == ["teams", "timeline", "tasks"]
+    assert completions(["tasks"], "ov") == ["overdue"]
+    assert "--owner" in completions(["tasks", "overdue"], "--o")
+
+
+def test_a_typo_still_gets_a_suggestion() -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["taks"])
+    assert result.exit_code == 2
+    assert "Did you mean 'tasks', 'teams'?" in result.output
