@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from crmctl.cli import coercion
 from crmctl.errors import CrmError, ExitCode
 
 if TYPE_CHECKING:
@@ -31,6 +32,17 @@ class GlobalOptions:
 
 class CrmGroup(TyperGroup):
     """The one place where errors become ``error: …`` and an exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Plain str/int options skip typer's pydantic adapters (see crmctl.cli.coercion).
+        coercion.install(self, ctx)
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            coercion.install(command, ctx)
+        return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
