@@ -1,7 +1,5 @@
 """SQLAlchemy 2.0 typed models. The schema itself is made by the alembic migrations."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
