@@ -1,14 +1,15 @@
-"""Plain ``str``/``int``/``bool`` option values without building a pydantic ``TypeAdapter``.
+"""Plain option values (``str``, ``int``, ``bool``, ``list[str]``) without pydantic.
 
 typer (0.29) coerces every parameter value through a pydantic ``TypeAdapter`` that it
 builds on first use; importing pydantic and building the adapters of one command cost
 about 100 ms of CPU, a fifth of the start-up budget of ``crmctl tasks overdue``.
-Nearly all crmctl parameters are plain ``str``, ``int`` or ``bool`` (``--help`` is one too),
-whose values arrive as ``str`` or ``bool`` already. For those, and only for values whose
-result is certain (a ``str`` for ``str``, a ``bool`` for ``bool``, an ``int`` or canonical
-decimal digits for ``int``), the value is returned directly;
-anything else (negative or odd numbers, paths, enums, lists, ``min``/``max``, a parser)
-goes to typer's own coercion, so results and error messages stay typer's.
+Nearly all crmctl parameters are plain ``str``, ``int``, ``bool`` (``--help`` is one too) or
+repeatable ``list[str]``, whose values arrive as ``str``, ``bool`` or tuples of ``str``
+already. For those, and only for values whose result is certain (a ``str`` for ``str``, a
+``bool`` for ``bool``, strings for ``list[str]``, an ``int`` or canonical decimal digits for
+``int``), the value is returned directly; anything else (negative or odd numbers, paths,
+enums, other lists, ``min``/``max``, a parser) goes to typer's own coercion, so results
+and error messages stay typer's.
 
 This uses typer internals (``_runtime_param``, ``typer._coercion``): if they change,
 ``install`` does nothing and typer coerces as before (tests/cli/test_coercion.py
@@ -25,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - a typer without these internals
     RuntimeParam = None  # type: ignore[assignment,misc]
 
-PLAIN = (str, int, bool)
+PLAIN = (str, int, bool, list[str])  # list[str]: a repeatable option
 
 
 def install(command: Any, ctx: Any) -> None:
@@ -67,6 +68,8 @@ if RuntimeParam is not None:
                 return value
             if self.annotation is bool and isinstance(value, bool):
                 return value
+            if self.annotation == list[str] and _strings(value):
+                return list(value)
             if self.annotation is int:
                 if isinstance(value, int) and not isinstance(value, bool):
                     return value
@@ -74,6 +77,10 @@ if RuntimeParam is not None:
                     return int(value)
             typer_param = build_runtime_param(param.type_descriptor)
             return typer_param._coerce_value(value, param=param, ctx=ctx)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
 
 
 def _canonical_digits(text: str) -> bool:

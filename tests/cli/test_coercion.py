@@ -78,3 +78,18 @@ def test_anything_unusual_goes_to_typer(value: str) -> None:
         except BadParameter as error:
             outcomes.append(("error", error.format_message()))
     assert outcomes[0] == outcomes[1]
+
+
+def test_repeatable_string_options_are_lists_as_typer_makes_them() -> None:
+    root = get_command(app)
+    company = root.commands["timeline"].commands["company"]  # type: ignore[attr-defined]
+    ctx = click.Context(company)
+    target = param(company, "type_")
+    ours = coercion.PlainRuntimeParam(
+        parameter_info=target.type_descriptor.parameter_info, annotation=list[str]
+    )
+    theirs = build_runtime_param(target.type_descriptor)
+    for value in [("updated",), ("updated", "task.done"), ()]:
+        expected = theirs.coerce(value, param=target, ctx=ctx)
+        assert ours.coerce(value, param=target, ctx=ctx) == expected
+        assert type(ours.coerce(value, param=target, ctx=ctx)) is type(expected)
