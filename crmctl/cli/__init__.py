@@ -5,7 +5,8 @@ Each noun's module is imported only when that noun runs (see ``crmctl.cli.lazy``
 other command groups.
 """
 
-from typing import Annotated
+import gc
+from typing import Annotated, Any
 
 import typer
 
@@ -79,7 +80,29 @@ class RootGroup(LazyGroup):
     lazy_commands = COMMANDS
 
 
-app = new_app("crmctl: the command-line CRM for Czech small and mid-sized firms.", cls=RootGroup)
+class CrmTyper(typer.Typer):
+    """The console script's app: it starts without the cyclic garbage collector.
+
+    Starting ``crmctl tasks overdue`` imports SQLAlchemy, the models and the services:
+    ~100,000 objects that the collector would scan again and again for nothing
+    (nothing needs collecting before the command runs). Without it imports take ~40 ms
+    (~10 %) less CPU. ``settings_for``, the first step of every command that works on
+    data, turns it back on; tests (``CliRunner``) do not go through ``__call__``.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        gc.disable()
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            gc.enable()
+
+
+app = new_app(
+    "crmctl: the command-line CRM for Czech small and mid-sized firms.",
+    cls=RootGroup,
+    app_class=CrmTyper,
+)
 
 
 def _print_version(value: bool) -> None:

@@ -5,6 +5,7 @@ Kept free of SQLAlchemy imports so that ``crmctl --help`` starts fast.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -93,6 +94,9 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 
 
 def settings_for(ctx: typer.Context) -> Settings:
+    # A command imports what it needs first, then asks for its settings: from here on the
+    # garbage collector runs again (the console script starts without it, see CrmTyper).
+    gc.enable()
     from crmctl.config import load_settings
 
     options = global_options(ctx)
@@ -108,8 +112,10 @@ def service_context(ctx: typer.Context) -> Iterator[Context]:
         yield service_ctx
 
 
-def new_app(help_text: str, cls: type[CrmGroup] = CrmGroup) -> typer.Typer:
-    return typer.Typer(
+def new_app(
+    help_text: str, cls: type[CrmGroup] = CrmGroup, app_class: type[typer.Typer] = typer.Typer
+) -> typer.Typer:
+    return app_class(
         help=help_text,
         cls=cls,
         no_args_is_help=True,

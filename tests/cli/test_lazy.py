@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -11,6 +12,7 @@ from typer._click.shell_completion import CompletionItem, ShellComplete
 from typer.main import get_command
 
 from crmctl.cli import COMMANDS, LazyGroup, app
+from tests.conftest import ADMIN, Crm
 
 
 def modules_after(*args: str) -> set[str]:
@@ -82,3 +84,49 @@ def test_a_typo_still_gets_a_suggestion() -> None:
     result = CliRunner().invoke(app, ["taks"])
     assert result.exit_code == 2
     assert "Did you mean 'tasks', 'teams'?" in result.output
+
+
+def test_the_console_script_starts_without_the_garbage_collector(crm: Crm) -> None:
+    """``app()`` (the console script) imports without collections until the command asks
+    for its settings; tests' ``CliRunner`` and library imports leave the collector alone."""
+    code = (
+        "import gc, sys\n"
+        "import crmctl.config\n"
+        "from crmctl.cli import app\n"
+        "assert gc.isenabled()\n"
+        "events = []\n"
+        "load = crmctl.config.load_settings\n"
+        "def spy(*args):\n"
+        "    events.append('settings')\n"
+        "    return load(*args)\n"
+        "crmctl.config.load_settings = spy\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'start' and events.append('gc'))\n"
+        "try:\n"
+        f"    app(['--db', {crm.url!r}, 'tasks', 'overdue'])\n"
+        "finally:\n"
+        "    print(' '.join(events), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "CRM_USER": ADMIN}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    events = run.stderr.split()
+    # With the collector on, importing SQLAlchemy, the models and the services runs
+    # ~100 collections; without it at most the one that turning it on starts.
+    assert events.index("settings") <= 1, events
+    assert "gc" in events  # and on again for the command's work
+
+
+def test_settings_for_turns_the_collector_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import typer
+
+    from crmctl.cli.common import settings_for
+
+    monkeypatch.setenv("CRM_DATABASE_URL", "sqlite:///nowhere.db")
+    gc.disable()
+    try:
+        settings_for(typer.Context(get_command(app)))
+        assert gc.isenabled()
+    finally:
+        gc.enable()
