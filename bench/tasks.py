@@ -11,7 +11,9 @@ CLI does:
 
 * ``tasks overdue --owner sales07`` — the service call (query + records); target
   < 100 ms; the SQL alone (execute + fetch on the open connection) is reported too;
-* ``crmctl tasks overdue --owner sales07`` as a whole process; target < 500 ms wall;
+* ``crmctl tasks overdue --owner sales07`` as a whole process (the installed console
+  script, a fresh process per run, byte-code cached as after a normal install; once more
+  without the cache for comparison); target < 500 ms wall;
 * ``timeline company 1 --limit 50`` — the service call; target < 150 ms; plus the
   second page (``--before``), ``--type updated`` and the whole process (no target).
 
