@@ -40,6 +40,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+# bench/ is not a package; run as a script, its directory is on sys.path.
+from process import whole_process
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 DEFAULT_DB = BENCH_DIR / "data" / "deals.db"
@@ -415,15 +418,9 @@ def list_case(url: str, database: str, runs: int) -> Metric:
 
 def list_wall_case(url: str, database: str, runs: int) -> Metric:
     command = [CRMCTL, "--db", url, "deals", "list", "--where", LIST_WHERE, "--limit", "50"]
-    env = {**os.environ, **bench_env()}
-    subprocess.run(command, check=True, capture_output=True, env=env)
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
-        seconds.append(time.perf_counter() - started)
+    seconds, cpu_seconds = whole_process(command, {**os.environ, **bench_env()}, runs)
     name = f"`crmctl deals list --where '{LIST_WHERE}' --limit 50` (whole process)"
-    return Metric(database, name, None, seconds, "start-up included")
+    return Metric(database, name, None, seconds, "start-up included", cpu_seconds)
 
 
 def forecast_cases(url: str, database: str, runs: int) -> list[Metric]:

@@ -11,7 +11,9 @@ CLI does:
 
 * ``tasks overdue --owner sales07`` — the service call (query + records); target
   < 100 ms; the SQL alone (execute + fetch on the open connection) is reported too;
-* ``crmctl tasks overdue --owner sales07`` as a whole process; target < 500 ms wall;
+* ``crmctl tasks overdue --owner sales07`` as a whole process (the installed console
+  script, a fresh process per run, byte-code cached as after a normal install; once more
+  without the cache for comparison); target < 500 ms wall;
 * ``timeline company 1 --limit 50`` — the service call; target < 150 ms; plus the
   second page (``--before``), ``--type updated`` and the whole process (no target).
 
@@ -32,7 +34,6 @@ import os
 import platform
 import random
 import sqlite3
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -43,11 +44,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# bench/ is not a package: the shared loaders and timers live in bench/deals.py.
+# bench/ is not a package: the shared loaders and timers live in bench/deals.py, the
+# whole-process timer in bench/process.py.
 from deals import (
     ANCHOR,
     CRMCTL,
     Metric,
+    bench_env,
     chunks,
     copy_rows,
     init_database,
@@ -55,6 +58,7 @@ from deals import (
     stamp,
     timed_in_context,
 )
+from process import cached_env, uncached_env, whole_process
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = BENCH_DIR / "data" / "tasks.db"
@@ -335,10 +339,6 @@ def generate_postgres(base_url: str, sizes: Sizes) -> str:
 # --- measuring ------------------------------------------------------------------------
 
 
-def bench_env() -> dict[str, str]:
-    return {"CRM_USER": "admin", "CRM_NOW": ANCHOR.isoformat(), "CRM_TIMEZONE": "Europe/Prague"}
-
-
 def repeat(url: str, call: Callable[[Any], Any], runs: int) -> tuple[list[float], Any]:
     timed_in_context(url, call, [])  # warm-up
     seconds, result = [], None
@@ -349,7 +349,12 @@ def repeat(url: str, call: Callable[[Any], Any], runs: int) -> tuple[list[float]
 
 
 def overdue_cases(url: str, database: str, runs: int) -> list[Metric]:
-    from crmctl.services.tasks import assignee_condition, overdue_condition, overdue_tasks
+    from crmctl.services.tasks import (
+        assignee_condition,
+        overdue_condition,
+        overdue_tasks,
+        record_columns,
+    )
 
     seconds, records = repeat(url, lambda ctx: overdue_tasks(ctx, owner=OWNER), runs)
     service = Metric(database, f"`tasks overdue --owner {OWNER}` (service call)", 100.0,
@@ -361,7 +366,10 @@ def overdue_cases(url: str, database: str, runs: int) -> list[Metric]:
         from crmctl.db.models import Task
 
         who = assignee_condition(ctx, OWNER, None)
-        statement = select(Task).where(overdue_condition(ctx), who).order_by(Task.due_at, Task.id)
+        columns = record_columns()
+        statement = (
+            select(*columns).where(overdue_condition(ctx), who).order_by(Task.due_at, Task.id)
+        )
         started = time.perf_counter()
         ctx.session.execute(statement).all()
         return time.perf_counter() - started
@@ -369,7 +377,7 @@ def overdue_cases(url: str, database: str, runs: int) -> list[Metric]:
     timed_in_context(url, sql_only, [])  # warm-up
     sql_seconds = [timed_in_context(url, sql_only, [])[1] for _ in range(runs)]
     name = f"`tasks overdue --owner {OWNER}` (SQL: execute + fetch)"
-    sql = Metric(database, name, 100.0, sql_seconds, "ORM rows, connection already open")
+    sql = Metric(database, name, 100.0, sql_seconds, "plain rows, connection already open")
     return [service, sql]
 
 
@@ -392,25 +400,32 @@ def timeline_cases(url: str, database: str, runs: int) -> list[Metric]:
 
 
 def wall_case(
-    url: str, database: str, runs: int, args: Sequence[str], target: float | None
+    url: str,
+    database: str,
+    runs: int,
+    args: Sequence[str],
+    target: float | None,
+    *,
+    cached: bool = True,
 ) -> Metric:
+    """The installed console script in a fresh process per run, as cron or a user runs it;
+    the CPU column is the child's user + system time (less disturbed by other load)."""
     command = [CRMCTL, "--db", url, *args]
-    env = {**os.environ, **bench_env()}
-    subprocess.run(command, check=True, capture_output=True, env=env)
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
-        seconds.append(time.perf_counter() - started)
-    return Metric(database, f"`crmctl {' '.join(args)}` (whole process)", target, seconds,
-                  "start-up included")  # fmt: skip
+    env = cached_env(bench_env()) if cached else uncached_env(bench_env())
+    seconds, cpu_seconds = whole_process(command, env, runs)
+    note = "start-up included" if cached else "start-up included, no byte-code cache"
+    name = f"`crmctl {' '.join(args)}` (whole process{'' if cached else ', uncached'})"
+    return Metric(database, name, target, seconds, note, cpu_seconds)
 
 
 def measure(url: str, database: str, runs: int) -> list[Metric]:
     metrics = overdue_cases(url, database, runs)
     # The start-up floor under the same load: Python, typer and the CLI modules only.
     metrics.append(wall_case(url, database, runs, ["--version"], None))
-    metrics.append(wall_case(url, database, runs, ["tasks", "overdue", "--owner", OWNER], 500.0))
+    overdue = ["tasks", "overdue", "--owner", OWNER]
+    metrics.append(wall_case(url, database, runs, overdue, 500.0))
+    # For comparison: a shell with PYTHONDONTWRITEBYTECODE=1 and an editable install.
+    metrics.append(wall_case(url, database, runs, overdue, None, cached=False))
     metrics += timeline_cases(url, database, runs)
     metrics.append(
         wall_case(url, database, runs, ["timeline", "company", str(HOT), "--limit", "50"], None)

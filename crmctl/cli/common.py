@@ -5,6 +5,7 @@ Kept free of SQLAlchemy imports so that ``crmctl --help`` starts fast.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from crmctl.cli import coercion
 from crmctl.errors import CrmError, ExitCode
 
 if TYPE_CHECKING:
@@ -31,6 +33,17 @@ class GlobalOptions:
 
 class CrmGroup(TyperGroup):
     """The one place where errors become ``error: …`` and an exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Plain str/int options skip typer's pydantic adapters (see crmctl.cli.coercion).
+        coercion.install(self, ctx)
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            coercion.install(command, ctx)
+        return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -81,6 +94,9 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 
 
 def settings_for(ctx: typer.Context) -> Settings:
+    # A command imports what it needs first, then asks for its settings: from here on the
+    # garbage collector runs again (the console script starts without it, see CrmTyper).
+    gc.enable()
     from crmctl.config import load_settings
 
     options = global_options(ctx)
@@ -96,10 +112,12 @@ def service_context(ctx: typer.Context) -> Iterator[Context]:
         yield service_ctx
 
 
-def new_app(help_text: str) -> typer.Typer:
-    return typer.Typer(
+def new_app(
+    help_text: str, cls: type[CrmGroup] = CrmGroup, app_class: type[typer.Typer] = typer.Typer
+) -> typer.Typer:
+    return app_class(
         help=help_text,
-        cls=CrmGroup,
+        cls=cls,
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,

@@ -18,12 +18,6 @@ db_app = new_app("Database schema and backups.")
 config_app = new_app("Effective configuration.")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.add_typer(db_app, name="db")
-    app.add_typer(config_app, name="config")
-
-
 def init(
     ctx: typer.Context,
     demo: Annotated[bool, typer.Option("--demo", help="Load Czech demo data.")] = False,

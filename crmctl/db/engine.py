@@ -46,7 +46,9 @@ def make_engine(url: str) -> Engine:
             )
             event.listen(engine, "connect", _configure_sqlite)
             return engine
-        return create_engine(parsed, pool_pre_ping=False, json_serializer=_json_text)
+        engine = create_engine(parsed, pool_pre_ping=False, json_serializer=_json_text)
+        _declare_dialect_options(engine)
+        return engine
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseError(
             f"cannot use database URL {safe_url(url)!r}: {exc}; expected e.g. "
@@ -57,6 +59,14 @@ def make_engine(url: str) -> Engine:
             f"the driver for {safe_url(url)!r} is not installed ({exc.name}); "
             "for PostgreSQL install crmctl[postgres]"
         ) from None
+
+
+def _declare_dialect_options(engine: Engine) -> None:
+    """The models' PostgreSQL-only index options, declared once PostgreSQL is in use."""
+    if engine.dialect.name == "postgresql":
+        from crmctl.db.models import declare_postgresql_options
+
+        declare_postgresql_options()
 
 
 def _json_text(value: Any) -> str:

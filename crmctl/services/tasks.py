@@ -12,12 +12,13 @@ call; their signatures are kept stable.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
 
 from crmctl.db.models import Company, Deal, Lead, Person, Task, User
 from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
@@ -40,6 +41,8 @@ _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
 
 When = str | date | datetime | None
 Ref = str | int | None
+# A task or a row of its ``record_columns()``: records read the same names from both.
+TaskFields = Task | Row[Any]
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,9 @@ def show_task(ctx: Context, ref: str | int) -> dict[str, Any]:
     return _visible(ctx, policy.read_scope(ctx, ENTITY), [task])[0]
 
 
-def _visible(ctx: Context, scope: policy.ReadScope, tasks: list[Task]) -> list[dict[str, Any]]:
+def _visible(
+    ctx: Context, scope: policy.ReadScope, tasks: Sequence[TaskFields]
+) -> list[dict[str, Any]]:
     return policy.present(ctx, ENTITY, scope, task_records(ctx, tasks))
 
 
@@ -381,8 +386,12 @@ def assignee_condition(ctx: Context, owner: Ref, team: Ref) -> ColumnElement[boo
 def overdue_tasks(
     ctx: Context, *, owner: Ref = None, team: Ref = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
-    """Open tasks past due, oldest first, for one user, a team or everyone."""
-    statement: Select[Any] = select(Task).where(overdue_condition(ctx))
+    """Open tasks past due, oldest first, for one user, a team or everyone.
+
+    Plain rows of the record's columns, not ORM objects: cron runs this for every
+    user, and a few hundred read-only tasks need no identity map (bench/tasks.py).
+    """
+    statement: Select[Any] = select(*record_columns()).where(overdue_condition(ctx))
     who = assignee_condition(ctx, owner, team)
     if who is not None:
         statement = statement.where(who)
@@ -390,14 +399,24 @@ def overdue_tasks(
     statement = statement.order_by(Task.due_at, Task.id)
     if limit is not None:
         statement = statement.limit(limit)
-    return _visible(ctx, scope, list(ctx.session.scalars(statement).all()))
+    return _visible(ctx, scope, list(ctx.session.execute(statement).all()))
+
+
+def record_columns() -> tuple[Any, ...]:
+    """The task columns a record is made of (``_record`` reads them by name)."""
+    return (
+        Task.id, Task.kind, Task.subject, Task.body, Task.due_at, Task.all_day, Task.start_at,
+        Task.end_at, Task.priority, Task.assignee_id, Task.company_id, Task.person_id,
+        Task.lead_id, Task.deal_id, Task.reminder_at, Task.done_at, Task.done_note,
+        Task.created_at, Task.created_by_id, Task.updated_at, Task.updated_by_id,
+    )  # fmt: skip
 
 
 def task_record(ctx: Context, task: Task) -> dict[str, Any]:
     return task_records(ctx, [task])[0]
 
 
-def task_records(ctx: Context, tasks: list[Task]) -> list[dict[str, Any]]:
+def task_records(ctx: Context, tasks: Sequence[TaskFields]) -> list[dict[str, Any]]:
     """Records for a page of tasks, with one query per related table."""
     logins = logins_by_id(
         ctx, [uid for t in tasks for uid in (t.assignee_id, t.created_by_id, t.updated_by_id)]
@@ -407,7 +426,7 @@ def task_records(ctx: Context, tasks: list[Task]) -> list[dict[str, Any]]:
     return [_record(task, logins, names, ctx.now, today) for task in tasks]
 
 
-def _link_names(ctx: Context, tasks: list[Task]) -> dict[tuple[str, int], str]:
+def _link_names(ctx: Context, tasks: Sequence[TaskFields]) -> dict[tuple[str, int], str]:
     names: dict[tuple[str, int], str] = {}
     company_ids = {t.company_id for t in tasks if t.company_id}
     person_ids = {t.person_id for t in tasks if t.person_id}
@@ -432,14 +451,14 @@ def _link_names(ctx: Context, tasks: list[Task]) -> dict[tuple[str, int], str]:
     return names
 
 
-def is_overdue(task: Task, now: datetime, today: datetime) -> bool:
+def is_overdue(task: TaskFields, now: datetime, today: datetime) -> bool:
     if task.done_at is not None or task.due_at is None:
         return False
     return task.due_at < (today if task.all_day else now)
 
 
 def _record(
-    task: Task,
+    task: TaskFields,
     logins: dict[int, str],
     names: dict[tuple[str, int], str],
     now: datetime,

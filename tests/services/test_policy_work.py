@@ -14,6 +14,11 @@ from tests.conftest import ADMIN, Crm
 from tests.services.test_policy import ANY_CODE, World, as_user, build_world, expected, ids
 
 ACTORS = [ADMIN, "mgr_a", "sales_a1", "sales_b1", "helpdesk"]
+LATER = "2030-01-07T09:00:00+01:00"  # after every due date the world gives its tasks
+
+
+def by_id(record: dict[str, object]) -> int:
+    return int(str(record["id"]))
 
 
 @pytest.fixture
@@ -46,6 +51,13 @@ def test_tasks_are_need_to_know(crm: Crm, world: World, login: str) -> None:
     ics = user("tasks", "export-ics", "--output", "-").stdout
     dated = [t for t in listed if t["due_at"] and t["status"] != "done"]
     assert ics.count("BEGIN:VEVENT") == len(dated) > 0
+    # `tasks overdue` reads plain rows, not ORM objects: the same records, the same trims
+    # as `tasks list`. Later every open task (due in a day or two) is overdue.
+    later = Crm(crm.url, user=login, now=LATER)
+    overdue = sorted(later.json("tasks", "overdue"), key=by_id)
+    later_list = later.json("tasks", "list")
+    assert overdue == sorted((t for t in later_list if t["status"] == "overdue"), key=by_id)
+    assert {t["id"] for t in overdue} == {t["id"] for t in dated}
 
 
 @pytest.mark.parametrize("login", ACTORS)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from crmctl.db.models import Base
+from crmctl.db.models import Base, declare_postgresql_options
 
+# The complete model schema, whichever database: autogenerate compares against it.
+declare_postgresql_options()
 target_metadata = Base.metadata
 
 
