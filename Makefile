@@ -11,6 +11,9 @@ $(BIN)/crmctl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# An editable install leaves crmctl's byte-code to its first run, and a shell with
+	@# PYTHONDONTWRITEBYTECODE=1 never writes it: every command would compile the package.
+	$(BIN)/python -m compileall -q crmctl
 	touch $(BIN)/crmctl
 
 venv: $(BIN)/crmctl
