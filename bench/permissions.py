@@ -92,20 +92,17 @@ def load_postgres(base_url: str, sizes: base.Sizes) -> str:
     return url
 
 
-def timed_as(url: str, login: str, call: Callable[[Any], list[Any]], runs: int) -> list[float]:
-    """``call(ctx)`` in a new ``Context`` per run as ``login``; the first run warms up."""
+def timed_once(url: str, login: str, call: Callable[[Any], list[Any]]) -> float:
+    """``call(ctx)`` in a new ``Context`` as ``login``, as one CLI command runs it."""
     from crmctl.config import load_settings
     from crmctl.services.context import open_context
 
-    seconds, rows = [], []
-    for run in range(runs + 1):
-        started = base.time.perf_counter()
-        with open_context(load_settings(url, login)) as ctx:
-            rows = call(ctx)
-        if run:
-            seconds.append(base.time.perf_counter() - started)
+    started = base.time.perf_counter()
+    with open_context(load_settings(url, login)) as ctx:
+        rows = call(ctx)
+    elapsed = base.time.perf_counter() - started
     assert rows, (login, "no rows")
-    return seconds
+    return elapsed
 
 
 def deals_page(where: str | None, limit: int) -> Callable[[Any], list[Any]]:
@@ -150,12 +147,19 @@ def compare(
     call: Callable[[Any], list[Any]],
     logins: Sequence[str],
 ) -> list[dict[str, str]]:
-    admin = base.statistics.median(timed_as(url, "admin", call, runs))
-    rows = [row(database, name, where, "admin", admin, admin)]
-    for login in logins:
-        rows.append(row(database, name, where, login, base.statistics.median(
-            timed_as(url, login, call, runs)), admin))  # fmt: skip
-    return rows
+    """The users take turns run by run (the order reversed every other run): on a shared
+    machine the load drifts, and measured one user's runs after another's, the drift
+    showed up as a difference between the users."""
+    users = ("admin", *logins)
+    seconds: dict[str, list[float]] = {login: [] for login in users}
+    for run in range(runs + 1):
+        for login in users if run % 2 else users[::-1]:
+            elapsed = timed_once(url, login, call)
+            if run:  # the first round warms up
+                seconds[login].append(elapsed)
+    admin = base.statistics.median(seconds["admin"])
+    return [row(database, name, where, login, base.statistics.median(seconds[login]), admin)
+            for login in users]  # fmt: skip
 
 
 def row(
