@@ -14,7 +14,10 @@ root::
 
 With ``--postgres`` the data is loaded into databases of their own on that server
 (``crmctl_bench_permissions``, and bench/tasks.py's ``crmctl_bench_tasks``); they are
-kept, and ``--reuse-postgres`` measures them again without loading. The table is printed
+kept, and ``--reuse-postgres`` measures them again without loading. ``--logins`` also
+measures each user connected under a login role of their own (``crmctl_bench_LOGIN``,
+mapped with ``users edit --db-role``) with row-level security installed by ``crmctl policy
+install``: the database then applies its policies on top of crmctl's. The table is printed
 and written into ``bench/RESULTS.md`` between the ``permissions:begin``/``permissions:end``
 markers.
 """
@@ -52,6 +55,7 @@ CASES = (
 
 PG_DATABASE = "crmctl_bench_permissions"  # its own: bench/deals.py's belongs to that bench
 PG_TASKS = "crmctl_bench_tasks"  # bench/tasks.py's, the same data
+LOGIN_PREFIX = "crmctl_bench_"  # with --logins: a login role per user measured
 ADD_MANAGER = (
     "INSERT INTO users (id, login, name, role, active, created_at, updated_at)"
     " SELECT 100, '{login}', 'Vedoucí', 'manager', {true}, created_at, updated_at FROM users"
@@ -92,13 +96,17 @@ def load_postgres(base_url: str, sizes: base.Sizes) -> str:
     return url
 
 
-def timed_once(url: str, login: str, call: Callable[[Any], list[Any]]) -> float:
+Url = str | Callable[[str], str]  # one database URL, or the URL of each user's own login
+
+
+def timed_once(url: Url, login: str, call: Callable[[Any], list[Any]]) -> float:
     """``call(ctx)`` in a new ``Context`` as ``login``, as one CLI command runs it."""
     from crmctl.config import load_settings
     from crmctl.services.context import open_context
 
+    where = url(login) if callable(url) else url
     started = base.time.perf_counter()
-    with open_context(load_settings(url, login)) as ctx:
+    with open_context(load_settings(where, login)) as ctx:
         rows = call(ctx)
     elapsed = base.time.perf_counter() - started
     assert rows, (login, "no rows")
@@ -125,7 +133,7 @@ def overdue(ctx: Any) -> list[Any]:
     return overdue_tasks(ctx, owner=TASKS_OWNER)
 
 
-def measure(url: str, runs: int, database: str) -> list[dict[str, str]]:
+def measure(url: Url, runs: int, database: str) -> list[dict[str, str]]:
     rows = []
     for name, where, limit in CASES:
         rows += compare(url, runs, database, name, where or "", deals_page(where, limit),
@@ -133,13 +141,13 @@ def measure(url: str, runs: int, database: str) -> list[dict[str, str]]:
     return rows
 
 
-def measure_tasks(url: str, runs: int, database: str) -> list[dict[str, str]]:
+def measure_tasks(url: Url, runs: int, database: str) -> list[dict[str, str]]:
     name = f"`tasks overdue --owner {TASKS_OWNER}`"
     return compare(url, runs, database, name, "", overdue, (TASKS_OWNER,))
 
 
 def compare(
-    url: str,
+    url: Url,
     runs: int,
     database: str,
     name: str,
@@ -204,7 +212,9 @@ def section(args: argparse.Namespace, table: str, load: str) -> str:
             f"{args.tasks:,} tasks and {args.task_events:,} events, 50 salespeople "
             f"({TASKS_OWNER} is assigned ~1/50 of the tasks), `tasks overdue --owner "
             f"{TASKS_OWNER}` (every overdue task of that owner). Each a service call in a new "
-            f"`Context` as the user named, median of {args.runs} runs after a warm-up",
+            "`Context` as the user named (PostgreSQL: connected as the database owner, except "
+            "in the rows *own logins + RLS*), the users taking turns run by run, median of "
+            f"{args.runs} runs after a warm-up round",
             "",
             table,
             RESULTS_END,
@@ -245,6 +255,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         results += measure(url, args.runs, "PostgreSQL")
         if not args.no_tasks:
             results += measure_tasks(tasks_url, args.runs, "PostgreSQL")
+        if args.logins:
+            rls = "PostgreSQL, own logins + RLS"
+            results += measure(own_logins(url, ("admin", "sales01", MANAGER)), args.runs, rls)
+            if not args.no_tasks:
+                tasks_logins = own_logins(tasks_url, ("admin", TASKS_OWNER))
+                results += measure_tasks(tasks_logins, args.runs, rls)
     table = markdown(results)
     print(table)
     if not args.no_write:
@@ -273,6 +289,30 @@ def prepare_sqlite(
     return True
 
 
+def own_logins(url: str, logins: Sequence[str]) -> Callable[[str], str]:
+    """Each user connects under a login role of their own, mapped to them, with row-level
+    security installed (`crmctl policy install`), as a PostgreSQL deployment runs."""
+    import psycopg
+
+    roles = {login: f"{LOGIN_PREFIX}{login}" for login in logins}
+    with psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as conn:
+        for role in roles.values():
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone() is None:
+                conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    env = {**os.environ, **base.bench_env()}
+    for login, role in roles.items():
+        command = [base.CRMCTL, "--db", url, "users", "edit", login, "--db-role", role]
+        subprocess.run(command, check=True, capture_output=True, env=env)
+    subprocess.run([base.CRMCTL, "--db", url, "policy", "install"], check=True,
+                   capture_output=True, env=env)  # fmt: skip
+    head, database = url.rsplit("/", 1)
+    scheme, host = head.split("://", 1)
+    host = host.rsplit("@", 1)[-1]
+    return lambda login: f"{scheme}://{roles[login]}@{host}/{database}"
+
+
 def pg_url(base_url: str, database: str) -> str:
     return base_url.rsplit("/", 1)[0] + "/" + database
 
@@ -290,6 +330,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     parser.add_argument("--postgres", help="also measure on this server (databases of its own)")
+    parser.add_argument(
+        "--logins", action="store_true",
+        help="on PostgreSQL also measure each user connected under a login role of their "
+        "own with row-level security installed (creates the roles, maps the users)",
+    )  # fmt: skip
     parser.add_argument(
         "--reuse-postgres", action="store_true",
         help=f"measure {PG_DATABASE} and {PG_TASKS} as an earlier run loaded them",
