@@ -179,7 +179,7 @@ def list_companies(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
         statement = statement.where(Company.deleted_at.is_(None))
     statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     if options.search:
-        statement = statement.where(_search(options.search, scope))
+        statement = statement.where(search_condition(options.search, scope))
     statement = apply_where(ctx, statement, registry, options.where)
     statement = apply_sort_and_limit(
         statement, registry, options.sort, options.limit, Company.id, scope.sort_mask()
@@ -188,7 +188,7 @@ def list_companies(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
     return policy.present(ctx, ENTITY, scope, company_records(ctx, list(companies)))
 
 
-def _search(text: str, scope: policy.ReadScope) -> Any:
+def search_condition(text: str, scope: policy.ReadScope) -> Any:
     """``search_text`` holds e-mail and phone: on a card only name, IČO and city match."""
     pattern = search_pattern(text)
     full = Company.search_text.like(pattern, escape="\\")

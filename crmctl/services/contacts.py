@@ -227,12 +227,14 @@ def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
         statement = statement.where(Person.deleted_at.is_(None))
     statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     if options.search:
+        from crmctl.services.companies import search_condition
+
         pattern = search_pattern(options.search)
-        # Contacts are also found by their companies' IČO, name and city.
+        # Contacts are also found by their companies' IČO, name and city — by what else
+        # the company holds (e-mail, phone) only where its reader sees more than the card.
+        companies = search_condition(options.search, policy.read_scope(ctx, "company"))
         via_company = select(PersonCompany.person_id).where(
-            PersonCompany.company_id.in_(
-                select(Company.id).where(Company.search_text.like(pattern, escape="\\"))
-            )
+            PersonCompany.company_id.in_(select(Company.id).where(companies))
         )
         statement = statement.where(
             or_(Person.search_text.like(pattern, escape="\\"), Person.id.in_(via_company))

@@ -139,6 +139,21 @@ def test_a_visible_task_names_only_linked_records_its_reader_may_see(
     assert record["deal"] == "Obchod sales_a1" and record["contact"] == "Kontakt sales_a1"
 
 
+def test_contacts_are_not_found_by_what_their_companys_card_hides(crm: Crm, world: World) -> None:
+    """sales_b1 sees a contact at sales_a1's customer, but of that company only the card:
+    searching contacts by the company's phone must not tell which company has it."""
+    company_id = next(cid for cid, owner in world.companies.items() if owner == "sales_a1")
+    crm("companies", "edit", str(company_id), "--phone", "603111222")
+    shared = cross(world.contacts)
+    assert shared in expected("sales_b1", world.contacts)
+    assert as_user(crm, "sales_b1").json("contacts", "list", "--search", "603111222") == []
+    # By what the card shows, and by the phone for who sees the company, it is found.
+    by_name = as_user(crm, "sales_b1").json("contacts", "list", "--search", "Firma sales_a1")
+    assert shared in ordered_ids(by_name)
+    found = as_user(crm, "sales_a1").json("contacts", "list", "--search", "603111222")
+    assert shared in ordered_ids(found)
+
+
 # --- conflicts ------------------------------------------------------------------------------
 
 
