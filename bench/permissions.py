@@ -73,15 +73,15 @@ def add_manager(path: Path) -> None:
     connection.close()
 
 
-def load_postgres(base_url: str, sizes: base.Sizes) -> str:
+def load_postgres(base_url: str, sizes: base.Sizes, database: str = PG_DATABASE) -> str:
     """bench/deals.py's dataset, COPYed into a database of this benchmark's own."""
     import psycopg
 
     plain = base_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    url = base_url.rsplit("/", 1)[0] + "/" + PG_DATABASE
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {database}")
+    url = base_url.rsplit("/", 1)[0] + "/" + database
     base.init_database(url)
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         base.copy_rows(conn, "users", base.USER_COLUMNS, iter(base.user_rows("postgresql")))
@@ -257,12 +257,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_tasks:
         results += measure_tasks(f"sqlite:///{tasks_path}", args.runs, "SQLite")
     if args.postgres:
-        url, tasks_url = pg_url(args.postgres, PG_DATABASE), pg_url(args.postgres, PG_TASKS)
+        names = (PG_DATABASE + args.pg_suffix, PG_TASKS + args.pg_suffix)
+        url, tasks_url = pg_url(args.postgres, names[0]), pg_url(args.postgres, names[1])
         if not args.reuse_postgres:
             print("loading PostgreSQL", file=sys.stderr)
-            url = load_postgres(args.postgres, sizes)
+            url = load_postgres(args.postgres, sizes, names[0])
             if not args.no_tasks:
-                tasks_url = task_bench.generate_postgres(args.postgres, task_sizes)
+                tasks_url = task_bench.generate_postgres(args.postgres, task_sizes, names[1])
         results += measure(url, args.runs, "PostgreSQL")
         if not args.no_tasks:
             results += measure_tasks(tasks_url, args.runs, "PostgreSQL")
@@ -341,6 +342,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     parser.add_argument("--postgres", help="also measure on this server (databases of its own)")
+    parser.add_argument(
+        "--pg-suffix", default="",
+        help="append this to the PostgreSQL database names (two people benchmarking on "
+        "one server would otherwise reload each other's databases)",
+    )  # fmt: skip
     parser.add_argument(
         "--logins", action="store_true",
         help="on PostgreSQL also measure each user connected under a login role of their "
