@@ -297,14 +297,14 @@ def sqlite_ready(path: Path, sizes: Sizes) -> bool:
     return bool(json.loads(meta.read_text()) == _meta(sizes))
 
 
-def generate_postgres(base_url: str, sizes: Sizes) -> str:
+def generate_postgres(base_url: str, sizes: Sizes, database: str = "crmctl_bench_tasks") -> str:
     import psycopg
 
     plain = base_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS crmctl_bench_tasks WITH (FORCE)")
-        conn.execute("CREATE DATABASE crmctl_bench_tasks")
-    url = base_url.rsplit("/", 1)[0] + "/crmctl_bench_tasks"
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {database}")
+    url = base_url.rsplit("/", 1)[0] + "/" + database
     init_database(url)
     started = time.perf_counter()
     target = url.replace("postgresql+psycopg://", "postgresql://")

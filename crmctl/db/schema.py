@@ -3,5 +3,5 @@
 ``tests/db/test_migrations.py`` checks this list against the migration scripts.
 """
 
-SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 SCHEMA_HEAD: str = SCHEMA_REVISIONS[-1]

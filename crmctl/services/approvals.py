@@ -86,6 +86,7 @@ def decide(ctx: Context, approval_id: int, decision: str, note: str | None) -> d
     if approval.status != "pending":
         raise Conflict(f"approval #{approval.id} is already {approval.status}")
     _require_approver(actor, approval)
+    _require_readable(ctx, approval)
     approval.status = decision
     approval.decided_at, approval.decided_by_id = ctx.now, actor.id
     approval.note = (note or "").strip() or None
@@ -115,6 +116,15 @@ def _require_approver(actor: User, approval: Approval) -> None:
         raise PermissionDenied(
             f"approval #{approval.id} is for {who} (or an admin); you are {actor.login}"
         )
+
+
+def _require_readable(ctx: Context, approval: Approval) -> None:
+    """Deciding about a record takes reading it: a rule may name an approver (a role, say)
+    who may not see that particular deal; the answer is the same as for showing it."""
+    from crmctl.services import policy
+
+    if approval.entity_type in policy.ENTITIES:
+        policy.require(ctx, approval.entity_type, approval.entity_id, "read")
 
 
 def require_no_pending(ctx: Context, entity_type: str, entity_id: int) -> None:

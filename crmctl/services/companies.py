@@ -179,14 +179,16 @@ def list_companies(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
         statement = statement.where(Company.deleted_at.is_(None))
     statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     if options.search:
-        statement = statement.where(_search(options.search, scope))
+        statement = statement.where(search_condition(options.search, scope))
     statement = apply_where(ctx, statement, registry, options.where)
-    statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Company.id)
+    statement = apply_sort_and_limit(
+        statement, registry, options.sort, options.limit, Company.id, scope.sort_mask()
+    )
     companies = ctx.session.scalars(statement).all()
     return policy.present(ctx, ENTITY, scope, company_records(ctx, list(companies)))
 
 
-def _search(text: str, scope: policy.ReadScope) -> Any:
+def search_condition(text: str, scope: policy.ReadScope) -> Any:
     """``search_text`` holds e-mail and phone: on a card only name, IČO and city match."""
     pattern = search_pattern(text)
     full = Company.search_text.like(pattern, escape="\\")
@@ -316,10 +318,18 @@ def _ensure_unique_ico(ctx: Context, company: Company) -> None:
             )
         ).first()
     if other is not None:
-        raise Conflict(
-            f"IČO {company.ico} already belongs to company #{other.id} {other.name}; "
-            f"edit that one or merge with `crmctl companies merge {other.id} …`"
+        raise _ico_taken(ctx, company.ico, other)
+
+
+def _ico_taken(ctx: Context, ico: str, other: Company) -> Conflict:
+    """Everyone may see the company card (id, name, IČO, city, owner), nothing more."""
+    taken = f"IČO {ico} already belongs to company #{other.id} {other.name}"
+    if policy.may(ctx, ENTITY, other.id, "write"):
+        return Conflict(
+            f"{taken}; edit that one or merge with `crmctl companies merge {other.id} …`"
         )
+    owner = logins_by_id(ctx, [other.owner_id]).get(other.owner_id or -1, "nobody")
+    return Conflict(f"{taken} (owner: {owner}); ask its owner or an admin about it")
 
 
 def _merged_custom(current: dict[str, Any], data: CompanyInput) -> dict[str, Any]:

@@ -227,18 +227,22 @@ def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
         statement = statement.where(Person.deleted_at.is_(None))
     statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     if options.search:
+        from crmctl.services.companies import search_condition
+
         pattern = search_pattern(options.search)
-        # Contacts are also found by their companies' IČO, name and city.
+        # Contacts are also found by their companies' IČO, name and city — by what else
+        # the company holds (e-mail, phone) only where its reader sees more than the card.
+        companies = search_condition(options.search, policy.read_scope(ctx, "company"))
         via_company = select(PersonCompany.person_id).where(
-            PersonCompany.company_id.in_(
-                select(Company.id).where(Company.search_text.like(pattern, escape="\\"))
-            )
+            PersonCompany.company_id.in_(select(Company.id).where(companies))
         )
         statement = statement.where(
             or_(Person.search_text.like(pattern, escape="\\"), Person.id.in_(via_company))
         )
     statement = apply_where(ctx, statement, registry, options.where)
-    statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Person.id)
+    statement = apply_sort_and_limit(
+        statement, registry, options.sort, options.limit, Person.id, scope.sort_mask()
+    )
     records = contact_records(ctx, list(ctx.session.scalars(statement).all()))
     return policy.present(ctx, ENTITY, scope, records)
 
@@ -533,11 +537,22 @@ def _write_emails(ctx: Context, person: Person, emails: list[str]) -> None:
             )
         ).first()
         if owner is not None:
-            raise Conflict(
-                f"e-mail {owner.email} already belongs to contact #{owner.person_id}; "
-                f"merge the two with `crmctl contacts merge {owner.person_id} {person.id}`"
-            )
+            raise _email_taken(ctx, owner.email, owner.person_id, person.id)
     _replace_rows(ctx, PersonEmail, person.id, "email", emails)
+
+
+def _email_taken(ctx: Context, email: str, holder_id: int, person_id: int) -> Conflict:
+    """Names the contact holding the e-mail only to who may see it: for anyone else the
+    conflict says that such a contact exists and nothing about it."""
+    if policy.may(ctx, ENTITY, holder_id, "read"):
+        return Conflict(
+            f"e-mail {email} already belongs to contact #{holder_id}; "
+            f"merge the two with `crmctl contacts merge {holder_id} {person_id}`"
+        )
+    return Conflict(
+        f"e-mail {email} already belongs to another contact, one you may not see; "
+        "ask an admin to merge the two or to hand that contact over"
+    )
 
 
 def _replace_rows(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from crmctl import clock
 from crmctl.config import Settings
@@ -36,12 +36,38 @@ class Context:
     def actor_id(self) -> int | None:
         return self.actor.id if self.actor else None
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this command's transaction has committed, never if it
+        rolls back: for effects outside the database (files in the document store)."""
+        after_commit(self.session, action)
+
     def require_actor(self) -> User:
         if self.actor is None:
             raise PermissionDenied(
                 "no acting user: pass --as LOGIN or set CRM_USER (see `crmctl users list`)"
             )
         return self.actor
+
+
+_AFTER_COMMIT = "crmctl.after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+    if not event.contains(session, "after_commit", _run_after_commit):
+        event.listen(session, "after_commit", _run_after_commit)
+        event.listen(session, "after_soft_rollback", _drop_after_commit)
+
+
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        action()
+
+
+def _drop_after_commit(session: Session, previous: SessionTransaction) -> None:
+    # A savepoint rolled back leaves the outer transaction (and its plans) going.
+    if previous.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def resolve_actor(session: Session, settings: Settings) -> User | None:

@@ -107,7 +107,9 @@ def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
     # Most idle first: the (stage, last_touched_at) index then serves `stage = X and
     # idle_days > N` in order, so the first page needs no sort of every match.
     sort = options.sort or "last_touched_at"
-    statement = apply_sort_and_limit(statement, registry, sort, options.limit, Deal.id)
+    statement = apply_sort_and_limit(
+        statement, registry, sort, options.limit, Deal.id, scope.sort_mask()
+    )
     records = deal_records(ctx, list(ctx.session.scalars(statement).all()))
     return policy.present(ctx, ENTITY, scope, records)
 
@@ -167,7 +169,8 @@ def deal_records(ctx: Context, deals: list[Deal]) -> list[dict[str, Any]]:
         for link, person in ctx.session.execute(
             select(DealContact, Person)
             .join(Person, Person.id == DealContact.person_id)
-            .where(DealContact.deal_id.in_(chunk))
+            # Only the contacts the reader may see: a visible deal must not name the others.
+            .where(DealContact.deal_id.in_(chunk), policy.readable(ctx, "contact", "name"))
             .order_by(DealContact.deal_id, Person.last_name, Person.id)
         ):
             name = " ".join(filter(None, [person.first_name, person.last_name]))

@@ -206,8 +206,11 @@ def _names(ctx: Context, documents: list[Document]) -> dict[tuple[str, int], str
     if companies:
         query = select(Company.id, Company.name).where(Company.id.in_(companies))
         names.update({("company", i): n for i, n in ctx.session.execute(query)})
+    # A visible document may be about a contact or deal the reader may not see: no name.
     if persons:
-        query = select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(persons))
+        query = select(Person.id, Person.first_name, Person.last_name).where(
+            Person.id.in_(persons), policy.readable(ctx, "contact", "name")
+        )
         names.update(
             {
                 ("contact", i): " ".join(filter(None, [f, last]))
@@ -215,6 +218,8 @@ def _names(ctx: Context, documents: list[Document]) -> dict[tuple[str, int], str
             }
         )
     if deals:
-        query = select(Deal.id, Deal.title).where(Deal.id.in_(deals))
+        query = select(Deal.id, Deal.title).where(
+            Deal.id.in_(deals), policy.readable(ctx, "deal", "title")
+        )
         names.update({("deal", i): n for i, n in ctx.session.execute(query)})
     return names

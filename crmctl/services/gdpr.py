@@ -13,6 +13,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, String, Text, delete, func, inspect, or_, select, update
@@ -265,8 +266,11 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
         for key, count in hook(ctx, person.id).items():
             result.add(key, count)
     record_event(ctx, "contact", person.id, "contact.erased", {"counts": dict(result.counts)})
-    if not dry_run:
-        _remove_blobs(ctx, blobs)
+    if blobs and not dry_run:
+        # The content goes only with the rows: were the commit to fail, the documents
+        # would still be there and must still open.
+        store = ctx.settings.documents_dir
+        ctx.after_commit(lambda: _remove_blobs(store, blobs))
     return result
 
 
@@ -410,13 +414,13 @@ def _erase_own_documents(ctx: Context, person_id: int, result: Erasure) -> list[
     return [digest for digest in hashes if digest not in shared]
 
 
-def _remove_blobs(ctx: Context, hashes: list[str]) -> None:
-    """Delete the removed documents' content from the store (last: after the rows)."""
+def _remove_blobs(store: Path, hashes: list[str]) -> None:
+    """Delete the removed documents' content from the store, after the commit."""
     from crmctl.services.documents import blob_path
 
     for digest in hashes:
         with contextlib.suppress(FileNotFoundError):
-            blob_path(ctx.settings.documents_dir, digest).unlink()
+            blob_path(store, digest).unlink()
 
 
 def _erase_person_row(ctx: Context, person: Person, result: Erasure) -> None:

@@ -183,7 +183,9 @@ def list_leads(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
         statement = statement.where(Lead.deleted_at.is_(None))
     statement = apply_where(ctx, statement, registry, options.where)
     statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
-    statement = apply_sort_and_limit(statement, registry, options.sort, options.limit, Lead.id)
+    statement = apply_sort_and_limit(
+        statement, registry, options.sort, options.limit, Lead.id, scope.sort_mask()
+    )
     records = lead_records(ctx, list(ctx.session.scalars(statement).all()))
     return policy.present(ctx, ENTITY, scope, records)
 

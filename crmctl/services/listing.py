@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, case
 
 from crmctl.errors import UsageError
 from crmctl.query import compile_where
@@ -47,14 +47,27 @@ def search_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+@dataclass(frozen=True)
+class SortMask:
+    """A list with limited rows: only ``fields`` are shown on rows not matching ``full``.
+
+    Sorting by any other field uses it for the full rows only; limited rows sort as if it
+    were empty (after the others, by id), so their order reveals nothing hidden.
+    """
+
+    fields: tuple[str, ...]
+    full: ColumnElement[bool]
+
+
 def apply_sort_and_limit(
     statement: Select[Any],
     registry: EntityRegistry,
     sort: str | None,
     limit: int | None,
     id_column: ColumnElement[int],
+    mask: SortMask | None = None,
 ) -> Select[Any]:
-    statement = statement.order_by(*sort_columns(registry, sort), id_column)
+    statement = statement.order_by(*sort_columns(registry, sort, mask), id_column)
     if limit is not None:
         if limit < 0:
             raise UsageError(f"--limit must be 0 or more, not {limit}")
@@ -62,7 +75,9 @@ def apply_sort_and_limit(
     return statement
 
 
-def sort_columns(registry: EntityRegistry, sort: str | None) -> list[ColumnElement[Any]]:
+def sort_columns(
+    registry: EntityRegistry, sort: str | None, mask: SortMask | None = None
+) -> list[ColumnElement[Any]]:
     """``--sort name,-created_at``: a leading ``-`` sorts descending."""
     columns: list[ColumnElement[Any]] = []
     for part in (sort or "").split(","):
@@ -78,7 +93,11 @@ def sort_columns(registry: EntityRegistry, sort: str | None) -> list[ColumnEleme
         assert column is not None
         if spec.sort_inverted:
             descending = not descending
-        columns.append(column.desc() if descending else column.asc())
+        ordered = column.desc() if descending else column.asc()
+        if mask is not None and spec.name not in mask.fields:
+            hidden = case((mask.full, column), else_=None)
+            ordered = (hidden.desc() if descending else hidden.asc()).nulls_last()
+        columns.append(ordered)
     return columns
 
 

@@ -37,6 +37,7 @@ from crmctl.db.models import (
 from crmctl.errors import FilterError, NotFound, PermissionDenied, UsageError
 from crmctl.query.fields import EntityRegistry
 from crmctl.services.context import Context
+from crmctl.services.listing import SortMask
 
 SCOPES = ("none", "own", "team", "subordinates", "all")
 ACTIONS = ("read", "write")
@@ -351,6 +352,12 @@ class ReadScope:
     def rows(self) -> ColumnElement[bool]:
         return self.full if self.limited is None else or_(self.full, self.limited)
 
+    def sort_mask(self) -> SortMask | None:
+        """For ``--sort``: a field a limited row hides must not order that row."""
+        if self.limited is None or self.fields is None:
+            return None
+        return SortMask(self.fields, self.full)
+
 
 def read_scope(ctx: Context, entity: str, *, paged: bool = False) -> ReadScope:
     rule = rule_for(ctx, entity)
@@ -556,6 +563,20 @@ def present(
     for chunk in chunked([record["id"] for record in records]):
         full.update(ctx.session.scalars(select(model.id).where(model.id.in_(chunk), scope.full)))
     return [record if record["id"] in full else trim(record, scope.fields) for record in records]
+
+
+def readable(ctx: Context, entity: str, field_name: str) -> ColumnElement[bool]:
+    """Records of ``entity`` whose ``field_name`` the actor may see: fully readable ones,
+    or limited ones whose view shows that field (a deal's title for support).
+
+    For names of linked records shown on another record (a deal's contacts, a task's deal).
+    """
+    scope = read_scope(ctx, entity)
+    if scope.everything:
+        return true()
+    if scope.limited is None or (scope.fields is not None and field_name not in scope.fields):
+        return scope.full
+    return scope.rows()
 
 
 def read_level(ctx: Context, entity: str, record_id: int) -> str:

@@ -437,16 +437,27 @@ def _link_names(ctx: Context, tasks: Sequence[TaskFields]) -> dict[tuple[str, in
             select(Company.id, Company.name).where(Company.id.in_(company_ids))
         ):
             names["company", row.id] = row.name
+    # A visible task may be about a contact, deal or lead the reader may not see: no name.
     if person_ids:
         for row in ctx.session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(person_ids))
+            select(Person.id, Person.first_name, Person.last_name).where(
+                Person.id.in_(person_ids), policy.readable(ctx, "contact", "name")
+            )
         ):
             names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
     if deal_ids:
-        for row in ctx.session.execute(select(Deal.id, Deal.title).where(Deal.id.in_(deal_ids))):
+        for row in ctx.session.execute(
+            select(Deal.id, Deal.title).where(
+                Deal.id.in_(deal_ids), policy.readable(ctx, "deal", "title")
+            )
+        ):
             names["deal", row.id] = row.title
     if lead_ids:
-        for row in ctx.session.execute(select(Lead.id, Lead.subject).where(Lead.id.in_(lead_ids))):
+        for row in ctx.session.execute(
+            select(Lead.id, Lead.subject).where(
+                Lead.id.in_(lead_ids), policy.readable(ctx, "lead", "subject")
+            )
+        ):
             names["lead", row.id] = row.subject or f"#{row.id}"
     return names
 
@@ -525,7 +536,7 @@ def list_tasks(
     statement = apply_where(ctx, statement, registry, options.where)
     statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
     statement = apply_sort_and_limit(
-        statement, registry, options.sort or "due_at", options.limit, Task.id
+        statement, registry, options.sort or "due_at", options.limit, Task.id, scope.sort_mask()
     )
     return _visible(ctx, scope, list(ctx.session.scalars(statement).all()))
 

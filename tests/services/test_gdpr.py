@@ -163,3 +163,33 @@ def test_retention_lists_inactive_contacts(people: Crm) -> None:
     assert {c["id"] for c in later.json("gdpr", "retention", "--inactive", "3y")} == {1, 2}
     assert later.json("gdpr", "retention", "--inactive", "5y") == []
     people("gdpr", "retention", "--inactive", "soon", code=2)
+
+
+def test_a_failed_erasure_keeps_the_documents_content(
+    people: Crm, own_document: tuple[Path, str]
+) -> None:
+    """The store is no database: its files go only once the erasure has committed."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    root, digest = own_document
+    stored = [p for p in root.rglob(digest) if p.is_file()]
+    assert stored
+    before = snapshot(people.url)
+
+    def fail(session: Session) -> None:
+        raise OSError("disk full")  # as the database might say at COMMIT
+
+    event.listen(Session, "before_commit", fail)
+    try:
+        result = people("gdpr", "erase", "1", code=1)
+    finally:
+        event.remove(Session, "before_commit", fail)
+    assert "disk full" in result.stderr
+    assert snapshot(people.url) == before
+    assert all(p.exists() for p in stored)
+    document = people.json("docs", "list")[0]
+    content = people("docs", "get", str(document["id"]), "--output", "-").stdout
+    assert content == f"Smlouva — {NAME}, {EMAIL}"
+    people("gdpr", "erase", "1")
+    assert [p for p in stored if p.exists()] == []
