@@ -238,7 +238,10 @@ def _record(
     }
 
 
-def _days(since: datetime, until: datetime) -> int:
+def _days(since: datetime | None, until: datetime) -> int | None:
+    # None: a column the database masks on a limited row (PostgreSQL column security).
+    if since is None:
+        return None
     return int((until - since).total_seconds() // SECONDS_PER_DAY)
 
 
