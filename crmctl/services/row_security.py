@@ -154,6 +154,20 @@ def _owners(entity: str, action: str) -> str:
     return f"(SELECT crm_scope_owners('{entity}', '{action}'))"
 
 
+def in_scope(entity: str, action: str) -> str:
+    """SQL over the entity's table: the row is in the login's ``action`` scope
+    (``read``, ``write`` or ``limited``), by its owner or its customer's."""
+    owners = _owners(entity, action)
+    if entity in OWNED:
+        _table, owner, company = OWNED[entity]
+        return f"crm_owned({owners}, {owner}, {company})"
+    if entity in LINKED:
+        return f"crm_linked({owners}, {LINKED[entity][1]}, company_id, person_id)"
+    if entity == "contact":
+        return f"crm_person_owned({owners}, id, owner_id)"
+    return f"crm_owned({owners}, owner_id, NULL)"
+
+
 def policy_statements(ctx: Context | None = None) -> list[str]:
     """``CREATE POLICY`` for every table; each table first loses its old crm_ policies.
 
@@ -170,19 +184,15 @@ def policy_statements(ctx: Context | None = None) -> list[str]:
             sql += f" WITH CHECK ({check})"
         statements.append(sql)
 
-    for entity, (table, owner, company) in OWNED.items():
-        read = f"crm_owned({_owners(entity, 'read')}, {owner}, {company})"
-        wide = f"crm_owned({_owners(entity, 'limited')}, {owner}, {company})"
-        write = f"crm_owned({_owners(entity, 'write')}, {owner}, {company})"
-        _writes(add, table, f"{read} OR {wide}", write)
-    for entity, (table, owner) in LINKED.items():
-        read = f"crm_linked({_owners(entity, 'read')}, {owner}, company_id, person_id)"
-        wide = f"crm_linked({_owners(entity, 'limited')}, {owner}, company_id, person_id)"
-        write = f"crm_linked({_owners(entity, 'write')}, {owner}, company_id, person_id)"
+    for entity, (table, _owner, _company) in OWNED.items():
+        read, wide = in_scope(entity, "read"), in_scope(entity, "limited")
+        _writes(add, table, f"{read} OR {wide}", in_scope(entity, "write"))
+    for entity, (table, _owner) in LINKED.items():
+        read, wide = in_scope(entity, "read"), in_scope(entity, "limited")
         narrowed = _limited_where(ctx, entity)
         if narrowed:
             wide = f"({wide} AND {narrowed})"
-        _writes(add, table, f"{read} OR {wide}", write)
+        _writes(add, table, f"{read} OR {wide}", in_scope(entity, "write"))
     # The inbox: one's own; the outbox (e-mail texts, webhook payloads): admins. Both are
     # written for others (a rule, an approval request), so inserting is open.
     me = "(SELECT (crm_me()).id)"
@@ -199,12 +209,11 @@ def policy_statements(ctx: Context | None = None) -> list[str]:
         add(table, "read", "SELECT", visible, None)
         add(table, "insert", "INSERT", None, "true")
         add(table, "update", "UPDATE", visible, "true")
-    person_read = f"crm_person_owned({_owners('contact', 'read')}, id, owner_id)"
-    person_wide = f"crm_person_owned({_owners('contact', 'limited')}, id, owner_id)"
-    person_write = f"crm_person_owned({_owners('contact', 'write')}, id, owner_id)"
-    _writes(add, "persons", f"{person_read} OR {person_wide}", person_write)
-    # Everyone may find a company: its rows are readable, its changes need write scope.
-    _writes(add, "companies", "true", f"crm_owned({_owners('company', 'write')}, owner_id, NULL)")
+    person_read, person_wide = in_scope("contact", "read"), in_scope("contact", "limited")
+    _writes(add, "persons", f"{person_read} OR {person_wide}", in_scope("contact", "write"))
+    # Everyone may find a company: its rows are readable (all but the card's columns only
+    # through the masked view), its changes need write scope.
+    _writes(add, "companies", "true", in_scope("company", "write"))
     for table, (entity, column) in CHILDREN.items():
         visible = f"crm_visible('{entity}', {column})"
         add(table, "all", "ALL", visible, visible)
@@ -268,7 +277,8 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
             "row-level security needs PostgreSQL; an SQLite file is protected by its file "
             "permissions (whoever can read it sees everything)"
         )
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", group):
+    # At most 57 characters: the masked views' owner is GROUP_views (63 at most).
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,56}", group):
         raise UsageError(f"--group {group!r}: lower-case letters, digits and underscores")
     _write_rules(ctx)
     run = ctx.session.execute
@@ -283,7 +293,12 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
             run(text(f'DROP POLICY "{name}" ON {table}'))
     for statement in policy_statements(ctx):
         run(text(statement))
-    return _grant(ctx, group)
+    granted = _grant(ctx, group)
+    # Here, not at the top: column_security builds on this module's scope SQL.
+    from crmctl.services.column_security import install_column_security
+
+    install_column_security(ctx, group)
+    return granted
 
 
 def _write_rules(ctx: Context) -> None:

@@ -1,0 +1,211 @@
+"""PostgreSQL column protection: the fields a limited view hides stay hidden in psql too.
+
+Row-level security (:mod:`crmctl.services.row_security`) decides which rows a login sees,
+but a limited view shows a row with only some fields: every company's card (name, IČO,
+city, owner) to everyone, every deal's stage but not its value to support, and whatever
+``limited: {fields: […]}`` a configured role has. A row policy cannot hide a column, so:
+
+* **Column privileges.** The group every mapped login joins loses ``SELECT`` on the columns
+  that some role's limited view hides (``companies.phone``, ``deals.value``, …) in the
+  real tables. ``SELECT phone FROM public.companies`` is "permission denied" for every
+  login, whatever the row; so are ``WHERE``/``RETURNING`` that name such a column.
+* **A masked view per such table**, of the same name, in schema ``crm_masked``. A column a
+  role's view hides reads as NULL on rows outside the login's full read scope and as
+  itself on rows inside it; the other columns read as they are. The view belongs to a
+  role of its own (``GROUP_views``, no login, nobody is a member) that may read the whole
+  table and is *not* its owner, so the table's row-level security still applies to it —
+  and its policies ask ``session_user``, the login. So the view shows the same rows as
+  the table, with the hidden fields masked row by row.
+* **Writes through the view**: an ``INSTEAD OF`` trigger, running as the login, applies
+  the changed columns to the real table, where the write policies and column privileges
+  of the login apply as before. An unchanged masked column (NULL) is never written back.
+* **search_path**: ``policy install`` sets ``crm_masked, public`` for every mapped login in
+  this database, so crmctl (its SQL names tables unqualified) and ``psql`` read and write
+  the masked views; ``public.companies`` stays reachable but without the hidden columns.
+
+Columns a list needs on every row it may show, none of them customer data, stay readable:
+whether the record was deleted, merged or erased, and the name's dedup key when the name
+itself is shown.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, text
+from sqlalchemy.sql import visitors
+
+from crmctl.db.models import User
+from crmctl.services import policy
+from crmctl.services.context import Context
+from crmctl.services.row_security import in_scope
+
+SCHEMA = "crm_masked"
+TECHNICAL = frozenset({"id", "deleted_at", "merged_into_id", "erased_at"})
+
+
+def hidden_columns(ctx: Context) -> dict[str, dict[str, list[str]]]:
+    """entity → column → the roles whose limited view hides it (on rows outside their
+    full read scope). Entities no role sees limited to some fields are absent."""
+    hidden: dict[str, dict[str, list[str]]] = {}
+    for role, rules in policy.policy_of(ctx).rules.items():
+        for entity in policy.ENTITIES:
+            rule = rules.get(entity, policy.Rule())
+            view = policy.limited_view(ctx, entity, rule)
+            if rule.read == "all" or view is None or view.fields is None:
+                continue
+            shown = shown_columns(entity, view.fields)
+            for column in policy.entity_spec(entity).model.__table__.columns:
+                if column.name not in shown:
+                    hidden.setdefault(entity, {}).setdefault(column.name, []).append(role)
+    return hidden
+
+
+def shown_columns(entity: str, fields: tuple[str, ...]) -> set[str]:
+    """The table columns that a view's fields show: a field's own column, its ``_id``
+    column (``owner`` → ``owner_id``), or the columns its ``--where`` expression reads."""
+    spec = policy.entity_spec(entity)
+    table = spec.model.__table__
+    registry = spec.registry() if spec.registry else None
+    shown = set(TECHNICAL)
+    for name in fields:
+        shown |= {name, f"{name}_id"}
+        field = registry.fields.get(name) if registry else None
+        if field is not None and field.column is not None:
+            shown |= {
+                element.name
+                for element in visitors.iterate(field.column)
+                if isinstance(element, Column) and element.table is table
+            }
+    if shown & {"name", "last_name"}:
+        shown.add("name_key")  # the folded name: no more than the name itself
+    return shown & {column.name for column in table.columns}
+
+
+def install_column_security(ctx: Context, group: str) -> None:
+    """(Re)build the masked views, the column privileges and the logins' search_path."""
+    run = ctx.session.execute
+    owner = f"{group}_views"
+    if run(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": owner}).first() is None:
+        run(text(f'CREATE ROLE "{owner}" NOLOGIN'))
+    if not run(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
+        run(text(f'GRANT "{owner}" TO current_user'))  # to hand it the views
+    run(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    run(text(f"CREATE SCHEMA {SCHEMA}"))
+    run(text(f'GRANT USAGE ON SCHEMA {SCHEMA} TO "{group}"'))
+    run(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{owner}"'))
+    for entity, columns in hidden_columns(ctx).items():
+        _mask_table(ctx, entity, columns, group, owner)
+    _set_search_path(ctx)
+
+
+def _mask_table(
+    ctx: Context, entity: str, hidden: dict[str, list[str]], group: str, owner: str
+) -> None:
+    run = ctx.session.execute
+    table = policy.entity_spec(entity).model.__table__
+    names = [column.name for column in table.columns]
+    roles = policy.policy_of(ctx).roles
+    select_list = ", ".join(
+        _masked(entity, name, [r for r in roles if r not in hidden[name]])
+        if name in hidden
+        else f'"{name}"'
+        for name in names
+    )
+    view = f"{SCHEMA}.{table.name}"
+    run(text(f"CREATE VIEW {view} AS SELECT {select_list} FROM public.{table.name}"))
+    for name, default in _defaults(ctx, table.name):
+        run(text(f'ALTER VIEW {view} ALTER COLUMN "{name}" SET DEFAULT {default}'))
+    run(text(_write_function(table.name, names)))
+    run(text(
+        f"CREATE TRIGGER crm_write INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} "
+        f"FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.{table.name}_write()"
+    ))  # fmt: skip
+    # Row locks (SELECT … FOR UPDATE, LOCK TABLE) through the view need UPDATE on the table.
+    run(text(f'GRANT UPDATE ON public.{table.name} TO "{owner}"'))
+    run(text(f'ALTER VIEW {view} OWNER TO "{owner}"'))
+    run(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {view} TO "{group}"'))
+    run(text(f'REVOKE SELECT ON public.{table.name} FROM "{group}"'))
+    readable = ", ".join(f'"{name}"' for name in names if name not in hidden)
+    run(text(f'GRANT SELECT ({readable}) ON public.{table.name} TO "{group}"'))
+
+
+def _masked(entity: str, column: str, revealed_to: list[str]) -> str:
+    """The column, or NULL outside the login's full read scope unless its role sees it.
+
+    The role test comes first and is one scalar subquery per statement, so the roles that
+    see the column pay no per-row check; a login mapped to nobody sees nothing.
+    """
+    role_sees = "false"
+    if revealed_to:
+        quoted = ", ".join("'" + role.replace("'", "''") + "'" for role in revealed_to)
+        role_sees = f"coalesce((SELECT (crm_me()).role) IN ({quoted}), false)"
+    return f'CASE WHEN {role_sees} OR {in_scope(entity, "read")} THEN "{column}" END AS "{column}"'
+
+
+def _defaults(ctx: Context, table: str) -> list[tuple[str, str]]:
+    """The table's column defaults (the id sequence, server defaults), for the view: an
+    INSERT through the view that omits a column gets what the table would give."""
+    rows = ctx.session.execute(
+        text(
+            "SELECT a.attname, coalesce(pg_get_expr(d.adbin, d.adrelid), "
+            "  CASE WHEN a.attidentity <> '' THEN format('nextval(%L)', "
+            "  pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)) END) "
+            "FROM pg_attribute a LEFT JOIN pg_attrdef d "
+            "  ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = CAST(:t AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"
+        ),
+        {"t": f"public.{table}"},
+    )
+    return [(name, default) for name, default in rows if default is not None]
+
+
+def _write_function(table: str, names: list[str]) -> str:
+    """The ``INSTEAD OF`` trigger: runs as the login, so the table's write policies and
+    privileges decide. An update writes only the columns that changed."""
+    columns = ", ".join(f'"{name}"' for name in names)
+    values = ", ".join(f'NEW."{name}"' for name in names)
+    changes = "\n".join(
+        f'  IF NEW."{name}" IS DISTINCT FROM OLD."{name}" THEN '
+        f'sets := array_append(sets, \'"{name}" = ($1)."{name}"\'); END IF;'
+        for name in names
+    )
+    return f"""
+CREATE FUNCTION {SCHEMA}.{table}_write() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  sets text[] := '{{}}';
+  n int;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO public.{table} ({columns}) VALUES ({values});
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM public.{table} WHERE id = OLD.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN RETURN NULL; END IF;
+    RETURN OLD;
+  END IF;
+{changes}
+  -- Nothing changed: still an UPDATE, so a row the login may not write is not reported
+  -- as updated.
+  IF cardinality(sets) = 0 THEN sets := ARRAY['id = id']; END IF;
+  EXECUTE format('UPDATE public.{table} SET %s WHERE id = ($2).id', array_to_string(sets, ', '))
+    USING NEW, OLD;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n = 0 THEN RETURN NULL; END IF;
+  RETURN NEW;
+END $$"""
+
+
+def _set_search_path(ctx: Context) -> None:
+    """Mapped logins read the masked views first (in this database only)."""
+    from sqlalchemy import select
+
+    run = ctx.session.execute
+    database = run(text("SELECT current_database()")).scalar()
+    logins = ctx.session.scalars(select(User.db_role).where(User.db_role.is_not(None))).all()
+    for login in logins:
+        if run(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first():
+            run(text(
+                f'ALTER ROLE "{login}" IN DATABASE "{database}" '
+                f"SET search_path = {SCHEMA}, public"
+            ))  # fmt: skip
