@@ -408,6 +408,8 @@ def task_records(ctx: Context, tasks: list[Task]) -> list[dict[str, Any]]:
 
 
 def _link_names(ctx: Context, tasks: list[Task]) -> dict[tuple[str, int], str]:
+    """Names of the linked records the user may see (a company's name is on its card):
+    support reads open tasks of any customer, not the names of the contacts on them."""
     names: dict[tuple[str, int], str] = {}
     company_ids = {t.company_id for t in tasks if t.company_id}
     person_ids = {t.person_id for t in tasks if t.person_id}
@@ -420,16 +422,26 @@ def _link_names(ctx: Context, tasks: list[Task]) -> dict[tuple[str, int], str]:
             names["company", row.id] = row.name
     if person_ids:
         for row in ctx.session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(person_ids))
+            select(Person.id, Person.first_name, Person.last_name).where(
+                Person.id.in_(person_ids), _readable(ctx, "contact")
+            )
         ):
             names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
     if deal_ids:
-        for row in ctx.session.execute(select(Deal.id, Deal.title).where(Deal.id.in_(deal_ids))):
+        for row in ctx.session.execute(
+            select(Deal.id, Deal.title).where(Deal.id.in_(deal_ids), _readable(ctx, "deal"))
+        ):
             names["deal", row.id] = row.title
     if lead_ids:
-        for row in ctx.session.execute(select(Lead.id, Lead.subject).where(Lead.id.in_(lead_ids))):
+        for row in ctx.session.execute(
+            select(Lead.id, Lead.subject).where(Lead.id.in_(lead_ids), _readable(ctx, "lead"))
+        ):
             names["lead", row.id] = row.subject or f"#{row.id}"
     return names
+
+
+def _readable(ctx: Context, entity: str) -> ColumnElement[bool]:
+    return policy.read_scope(ctx, entity).rows()
 
 
 def is_overdue(task: Task, now: datetime, today: datetime) -> bool:
