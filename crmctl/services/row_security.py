@@ -4,9 +4,9 @@
 functions that work out, for the database login (``session_user`` mapped through
 ``users.db_role``), which owners' records are in each scope, and puts policies on every
 table holding customer data. A user connecting with ``psql`` under their own role then
-sees and changes no more rows than through crmctl. Rows only: the hidden columns of a
-limited view (a company card's phone, a deal's value for support) are hidden by crmctl,
-not by the database.
+sees and changes no more rows than through crmctl. The columns a limited view hides (a
+company card's phone, a deal's value for support) are hidden by
+:mod:`crmctl.services.column_security`, which ``install_row_security`` runs last.
 """
 
 from __future__ import annotations
@@ -279,7 +279,9 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
         )
     # At most 57 characters: the masked views' owner is GROUP_views (63 at most).
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,56}", group):
-        raise UsageError(f"--group {group!r}: lower-case letters, digits and underscores")
+        raise UsageError(
+            f"--group {group!r}: at most 57 lower-case letters, digits and underscores"
+        )
     _write_rules(ctx)
     run = ctx.session.execute
     for statement in FUNCTIONS:

@@ -47,7 +47,7 @@ def mapped(postgres_url: str) -> Iterator[tuple[Crm, World, dict[str, str]]]:
         yield crm, world, roles
     finally:
         with owner.connect() as connection:
-            for role in [*roles.values(), group]:
+            for role in [*roles.values(), group, f"{group}_views"]:
                 if connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
                                       {"r": role}).first():  # fmt: skip
                     connection.execute(text(f'DROP OWNED BY "{role}"'))
