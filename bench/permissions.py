@@ -80,6 +80,48 @@ def load_postgres(base_url: str, sizes: base.Sizes) -> str:
     return url
 
 
+def map_logins(url: str) -> tuple[dict[str, str], str]:
+    """Each measured user gets a database login of its own, then ``policy install``: row
+    and column security (the masked views) as crmctl and psql under that login meet them.
+
+    Role names are cluster-wide, so they carry a random suffix.
+    """
+    import uuid
+
+    import psycopg
+
+    suffix = uuid.uuid4().hex[:6]
+    logins = {login: f"crmctl_bench_{login}_{suffix}" for login in ("admin", "sales01", MANAGER)}
+    group = f"crmctl_bench_{suffix}"
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.autocommit = True
+        for role in logins.values():
+            conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    env = {**os.environ, "CRM_USER": "admin"}
+    for login, role in logins.items():
+        command = [base.CRMCTL, "--db", url, "users", "edit", login, "--db-role", role]
+        subprocess.run(command, check=True, capture_output=True, env=env)
+    command = [base.CRMCTL, "--db", url, "policy", "install", "--group", group]
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    return logins, group
+
+
+def drop_roles(base_url: str, roles: list[str]) -> None:
+    """After the database is gone (nothing of theirs is left)."""
+    import psycopg
+
+    plain = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        for role in roles:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def login_url(url: str, role: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=role, password=None).render_as_string(False)
+
+
 def drop_postgres(base_url: str) -> None:
     import psycopg
 
@@ -106,12 +148,20 @@ def timed_as(url: str, login: str, where: str | None, limit: int, runs: int) -> 
     return seconds
 
 
-def measure(url: str, runs: int, database: str) -> list[dict[str, str]]:
+def measure(
+    url: str, runs: int, database: str, logins: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """``logins``: connect as each user's own database login instead of the owner's."""
+
+    def timed(login: str, where: str | None, limit: int) -> list[float]:
+        own = login_url(url, logins[login]) if logins else url
+        return timed_as(own, login, where, limit, runs)
+
     rows = []
     for name, where, limit in CASES:
-        admin = base.statistics.median(timed_as(url, "admin", where, limit, runs))
+        admin = base.statistics.median(timed("admin", where, limit))
         for login in ("admin", "sales01", MANAGER):
-            seconds = timed_as(url, login, where, limit, runs) if login != "admin" else None
+            seconds = timed(login, where, limit) if login != "admin" else None
             median = admin if seconds is None else base.statistics.median(seconds)
             ratio = median / admin
             verdict = "–" if login == "admin" else ("ok" if ratio <= TARGET_RATIO else "**over**")
@@ -150,6 +200,7 @@ def section(args: argparse.Namespace, table: str, load: str) -> str:
             f"- Command: `.venv/bin/python bench/permissions.py --generate --deals {args.deals} "
             f"--events {args.events} --runs {args.runs}"
             + (" --postgres URL" if args.postgres else "")
+            + (" --logins" if args.postgres and args.logins else "")
             + "` (from the repository root)",
             f"- Dataset: bench/deals.py's generator, {args.deals:,} deals owned by 20 "
             "salespeople (sales01 owns ~1/20), a manager over five of them (~1/4); "
@@ -182,6 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--postgres", help="also load into a database of its own and measure")
+    parser.add_argument(
+        "--logins",
+        action="store_true",
+        help="with --postgres: also as each user's own login after `policy install`",
+    )
     args = parser.parse_args(argv)
     sizes = base.Sizes(args.deals, args.events)
     path = Path(args.db).resolve()
@@ -197,10 +253,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.postgres:
         print("loading PostgreSQL", file=sys.stderr)
         url = load_postgres(args.postgres, sizes)
+        roles: list[str] = []
         try:
             results += measure(url, args.runs, "PostgreSQL")
+            if args.logins:
+                logins, group = map_logins(url)
+                roles = [*logins.values(), group, f"{group}_views"]
+                results += measure(url, args.runs, "PostgreSQL, own login", logins)
         finally:
             drop_postgres(args.postgres)
+            drop_roles(args.postgres, roles)
     table = markdown(results)
     print(table)
     if not args.no_write:
