@@ -30,6 +30,8 @@ itself is shown.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Column, text
 from sqlalchemy.sql import visitors
 
@@ -38,7 +40,6 @@ from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.row_security import in_scope
 
-SCHEMA = "crm_masked"
 TECHNICAL = frozenset({"id", "deleted_at", "merged_into_id", "erased_at"})
 
 
@@ -88,57 +89,84 @@ def install_column_security(ctx: Context, group: str) -> None:
         run(text(f'CREATE ROLE "{owner}" NOLOGIN'))
     if not run(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
         run(text(f'GRANT "{owner}" TO current_user'))  # to hand it the views
-    run(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    run(text(f"CREATE SCHEMA {SCHEMA}"))
-    run(text(f'GRANT USAGE ON SCHEMA {SCHEMA} TO "{group}"'))
+    old = run(text(r"SELECT nspname FROM pg_namespace WHERE nspname LIKE 'crm\_as\_%'"))
+    for (name,) in old.all():
+        run(text(f'DROP SCHEMA "{name}" CASCADE'))
     run(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{owner}"'))
-    for entity, columns in hidden_columns(ctx).items():
-        _mask_table(ctx, entity, columns, group, owner)
-    _set_search_path(ctx)
+    hidden = hidden_columns(ctx)
+    schemas = role_schemas(ctx)
+    for role, schema in schemas.items():
+        run(text(f'CREATE SCHEMA "{schema}"'))
+        run(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{group}"'))
+        for entity, columns in hidden.items():
+            mine = {column for column, roles in columns.items() if role in roles}
+            _view(ctx, entity, role, schema, mine, (group, owner))
+    for entity, columns in hidden.items():
+        _restrict_table(ctx, entity, set(columns), group, owner)
+    _set_search_path(ctx, schemas)
 
 
-def _mask_table(
-    ctx: Context, entity: str, hidden: dict[str, list[str]], group: str, owner: str
+def role_schemas(ctx: Context) -> dict[str, str]:
+    """A schema of masked views per role: ``crm_as_sales``, ``crm_as_support``, …"""
+    schemas: dict[str, str] = {}
+    for role in policy.policy_of(ctx).roles:
+        name = "crm_as_" + re.sub(r"[^a-z0-9_]", "_", role.lower())[:40]
+        if name in schemas.values():
+            name = f"{name}_{len(schemas)}"
+        schemas[role] = name
+    return schemas
+
+
+def _view(
+    ctx: Context,
+    entity: str,
+    role: str,
+    schema: str,
+    hidden: set[str],
+    roles: tuple[str, str],
 ) -> None:
+    """One table as one role sees it: the columns its limited view hides masked per row,
+    the others as they are (so sorting and filtering on them can use the indexes)."""
     run = ctx.session.execute
+    group, owner = roles
     table = policy.entity_spec(entity).model.__table__
     names = [column.name for column in table.columns]
-    roles = policy.policy_of(ctx).roles
     select_list = ", ".join(
-        _masked(entity, name, [r for r in roles if r not in hidden[name]])
+        f'CASE WHEN {in_scope(entity, "read")} THEN "{name}" END AS "{name}"'
         if name in hidden
         else f'"{name}"'
         for name in names
     )
-    view = f"{SCHEMA}.{table.name}"
-    run(text(f"CREATE VIEW {view} AS SELECT {select_list} FROM public.{table.name}"))
+    # A login whose user has another role now (changed since the install) sees nothing
+    # here: one test per statement, not per row.
+    quoted = "'" + role.replace("'", "''") + "'"
+    view = f'"{schema}".{table.name}'
+    run(text(
+        f"CREATE VIEW {view} AS SELECT {select_list} FROM public.{table.name} "
+        f"WHERE (SELECT (crm_me()).role) = {quoted}"
+    ))  # fmt: skip
     for name, default in _defaults(ctx, table.name):
         run(text(f'ALTER VIEW {view} ALTER COLUMN "{name}" SET DEFAULT {default}'))
-    run(text(_write_function(table.name, names)))
+    run(text(_write_function(f'"{schema}".{table.name}_write', table.name, names)))
     run(text(
         f"CREATE TRIGGER crm_write INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} "
-        f"FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.{table.name}_write()"
+        f'FOR EACH ROW EXECUTE FUNCTION "{schema}".{table.name}_write()'
     ))  # fmt: skip
-    # Row locks (SELECT … FOR UPDATE, LOCK TABLE) through the view need UPDATE on the table.
-    run(text(f'GRANT UPDATE ON public.{table.name} TO "{owner}"'))
     run(text(f'ALTER VIEW {view} OWNER TO "{owner}"'))
     run(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {view} TO "{group}"'))
+
+
+def _restrict_table(ctx: Context, entity: str, hidden: set[str], group: str, owner: str) -> None:
+    """In the table itself the group reads only the columns no role's view hides."""
+    run = ctx.session.execute
+    table = policy.entity_spec(entity).model.__table__
+    # Row locks (SELECT … FOR UPDATE, LOCK TABLE) through the view need UPDATE on the table.
+    run(text(f'GRANT UPDATE ON public.{table.name} TO "{owner}"'))
     run(text(f'REVOKE SELECT ON public.{table.name} FROM "{group}"'))
-    readable = ", ".join(f'"{name}"' for name in names if name not in hidden)
+    readable = ", ".join(
+        f'"{column.name}"' for column in table.columns if column.name not in hidden
+    )
     run(text(f'GRANT SELECT ({readable}) ON public.{table.name} TO "{group}"'))
-
-
-def _masked(entity: str, column: str, revealed_to: list[str]) -> str:
-    """The column, or NULL outside the login's full read scope unless its role sees it.
-
-    The role test comes first and is one scalar subquery per statement, so the roles that
-    see the column pay no per-row check; a login mapped to nobody sees nothing.
-    """
-    role_sees = "false"
-    if revealed_to:
-        quoted = ", ".join("'" + role.replace("'", "''") + "'" for role in revealed_to)
-        role_sees = f"coalesce((SELECT (crm_me()).role) IN ({quoted}), false)"
-    return f'CASE WHEN {role_sees} OR {in_scope(entity, "read")} THEN "{column}" END AS "{column}"'
 
 
 def _defaults(ctx: Context, table: str) -> list[tuple[str, str]]:
@@ -158,7 +186,7 @@ def _defaults(ctx: Context, table: str) -> list[tuple[str, str]]:
     return [(name, default) for name, default in rows if default is not None]
 
 
-def _write_function(table: str, names: list[str]) -> str:
+def _write_function(function: str, table: str, names: list[str]) -> str:
     """The ``INSTEAD OF`` trigger: runs as the login, so the table's write policies and
     privileges decide. An update writes only the columns that changed."""
     columns = ", ".join(f'"{name}"' for name in names)
@@ -169,7 +197,7 @@ def _write_function(table: str, names: list[str]) -> str:
         for name in names
     )
     return f"""
-CREATE FUNCTION {SCHEMA}.{table}_write() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   sets text[] := '{{}}';
   n int;
@@ -196,16 +224,17 @@ BEGIN
 END $$"""
 
 
-def _set_search_path(ctx: Context) -> None:
-    """Mapped logins read the masked views first (in this database only)."""
+def _set_search_path(ctx: Context, schemas: dict[str, str]) -> None:
+    """Each mapped login reads its role's masked views first (in this database only)."""
     from sqlalchemy import select
 
     run = ctx.session.execute
     database = run(text("SELECT current_database()")).scalar()
-    logins = ctx.session.scalars(select(User.db_role).where(User.db_role.is_not(None))).all()
-    for login in logins:
-        if run(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first():
-            run(text(
-                f'ALTER ROLE "{login}" IN DATABASE "{database}" '
-                f"SET search_path = {SCHEMA}, public"
-            ))  # fmt: skip
+    users = ctx.session.execute(
+        select(User.db_role, User.role).where(User.db_role.is_not(None))
+    ).all()
+    for login, role in users:
+        if not run(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first():
+            continue
+        path = f'"{schemas[role]}", public' if role in schemas else "public"
+        run(text(f'ALTER ROLE "{login}" IN DATABASE "{database}" SET search_path = {path}'))
