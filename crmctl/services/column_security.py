@@ -9,19 +9,22 @@ city, owner) to everyone, every deal's stage but not its value to support, and w
   that some role's limited view hides (``companies.phone``, ``deals.value``, …) in the
   real tables. ``SELECT phone FROM public.companies`` is "permission denied" for every
   login, whatever the row; so are ``WHERE``/``RETURNING`` that name such a column.
-* **A masked view per such table**, of the same name, in schema ``crm_masked``. A column a
-  role's view hides reads as NULL on rows outside the login's full read scope and as
-  itself on rows inside it; the other columns read as they are. The view belongs to a
-  role of its own (``GROUP_views``, no login, nobody is a member) that may read the whole
-  table and is *not* its owner, so the table's row-level security still applies to it —
-  and its policies ask ``session_user``, the login. So the view shows the same rows as
-  the table, with the hidden fields masked row by row.
-* **Writes through the view**: an ``INSTEAD OF`` trigger, running as the login, applies
+* **Masked views, one schema per role** (``crm_as_sales``, ``crm_as_support``, …), a view
+  of the same name per such table. A column that role's limited view hides reads as NULL
+  on rows outside the login's full read scope and as itself inside it; every other column
+  is the plain column, so sorting and filtering on it keep the table's indexes (one view
+  masking per role with a CASE on every column made ``deals list`` 10–40× slower). A view
+  shows rows only while the login's user still has that role (one test per statement).
+  The views belong to a role of their own (``GROUP_views``, no login, nobody is a
+  member) that may read the whole table and is *not* its owner, so the table's row-level
+  security still applies to it — and its policies ask ``session_user``, the login.
+* **Writes through the views**: an ``INSTEAD OF`` trigger, running as the login, applies
   the changed columns to the real table, where the write policies and column privileges
   of the login apply as before. An unchanged masked column (NULL) is never written back.
-* **search_path**: ``policy install`` sets ``crm_masked, public`` for every mapped login in
-  this database, so crmctl (its SQL names tables unqualified) and ``psql`` read and write
-  the masked views; ``public.companies`` stays reachable but without the hidden columns.
+* **search_path**: ``policy install`` sets ``crm_as_ROLE, public`` for every mapped login
+  in this database, so crmctl (its SQL names tables unqualified) and ``psql`` read and
+  write its role's views; ``public.companies`` stays reachable but without the hidden
+  columns. Rerun it after changing a user's role.
 
 Columns a list needs on every row it may show, none of them customer data, stay readable:
 whether the record was deleted, merged or erased, and the name's dedup key when the name
