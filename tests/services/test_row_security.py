@@ -329,6 +329,22 @@ def test_writes_through_the_masked_views_stay_limited(
     assert shown[added["id"]]["country"] == "CZ" and shown[added["id"]]["owner"] == login
 
 
+def test_a_role_changed_since_the_install_sees_nothing_through_the_old_views(
+    mapped: tuple[Crm, World, dict[str, str]],
+) -> None:
+    """sales_a1 becomes support: until `policy install` runs again its login still reads
+    the sales views, which then show nothing (not sales' unmasked deal values)."""
+    crm, world, roles = mapped
+    url = login_url(crm.url, roles["sales_a1"])
+    assert rows(url, "SELECT count(*) FROM companies") == {(len(world.companies),)}
+    crm("users", "edit", "sales_a1", "--role", "support")
+    assert rows(url, "SELECT count(*) FROM deals") == {(0,)}
+    assert rows(url, "SELECT count(*) FROM companies") == {(0,)}
+    crm("policy", "install", "--group", roles[ADMIN].removesuffix(f"_{ADMIN}") + "_group")
+    deals = rows(url, "SELECT id, value FROM deals")
+    assert {i for i, _ in deals} == set(world.deals) and {v for _, v in deals} == {None}
+
+
 def test_the_columns_each_roles_limited_view_hides(crm: Crm) -> None:
     from crmctl.services.column_security import hidden_columns
     from tests.services.test_policy import _context
