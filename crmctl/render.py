@@ -40,15 +40,17 @@ def select_fields(
     """Keep the requested fields (``--fields a,b``) in the requested order."""
     if fields:
         wanted = [name.strip() for name in fields.split(",") if name.strip()]
+        # Any record's keys: a limited record (a company card) has fewer than a full one.
+        keys = {name: None for record in records for name in record}
+        unknown = [name for name in wanted if name not in keys]
+        if records and unknown:
+            known = ", ".join(keys)
+            raise UsageError(f"unknown field(s) in --fields: {', '.join(unknown)}; known: {known}")
     elif default is not None:
+        # The command's own columns: a limited record shows the ones it has.
         wanted = list(default)
     else:
         return [dict(record) for record in records]
-    if records:
-        unknown = [name for name in wanted if name not in records[0]]
-        if unknown:
-            known = ", ".join(records[0].keys())
-            raise UsageError(f"unknown field(s) in --fields: {', '.join(unknown)}; known: {known}")
     return [{name: record.get(name) for name in wanted} for record in records]
 
 

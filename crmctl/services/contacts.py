@@ -66,6 +66,9 @@ def add_contact(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError("a contact needs a last name: pass --name or --last-name")
     person = Person(
         last_name=wanted["last_name"],
+        # The actor until _write sets the wanted owner (checking the write scope): on
+        # PostgreSQL row security refuses to insert a contact that nobody owns.
+        owner_id=actor.id,
         custom={},
         search_text="",
         created_at=ctx.now,

@@ -125,7 +125,13 @@ def show_deal(ctx: Context, ref: str) -> dict[str, Any]:
 
 
 def stage_history(ctx: Context, deal_id: int) -> list[dict[str, Any]]:
-    """Each stay in a stage: entered, left (empty for the current one) and days spent."""
+    """Each stay in a stage: entered, left (empty for the current one) and days spent.
+
+    Empty for a deal the user sees limited (support: the current stage only): its history
+    (who moved it when) is the deal's history, as on PostgreSQL with row security.
+    """
+    if policy.read_level(ctx, ENTITY, deal_id) != "full":
+        return []
     rows = ctx.session.scalars(
         select(DealStageHistory)
         .where(DealStageHistory.deal_id == deal_id)
@@ -241,7 +247,10 @@ def _record(
     }
 
 
-def _days(since: datetime, until: datetime) -> int:
+def _days(since: datetime | None, until: datetime) -> int | None:
+    # None: a column the database masks on a limited row (PostgreSQL column security).
+    if since is None:
+        return None
     return int((until - since).total_seconds() // SECONDS_PER_DAY)
 
 

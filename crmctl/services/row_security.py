@@ -4,9 +4,9 @@
 functions that work out, for the database login (``session_user`` mapped through
 ``users.db_role``), which owners' records are in each scope, and puts policies on every
 table holding customer data. A user connecting with ``psql`` under their own role then
-sees and changes no more rows than through crmctl. Rows only: the hidden columns of a
-limited view (a company card's phone, a deal's value for support) are hidden by crmctl,
-not by the database.
+sees and changes no more rows than through crmctl. The columns a limited view hides (a
+company card's phone, a deal's value for support) are hidden by
+:mod:`crmctl.services.column_security`, which ``install_row_security`` runs last.
 """
 
 from __future__ import annotations
@@ -198,6 +198,19 @@ def _person(action: str) -> str:
     )
 
 
+def in_scope(entity: str, action: str) -> str:
+    """SQL over the entity's table: the row is in the login's ``action`` scope
+    (``read``, ``write`` or ``limited``), by its owner or its customer's."""
+    if entity in OWNED:
+        _table, owner, company = OWNED[entity]
+        return _owned(entity, action, owner, company)
+    if entity in LINKED:
+        return _linked(entity, action, LINKED[entity][1])
+    if entity == "contact":
+        return _person(action)
+    return f"crm_owned({_owners(entity, action)}, owner_id, NULL)"
+
+
 def policy_statements(ctx: Context | None = None) -> list[str]:
     """``CREATE POLICY`` for every table; each table first loses its old crm_ policies.
 
@@ -214,19 +227,15 @@ def policy_statements(ctx: Context | None = None) -> list[str]:
             sql += f" WITH CHECK ({check})"
         statements.append(sql)
 
-    for entity, (table, owner, company) in OWNED.items():
-        read = _owned(entity, "read", owner, company)
-        wide = _owned(entity, "limited", owner, company)
-        write = _owned(entity, "write", owner, company)
-        _writes(add, table, f"{read} OR {wide}", write)
-    for entity, (table, owner) in LINKED.items():
-        read = _linked(entity, "read", owner)
-        wide = _linked(entity, "limited", owner)
-        write = _linked(entity, "write", owner)
+    for entity, (table, _owner, _company) in OWNED.items():
+        read, wide = in_scope(entity, "read"), in_scope(entity, "limited")
+        _writes(add, table, f"{read} OR {wide}", in_scope(entity, "write"))
+    for entity, (table, _owner) in LINKED.items():
+        read, wide = in_scope(entity, "read"), in_scope(entity, "limited")
         narrowed = _limited_where(ctx, entity)
         if narrowed:
             wide = f"({wide} AND {narrowed})"
-        _writes(add, table, f"{read} OR {wide}", write)
+        _writes(add, table, f"{read} OR {wide}", in_scope(entity, "write"))
     # The inbox: one's own; the outbox (e-mail texts, webhook payloads): admins. Both are
     # written for others (a rule, an approval request), so inserting is open.
     me = "(SELECT (crm_me()).id)"
@@ -243,9 +252,11 @@ def policy_statements(ctx: Context | None = None) -> list[str]:
         add(table, "read", "SELECT", visible, None)
         add(table, "insert", "INSERT", None, "true")
         add(table, "update", "UPDATE", visible, "true")
-    _writes(add, "persons", f"{_person('read')} OR {_person('limited')}", _person("write"))
-    # Everyone may find a company: its rows are readable, its changes need write scope.
-    _writes(add, "companies", "true", f"crm_owned({_owners('company', 'write')}, owner_id, NULL)")
+    person_read, person_wide = in_scope("contact", "read"), in_scope("contact", "limited")
+    _writes(add, "persons", f"{person_read} OR {person_wide}", in_scope("contact", "write"))
+    # Everyone may find a company: its rows are readable (all but the card's columns only
+    # through the masked view), its changes need write scope.
+    _writes(add, "companies", "true", in_scope("company", "write"))
     for table, (entity, column) in CHILDREN.items():
         visible = f"crm_visible('{entity}', {column})"
         add(table, "all", "ALL", visible, visible)
@@ -309,8 +320,11 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
             "row-level security needs PostgreSQL; an SQLite file is protected by its file "
             "permissions (whoever can read it sees everything)"
         )
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", group):
-        raise UsageError(f"--group {group!r}: lower-case letters, digits and underscores")
+    # At most 57 characters: the masked views' owner is GROUP_views (63 at most).
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,56}", group):
+        raise UsageError(
+            f"--group {group!r}: at most 57 lower-case letters, digits and underscores"
+        )
     _write_rules(ctx)
     run = ctx.session.execute
     for statement in FUNCTIONS:
@@ -324,7 +338,12 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
             run(text(f'DROP POLICY "{name}" ON {table}'))
     for statement in policy_statements(ctx):
         run(text(statement))
-    return _grant(ctx, group)
+    granted = _grant(ctx, group)
+    # Here, not at the top: column_security builds on this module's scope SQL.
+    from crmctl.services.column_security import install_column_security
+
+    install_column_security(ctx, group)
+    return granted
 
 
 def _write_rules(ctx: Context) -> None:

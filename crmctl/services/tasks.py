@@ -427,6 +427,8 @@ def task_records(ctx: Context, tasks: Sequence[TaskFields]) -> list[dict[str, An
 
 
 def _link_names(ctx: Context, tasks: Sequence[TaskFields]) -> dict[tuple[str, int], str]:
+    """Names of the linked records the user may see (a company's name is on its card):
+    support reads open tasks of any customer, not the names of the contacts on them."""
     names: dict[tuple[str, int], str] = {}
     company_ids = {t.company_id for t in tasks if t.company_id}
     person_ids = {t.person_id for t in tasks if t.person_id}

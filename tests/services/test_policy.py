@@ -244,12 +244,28 @@ def test_single_records_are_shown_or_denied(crm: Crm, world: World, login: str) 
         timeline = user("timeline", "deal", str(deal_id), "-o", "json", code=ANY_CODE)
         assert timeline.exit_code == (0 if deal_id in allowed else 5)
         if login == "helpdesk":
-            assert shown.exit_code == 0 and "value" not in json.loads(shown.stdout)
+            # The stage, not the deal's history (who moved it when).
+            record = json.loads(shown.stdout)
+            assert shown.exit_code == 0 and "value" not in record
+            assert record["stage_history"] == []
         else:
             assert shown.exit_code == (0 if deal_id in allowed else 5)
     for company_id in world.companies:
         card = user.json("companies", "show", str(company_id))
         assert bool(card.get("limited")) == (company_id not in expected_companies(login, world))
+
+
+@pytest.mark.parametrize("login", ["helpdesk", "sales_b1", "sales_a1"])
+def test_a_tasks_links_are_named_only_where_readable(crm: Crm, world: World, login: str) -> None:
+    """Support reads every open task but not the contacts on it; sales_b1's task is about a
+    contact of sales_a1's customer, whose name both of them may read."""
+    tasks = as_user(crm, login).json("tasks", "list")
+    about_contact = [t for t in tasks if t["contact_id"]]
+    assert about_contact
+    for task in about_contact:
+        readable = task["contact_id"] in expected(login, world.contacts)
+        assert (task["contact"] is not None) == readable, task["id"]
+    assert all(t["company"] for t in tasks if t["company_id"])  # the card's name
 
 
 @pytest.mark.parametrize("login", ACTORS)

@@ -10,13 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from tests.conftest import ADMIN, Crm
 from tests.services.test_policy import (
     ACTORS,
+    ANY_CODE,
     World,
     build_world,
     expected,
@@ -44,7 +47,7 @@ def mapped(postgres_url: str) -> Iterator[tuple[Crm, World, dict[str, str]]]:
         yield crm, world, roles
     finally:
         with owner.connect() as connection:
-            for role in [*roles.values(), group]:
+            for role in [*roles.values(), group, f"{group}_views"]:
                 if connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
                                       {"r": role}).first():  # fmt: skip
                     connection.execute(text(f'DROP OWNED BY "{role}"'))
@@ -154,6 +157,210 @@ def test_crmctl_acts_as_the_database_login(
         assert {d["id"] for d in other.json("deals", "list")} == expected("sales_a1", world.deals)
     else:
         assert "only an admin" in other("deals", "list", code=5).stderr
+
+
+# --- columns: what a limited view hides, psql does not show either ---------------------
+
+# The card (id, name, ico, city, owner) and columns no card shows.
+COMPANY_COLUMNS = "id, name, ico, city, owner_id, phone, search_text, custom::text, created_at"
+CARD = 5
+
+
+def refused(url: str, query: str) -> bool:
+    """The statement fails for want of a privilege (a column the login may not read)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(query))
+    except ProgrammingError as error:
+        return isinstance(error.orig, psycopg.errors.InsufficientPrivilege)
+    finally:
+        engine.dispose()
+    return False
+
+
+@pytest.mark.parametrize("login", ACTORS)
+def test_psql_reads_hidden_columns_only_in_full_scope(
+    mapped: tuple[Crm, World, dict[str, str]], login: str
+) -> None:
+    crm, world, roles = mapped
+    url = login_url(crm.url, roles[login])
+    truth = {row[0]: row for row in rows(crm.url, f"SELECT {COMPANY_COLUMNS} FROM companies")}
+    seen = {row[0]: row for row in rows(url, f"SELECT {COMPANY_COLUMNS} FROM companies")}
+    full = expected_companies(login, world)
+    assert set(seen) == set(world.companies)
+    for company_id, row in seen.items():
+        masked = (*truth[company_id][:CARD], *[None] * (len(row) - CARD))
+        assert row == (truth[company_id] if company_id in full else masked), company_id
+    assert all(truth[company_id][5] for company_id in world.companies)  # phones to hide
+    # crmctl under the same login shows the phone exactly where psql does.
+    listed = Crm(url, user=login).json("companies", "list")
+    assert {c["id"] for c in listed if "phone" in c} == {i for i, r in seen.items() if r[5]}
+    # In the table itself the card is readable, any other column never, whatever the row.
+    card = rows(url, "SELECT id, name, ico, city, owner_id FROM public.companies")
+    assert {row[0] for row in card} == set(world.companies)
+    for query in (
+        "SELECT phone FROM public.companies",
+        "SELECT id FROM public.companies WHERE search_text LIKE '%777%'",
+        "SELECT value FROM public.deals",
+    ):
+        assert refused(url, query), query
+    deals = rows(url, "SELECT id, stage, value FROM deals")
+    if login == "helpdesk":
+        # Support: every deal's stage, no deal's value.
+        assert {i for i, _, _ in deals} == set(world.deals)
+        assert all(stage and value is None for _, stage, value in deals)
+    else:
+        assert {i for i, _, value in deals if value is not None} == expected(login, world.deals)
+        assert len(deals) == len(expected(login, world.deals))
+
+
+READS = (
+    ("companies", "list"),
+    ("companies", "list", "--search", "firma"),
+    ("companies", "list", "--where", 'phone ~ "777"'),
+    ("contacts", "list"),
+    ("deals", "list"),
+    ("leads", "list"),
+    ("tasks", "list"),
+    ("tasks", "overdue"),
+    ("docs", "list"),
+    ("report", "forecast", "--by", "owner"),
+)
+
+
+@pytest.mark.parametrize("login", ACTORS)
+def test_crmctl_under_the_login_shows_what_crmctl_shows_the_user(
+    mapped: tuple[Crm, World, dict[str, str]], login: str
+) -> None:
+    """The same output through the masked views as acting as the user through the owner's
+    connection (where only crmctl's own checks apply): every read the role may use."""
+    crm, world, roles = mapped
+    own = Crm(login_url(crm.url, roles[login]), user=login)
+    acting = Crm(crm.url, user=login)
+    single = [
+        ("companies", "show", str(min(world.companies))),
+        ("timeline", "company", str(min(world.companies))),
+        ("contacts", "show", str(max(world.contacts))),
+        ("gdpr", "export", str(max(world.contacts))),
+        ("deals", "show", str(max(world.deals))),
+        ("timeline", "deal", str(max(world.deals))),
+        ("tasks", "show", str(min(world.tasks))),
+    ]
+    for command in (*READS, *single):
+        mine = own(*command, "-o", "json", code=ANY_CODE)
+        theirs = acting(*command, "-o", "json", code=ANY_CODE)
+        assert mine.exit_code in (0, 5), (command, mine.stderr)
+        assert (mine.exit_code, mine.stdout) == (theirs.exit_code, theirs.stdout), command
+
+
+def test_a_custom_roles_limited_fields_are_masked_too(
+    mapped: tuple[Crm, World, dict[str, str]], tmp_path: Path
+) -> None:
+    crm, world, roles = mapped
+    (tmp_path / "crmctl.yaml").write_text(
+        "policy:\n  roles:\n    assistant:\n      contact: {read: own, write: own, "
+        "limited: {scope: all, fields: [id, name, owner]}}\n",
+        encoding="utf-8",
+    )
+    prefix = roles[ADMIN].removesuffix(f"_{ADMIN}")
+    roles["eva"] = f"{prefix}_eva"  # the fixture drops it
+    owner = create_engine(crm.url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{roles["eva"]}" LOGIN'))
+    owner.dispose()
+    crm("users", "add", "eva", "--role", "assistant", "--db-role", roles["eva"])
+    mine = crm.json("contacts", "add", "--name", "Eva Malá", "--owner", "eva", "--function", "x")
+    other = max(world.contacts)
+    crm("contacts", "edit", str(other), "--function", "ředitel")
+    crm.json("policy", "install", "--group", f"{prefix}_group")
+    url = login_url(crm.url, roles["eva"])
+    people = rows(url, "SELECT id, last_name, function, created_at FROM persons")
+    assert {row[0] for row in people} == {*world.contacts, mine["id"]}
+    for person_id, last_name, function, created_at in people:
+        assert last_name, person_id
+        shown = (function, created_at is not None)
+        assert shown == (("x", True) if person_id == mine["id"] else (None, False)), person_id
+    assert refused(url, "SELECT function FROM public.persons")
+    # Its own contact's e-mails and phones only (the rows of contacts it may fully read).
+    assert rows(url, "SELECT DISTINCT person_id FROM person_emails") <= {(mine["id"],)}
+    listed = Crm(url, user="eva").json("contacts", "list")
+    assert {c["id"] for c in listed} == {row[0] for row in people}
+    assert {c["id"] for c in listed if not c.get("limited")} == {mine["id"]}
+    assert all(set(c) == {"id", "name", "owner", "limited"} for c in listed if c.get("limited"))
+    # No company rule: every company as a card.
+    assert rows(url, "SELECT DISTINCT phone FROM companies") == {(None,)}
+
+
+@pytest.mark.parametrize("login", ["sales_a1", "mgr_a", "helpdesk"])
+def test_writes_through_the_masked_views_stay_limited(
+    mapped: tuple[Crm, World, dict[str, str]], login: str
+) -> None:
+    crm, world, roles = mapped
+    url = login_url(crm.url, roles[login])
+    writable = set() if login == "helpdesk" else expected_companies(login, world)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            phones = connection.execute(text("UPDATE companies SET phone = '1' RETURNING id"))
+            values = connection.execute(text("UPDATE deals SET value = 1 RETURNING id"))
+            changed = ({i for (i,) in phones}, {i for (i,) in values})
+            connection.rollback()
+    finally:
+        engine.dispose()
+    deals = set() if login == "helpdesk" else expected(login, world.deals)
+    assert changed == (writable, deals)
+    # Naming a hidden column in the table itself, to filter or to return, is refused.
+    assert refused(url, "UPDATE public.companies SET city = 'X' WHERE phone IS NULL")
+    assert refused(url, "UPDATE public.companies SET city = city RETURNING phone")
+    if login == "helpdesk":
+        return
+    user = Crm(url, user=login)
+    mine, other = min(writable), min(set(world.companies) - writable)
+    before = crm.json("companies", "show", str(other))
+    user("companies", "edit", str(mine), "--phone", "604111222", "--industry", "stavby")
+    user("companies", "edit", str(other), "--phone", "604111222", code=5)
+    added = user.json("companies", "add", "--name", f"Nová {login}", "--phone", "605111222")
+    shown = {c: crm.json("companies", "show", str(c)) for c in (mine, other, added["id"])}
+    assert "604111222" in shown[mine]["phone"] and shown[mine]["industry"] == "stavby"
+    assert shown[mine]["name"] == f"Firma {world.companies[mine]}"  # unchanged, kept
+    assert shown[other] == before
+    # The table's defaults reach an insert through the view.
+    assert shown[added["id"]]["country"] == "CZ" and shown[added["id"]]["owner"] == login
+
+
+def test_a_role_changed_since_the_install_sees_nothing_through_the_old_views(
+    mapped: tuple[Crm, World, dict[str, str]],
+) -> None:
+    """sales_a1 becomes support: until `policy install` runs again its login still reads
+    the sales views, which then show nothing (not sales' unmasked deal values)."""
+    crm, world, roles = mapped
+    url = login_url(crm.url, roles["sales_a1"])
+    assert rows(url, "SELECT count(*) FROM companies") == {(len(world.companies),)}
+    crm("users", "edit", "sales_a1", "--role", "support")
+    assert rows(url, "SELECT count(*) FROM deals") == {(0,)}
+    assert rows(url, "SELECT count(*) FROM companies") == {(0,)}
+    crm("policy", "install", "--group", roles[ADMIN].removesuffix(f"_{ADMIN}") + "_group")
+    deals = rows(url, "SELECT id, value FROM deals")
+    assert {i for i, _ in deals} == set(world.deals) and {v for _, v in deals} == {None}
+
+
+def test_the_columns_each_roles_limited_view_hides(crm: Crm) -> None:
+    from crmctl.services.column_security import hidden_columns
+    from tests.services.test_policy import _context
+
+    with _context(crm.url) as ctx:
+        hidden = hidden_columns(ctx)
+    assert set(hidden) == {"company", "deal"}  # support's open tasks show every field
+    company, deal = hidden["company"], hidden["deal"]
+    assert {"phone", "email", "street", "dic", "search_text", "custom", "created_at"} <= set(
+        company
+    )
+    card = {"id", "name", "ico", "city", "owner_id", "deleted_at", "merged_into_id", "name_key"}
+    assert not card & set(company)
+    assert set(company["phone"]) == {"manager", "sales", "support"}  # admins read all
+    assert deal["value"] == ["support"]
+    assert not {"id", "title", "company_id", "pipeline", "stage", "status", "owner_id"} & set(deal)
 
 
 def test_install_refuses_sqlite(sqlite_template: Path, tmp_path: Path) -> None:
