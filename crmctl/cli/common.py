@@ -96,6 +96,9 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 def settings_for(ctx: typer.Context) -> Settings:
     # A command imports what it needs first, then asks for its settings: from here on the
     # garbage collector runs again (the console script starts without it, see CrmTyper).
+    # The objects made so far (modules, classes, the mapped models) live as long as the
+    # process: frozen, no collection walks them again (a first full pass cost ~30 ms).
+    gc.freeze()
     gc.enable()
     from crmctl.config import load_settings
 
