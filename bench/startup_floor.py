@@ -1,0 +1,52 @@
+"""The start-up floor of every database command: Python, SQLAlchemy, its ORM, crmctl's
+mapped models and their configuration, in a fresh process per run, with the garbage
+collector off as the console script starts (see ``crmctl.cli``).
+
+Whatever a command does comes on top of this, so it says how close a whole-process
+target (issue 5: ``tasks overdue`` under 500 ms) can get without leaving the ORM.
+Prints the median and the spread; nothing is written (copy the line into RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+STEPS = (
+    ("python", "pass"),
+    ("+ sqlalchemy", "import sqlalchemy"),
+    ("+ sqlalchemy.orm", "import sqlalchemy, sqlalchemy.orm"),
+    ("+ crmctl.db.models", "import sqlalchemy.orm, crmctl.db.models"),
+    (
+        "+ configure_mappers()",
+        "import sqlalchemy.orm, crmctl.db.models; sqlalchemy.orm.configure_mappers()",
+    ),
+)
+
+
+def run_once(code: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import gc; gc.disable(); {code}"], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    print("| step (cumulative) | median | min | max |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, code in STEPS:
+        run_once(code)  # warm-up: byte-code and the page cache
+        seconds = [run_once(code) for _ in range(args.runs)]
+        print(
+            f"| {name} | {statistics.median(seconds) * 1000:.0f} ms "
+            f"| {min(seconds) * 1000:.0f} ms | {max(seconds) * 1000:.0f} ms |"
+        )
+
+
+if __name__ == "__main__":
+    main()
