@@ -403,13 +403,8 @@ def overdue_tasks(
 
 
 def record_columns() -> tuple[Any, ...]:
-    """The task columns a record is made of (``_record`` reads them by name)."""
-    return (
-        Task.id, Task.kind, Task.subject, Task.body, Task.due_at, Task.all_day, Task.start_at,
-        Task.end_at, Task.priority, Task.assignee_id, Task.company_id, Task.person_id,
-        Task.lead_id, Task.deal_id, Task.reminder_at, Task.done_at, Task.done_note,
-        Task.created_at, Task.created_by_id, Task.updated_at, Task.updated_by_id,
-    )  # fmt: skip
+    """The task table's columns: rows of them carry the names ``_record`` reads."""
+    return tuple(Task.__table__.columns)
 
 
 def task_record(ctx: Context, task: Task) -> dict[str, Any]:
