@@ -62,9 +62,9 @@ def make_engine(url: str) -> Engine:
 
 
 def _declare_dialect_options(engine: Engine) -> None:
-    """The models' PostgreSQL-only index options, declared once PostgreSQL is in use."""
+    """The tables' PostgreSQL-only index options, declared once PostgreSQL is in use."""
     if engine.dialect.name == "postgresql":
-        from crmctl.db.models import declare_postgresql_options
+        from crmctl.db.tables import declare_postgresql_options
 
         declare_postgresql_options()
 
