@@ -368,17 +368,22 @@ def bench_env() -> dict[str, str]:
     return {"CRM_USER": "admin", "CRM_NOW": ANCHOR.isoformat(), "CRM_TIMEZONE": "Europe/Prague"}
 
 
-def timed_in_context(url: str, call: Callable[[Any], Any], cpu: list[float]) -> tuple[float, Any]:
+def timed_in_context(
+    url: str, call: Callable[[Any], Any], cpu: list[float], *, read_only: bool = False
+) -> tuple[float, Any]:
     """One service call in a new Context, commit included, as one CLI command runs it.
 
-    Appends the CPU time of this process to ``cpu``: on a shared machine the wall time
-    also measures the other processes, the CPU time (SQLite works in-process) less so.
+    ``read_only``: on a plain connection without the ORM, as read-only commands
+    (``tasks overdue``) run. Appends the CPU time of this process to ``cpu``: on a shared
+    machine the wall time also measures the other processes, the CPU time (SQLite works
+    in-process) less so.
     """
     from crmctl.config import load_settings
-    from crmctl.services.context import open_context
+    from crmctl.services.context import open_context, open_read_context
 
+    opened = open_read_context if read_only else open_context
     started, cpu_started = time.perf_counter(), time.process_time()
-    with open_context(load_settings(url)) as ctx:
+    with opened(load_settings(url)) as ctx:
         result = call(ctx)
     cpu.append(time.process_time() - cpu_started)
     return time.perf_counter() - started, result

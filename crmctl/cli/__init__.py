@@ -83,11 +83,12 @@ class RootGroup(LazyGroup):
 class CrmTyper(typer.Typer):
     """The console script's app: it starts without the cyclic garbage collector.
 
-    Starting ``crmctl tasks overdue`` imports SQLAlchemy, the models and the services:
-    ~100,000 objects that the collector would scan again and again for nothing
-    (nothing needs collecting before the command runs). Without it imports take ~40 ms
-    (~10 %) less CPU. ``settings_for``, the first step of every command that works on
-    data, turns it back on; tests (``CliRunner``) do not go through ``__call__``.
+    Starting a command imports SQLAlchemy, the services and (unless it only reads, like
+    ``crmctl tasks overdue``) the ORM models: ~100,000 objects that the collector would
+    scan again and again for nothing (nothing needs collecting before the command runs).
+    Without it imports take ~40 ms (~10 %) less CPU. ``settings_for``, the first step of
+    every command that works on data, turns it back on; tests (``CliRunner``) do not go
+    through ``__call__``.
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -115,6 +115,15 @@ def service_context(ctx: typer.Context) -> Iterator[Context]:
         yield service_ctx
 
 
+@contextmanager
+def read_context(ctx: typer.Context) -> Iterator[Context]:
+    """For commands that only read: a plain connection, no ORM imported (fast start)."""
+    from crmctl.services.context import open_read_context
+
+    with open_read_context(settings_for(ctx)) as service_ctx:
+        yield service_ctx
+
+
 def new_app(
     help_text: str, cls: type[CrmGroup] = CrmGroup, app_class: type[typer.Typer] = typer.Typer
 ) -> typer.Typer:

@@ -15,6 +15,7 @@ from crmctl.cli.common import (
     Where,
     info,
     new_app,
+    read_context,
     service_context,
     stdout_write_record,
     stdout_write_records,
@@ -168,9 +169,10 @@ def overdue(
 ) -> None:
     """Open tasks past due (all-day ones from the next day on), oldest first."""
     from crmctl.errors import CheckFailed
-    from crmctl.services.tasks import overdue_tasks
+    from crmctl.services.task_records import overdue_tasks
 
-    with service_context(ctx) as svc:
+    # Run from cron for every user: no ORM on this path (issue 5, tests/e2e check it).
+    with read_context(ctx) as svc:
         records = overdue_tasks(svc, owner=owner, team=team, limit=limit)
     stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
     if fail_if_any and records:

@@ -6,16 +6,18 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.orm import Session, sessionmaker
 
 from crmctl.db.functions import register_sqlite_functions
 from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
 from crmctl.errors import DatabaseError, SchemaMismatch
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -62,9 +64,9 @@ def make_engine(url: str) -> Engine:
 
 
 def _declare_dialect_options(engine: Engine) -> None:
-    """The models' PostgreSQL-only index options, declared once PostgreSQL is in use."""
+    """The tables' PostgreSQL-only index options, declared once PostgreSQL is in use."""
     if engine.dialect.name == "postgresql":
-        from crmctl.db.models import declare_postgresql_options
+        from crmctl.db.tables import declare_postgresql_options
 
         declare_postgresql_options()
 
@@ -131,6 +133,9 @@ def require_current_schema(engine: Engine, url: str) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit when the block succeeds, roll back on any error."""
+    # Imported here: read-only commands use ``connection_scope`` and never load the ORM.
+    from sqlalchemy.orm import sessionmaker
+
     factory = sessionmaker(engine, expire_on_commit=False)
     session = factory()
     try:
@@ -141,3 +146,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def connection_scope(engine: Engine) -> Iterator[Connection]:
+    """One transaction on a plain connection, for commands that only read: no ORM."""
+    with engine.connect() as connection, connection.begin():
+        yield connection

@@ -57,7 +57,7 @@ def hidden_columns(ctx: Context) -> dict[str, dict[str, list[str]]]:
             if rule.read == "all" or view is None or view.fields is None:
                 continue
             shown = shown_columns(entity, view.fields)
-            for column in policy.entity_spec(entity).model.__table__.columns:
+            for column in policy.entity_spec(entity).table.columns:
                 if column.name not in shown:
                     hidden.setdefault(entity, {}).setdefault(column.name, []).append(role)
     return hidden
@@ -67,7 +67,7 @@ def shown_columns(entity: str, fields: tuple[str, ...]) -> set[str]:
     """The table columns that a view's fields show: a field's own column, its ``_id``
     column (``owner`` → ``owner_id``), or the columns its ``--where`` expression reads."""
     spec = policy.entity_spec(entity)
-    table = spec.model.__table__
+    table = spec.table
     registry = spec.registry() if spec.registry else None
     shown = set(TECHNICAL)
     for name in fields:
@@ -132,7 +132,7 @@ def _view(
     the others as they are (so sorting and filtering on them can use the indexes)."""
     run = ctx.session.execute
     group, owner = roles
-    table = policy.entity_spec(entity).model.__table__
+    table = policy.entity_spec(entity).table
     names = [column.name for column in table.columns]
     select_list = ", ".join(
         f'CASE WHEN {in_scope(entity, "read")} THEN "{name}" END AS "{name}"'
@@ -162,7 +162,7 @@ def _view(
 def _restrict_table(ctx: Context, entity: str, hidden: set[str], group: str, owner: str) -> None:
     """In the table itself the group reads only the columns no role's view hides."""
     run = ctx.session.execute
-    table = policy.entity_spec(entity).model.__table__
+    table = policy.entity_spec(entity).table
     # Row locks (SELECT … FOR UPDATE, LOCK TABLE) through the view need UPDATE on the table.
     run(text(f'GRANT UPDATE ON public.{table.name} TO "{owner}"'))
     run(text(f'REVOKE SELECT ON public.{table.name} FROM "{group}"'))

@@ -425,7 +425,7 @@ def _remove_blobs(store: Path, hashes: list[str]) -> None:
 
 def _erase_person_row(ctx: Context, person: Person, result: Erasure) -> None:
     for model in (PersonEmail, PersonPhone):
-        result.add(model.__tablename__, _delete(ctx, model, model.person_id == person.id))
+        result.add(model.__table__.name, _delete(ctx, model, model.person_id == person.id))
     result.add(
         "person_relations",
         _delete(

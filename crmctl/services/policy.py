@@ -18,26 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
 
 from crmctl.config import Settings
-from crmctl.db.models import (
-    Activity,
-    Company,
-    Deal,
-    Document,
-    Lead,
-    Person,
-    PersonCompany,
-    Task,
-    User,
-)
+from crmctl.db import tables
 from crmctl.errors import FilterError, NotFound, PermissionDenied, UsageError
 from crmctl.query.fields import EntityRegistry
 from crmctl.services.context import Context
 from crmctl.services.listing import SortMask
+
+if TYPE_CHECKING:
+    from crmctl.db.models import User
+    from crmctl.services.context import Actor
 
 SCOPES = ("none", "own", "team", "subordinates", "all")
 ACTIONS = ("read", "write")
@@ -73,10 +67,14 @@ class Rule:
 
 @dataclass(frozen=True)
 class EntitySpec:
-    """How to find a record's owner and customer, for one entity the policy covers."""
+    """How to find a record's owner and customer, for one entity the policy covers.
+
+    Over the Core ``table`` (not the ORM class): read-only commands check permissions
+    without importing the ORM.
+    """
 
     name: str
-    model: Any
+    table: Table
     owner: Callable[[], ColumnElement[Any]]
     # Given ``SELECT companies.id`` of the companies in scope: "belongs to one of them".
     via_company: Callable[[Select[Any]], ColumnElement[bool]] | None = None
@@ -87,50 +85,57 @@ class EntitySpec:
 def _entity_specs() -> dict[str, EntitySpec]:
     from crmctl.query import entities as registries
 
+    companies, persons, leads = tables.companies.c, tables.persons.c, tables.leads.c
+    deals, tasks = tables.deals.c, tables.tasks.c
+    activities, documents = tables.activities.c, tables.documents.c
+    person_companies = tables.person_companies.c
     return {
         "company": EntitySpec(
-            "company", Company, lambda: Company.owner_id,
+            "company", tables.companies, lambda: companies.owner_id,
             registry=registries.company_registry, label="companies",
         ),
         "contact": EntitySpec(
-            "contact", Person, lambda: Person.owner_id,
-            via_company=lambda ids: Person.id.in_(
-                select(PersonCompany.person_id).where(PersonCompany.company_id.in_(ids))
+            "contact", tables.persons, lambda: persons.owner_id,
+            via_company=lambda ids: persons.id.in_(
+                select(person_companies.person_id).where(person_companies.company_id.in_(ids))
             ),
             registry=registries.person_registry, label="contacts",
         ),
         "lead": EntitySpec(
-            "lead", Lead, lambda: Lead.owner_id,
-            via_company=lambda ids: Lead.company_id.in_(ids),
+            "lead", tables.leads, lambda: leads.owner_id,
+            via_company=lambda ids: leads.company_id.in_(ids),
             registry=registries.lead_registry, label="leads",
         ),
         "deal": EntitySpec(
-            "deal", Deal, lambda: Deal.owner_id,
-            via_company=lambda ids: Deal.company_id.in_(ids),
+            "deal", tables.deals, lambda: deals.owner_id,
+            via_company=lambda ids: deals.company_id.in_(ids),
             registry=registries.deal_registry, label="deals",
         ),
         "task": EntitySpec(
-            "task", Task, lambda: Task.assignee_id,
-            via_company=lambda ids: _about_customer(Task, ids),
+            "task", tables.tasks, lambda: tasks.assignee_id,
+            via_company=lambda ids: _about_customer(tables.tasks, ids),
             registry=registries.task_registry, label="tasks",
         ),
         # Activities and documents belong to whoever logged/attached them and, like tasks,
         # to the customer (company, or a contact of the company) they are about.
         "activity": EntitySpec(
-            "activity", Activity, lambda: Activity.created_by_id,
-            via_company=lambda ids: _about_customer(Activity, ids), label="activities",
+            "activity", tables.activities, lambda: activities.created_by_id,
+            via_company=lambda ids: _about_customer(tables.activities, ids),
+            label="activities",
         ),
         "document": EntitySpec(
-            "document", Document, lambda: Document.created_by_id,
-            via_company=lambda ids: _about_customer(Document, ids), label="documents",
+            "document", tables.documents, lambda: documents.created_by_id,
+            via_company=lambda ids: _about_customer(tables.documents, ids),
+            label="documents",
         ),
     }  # fmt: skip
 
 
-def _about_customer(model: Any, company_ids: Select[Any]) -> ColumnElement[bool]:
+def _about_customer(table: Table, company_ids: Select[Any]) -> ColumnElement[bool]:
     """A task, activity or document linked to one of the companies or to their contacts."""
-    contacts = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(company_ids))
-    return or_(model.company_id.in_(company_ids), model.person_id.in_(contacts))
+    links = tables.person_companies.c
+    contacts = select(links.person_id).where(links.company_id.in_(company_ids))
+    return or_(table.c.company_id.in_(company_ids), table.c.person_id.in_(contacts))
 
 
 ENTITIES: dict[str, EntitySpec] = _entity_specs()
@@ -267,7 +272,7 @@ def policy_of(ctx: Context) -> Policy:
 # --- scopes as user sets and predicates ---------------------------------------------------
 
 
-def scope_user_ids(ctx: Context, user: User | None, scope: str) -> list[int] | None:
+def scope_user_ids(ctx: Context, user: User | Actor | None, scope: str) -> list[int] | None:
     """The owners whose records are in ``scope`` for ``user``; ``None`` means everyone."""
     if scope == "all":
         return None
@@ -279,16 +284,17 @@ def scope_user_ids(ctx: Context, user: User | None, scope: str) -> list[int] | N
     return ctx.cache[key]  # type: ignore[no-any-return]
 
 
-def _scope_ids(ctx: Context, user: User, scope: str) -> list[int]:
+def _scope_ids(ctx: Context, user: User | Actor, scope: str) -> list[int]:
+    users = tables.users.c
     if scope == "own":
         return [user.id]
     if scope == "team":
         if user.team_id is None:
             return [user.id]
-        ids = ctx.session.scalars(select(User.id).where(User.team_id == user.team_id)).all()
+        ids = ctx.session.scalars(select(users.id).where(users.team_id == user.team_id)).all()
         return sorted({user.id, *ids})
     # subordinates: the user and everyone below them in the manager chain (users are few).
-    managers = {uid: mid for uid, mid in ctx.session.execute(select(User.id, User.manager_id))}
+    managers = {uid: mid for uid, mid in ctx.session.execute(select(users.id, users.manager_id))}
     found, frontier = {user.id}, {user.id}
     while frontier:
         frontier = {uid for uid, mid in managers.items() if mid in frontier} - found
@@ -297,7 +303,12 @@ def _scope_ids(ctx: Context, user: User, scope: str) -> list[int]:
 
 
 def scope_predicate(
-    ctx: Context, entity: str, scope: str, user: User | None = None, *, paged: bool = False
+    ctx: Context,
+    entity: str,
+    scope: str,
+    user: User | Actor | None = None,
+    *,
+    paged: bool = False,
 ) -> ColumnElement[bool]:
     """Records of ``entity`` owned — directly or through their customer — within ``scope``.
 
@@ -312,16 +323,17 @@ def scope_predicate(
     if not ids:
         return false()
     owner = spec.owner()
-    if paged and ctx.session.get_bind().dialect.name == "sqlite":
+    if paged and ctx.dialect_name == "sqlite":
         owner = owner + 0
     direct = owner.in_(ids)
     if spec.via_company is None:
         return direct
-    customers = select(Company.id).where(Company.owner_id.in_(ids))
+    companies = tables.companies.c
+    customers = select(companies.id).where(companies.owner_id.in_(ids))
     return or_(direct, spec.via_company(customers))
 
 
-def rule_for(ctx: Context, entity: str, user: User | None = None) -> Rule:
+def rule_for(ctx: Context, entity: str, user: User | Actor | None = None) -> Rule:
     actor = user if user is not None else ctx.actor
     return policy_of(ctx).rule(actor.role if actor else None, entity)
 
@@ -397,11 +409,11 @@ def _fallback_registry(spec: EntitySpec) -> EntityRegistry:
 
     kinds = {"DATETIME": FieldKind.DATETIME, "DATE": FieldKind.DATE, "INTEGER": FieldKind.INTEGER}
     fields = {}
-    for column in spec.model.__table__.columns:
+    for column in spec.table.columns:
         kind = kinds.get(type(column.type).__name__.upper(), FieldKind.TEXT)
         if column.name.endswith("_at"):
             kind = FieldKind.DATETIME
-        fields[column.name] = FieldSpec(column.name, kind, column=getattr(spec.model, column.key))
+        fields[column.name] = FieldSpec(column.name, kind, column=column)
     return EntityRegistry(spec.label or spec.name, fields)
 
 
@@ -475,7 +487,7 @@ def missing(ctx: Context, entity: str, record_id: Any, not_found: NotFound) -> E
 def may(ctx: Context, entity: str, record_id: int, action: str = "read") -> bool:
     spec = entity_spec(entity)
     found = ctx.session.scalar(
-        select(spec.model.id).where(spec.model.id == record_id, predicate(ctx, entity, action))
+        select(spec.table.c.id).where(spec.table.c.id == record_id, predicate(ctx, entity, action))
     )
     return found is not None
 
@@ -514,13 +526,13 @@ def require_owner_in_scope(ctx: Context, entity: str, owner_id: int | None) -> N
     )
 
 
-def visible_to(ctx: Context, user: User, entity: str, record_id: int) -> bool:
+def visible_to(ctx: Context, user: User | Actor, entity: str, record_id: int) -> bool:
     """May ``user`` (not necessarily the actor) fully read the record? For notifications."""
     spec = entity_spec(entity)
     scope = policy_of(ctx).rule(user.role, entity).read
     found = ctx.session.scalar(
-        select(spec.model.id).where(
-            spec.model.id == record_id, scope_predicate(ctx, entity, scope, user)
+        select(spec.table.c.id).where(
+            spec.table.c.id == record_id, scope_predicate(ctx, entity, scope, user)
         )
     )
     return found is not None
@@ -528,6 +540,8 @@ def visible_to(ctx: Context, user: User, entity: str, record_id: int) -> bool:
 
 def users_who_may_read(ctx: Context, entity: str, record_id: int) -> list[User]:
     """The active users who may fully read a record: the recipients a notice may reach."""
+    from crmctl.db.models import User
+
     users = ctx.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
     return [user for user in users if visible_to(ctx, user, entity, record_id)]
 
@@ -558,10 +572,10 @@ def present(
         return records
     from crmctl.services.tags import chunked
 
-    model = entity_spec(entity).model
+    ids = entity_spec(entity).table.c.id
     full: set[int] = set()
     for chunk in chunked([record["id"] for record in records]):
-        full.update(ctx.session.scalars(select(model.id).where(model.id.in_(chunk), scope.full)))
+        full.update(ctx.session.scalars(select(ids).where(ids.in_(chunk), scope.full)))
     return [record if record["id"] in full else trim(record, scope.fields) for record in records]
 
 
@@ -584,9 +598,9 @@ def read_level(ctx: Context, entity: str, record_id: int) -> str:
     scope = read_scope(ctx, entity)
     if scope.everything:
         return "full"
-    model = entity_spec(entity).model
+    ids = entity_spec(entity).table.c.id
     found = ctx.session.execute(
-        select(model.id, scope.full).where(model.id == record_id, scope.rows())
+        select(ids, scope.full).where(ids == record_id, scope.rows())
     ).first()
     if found is None:
         raise denied(ctx, entity, record_id)
@@ -598,13 +612,12 @@ def event_predicate(ctx: Context) -> ColumnElement[bool]:
 
     Events about anything else (users, teams, imports) belong to the audit log (admins).
     """
-    from crmctl.db.models import Event
-
-    return about_predicate(ctx, Event.entity_type, Event.entity_id)
+    events = tables.events.c
+    return about_predicate(ctx, events.entity_type, events.entity_id)
 
 
 def about_predicate(
-    ctx: Context, type_column: Any, id_column: Any, user: User | None = None
+    ctx: Context, type_column: Any, id_column: Any, user: User | Actor | None = None
 ) -> ColumnElement[bool]:
     """Rows that point at a record by (entity type, id) — events, approvals, notifications,
     workflow firings — whose record ``user`` (default: the actor) may fully read."""
@@ -617,7 +630,7 @@ def about_predicate(
         if scope == "all":
             parts.append(type_column == name)
         elif scope != "none":
-            visible = select(spec.model.id).where(scope_predicate(ctx, name, scope, actor))
+            visible = select(spec.table.c.id).where(scope_predicate(ctx, name, scope, actor))
             parts.append((type_column == name) & id_column.in_(visible))
     if everything:
         return true()
@@ -685,7 +698,7 @@ def explain(ctx: Context, login: str, entity: str, record_id: int) -> list[dict[
     actor = ctx.require_actor()
     if actor.role != "admin" and actor.id != user.id:
         raise PermissionDenied("permission denied: only an admin may explain another user's rights")
-    record = ctx.session.get(spec.model, record_id)
+    record = ctx.session.execute(select(spec.table).where(spec.table.c.id == record_id)).first()
     if record is None:
         if not sees_everything(ctx, entity):
             raise denied(ctx, entity, record_id)
@@ -714,13 +727,16 @@ def _line(aspect: str, text: str) -> dict[str, Any]:
 
 
 def _owners(ctx: Context, spec: EntitySpec, record: Any) -> str:
-    from crmctl.services.users import logins_by_id
+    from crmctl.services.refs import logins_by_id
 
     owner_id = getattr(record, spec.owner().key)
     company_id = record.id if spec.name == "company" else getattr(record, "company_id", None)
     company_owner = None
     if company_id is not None and spec.name != "company":
-        company_owner = ctx.session.scalar(select(Company.owner_id).where(Company.id == company_id))
+        companies = tables.companies.c
+        company_owner = ctx.session.scalar(
+            select(companies.owner_id).where(companies.id == company_id)
+        )
     logins = logins_by_id(ctx, [owner_id, company_owner])
     text = f"{spec.name} #{record.id} owned by {logins.get(owner_id or -1, 'nobody')}"
     if company_owner is not None:
@@ -728,7 +744,7 @@ def _owners(ctx: Context, spec: EntitySpec, record: Any) -> str:
     return text
 
 
-def _membership(ctx: Context, user: User, entity: str, record_id: int) -> str:
+def _membership(ctx: Context, user: User | Actor, entity: str, record_id: int) -> str:
     inside = [
         scope
         for scope in ("own", "team", "subordinates")
@@ -740,11 +756,17 @@ def _membership(ctx: Context, user: User, entity: str, record_id: int) -> str:
 
 
 def _in_scope(
-    ctx: Context, user: User, entity: str, record_id: int, scope: str, where: str | None = None
+    ctx: Context,
+    user: User | Actor,
+    entity: str,
+    record_id: int,
+    scope: str,
+    where: str | None = None,
 ) -> bool:
     spec = entity_spec(entity)
     condition = scope_predicate(ctx, entity, scope, user)
     if where:
         condition = condition & _compile(ctx, entity, where)
-    found = ctx.session.scalar(select(spec.model.id).where(spec.model.id == record_id, condition))
+    ids = spec.table.c.id
+    found = ctx.session.scalar(select(ids).where(ids == record_id, condition))
     return found is not None

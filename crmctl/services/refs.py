@@ -2,35 +2,90 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 
-from crmctl.db.models import Company, Person, PersonEmail, Team, User
+from crmctl.db import tables
 from crmctl.errors import AmbiguousReference, NotFound
 from crmctl.services.context import Context
 from crmctl.text import fold
 
+if TYPE_CHECKING:
+    from crmctl.db.models import Company, Person, Team, User
+
 CANDIDATES_SHOWN = 5
 
 
+# The ORM classes are imported by the functions that return them: read-only commands
+# resolve users and teams to ``*_row`` results and never load the ORM.
+
+
 def resolve_user(ctx: Context, ref: str | int) -> User:
+    from crmctl.db.models import User
+
     text = str(ref).strip()
-    condition = User.id == int(text) if text.isdigit() else User.login == text
-    user = ctx.session.scalars(select(User).where(condition)).first()
+    user = ctx.session.scalars(select(User).where(_user_condition(text))).first()
     if user is None:
-        raise NotFound(f"no user {text!r}; see `crmctl users list`")
+        raise _no_user(text)
     return user
 
 
-def resolve_team(ctx: Context, ref: str | int) -> Team:
+def resolve_user_row(ctx: Context, ref: str | int) -> Row[Any]:
+    """Like ``resolve_user``, as a row of the ``users`` table (works on a Connection)."""
     text = str(ref).strip()
-    condition = Team.id == int(text) if text.isdigit() else Team.name == text
-    team = ctx.session.scalars(select(Team).where(condition)).first()
+    row = ctx.session.execute(select(tables.users).where(_user_condition(text))).first()
+    if row is None:
+        raise _no_user(text)
+    return row
+
+
+def _user_condition(text: str) -> ColumnElement[bool]:
+    users = tables.users.c
+    return users.id == int(text) if text.isdigit() else users.login == text
+
+
+def _no_user(text: str) -> NotFound:
+    return NotFound(f"no user {text!r}; see `crmctl users list`")
+
+
+def resolve_team(ctx: Context, ref: str | int) -> Team:
+    from crmctl.db.models import Team
+
+    text = str(ref).strip()
+    team = ctx.session.scalars(select(Team).where(_team_condition(text))).first()
     if team is None:
-        raise NotFound(f"no team {text!r}; see `crmctl teams list`")
+        raise _no_team(text)
     return team
+
+
+def resolve_team_row(ctx: Context, ref: str | int) -> Row[Any]:
+    """Like ``resolve_team``, as a row of the ``teams`` table (works on a Connection)."""
+    text = str(ref).strip()
+    row = ctx.session.execute(select(tables.teams).where(_team_condition(text))).first()
+    if row is None:
+        raise _no_team(text)
+    return row
+
+
+def _team_condition(text: str) -> ColumnElement[bool]:
+    teams = tables.teams.c
+    return teams.id == int(text) if text.isdigit() else teams.name == text
+
+
+def _no_team(text: str) -> NotFound:
+    return NotFound(f"no team {text!r}; see `crmctl teams list`")
+
+
+def logins_by_id(ctx: Context, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Logins of the owners and authors of a page of records, in one query."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    users = tables.users.c
+    rows = ctx.session.execute(select(users.id, users.login).where(users.id.in_(wanted)))
+    return {user_id: login for user_id, login in rows}
 
 
 def resolve_company(
@@ -49,6 +104,8 @@ def resolve_company(
 
 
 def _find_company(ctx: Context, ref: str | int, include_deleted: bool) -> Company:
+    from crmctl.db.models import Company
+
     text = str(ref).strip()
     live = [] if include_deleted else [Company.deleted_at.is_(None)]
     if text.isdigit():
@@ -88,6 +145,8 @@ def resolve_person(
 def _find_person(
     ctx: Context, ref: str | int, include_deleted: bool, visible: ColumnElement[bool]
 ) -> Person:
+    from crmctl.db.models import Person, PersonEmail
+
     text = str(ref).strip()
     live = [visible] if include_deleted else [Person.deleted_at.is_(None), visible]
     if text.isdigit():

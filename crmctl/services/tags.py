@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import delete, select
 
-from crmctl.db.models import Tag
+from crmctl.db import tables
 from crmctl.errors import ValidationError
 from crmctl.services.context import Context
 
@@ -21,6 +21,8 @@ def clean_tag(raw: str) -> str:
 def change(
     ctx: Context, entity_type: str, entity_id: int, add: Iterable[str], remove: Iterable[str]
 ) -> None:
+    from crmctl.db.models import Tag  # the ORM only where tags are written
+
     wanted = {clean_tag(tag) for tag in add}
     dropped = {clean_tag(tag) for tag in remove}
     current = set(tags_for(ctx, entity_type, [entity_id]).get(entity_id, []))
@@ -44,18 +46,20 @@ def replace(ctx: Context, entity_type: str, entity_id: int, tags: Iterable[str])
 
 
 def remove_all(ctx: Context, entity_type: str, entity_id: int) -> None:
+    tags = tables.tags.c
     ctx.session.execute(
-        delete(Tag).where(Tag.entity_type == entity_type, Tag.entity_id == entity_id)
+        delete(tables.tags).where(tags.entity_type == entity_type, tags.entity_id == entity_id)
     )
 
 
 def tags_for(ctx: Context, entity_type: str, ids: list[int]) -> dict[int, list[str]]:
+    tags = tables.tags.c
     result: dict[int, list[str]] = {}
     for chunk in chunked(ids):
         rows = ctx.session.execute(
-            select(Tag.entity_id, Tag.tag)
-            .where(Tag.entity_type == entity_type, Tag.entity_id.in_(chunk))
-            .order_by(Tag.entity_id, Tag.tag)
+            select(tags.entity_id, tags.tag)
+            .where(tags.entity_type == entity_type, tags.entity_id.in_(chunk))
+            .order_by(tags.entity_id, tags.tag)
         ).all()
         for entity_id, tag in rows:
             result.setdefault(entity_id, []).append(tag)

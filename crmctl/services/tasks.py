@@ -6,43 +6,54 @@ may have a start and an end instead; they are due when they end. "Overdue" and
 "today" are computed in the configured time zone from ``ctx.now`` (the one clock).
 
 ``add_task`` and ``complete_task`` are the entry points other services (workflows)
-call; their signatures are kept stable.
+call; their signatures are kept stable. What a task is shown as and the read-only
+lists that need no ORM (``tasks overdue``) live in ``crmctl.services.task_records``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
+from sqlalchemy import Select, func, select
 
-from crmctl.db.models import Company, Deal, Lead, Person, Task, User
+from crmctl.db.models import Task
 from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.refs import resolve_company, resolve_person, resolve_team, resolve_user
-from crmctl.services.users import logins_by_id
+from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+
+# Re-exported: callers (workflows, bench, tests) have always found them here.
+from crmctl.services.task_records import (  # noqa: F401
+    ENTITY,
+    PRIORITIES,
+    PRIORITY_NAMES,
+    Ref,
+    TaskFields,
+    assignee_condition,
+    is_overdue,
+    overdue_condition,
+    overdue_tasks,
+    record_columns,
+    start_of_day,
+    start_of_today,
+    task_record,
+    task_records,
+    visible_records,
+)
 
 if TYPE_CHECKING:
     from crmctl.services.listing import ListOptions
 
-ENTITY = "task"
 KINDS = ("task", "call", "meeting")
-PRIORITIES = {"high": 1, "normal": 2, "low": 3}
-PRIORITY_NAMES = {value: name for name, value in PRIORITIES.items()}
 DEFAULT_DURATION = timedelta(minutes=30)
 _BEFORE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
 
 When = str | date | datetime | None
-Ref = str | int | None
-# A task or a row of its ``record_columns()``: records read the same names from both.
-TaskFields = Task | Row[Any]
 
 
 @dataclass(frozen=True)
@@ -239,13 +250,7 @@ def show_task(ctx: Context, ref: str | int) -> dict[str, Any]:
     """One task; support (a limited view) sees open tasks of any customer, marked limited."""
     task = resolve_task(ctx, ref, action=None)
     policy.read_level(ctx, ENTITY, task.id)
-    return _visible(ctx, policy.read_scope(ctx, ENTITY), [task])[0]
-
-
-def _visible(
-    ctx: Context, scope: policy.ReadScope, tasks: Sequence[TaskFields]
-) -> list[dict[str, Any]]:
-    return policy.present(ctx, ENTITY, scope, task_records(ctx, tasks))
+    return visible_records(ctx, policy.read_scope(ctx, ENTITY), [task])[0]
 
 
 # --- schedule ---------------------------------------------------------------------------
@@ -349,164 +354,13 @@ def _touch_links(ctx: Context, task: Task) -> None:
     touch_deal_and_lead(ctx, task.deal_id, task.lead_id)
 
 
-# --- reading ----------------------------------------------------------------------------
-
-
-def start_of_day(day: date, tz: ZoneInfo) -> datetime:
-    """Local midnight of ``day`` as a UTC instant (23 or 25 hours apart around DST)."""
-    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
-
-
-def start_of_today(ctx: Context) -> datetime:
-    return start_of_day(ctx.now.astimezone(ctx.tz).date(), ctx.tz)
-
-
-def overdue_condition(ctx: Context) -> ColumnElement[bool]:
-    """Open and past due: a timed task once its moment passed, an all-day one from the
-    next local day on. ``due_at < now`` comes first so the index range does the work."""
-    return and_(
-        Task.done_at.is_(None),
-        Task.deleted_at.is_(None),
-        Task.due_at < ctx.now,
-        or_(Task.all_day.is_(false()), Task.due_at < start_of_today(ctx)),
-    )
-
-
-def assignee_condition(ctx: Context, owner: Ref, team: Ref) -> ColumnElement[bool] | None:
-    if owner not in (None, "") and team not in (None, ""):
-        raise UsageError("give --owner or --team, not both")
-    if owner not in (None, ""):
-        return Task.assignee_id == resolve_user(ctx, owner).id
-    if team not in (None, ""):
-        members = select(User.id).where(User.team_id == resolve_team(ctx, team).id)
-        return Task.assignee_id.in_(members)
-    return None
-
-
-def overdue_tasks(
-    ctx: Context, *, owner: Ref = None, team: Ref = None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """Open tasks past due, oldest first, for one user, a team or everyone.
-
-    Plain rows of the record's columns, not ORM objects: cron runs this for every
-    user, and a few hundred read-only tasks need no identity map (bench/tasks.py).
-    """
-    statement: Select[Any] = select(*record_columns()).where(overdue_condition(ctx))
-    who = assignee_condition(ctx, owner, team)
-    if who is not None:
-        statement = statement.where(who)
-    statement, scope = policy.restrict(ctx, ENTITY, statement)
-    statement = statement.order_by(Task.due_at, Task.id)
-    if limit is not None:
-        statement = statement.limit(limit)
-    return _visible(ctx, scope, list(ctx.session.execute(statement).all()))
-
-
-def record_columns() -> tuple[Any, ...]:
-    """The task table's columns: rows of them carry the names ``_record`` reads."""
-    return tuple(Task.__table__.columns)
-
-
-def task_record(ctx: Context, task: Task) -> dict[str, Any]:
-    return task_records(ctx, [task])[0]
-
-
-def task_records(ctx: Context, tasks: Sequence[TaskFields]) -> list[dict[str, Any]]:
-    """Records for a page of tasks, with one query per related table."""
-    logins = logins_by_id(
-        ctx, [uid for t in tasks for uid in (t.assignee_id, t.created_by_id, t.updated_by_id)]
-    )
-    names = _link_names(ctx, tasks)
-    today = start_of_today(ctx)
-    return [_record(task, logins, names, ctx.now, today) for task in tasks]
-
-
-def _link_names(ctx: Context, tasks: Sequence[TaskFields]) -> dict[tuple[str, int], str]:
-    """Names of the linked records the user may see (a company's name is on its card):
-    support reads open tasks of any customer, not the names of the contacts on them."""
-    names: dict[tuple[str, int], str] = {}
-    company_ids = {t.company_id for t in tasks if t.company_id}
-    person_ids = {t.person_id for t in tasks if t.person_id}
-    deal_ids = {t.deal_id for t in tasks if t.deal_id}
-    lead_ids = {t.lead_id for t in tasks if t.lead_id}
-    if company_ids:
-        for row in ctx.session.execute(
-            select(Company.id, Company.name).where(Company.id.in_(company_ids))
-        ):
-            names["company", row.id] = row.name
-    # A visible task may be about a contact, deal or lead the reader may not see: no name.
-    if person_ids:
-        for row in ctx.session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(
-                Person.id.in_(person_ids), policy.readable(ctx, "contact", "name")
-            )
-        ):
-            names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
-    if deal_ids:
-        for row in ctx.session.execute(
-            select(Deal.id, Deal.title).where(
-                Deal.id.in_(deal_ids), policy.readable(ctx, "deal", "title")
-            )
-        ):
-            names["deal", row.id] = row.title
-    if lead_ids:
-        for row in ctx.session.execute(
-            select(Lead.id, Lead.subject).where(
-                Lead.id.in_(lead_ids), policy.readable(ctx, "lead", "subject")
-            )
-        ):
-            names["lead", row.id] = row.subject or f"#{row.id}"
-    return names
-
-
-def is_overdue(task: TaskFields, now: datetime, today: datetime) -> bool:
-    if task.done_at is not None or task.due_at is None:
-        return False
-    return task.due_at < (today if task.all_day else now)
-
-
-def _record(
-    task: TaskFields,
-    logins: dict[int, str],
-    names: dict[tuple[str, int], str],
-    now: datetime,
-    today: datetime,
-) -> dict[str, Any]:
-    overdue = is_overdue(task, now, today)
-    return {
-        "id": task.id,
-        "kind": task.kind,
-        "subject": task.subject,
-        "body": task.body,
-        "status": "done" if task.done_at else ("overdue" if overdue else "open"),
-        "due_at": task.due_at,
-        "all_day": task.all_day,
-        "start_at": task.start_at,
-        "end_at": task.end_at,
-        "priority": PRIORITY_NAMES.get(task.priority, str(task.priority)),
-        "assignee": logins.get(task.assignee_id or -1),
-        "company_id": task.company_id,
-        "company": names.get(("company", task.company_id or -1)),
-        "contact_id": task.person_id,
-        "contact": names.get(("contact", task.person_id or -1)),
-        "lead_id": task.lead_id,
-        "deal_id": task.deal_id,
-        "deal": names.get(("deal", task.deal_id or -1)),
-        "reminder_at": task.reminder_at,
-        "overdue": overdue,
-        "done_at": task.done_at,
-        "done_note": task.done_note,
-        "created_at": task.created_at,
-        "created_by": logins.get(task.created_by_id or -1),
-        "updated_at": task.updated_at,
-        "updated_by": logins.get(task.updated_by_id or -1),
-    }
-
-
 def _loggable(record: dict[str, Any]) -> dict[str, Any]:
     """What an event keeps: the stored facts, not what is derived from the clock."""
     derived = ("status", "overdue", "created_at", "created_by", "updated_at", "updated_by")
     return {k: v for k, v in record.items() if k not in derived and v not in (None, "")}
+
+
+# --- reading (with the ORM; the read-only records and lists are in task_records) --------
 
 
 def list_tasks(
@@ -535,7 +389,7 @@ def list_tasks(
     statement = apply_sort_and_limit(
         statement, registry, options.sort or "due_at", options.limit, Task.id, scope.sort_mask()
     )
-    return _visible(ctx, scope, list(ctx.session.scalars(statement).all()))
+    return visible_records(ctx, scope, list(ctx.session.scalars(statement).all()))
 
 
 def agenda(
@@ -563,7 +417,7 @@ def agenda(
     )
     statement, scope = policy.restrict(ctx, ENTITY, statement)
     tasks = list(ctx.session.scalars(statement).all())
-    records = _visible(ctx, scope, tasks)
+    records = visible_records(ctx, scope, tasks)
     for task, record in zip(tasks, records, strict=True):
         local = (task.start_at or task.due_at).astimezone(ctx.tz)  # type: ignore[union-attr]
         record["day"] = local.date()
@@ -592,7 +446,7 @@ def calendar_export(
         statement = statement.where(who)
     statement, scope = policy.restrict(ctx, ENTITY, statement)
     tasks = list(ctx.session.scalars(statement.order_by(Task.id)).all())
-    records = _visible(ctx, scope, tasks)
+    records = visible_records(ctx, scope, tasks)
     for task, record in zip(tasks, records, strict=True):
         record["sequence"] = task.sequence
     return CalendarExport(install_id(ctx), ctx.tz.key, records)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,10 @@ from crmctl.db.models import Team, User
 from crmctl.errors import Conflict, PermissionDenied, ValidationError
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
+
+# ``logins_by_id`` is re-exported: it lives with the Core lookups, which read-only
+# commands use without the ORM.
+from crmctl.services.refs import logins_by_id as logins_by_id
 from crmctl.services.refs import resolve_team, resolve_user
 
 ROLES = ("admin", "manager", "sales", "support")
@@ -225,12 +228,3 @@ def _valid_email(email: str | None) -> str | None:
     from crmctl.normalize import normalize_email
 
     return normalize_email(email)
-
-
-def logins_by_id(ctx: Context, user_ids: Iterable[int | None]) -> dict[int, str]:
-    """Logins of the owners and authors of a page of records, in one query."""
-    wanted = {user_id for user_id in user_ids if user_id is not None}
-    if not wanted:
-        return {}
-    rows = ctx.session.execute(select(User.id, User.login).where(User.id.in_(wanted)))
-    return {user_id: login for user_id, login in rows}

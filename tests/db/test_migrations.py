@@ -1,4 +1,5 @@
-"""The migrations make exactly the schema the models describe, on both databases."""
+"""The migrations make exactly the schema the tables (and the models on them) describe,
+on both databases."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
+from crmctl.db import models, tables
 from crmctl.db.migrate import alembic_config
-from crmctl.db.models import Base
 from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
 
 
@@ -20,13 +21,20 @@ def test_known_revisions_match_the_scripts() -> None:
     assert scripts.get_current_head() == SCHEMA_HEAD
 
 
-def test_migrated_schema_matches_models(db_url: str) -> None:
+def test_migrated_schema_matches_tables(db_url: str) -> None:
     engine = create_engine(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, tables.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_models_are_mapped_onto_the_tables() -> None:
+    assert models.Base.metadata is tables.metadata
+    assert models.Task.__table__ is tables.tasks
+    mapped = {mapper.local_table for mapper in models.Base.registry.mappers}
+    assert mapped == set(tables.metadata.tables.values())
 
 
 def test_fold_function_is_installed(db_url: str) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from crmctl.db.models import Base, declare_postgresql_options
+from crmctl.db.tables import declare_postgresql_options, metadata
 
-# The complete model schema, whichever database: autogenerate compares against it.
+# The complete schema (the Core tables the ORM models map too), whichever database:
+# autogenerate compares against it.
 declare_postgresql_options()
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations() -> None:
