@@ -6,15 +6,17 @@ settings; the read-only ones take a ``Context`` like every other service.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import OperationalError
 
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
-from crmctl.errors import NotFound, UsageError
+from crmctl.errors import DatabaseError, NotFound, UsageError
 from crmctl.query import ast, compile_where, parse, to_text
 from crmctl.services import policy
 from crmctl.services.context import Context
@@ -24,6 +26,7 @@ from crmctl.workflows.runner import Firing, Runner, RunResult
 from crmctl.workflows.schema import Rule, RuleSet, check_file, default_rules_path, load_rules
 
 ALIVE_WITHIN = timedelta(seconds=60)
+LOCKED_PASS_ATTEMPTS = 3
 
 
 def rules_path(settings: Any, option: str | None) -> Path:
@@ -60,11 +63,41 @@ def run_once(
     rule: str | None = None,
     log: Callable[[Firing], None] | None = None,
 ) -> RunResult:
+    """One pass, for cron.
+
+    On SQLite a write waits up to the busy timeout for the lock; running daemons that
+    fire in batches can hold it that long. Such a pass is tried again, as the daemon
+    does with its own passes: every firing is recorded once (its unique key), so the
+    next pass does only what the failed one did not.
+    """
     runner = Runner(settings, load_rules(path, settings), dry_run=dry_run, only_rule=rule, log=log)
+    result = RunResult()
+    attempt = 1
     try:
-        return runner.run_once()
+        while True:
+            try:
+                return runner.run_once(result)
+            except OperationalError as error:
+                if not _is_sqlite_lock(error):
+                    raise
+                if attempt == LOCKED_PASS_ATTEMPTS:
+                    raise DatabaseError(
+                        f"the database stayed locked by other writers ({attempt} passes, each "
+                        "waiting for the lock); the firings done are kept: run "
+                        "`crmctl workflows run --once` again"
+                    ) from None
+            _pause_before_retry(attempt)
+            attempt += 1
     finally:
         runner.engine.dispose()
+
+
+def _is_sqlite_lock(error: OperationalError) -> bool:
+    return "database is locked" in str(error.orig)
+
+
+def _pause_before_retry(attempt: int) -> None:
+    time.sleep(attempt)
 
 
 def run_daemon(settings: Any, path: Path, *, poll: float, log: Callable[[str], None]) -> int:

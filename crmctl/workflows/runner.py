@@ -137,12 +137,16 @@ class Runner:
 
     # --- the whole pass ---------------------------------------------------------------
 
-    def run_once(self) -> RunResult:
-        """Pending events, due time windows, due retries and the outbox, once."""
+    def run_once(self, result: RunResult | None = None) -> RunResult:
+        """Pending events, due time windows, due retries and the outbox, once.
+
+        A ``result`` given is added to: a pass tried again after a failed one (see
+        ``crmctl.services.workflows.run_once``) reports the firings of both.
+        """
         self.now = clock.now()
         self._conditions.clear()
-        result = RunResult()
-        result.events_seen = self.process_events(result.firings)
+        result = result if result is not None else RunResult()
+        result.events_seen += self.process_events(result.firings)
         self.process_time_rules(result.firings)
         self.retry_failed(result.firings)
         if not self.dry_run:

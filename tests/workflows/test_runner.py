@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,7 +16,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from crmctl.db import engine as engine_module
 from crmctl.db.models import Delivery, Notification, Task, WorkflowFiring
+from crmctl.services import workflows as workflows_service
 from tests.conftest import Crm
 from tests.workflows.conftest import SmtpServer, rows, scalars
 
@@ -237,6 +240,69 @@ def test_run_with_one_rule_leaves_the_cursor_for_the_others(
     rest = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
     assert [f["rule"] for f in rest] == ["lead-task"]
     team("workflows", "run", "--once", "--rule", "nope", code=4)
+
+
+TASK_ONLY = """
+rules:
+  - id: lead-task
+    trigger: {event: lead.created}
+    actions:
+      - create_task: {title: "Zavolat {{ lead.contact_name }}", due: +24h}
+"""
+
+
+def _sqlite_crm(sqlite_template: Path, tmp_path: Path) -> tuple[Crm, Path]:
+    path = tmp_path / "crm.db"
+    shutil.copyfile(sqlite_template, path)
+    return Crm(f"sqlite:///{path}"), path
+
+
+def test_a_cron_pass_locked_out_by_another_writer_is_tried_again(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a pass whose write outwaits the busy timeout (daemons firing in batches hold
+    the lock) runs again after a pause, as the daemon's passes do, instead of failing cron."""
+    crm, path = _sqlite_crm(sqlite_template, tmp_path)
+    _rules(tmp_path, monkeypatch, TASK_ONLY)
+    crm("leads", "add", "--name", "Eva Malá")
+    crm("workflows", "run", "--once")  # the rules' system user and the cursor exist now
+    crm("leads", "add", "--name", "Jan Kos")
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    pauses: list[int] = []
+
+    def writer_commits(attempt: int) -> None:
+        pauses.append(attempt)
+        writer.execute("COMMIT")
+
+    monkeypatch.setattr(workflows_service, "_pause_before_retry", writer_commits)
+    fired = crm.json("workflows", "run", "--once")
+    writer.close()
+    assert pauses == [1]
+    assert [(f["rule"], f["status"]) for f in fired] == [("lead-task", "fired")]
+
+
+def test_a_cron_pass_locked_out_every_time_says_so(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm, path = _sqlite_crm(sqlite_template, tmp_path)
+    _rules(tmp_path, monkeypatch, TASK_ONLY)
+    crm("leads", "add", "--name", "Eva Malá")
+    crm("workflows", "run", "--once")
+    crm("leads", "add", "--name", "Jan Kos")
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(workflows_service, "_pause_before_retry", lambda attempt: None)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        result = crm("workflows", "run", "--once", code=1)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.stderr.startswith("error: the database stayed locked by other writers (3 passes")
+    assert "Traceback" not in result.stderr
+    assert crm.json("workflows", "run", "--once")[0]["status"] == "fired"
 
 
 def test_notifications_list_and_read(
