@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 
 from crmctl.db.models import Approval, User
 from crmctl.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -69,13 +69,32 @@ def list_approvals(ctx: Context, *, status: str | None = "pending") -> list[dict
     statement = select(Approval).order_by(Approval.id)
     if actor.role != "admin":
         statement = statement.where(
-            or_(Approval.approver_id == actor.id, Approval.approver_role == actor.role)
+            or_(Approval.approver_id == actor.id, Approval.approver_role == actor.role),
+            _about_readable_records(ctx),
         )
     if status is not None:
         if status not in STATUSES:
             raise ValidationError(f"status {status!r}: expected {', '.join(STATUSES)}")
         statement = statement.where(Approval.status == status)
     return [approval_record(ctx, row) for row in ctx.session.scalars(statement)]
+
+
+def _about_readable_records(ctx: Context) -> ColumnElement[bool]:
+    """Approvals about records the actor may read: a role's approver (every manager, say)
+    does not see the reason, record and amount of a request about a deal hidden from them,
+    as ``decide`` would refuse them anyway."""
+    from crmctl.services import policy
+
+    about: list[ColumnElement[bool]] = [Approval.entity_type.not_in(list(policy.ENTITIES))]
+    for entity, spec in policy.ENTITIES.items():
+        scope = policy.read_scope(ctx, entity)
+        readable = (
+            true()
+            if scope.everything
+            else Approval.entity_id.in_(select(spec.table.c.id).where(scope.rows()))
+        )
+        about.append(and_(Approval.entity_type == entity, readable))
+    return or_(*about)
 
 
 def decide(ctx: Context, approval_id: int, decision: str, note: str | None) -> dict[str, Any]:

@@ -188,7 +188,7 @@ def test_a_taken_ico_shows_no_more_than_the_company_card(crm: Crm, world: World)
 # --- approvals ------------------------------------------------------------------------------
 
 
-def test_approving_needs_reading_the_record(crm: Crm, world: World) -> None:
+def test_approving_and_listing_need_reading_the_record(crm: Crm, world: World) -> None:
     from crmctl.services.approvals import request_approval
     from tests.services.test_policy import _context
 
@@ -201,6 +201,9 @@ def test_approving_needs_reading_the_record(crm: Crm, world: World) -> None:
         assert "permission denied" in result.stderr and result.stdout == ""
     pending = crm.json("approvals", "list")
     assert [a["status"] for a in pending if a["id"] == approval["id"]] == ["pending"]
+    # Nor is it on their list, reason and all; the deal owner's manager sees it.
+    assert approval["id"] not in [a["id"] for a in as_user(crm, "mgr_b").json("approvals", "list")]
+    assert approval["id"] in [a["id"] for a in as_user(crm, "mgr_a").json("approvals", "list")]
     as_user(crm, "mgr_a")("approvals", "approve", str(approval["id"]))
     decided = crm.json("approvals", "list", "--all")
     assert [a["status"] for a in decided if a["id"] == approval["id"]] == ["approved"]
