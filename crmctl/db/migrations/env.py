@@ -6,7 +6,7 @@ from alembic import context
 
 from crmctl.db.tables import declare_postgresql_options, metadata
 
-# The complete schema (the Core tables the ORM models map too), whichever database:
+# The complete schema (the Core tables the ORM models map onto), whichever database:
 # autogenerate compares against it.
 declare_postgresql_options()
 target_metadata = metadata
