@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from crmctl.db.models import Approval, User
 from crmctl.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -80,21 +80,15 @@ def list_approvals(ctx: Context, *, status: str | None = "pending") -> list[dict
 
 
 def _about_readable_records(ctx: Context) -> ColumnElement[bool]:
-    """Approvals about records the actor may read: a role's approver (every manager, say)
-    does not see the reason, record and amount of a request about a deal hidden from them,
-    as ``decide`` would refuse them anyway."""
+    """Approvals about records the actor may fully read, as ``decide`` requires: a role's
+    approver (every manager, say) does not see the reason of a request about a deal
+    hidden from them."""
     from crmctl.services import policy
 
-    about: list[ColumnElement[bool]] = [Approval.entity_type.not_in(list(policy.ENTITIES))]
-    for entity, spec in policy.ENTITIES.items():
-        scope = policy.read_scope(ctx, entity)
-        readable = (
-            true()
-            if scope.everything
-            else Approval.entity_id.in_(select(spec.table.c.id).where(scope.rows()))
-        )
-        about.append(and_(Approval.entity_type == entity, readable))
-    return or_(*about)
+    return or_(
+        Approval.entity_type.not_in(list(policy.ENTITIES)),
+        policy.about_predicate(ctx, Approval.entity_type, Approval.entity_id),
+    )
 
 
 def decide(ctx: Context, approval_id: int, decision: str, note: str | None) -> dict[str, Any]:
