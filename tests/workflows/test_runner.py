@@ -36,14 +36,17 @@ def _count(db: Engine, model: type, *where: object) -> int:
     return scalars(db, select(func.count()).select_from(model).where(*where))[0]
 
 
-LEAD_TASK = """
+TASK_ONLY = """
 rules:
   - id: lead-task
     trigger: {event: lead.created}
     actions:
       - create_task: {title: "Zavolat {{ lead.contact_name }}", due: +24h}
-      - notify: {to: owner, subject: "Nová poptávka {{ lead.id }}", channels: [inbox, email]}
 """
+LEAD_TASK = (
+    TASK_ONLY + '      - notify: {to: owner, subject: "Nová poptávka {{ lead.id }}", '
+    "channels: [inbox, email]}\n"
+)
 
 
 def test_two_runners_at_once_fire_every_rule_once(
@@ -240,15 +243,6 @@ def test_run_with_one_rule_leaves_the_cursor_for_the_others(
     rest = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
     assert [f["rule"] for f in rest] == ["lead-task"]
     team("workflows", "run", "--once", "--rule", "nope", code=4)
-
-
-TASK_ONLY = """
-rules:
-  - id: lead-task
-    trigger: {event: lead.created}
-    actions:
-      - create_task: {title: "Zavolat {{ lead.contact_name }}", due: +24h}
-"""
 
 
 def _sqlite_crm(sqlite_template: Path, tmp_path: Path) -> tuple[Crm, Path]:
