@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from crmctl.db.models import Company, Deal, Document, Person
+from crmctl.db.models import Document
 from crmctl.errors import NotFound, UsageError, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
+from crmctl.services.refs import linked_names
 from crmctl.services.users import logins_by_id
 
 ENTITY = "document"
@@ -177,7 +178,7 @@ def list_documents(
 
 def document_records(ctx: Context, documents: list[Document]) -> list[dict[str, Any]]:
     logins = logins_by_id(ctx, [d.created_by_id for d in documents])
-    names = _names(ctx, documents)
+    names = linked_names(ctx, documents)
     return [
         {
             "id": d.id,
@@ -196,30 +197,3 @@ def document_records(ctx: Context, documents: list[Document]) -> list[dict[str, 
         }
         for d in documents
     ]
-
-
-def _names(ctx: Context, documents: list[Document]) -> dict[tuple[str, int], str]:
-    names: dict[tuple[str, int], str] = {}
-    companies = {d.company_id for d in documents if d.company_id}
-    persons = {d.person_id for d in documents if d.person_id}
-    deals = {d.deal_id for d in documents if d.deal_id}
-    if companies:
-        query = select(Company.id, Company.name).where(Company.id.in_(companies))
-        names.update({("company", i): n for i, n in ctx.session.execute(query)})
-    # A visible document may be about a contact or deal the reader may not see: no name.
-    if persons:
-        query = select(Person.id, Person.first_name, Person.last_name).where(
-            Person.id.in_(persons), policy.readable(ctx, "contact", "name")
-        )
-        names.update(
-            {
-                ("contact", i): " ".join(filter(None, [f, last]))
-                for i, f, last in ctx.session.execute(query)
-            }
-        )
-    if deals:
-        query = select(Deal.id, Deal.title).where(
-            Deal.id.in_(deals), policy.readable(ctx, "deal", "title")
-        )
-        names.update({("deal", i): n for i, n in ctx.session.execute(query)})
-    return names

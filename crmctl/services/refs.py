@@ -88,6 +88,36 @@ def logins_by_id(ctx: Context, user_ids: Iterable[int | None]) -> dict[int, str]
     return {user_id: login for user_id, login in rows}
 
 
+# What a task or document links to: kind → (its link attribute, the table, the columns
+# of its name, the field a reader must see for the name to be shown; None: always shown).
+_LINKED: dict[str, tuple[str, Any, tuple[str, ...], str | None]] = {
+    "company": ("company_id", tables.companies, ("name",), None),  # on the public card
+    "contact": ("person_id", tables.persons, ("first_name", "last_name"), "name"),
+    "deal": ("deal_id", tables.deals, ("title",), "title"),
+    "lead": ("lead_id", tables.leads, ("subject",), "subject"),
+}
+
+
+def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], str]:
+    """Names of the companies, contacts, deals and leads a page of tasks or documents
+    links to, one query per kind, keyed ``(kind, id)``. A visible task may be about a
+    contact, deal or lead the reader may not see: those get no name."""
+    from crmctl.services import policy
+
+    names: dict[tuple[str, int], str] = {}
+    for kind, (attribute, table, columns, field_name) in _LINKED.items():
+        ids = {value for record in records if (value := getattr(record, attribute, None))}
+        if not ids:
+            continue
+        statement = select(table.c.id, *(table.c[name] for name in columns))
+        statement = statement.where(table.c.id.in_(ids))
+        if field_name is not None:
+            statement = statement.where(policy.readable(ctx, kind, field_name))
+        for row_id, *parts in ctx.session.execute(statement):
+            names[kind, row_id] = " ".join(filter(None, parts)) or f"#{row_id}"
+    return names
+
+
 def resolve_company(
     ctx: Context, ref: str | int, *, include_deleted: bool = False, action: str | None = None
 ) -> Company:

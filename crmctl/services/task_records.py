@@ -19,7 +19,12 @@ from crmctl.db import tables
 from crmctl.errors import UsageError
 from crmctl.services import policy
 from crmctl.services.context import Context
-from crmctl.services.refs import logins_by_id, resolve_team_row, resolve_user_row
+from crmctl.services.refs import (
+    linked_names,
+    logins_by_id,
+    resolve_team_row,
+    resolve_user_row,
+)
 
 if TYPE_CHECKING:
     from crmctl.db.models import Task
@@ -105,49 +110,9 @@ def task_records(ctx: Context, tasks: Sequence[TaskFields]) -> list[dict[str, An
     logins = logins_by_id(
         ctx, [uid for t in tasks for uid in (t.assignee_id, t.created_by_id, t.updated_by_id)]
     )
-    names = _link_names(ctx, tasks)
+    names = linked_names(ctx, tasks)
     today = start_of_today(ctx)
     return [_record(task, logins, names, ctx.now, today) for task in tasks]
-
-
-def _link_names(ctx: Context, tasks: Sequence[TaskFields]) -> dict[tuple[str, int], str]:
-    """Names of the linked records the user may see (a company's name is on its card):
-    support reads open tasks of any customer, not the names of the contacts on them."""
-    companies, persons = tables.companies.c, tables.persons.c
-    deals, leads = tables.deals.c, tables.leads.c
-    names: dict[tuple[str, int], str] = {}
-    company_ids = {t.company_id for t in tasks if t.company_id}
-    person_ids = {t.person_id for t in tasks if t.person_id}
-    deal_ids = {t.deal_id for t in tasks if t.deal_id}
-    lead_ids = {t.lead_id for t in tasks if t.lead_id}
-    if company_ids:
-        for row in ctx.session.execute(
-            select(companies.id, companies.name).where(companies.id.in_(company_ids))
-        ):
-            names["company", row.id] = row.name
-    # A visible task may be about a contact, deal or lead the reader may not see: no name.
-    if person_ids:
-        for row in ctx.session.execute(
-            select(persons.id, persons.first_name, persons.last_name).where(
-                persons.id.in_(person_ids), policy.readable(ctx, "contact", "name")
-            )
-        ):
-            names["contact", row.id] = " ".join(filter(None, [row.first_name, row.last_name]))
-    if deal_ids:
-        for row in ctx.session.execute(
-            select(deals.id, deals.title).where(
-                deals.id.in_(deal_ids), policy.readable(ctx, "deal", "title")
-            )
-        ):
-            names["deal", row.id] = row.title
-    if lead_ids:
-        for row in ctx.session.execute(
-            select(leads.id, leads.subject).where(
-                leads.id.in_(lead_ids), policy.readable(ctx, "lead", "subject")
-            )
-        ):
-            names["lead", row.id] = row.subject or f"#{row.id}"
-    return names
 
 
 def is_overdue(task: TaskFields, now: datetime, today: datetime) -> bool:
