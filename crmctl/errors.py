@@ -38,6 +38,14 @@ class UsageError(CrmError):
     exit_code = ExitCode.USAGE
 
 
+class FileUnreadable(UsageError):
+    """A file named on the command line that does not exist or cannot be opened.
+
+    One exit code (2, usage) for every command that reads or writes a named file; a file
+    that opens but holds bad content is a ``ValidationError`` (4) instead.
+    """
+
+
 class NotFound(CrmError):
     exit_code = ExitCode.NOT_FOUND
 
@@ -70,6 +78,10 @@ class FilterError(ValidationError):
 
 class PermissionDenied(CrmError):
     exit_code = ExitCode.PERMISSION_DENIED
+
+
+class InputTooLarge(ValidationError):
+    """Input that is well-formed but beyond what crmctl accepts (nesting, numbers)."""
 
 
 class DatabaseError(CrmError):

@@ -9,10 +9,26 @@ from crmctl.errors import ValidationError
 
 
 def read_records(text: str, source: str) -> list[Any]:
-    """A JSON array or object, JSON lines, or a YAML list or mapping."""
+    """A JSON array or object, JSON lines, or a YAML list or mapping.
+
+    Empty input is an error: a pipe whose producer failed must not look like success.
+    An explicit empty list (``[]``) is zero records.
+    """
     stripped = text.strip()
     if not stripped:
-        return []
+        raise ValidationError(
+            f"{source}: no records on input; give the output of `crmctl … list -o json`"
+        )
+    try:
+        return _parse(text, stripped, source)
+    except RecursionError:
+        raise ValidationError(
+            f"{source}: nested too deeply to be records; give the output of "
+            "`crmctl … list -o json`"
+        ) from None
+
+
+def _parse(text: str, stripped: str, source: str) -> list[Any]:
     if stripped[0] in "[{":
         try:
             return _as_list(json.loads(stripped))

@@ -237,6 +237,11 @@ def _write_yaml(stream: TextIO, data: Any) -> None:
     )
 
 
+def _write_yaml_records(stream: TextIO, rows: list[dict[str, Any]]) -> None:
+    # The same plain values as JSON (Decimal as text, dates ISO): list and show agree.
+    _write_yaml(stream, jsonable(rows))
+
+
 def _write_csv(stream: TextIO, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -267,5 +272,5 @@ _MACHINE_WRITERS: dict[OutputFormat, Callable[[TextIO, list[dict[str, Any]]], No
     OutputFormat.json: _write_json,
     OutputFormat.jsonl: _write_jsonl,
     OutputFormat.csv: _write_csv,
-    OutputFormat.yaml: _write_yaml,
+    OutputFormat.yaml: _write_yaml_records,
 }
