@@ -23,8 +23,7 @@ def read_records(text: str, source: str) -> list[Any]:
         return _parse(text, stripped, source)
     except RecursionError:
         raise ValidationError(
-            f"{source}: nested too deeply to be records; give the output of "
-            "`crmctl … list -o json`"
+            f"{source}: nested too deeply to be records; give the output of `crmctl … list -o json`"
         ) from None
 
 

@@ -65,12 +65,20 @@ def _options_taking_values(command: Command) -> dict[str, int]:
 
 def known_failure(error: Exception, leaf: Any, ctx: Any) -> CrmError | None:
     """A user's mistake that surfaced as a plain exception, as a ``CrmError``; else None."""
-    if isinstance(error, OverflowError) and leaf is not None:
+    if _out_of_range_number(error) and leaf is not None:
         return _out_of_range(leaf, ctx)
     if isinstance(error, OSError) and error.filename is not None:
         reason = error.strerror or type(error).__name__
         return FileUnreadable(f"{error.filename}: {reason.lower()}; check the path")
     return None
+
+
+def _out_of_range_number(error: Exception) -> bool:
+    """SQLite cannot bind the number; PostgreSQL says "integer out of range"."""
+    if isinstance(error, OverflowError):
+        return True
+    original = getattr(error, "orig", None)
+    return type(original).__name__ == "NumericValueOutOfRange"
 
 
 def _out_of_range(leaf: tuple[Command, list[str]], ctx: Any) -> CrmError | None:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crmctl.db.models import ImportBatch, ImportIssue
-from crmctl.errors import ImportFileError, NotFound, UsageError, ValidationError
+from crmctl.errors import FileUnreadable, ImportFileError, NotFound, UsageError, ValidationError
 from crmctl.importer.mapping import Mapping
 from crmctl.importer.model import SourceRow
 from crmctl.importer.pipeline import Message, Source, TableStart, messages
@@ -273,7 +273,7 @@ def _digest(path: Path) -> tuple[str, int]:
                 sha.update(block)
                 size += len(block)
     except OSError as error:
-        raise ImportFileError(f"{path}: cannot read the file: {error.strerror}") from None
+        raise FileUnreadable(f"{path}: cannot read the file: {error.strerror}") from None
     return sha.hexdigest(), size
 
 
