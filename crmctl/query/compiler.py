@@ -188,8 +188,9 @@ class _Compiler:
         if target.column is None:
             self.fail(f'"{target.ref.name}" always has a value; "is null" does not apply', node)
         column = self.column(target)
-        if target.kind is FieldKind.TEXT:
-            # Imports leave "" where a value is missing; treat both as "no value".
+        if target.kind is FieldKind.TEXT and isinstance(column.type, sa.String):
+            # Imports leave "" where a value is missing; treat both as "no value". (A text
+            # field stored as a number, a task's priority, cannot be "" on PostgreSQL.)
             return sa.or_(column.is_(None), column == "")
         return column.is_(None)
 

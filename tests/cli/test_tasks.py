@@ -155,7 +155,7 @@ def test_edit_logs_changes_and_assignment(crm: Crm) -> None:
     record = crm.json("tasks", "edit", "1", "--due", "2026-03-13", "--assignee", "jana")
     assert record["assignee"] == "jana"
     events = crm.json("timeline", "company", "1", "--type", "task.updated")
-    assert events[0]["summary"].startswith("due_at: 2026-03-11")
+    assert events[0]["summary"].startswith("due_at: 2026-03-12 → 2026-03-13")  # local dates
     assigned = crm.json("timeline", "company", "1", "--type", "assigned")
     assert assigned[0]["summary"] == "assignee: admin → jana"
 
