@@ -102,7 +102,9 @@ def usage_exit(error: ClickUsageError, ctx: Any) -> typer.Exit:
     report_error(_sentence(error.format_message()), None)
     context = error.ctx or ctx
     if context is not None:
-        sys.stderr.write(f"try '{context.command_path} --help'\n")
+        # The program is crmctl however it was started (`python -m`, a test runner).
+        _, _, rest = context.command_path.partition(" ")
+        sys.stderr.write(f"try '{' '.join(['crmctl', rest]).strip()} --help'\n")
     return typer.Exit(int(ExitCode.USAGE))
 
 

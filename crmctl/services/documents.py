@@ -129,7 +129,7 @@ def _store(store: Path, path: Path) -> str:
 def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:
     """The live document ``ref`` the acting user may ``action`` (read|write)."""
     text = str(ref).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
         raise ValidationError(f"document {ref!r}: expected a document id such as 3")
     document = ctx.session.scalars(
         select(Document).where(Document.id == int(text), Document.deleted_at.is_(None))

@@ -353,7 +353,7 @@ def show_batch(ctx: Context, ref: str, *, issue_limit: int = 50) -> dict[str, An
 
 def resolve_batch(ctx: Context, ref: str) -> ImportBatch:
     text = str(ref).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
         raise ValidationError(
             f"import batch {ref!r}: give the batch number from `crmctl import list`"
         )
