@@ -132,6 +132,24 @@ def _store(store: Path, path: Path) -> str:
     return digest.hexdigest()
 
 
+def store_content(store: Path, content: bytes) -> str:
+    """Put ``content`` into the store as ``attach`` does (e.g. a document rewritten by
+    ``gdpr erase``) and return its hash."""
+    try:
+        store.mkdir(mode=STORE_DIR_MODE, parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=store, prefix=".incoming-", delete=False) as temp:
+            temp.write(content)
+    except OSError as error:
+        raise ValidationError(
+            f"cannot write to the document store {store}: {error.strerror}; "
+            "check documents_dir in crmctl.yaml"
+        ) from None
+    try:
+        return _store(store, Path(temp.name))
+    finally:
+        Path(temp.name).unlink(missing_ok=True)
+
+
 def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:
     """The live document ``ref`` the acting user may ``action`` (read|write)."""
     text = str(ref).strip().lstrip("#")
