@@ -145,7 +145,13 @@ def test_item9_erase_finds_every_spelling_in_database_and_document_store(
     for place in ("tasks", "deals", "companies", "tags", "activities", "leads", "events",
                   "notifications", "deliveries", "persons"):  # fmt: skip
         assert found.get(place), place
-    assert found_in_store(store)
+    in_store = found_in_store(store)
+    assert in_store
+    # A dry run counts the documents too, and writes nothing: not the rows, not the store.
+    rows, files = snapshot(crm.url), sorted(store.rglob("*"))
+    dry = {row["where"]: row["rows"] for row in crm.json("gdpr", "erase", "1", "--dry-run")}
+    assert dry["documents.content"] == 3
+    assert snapshot(crm.url) == rows and sorted(store.rglob("*")) == files
     crm("gdpr", "erase", "1")
     assert found_in_database(crm.url) == {}
     assert found_in_store(store) == {}
