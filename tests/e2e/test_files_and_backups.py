@@ -94,6 +94,12 @@ def test_item13_sqlite_database_store_and_backup_are_private_and_restorable(
     target = tmp_path / "backups" / "crm-backup.db"
     target.parent.mkdir()
     archive = assert_backup(target, crmctl("db", "backup", str(target), env=env))
+    # Leaving the store out is said loudly, and no archive pretends otherwise.
+    bare = target.with_name("bare.db")
+    partial = crmctl("db", "backup", str(bare), "--no-documents", env=env)
+    assert partial.returncode == 0 and mode(bare) == 0o600
+    assert "warning: the document store" in partial.stderr and "NOT" in partial.stderr
+    assert not bare.with_name("bare.db.documents.tar").exists()
     # README's restore: copy the database file, unpack the store next to it.
     restored = tmp_path / "restored" / "crm.db"
     restored.parent.mkdir()
