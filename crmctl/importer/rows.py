@@ -410,6 +410,9 @@ class RowNormaliser:
 
     def normalise(self, row: SourceRow) -> ImportRow:
         result = ImportRow(source=row)
+        if row.problem is not None:  # the reader could not split it into its cells
+            result.rejection = RowIssue(None, row.problem)
+            return result
         try:
             self._fill(row.cells, result)
         except _Rejected as rejected:

@@ -557,7 +557,8 @@ def test_encoding_option_overrides_detection(tmp_path: Path) -> None:
     assert "unknown encoding" in read_error(path, encoding="klingon")
 
 
-def test_quoted_fields_with_newlines_keep_line_numbers(tmp_path: Path) -> None:
+def test_quoted_fields_with_newlines_keep_record_numbers(tmp_path: Path) -> None:
+    # Rows are numbered as a spreadsheet shows the file: one number per record.
     path = tmp_path / "a.csv"
     path.write_bytes(
         b"Firma;Pozn\xc3\xa1mka\r\n"
@@ -570,9 +571,9 @@ def test_quoted_fields_with_newlines_keep_line_numbers(tmp_path: Path) -> None:
     table = only_table(path)
     assert [(row.number, row.cells) for row in table.rows] == [
         (2, ("ACME", "first line\r\nsecond line")),
-        (5, ("Beta", 'a "quote"')),
-        (6, ("Gama", "x\ny\nz")),
-        (9, ("Delta", "end")),
+        (4, ("Beta", 'a "quote"')),
+        (5, ("Gama", "x\ny\nz")),
+        (6, ("Delta", "end")),
     ]
 
 
@@ -616,7 +617,7 @@ def test_decode_error_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "adresar.csv"
     path.write_bytes(b"Firma;Mesto\nACME;Praha\nBeta;\x8a\n")
     message = read_error(path, encoding="utf-8")
-    assert "line 3 is not valid utf-8 text" in message
+    assert "line 3: bytes 0x8A are not valid utf-8 text" in message
     assert "--encoding cp1250" in message
 
 
@@ -639,7 +640,7 @@ def test_csv_rows_are_lazy(tmp_path: Path) -> None:
     path.write_bytes(b"Firma;IC\n" + b"ACME;1\n" * 20_000 + b"Beta;\x8a\n")
     table = only_table(path, encoding="utf-8")
     assert table.headers == ["Firma", "IC"]
-    with pytest.raises(ImportFileError, match="line 20002 is not valid utf-8"):
+    with pytest.raises(ImportFileError, match="line 20002: bytes 0x8A are not valid utf-8"):
         list(table.rows)
 
 
