@@ -12,6 +12,11 @@ import json
 import unicodedata
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmctl.importer.readers import ReadOptions, open_tables
 from tests.conftest import Crm, snapshot
 
 HEADER = "Firma;Město;Poznámka\n"
@@ -196,3 +201,32 @@ def test_item6_row_numbers_are_record_numbers_despite_multiline_cells(
         (3, "rejected"),
         (4, "warning"),
     ]
+
+
+# --- property: what csv.writer wrote comes back cell for cell, numbered by record ----------
+
+_CELL = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=8))
+def test_item6_written_records_read_back_unfolded_in_nfc(
+    records: list[list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("prop") / "records.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
+        writer.writerow(["Firma", "Město", "Poznámka"])
+        writer.writerows(records)
+    (table,) = open_tables(path, ReadOptions(delimiter=";", header_row=1), lambda _: False)
+    expected = [
+        (number, tuple(unicodedata.normalize("NFC", cell) for cell in record))
+        for number, record in enumerate(records, start=2)
+        if "".join(record).strip()  # blank records are skipped, their numbers kept
+    ]
+    rows = list(table.rows)
+    assert [(row.number, row.cells) for row in rows] == expected
+    assert all(row.problem is None for row in rows)
