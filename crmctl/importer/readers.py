@@ -648,7 +648,7 @@ def _refuse_mixed_encodings(path: Path) -> None:
                 utf8_line = utf8_line or number
             if utf8_line and bad_line:
                 raise ImportFileError(
-                    f"{path.name} line {bad_line}: bytes {_hex(bad)} are not valid UTF-8, but "
+                    f"{path.name}: line {bad_line}: bytes {_hex(bad)} are not valid UTF-8, but "
                     f"line {utf8_line} is UTF-8 text: the file mixes encodings; save the file "
                     "as UTF-8 (or pass --encoding if the whole file is in one)"
                 )

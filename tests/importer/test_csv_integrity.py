@@ -100,7 +100,7 @@ def test_item6_mixed_utf8_and_cp1250_lines_are_an_error_naming_the_line(
     )
     before = snapshot(crm.url)
     result = crm("import", str(source), code=4)
-    assert result.stderr.startswith("error: mixed.csv line 3: bytes ")
+    assert result.stderr.startswith("error: mixed.csv: line 3: bytes ")
     assert "not valid UTF-8" in result.stderr
     assert "save the file as UTF-8" in result.stderr
     assert snapshot(crm.url) == before
@@ -119,7 +119,18 @@ def test_item6_a_utf8_line_in_a_cp1250_file_is_an_error_naming_the_line(
     )
     before = snapshot(crm.url)
     result = crm("import", str(source), code=4)
-    assert result.stderr.startswith("error: mostly1250.csv line ")
+    assert result.stderr.startswith("error: mostly1250.csv: line ")
+    assert "save the file as UTF-8" in result.stderr
+    assert snapshot(crm.url) == before
+
+
+def test_item6_bytes_invalid_in_the_given_encoding_are_an_error_naming_line_and_bytes(
+    crm: Crm, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "win.csv", "Firma;Mesto\nAlfa;Praha\nŽluva;Brno\n", "cp1250")
+    before = snapshot(crm.url)
+    result = crm("import", str(source), "--encoding", "utf-8", code=4)
+    assert result.stderr.startswith("error: win.csv: line 3: bytes 0x8E are not valid utf-8")
     assert "save the file as UTF-8" in result.stderr
     assert snapshot(crm.url) == before
 
