@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -781,3 +782,30 @@ def test_vcard_refuses_header_row(tmp_path: Path) -> None:
     path = tmp_path / "kontakty.vcf"
     path.write_text(VCARD_4, encoding="utf-8")
     assert "no header row" in read_error(path, header_row=2)
+
+
+# --- NFC (issue 15 item 6) ----------------------------------------------------------------------
+
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+@BOTH_READERS
+def test_item6_workbook_texts_are_composed(tmp_path: Path, low_memory: bool) -> None:
+    path = write_xlsx(
+        tmp_path / "mac.xlsx",
+        {"List": {"A1": _nfd("Firma"), "B1": _nfd("Město"), "A2": _nfd("Novák"), "B2": 7}},
+    )
+    table = only_table(path, low_memory=low_memory)
+    assert table.headers == ["Firma", "Město"]
+    assert [row.cells[:2] for row in table.rows] == [("Novák", 7)]
+
+
+def test_item6_vcard_texts_are_composed(tmp_path: Path) -> None:
+    path = tmp_path / "mac.vcf"
+    card = "BEGIN:VCARD\nVERSION:3.0\nFN:Jiří Dvořák\nN:Dvořák;Jiří;;;\nEND:VCARD\n"
+    path.write_text(_nfd(card), encoding="utf-8")
+    (row,) = only_table(path).rows
+    cells = dict(zip(VCARD_HEADERS, row.cells, strict=True))
+    assert (cells["first_name"], cells["last_name"]) == ("Jiří", "Dvořák")
