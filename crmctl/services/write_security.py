@@ -1,0 +1,156 @@
+"""PostgreSQL: a mapped login writes exactly what crmctl lets its user write.
+
+Row-level security (:mod:`crmctl.services.row_security`) limits which rows a login may
+change; this module closes what a row policy cannot express:
+
+* **Internal tables** (the event log, the delivery outbox, inboxes, workflow state and
+  firings) are crmctl's bookkeeping: a login that could write them could send any e-mail
+  (a ``deliveries`` row is mailed), forge the audit trail, fill other users' inboxes or
+  reset the workflow cursor. Mapped logins hold no INSERT, UPDATE or DELETE on them. Each
+  role's schema of views (``crm_as_ROLE``, first on the login's search path) has a view of
+  each of them whose ``INSTEAD OF`` trigger is a ``SECURITY DEFINER`` function: it asks
+  ``crm_may_write_internal`` whether the caller's crmctl user may make this change and
+  only then writes the table. crmctl, connected as the login, writes them unchanged
+  through those views. What a non-admin may do there is what crmctl does for them:
+  append an event as themselves about a record they may read (not as a workflow rule),
+  and mark their own inbox entries read. Everything else is for admins (rules, senders).
+* **Owners**: a new or reassigned record may only get an owner within the writer's write
+  scope (crmctl's ``require_owner_in_scope``). A ``WITH CHECK`` policy sees the new row
+  only, and an unchanged owner outside one's scope is fine (a colleague's deal at one's
+  own customer), so a trigger compares the owner before and after.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from crmctl.db import tables
+from crmctl.services.context import Context
+
+# Written by crmctl itself (services, rules, senders), never directly by a mapped login.
+INTERNAL = ("events", "deliveries", "notifications", "workflow_state", "workflow_firings")
+# entity → table whose owner_id crmctl keeps within the writer's write scope.
+OWNED_BY = {"company": "companies", "contact": "persons", "deal": "deals", "lead": "leads"}
+
+FUNCTIONS = (
+    # The caller may make this change to an internal table: the one check of every write
+    # through the internal views. An unmapped or deactivated login may make none.
+    """
+CREATE OR REPLACE FUNCTION crm_may_write_internal(p_table text, p_op text, p_new jsonb,
+                                                  p_old jsonb)
+RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  me users%ROWTYPE;
+BEGIN
+  SELECT * INTO me FROM users WHERE db_role = session_user AND active;
+  IF NOT FOUND THEN RETURN false; END IF;
+  IF me.role = 'admin' THEN RETURN true; END IF;
+  IF p_table = 'events' AND p_op = 'INSERT' THEN
+    -- As oneself, about a record one may read; only rules (admins) write as a rule.
+    RETURN coalesce((p_new->>'actor_id')::int = me.id, false)
+       AND NOT coalesce(p_new->'payload' ? 'workflow', false)
+       AND crm_visible(p_new->>'entity_type', (p_new->>'entity_id')::int);
+  END IF;
+  IF p_table = 'notifications' AND p_op = 'UPDATE' THEN
+    RETURN coalesce((p_old->>'user_id')::int = me.id, false)
+       AND (p_new - 'read_at') = (p_old - 'read_at');
+  END IF;
+  RETURN false;
+END $$""",
+    """
+CREATE OR REPLACE FUNCTION crm_owner_in_scope() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  owners int[];
+BEGIN
+  -- The database owner and unmapped logins: no crmctl user, no crmctl policy.
+  IF (SELECT (crm_me()).id) IS NULL THEN RETURN NEW; END IF;
+  IF TG_OP = 'UPDATE' AND NEW.owner_id IS NOT DISTINCT FROM OLD.owner_id THEN RETURN NEW; END IF;
+  owners := crm_scope_owners(TG_ARGV[0], 'write');
+  IF owners IS NULL OR NEW.owner_id = ANY(owners) THEN RETURN NEW; END IF;
+  RAISE EXCEPTION 'permission denied: a % may only get an owner within the write scope of %',
+    TG_ARGV[0], (crm_me()).login USING ERRCODE = 'insufficient_privilege';
+END $$""",
+)
+
+
+def install_write_security(ctx: Context, group: str, schemas: dict[str, str]) -> None:
+    """Functions, owner triggers, no direct writes to internal tables and, in each role's
+    schema, their checked views. Re-runnable: everything is replaced."""
+    run = ctx.session.execute
+    for statement in FUNCTIONS:
+        run(text(statement))
+    for entity, table in OWNED_BY.items():
+        run(text(f"DROP TRIGGER IF EXISTS crm_owner_in_scope ON public.{table}"))
+        run(text(
+            f"CREATE TRIGGER crm_owner_in_scope BEFORE INSERT OR UPDATE OF owner_id "
+            f"ON public.{table} FOR EACH ROW EXECUTE FUNCTION crm_owner_in_scope('{entity}')"
+        ))  # fmt: skip
+    owner = f"{group}_views"
+    for table in INTERNAL:
+        run(text(f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.{table} FROM "{group}"'))
+        # Row locks (the outbox's FOR UPDATE SKIP LOCKED) through a view need UPDATE.
+        run(text(f'GRANT SELECT, UPDATE ON public.{table} TO "{owner}"'))
+        run(text(_write_function(table)))
+        for schema in schemas.values():
+            _internal_view(ctx, table, schema, group, owner)
+
+
+def _internal_view(ctx: Context, table: str, schema: str, group: str, owner: str) -> None:
+    """The table under its own name in a role's schema, written only through the check."""
+    from crmctl.services.column_security import table_defaults
+
+    run = ctx.session.execute
+    names = ", ".join(f'"{column.name}"' for column in tables.metadata.tables[table].columns)
+    view = f'"{schema}".{table}'
+    run(text(f"CREATE VIEW {view} AS SELECT {names} FROM public.{table}"))
+    for name, default in table_defaults(ctx, table):
+        run(text(f'ALTER VIEW {view} ALTER COLUMN "{name}" SET DEFAULT {default}'))
+    run(text(
+        f"CREATE TRIGGER crm_write INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} "
+        f"FOR EACH ROW EXECUTE FUNCTION public.crm_write_{table}()"
+    ))  # fmt: skip
+    run(text(f'ALTER VIEW {view} OWNER TO "{owner}"'))
+    run(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {view} TO "{group}"'))
+
+
+def _write_function(table: str) -> str:
+    """The views' trigger: runs as the installer (who owns the table), so only after the
+    caller passed ``crm_may_write_internal``. An update writes only the changed columns
+    (the event log's own trigger refuses any change but an anonymised payload)."""
+    table_ = tables.metadata.tables[table]
+    names = [column.name for column in table_.columns]
+    (key,) = [column.name for column in table_.primary_key.columns]
+    columns = ", ".join(f'"{name}"' for name in names)
+    values = ", ".join(f'NEW."{name}"' for name in names)
+    changes = "\n".join(
+        f'  IF NEW."{name}" IS DISTINCT FROM OLD."{name}" THEN '
+        f'sets := array_append(sets, \'"{name}" = ($1)."{name}"\'); END IF;'
+        for name in names
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION public.crm_write_{table}() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  sets text[] := '{{}}';
+BEGIN
+  IF NOT crm_may_write_internal(TG_TABLE_NAME, TG_OP, to_jsonb(NEW), to_jsonb(OLD)) THEN
+    RAISE EXCEPTION 'permission denied: % on % is not a change crmctl lets user % make',
+      TG_OP, TG_TABLE_NAME, coalesce((crm_me()).login, session_user::text)
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO public.{table} ({columns}) VALUES ({values}) RETURNING * INTO NEW;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM public.{table} WHERE "{key}" = OLD."{key}";
+    RETURN OLD;
+  END IF;
+{changes}
+  IF cardinality(sets) > 0 THEN
+    EXECUTE format('UPDATE public.{table} SET %s WHERE "{key}" = ($2)."{key}"',
+                   array_to_string(sets, ', ')) USING NEW, OLD;
+  END IF;
+  RETURN NEW;
+END $$"""
