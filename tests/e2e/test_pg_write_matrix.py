@@ -932,6 +932,7 @@ def test_item7_crmctl_under_a_mapped_login_still_writes_with_its_events(
     i = mapped.ids
     for args in (
         ("deals", "move", str(i["deal_a"]), "analyza"),
+        ("deals", "update", "--where", f"id = {i['deal_a']}", "--set", "campaign=jaro"),
         ("companies", "edit", str(i["company_a"]), "--set", "k=1", "--tag", "vip"),
         ("log", "note", "--company", str(i["company_a"]), "--body", "Volal jsem"),
         ("notifications", "read", "--all"),
@@ -955,8 +956,64 @@ def test_item7_crmctl_under_a_mapped_login_still_writes_with_its_events(
             ).scalar()  # fmt: skip
     finally:
         engine.dispose()
-    kinds = {(kind.split(".")[0], entity, entity_id) for kind, entity, entity_id in events}
-    assert ("deal", "deal", i["deal_a"]) in kinds
-    assert ("company", "company", i["company_a"]) in kinds
+    kinds = {(kind, entity, entity_id) for kind, entity, entity_id in events}
+    assert kinds >= {
+        ("deal.stage_changed", "deal", i["deal_a"]),
+        ("deal.updated", "deal", i["deal_a"]),
+    }
+    assert any(
+        kind.startswith("company.") and entity_id == i["company_a"] for kind, _, entity_id in kinds
+    )
     assert any(entity == "activity" for _, entity, _ in kinds), events
     assert tags == [(i["company_a"],)] and unread == 0
+
+
+RULES = """rules:
+  - id: moved
+    name: Obchod posunut
+    trigger: {event: deal.stage_changed}
+    actions:
+      - create_task: {title: Zavolat, due: +1d}
+      - notify: {to: owner, subject: Posun, channels: [inbox, webhook],
+                 url: "http://127.0.0.1:9/hook"}
+"""
+
+
+def test_item7_rules_run_under_an_admins_login_write_the_internal_tables(
+    mapped: Mapped, tmp_path: Path
+) -> None:
+    """The workflow runner under an admin's login writes firings, the cursor, inboxes, the
+    outbox and its events through the checked views, and claims the outbox's rows."""
+    rules = tmp_path / "workflows.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    base = {**os.environ, "CRM_NOW": FIXED_NOW, "CRM_WORKFLOWS": str(rules)}
+    base.pop("CRM_USER", None)
+    sales = {**base, "CRM_DATABASE_URL": login_url(mapped.url, mapped.roles["sales_a1"])}
+    admin = {**base, "CRM_DATABASE_URL": login_url(mapped.url, mapped.roles[ADMIN])}
+    moved = crmctl(sales, "deals", "move", str(mapped.ids["deal_a"]), "analyza")
+    assert moved.returncode == 0, moved.stderr
+    ran = crmctl(admin, "workflows", "run", "--once", "-o", "json")
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr, ran.stderr
+    engine = create_engine(mapped.url)
+    try:
+        with engine.connect() as connection:
+            fired = connection.execute(
+                text("SELECT count(*) FROM workflow_firings WHERE rule_id = 'moved'")
+            ).scalar()
+            inbox = connection.execute(
+                text("SELECT count(*) FROM notifications WHERE rule_id = 'moved'")
+            ).scalar()
+            hooks = connection.execute(
+                text("SELECT attempts FROM deliveries WHERE rule_id = 'moved'")
+            ).all()
+            cursor = connection.execute(
+                text("SELECT value FROM workflow_state WHERE key = 'cursor:events'")
+            ).scalar()
+            moved_event = connection.execute(
+                text("SELECT max(id) FROM events WHERE kind = 'deal.stage_changed'")
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert (fired, inbox) == (1, 1)
+    assert hooks == [(1,)]  # claimed and tried once (nothing listens on port 9)
+    assert cursor is not None and cursor >= moved_event
