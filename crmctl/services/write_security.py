@@ -12,8 +12,9 @@ change; this module closes what a row policy cannot express:
   ``crm_may_write_internal`` whether the caller's crmctl user may make this change and
   only then writes the table. crmctl, connected as the login, writes them unchanged
   through those views. What a non-admin may do there is what crmctl does for them:
-  append an event as themselves about a record they may read (not as a workflow rule),
-  and mark their own inbox entries read. Everything else is for admins (rules, senders).
+  append an event as themselves about a record they may read (not as a workflow rule,
+  not as part of an import), and mark their own inbox entries read. Everything else is
+  for admins (rules, senders).
 * **Owners**: a new or reassigned record may only get an owner within the writer's write
   scope (crmctl's ``require_owner_in_scope``). A ``WITH CHECK`` policy sees the new row
   only, and an unchanged owner outside one's scope is fine (a colleague's deal at one's
@@ -46,9 +47,11 @@ BEGIN
   IF NOT FOUND THEN RETURN false; END IF;
   IF me.role = 'admin' THEN RETURN true; END IF;
   IF p_table = 'events' AND p_op = 'INSERT' THEN
-    -- As oneself, about a record one may read; only rules (admins) write as a rule.
+    -- As oneself, about a record one may read; only rules (admins) write as a rule, and
+    -- only imports (admins) write events that `import undo` takes for a batch's.
     RETURN coalesce((p_new->>'actor_id')::int = me.id, false)
        AND NOT coalesce(p_new->'payload' ? 'workflow', false)
+       AND p_new->>'import_batch_id' IS NULL
        AND crm_visible(p_new->>'entity_type', (p_new->>'entity_id')::int);
   END IF;
   IF p_table = 'notifications' AND p_op = 'UPDATE' THEN

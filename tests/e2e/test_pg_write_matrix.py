@@ -175,13 +175,14 @@ def _seed(url: str, world: World) -> dict[str, int]:
                     "VALUES ('seed', 1, now(), now())"
                 )
             )
-            run(
+            ids["batch"] = run(
                 text(
                     "INSERT INTO import_batches (file_name, file_sha256, file_size, "
                     "file_format, sheets, mapping, options, counts, status, created_at) "
-                    "VALUES ('seed.csv', 'x', 1, 'csv', '[]', '{}', '{}', '{}', 'done', now())"
+                    "VALUES ('seed.csv', 'x', 1, 'csv', '[]', '{}', '{}', '{}', 'done', now()) "
+                    "RETURNING id"
                 )
-            )
+            ).scalar_one()
             run(
                 text(
                     "INSERT INTO person_relations (person_id, other_person_id, kind) "
@@ -231,8 +232,9 @@ def cases(ids: dict[str, int], me: int) -> list[Case]:
     i = ids
     sales_b1, sales_a2 = i["user_sales_b1"], i["user_sales_a2"]
     event = (
-        "INSERT INTO {schema}events (at, actor_id, entity_type, entity_id, kind, payload) "
-        "VALUES (now(), {actor}, 'deal', {deal}, 'deal.note', '{payload}')"
+        "INSERT INTO {schema}events (at, actor_id, entity_type, entity_id, kind, payload, "
+        "import_batch_id) VALUES (now(), {actor}, 'deal', {deal}, 'deal.note', '{payload}', "
+        "{batch})"
     )
     deal = (
         "INSERT INTO deals (title, company_id, pipeline, stage, probability, forecast_category,"
@@ -504,21 +506,21 @@ def cases(ids: dict[str, int], me: int) -> list[Case]:
             "events",
             "INSERT",
             "as oneself about an own deal",
-            event.format(schema="", actor=me, deal=i["deal_a"], payload="{}"),
+            event.format(schema="", actor=me, deal=i["deal_a"], payload="{}", batch="NULL"),
             WRITERS_A,
         ),
         Case(
             "events",
             "INSERT",
             "as another user",
-            event.format(schema="", actor=sales_b1, deal=i["deal_a"], payload="{}"),
+            event.format(schema="", actor=sales_b1, deal=i["deal_a"], payload="{}", batch="NULL"),
             NOBODY,
         ),
         Case(
             "events",
             "INSERT",
             "about team B's deal",
-            event.format(schema="", actor=me, deal=i["deal_b"], payload="{}"),
+            event.format(schema="", actor=me, deal=i["deal_b"], payload="{}", batch="NULL"),
             NOBODY,
         ),
         Case(
@@ -530,14 +532,22 @@ def cases(ids: dict[str, int], me: int) -> list[Case]:
                 actor=me,
                 deal=i["deal_a"],
                 payload='{"workflow": {"rule": "x", "depth": 0}}',
+                batch="NULL",
             ),
             NOBODY,
         ),
         Case(
             "events",
             "INSERT",
+            "as part of an import",
+            event.format(schema="", actor=me, deal=i["deal_a"], payload="{}", batch=i["batch"]),
+            NOBODY,
+        ),
+        Case(
+            "events",
+            "INSERT",
             "into the table itself",
-            event.format(schema="public.", actor=me, deal=i["deal_a"], payload="{}"),
+            event.format(schema="public.", actor=me, deal=i["deal_a"], payload="{}", batch="NULL"),
             NOBODY,
             "public.",
         ),
