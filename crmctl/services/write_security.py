@@ -15,10 +15,12 @@ change; this module closes what a row policy cannot express:
   append an event as themselves about a record they may read (not as a workflow rule,
   not as part of an import), and mark their own inbox entries read. Everything else is
   for admins (rules, senders).
-* **Owners**: a new or reassigned record may only get an owner within the writer's write
-  scope (crmctl's ``require_owner_in_scope``). A ``WITH CHECK`` policy sees the new row
-  only, and an unchanged owner outside one's scope is fine (a colleague's deal at one's
-  own customer), so a trigger compares the owner before and after.
+* **Owners and authors**: a new or reassigned record may only get an owner within the
+  writer's write scope (crmctl's ``require_owner_in_scope``), and a column saying who did
+  something (``created_by_id``, ``updated_by_id``, a consent's ``actor_id``, …) names the
+  writer or nobody. A ``WITH CHECK`` policy sees the new row only, and an unchanged owner
+  or author is fine (a colleague's deal at one's own customer, an admin's call note), so
+  a trigger compares the row before and after.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from crmctl.services.context import Context
 INTERNAL = ("events", "deliveries", "notifications", "workflow_state", "workflow_firings")
 # entity → table whose owner_id crmctl keeps within the writer's write scope.
 OWNED_BY = {"company": "companies", "contact": "persons", "deal": "deals", "lead": "leads"}
+# Columns saying which user did something: crmctl fills them with the acting user only.
+BY_USER = ("created_by_id", "updated_by_id", "actor_id", "entered_by_id", "decided_by_id")
 
 FUNCTIONS = (
     # The caller may make this change to an internal table: the one check of every write
@@ -60,19 +64,39 @@ BEGIN
   END IF;
   RETURN false;
 END $$""",
+    # A customer record or work item written by a non-admin: a new or changed owner within
+    # the writer's write scope (TG_ARGV[0], the entity, or '' for none), and the user
+    # columns that say who did it (TG_ARGV[1:]) naming the writer or nobody, unless kept.
     """
-CREATE OR REPLACE FUNCTION crm_owner_in_scope() RETURNS trigger LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION crm_written_by_caller() RETURNS trigger LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public AS $$
 DECLARE
+  me users%ROWTYPE;
+  new_row jsonb := to_jsonb(NEW);
+  old_row jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
   owners int[];
+  i int;
+  col text;
 BEGIN
+  SELECT * INTO me FROM users WHERE db_role = session_user AND active;
   -- The database owner and unmapped logins: no crmctl user, no crmctl policy.
-  IF (SELECT (crm_me()).id) IS NULL THEN RETURN NEW; END IF;
-  IF TG_OP = 'UPDATE' AND NEW.owner_id IS NOT DISTINCT FROM OLD.owner_id THEN RETURN NEW; END IF;
-  owners := crm_scope_owners(TG_ARGV[0], 'write');
-  IF owners IS NULL OR NEW.owner_id = ANY(owners) THEN RETURN NEW; END IF;
-  RAISE EXCEPTION 'permission denied: a % may only get an owner within the write scope of %',
-    TG_ARGV[0], (crm_me()).login USING ERRCODE = 'insufficient_privilege';
+  IF NOT FOUND OR me.role = 'admin' THEN RETURN NEW; END IF;
+  IF TG_ARGV[0] <> '' AND (old_row IS NULL OR new_row->'owner_id' <> old_row->'owner_id') THEN
+    owners := crm_scope_owners(TG_ARGV[0], 'write');
+    IF owners IS NOT NULL AND NOT coalesce((new_row->>'owner_id')::int = ANY(owners), false)
+    THEN
+      RAISE EXCEPTION 'permission denied: a % may get an owner in the write scope of % only',
+        TG_ARGV[0], me.login USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  FOR i IN 1 .. TG_NARGS - 1 LOOP
+    col := TG_ARGV[i];
+    CONTINUE WHEN new_row->>col IS NULL OR (new_row->>col)::int = me.id
+               OR (old_row IS NOT NULL AND new_row->col = old_row->col);
+    RAISE EXCEPTION 'permission denied: %.% may name only the writer, %', TG_TABLE_NAME, col,
+      me.login USING ERRCODE = 'insufficient_privilege';
+  END LOOP;
+  RETURN NEW;
 END $$""",
 )
 
@@ -83,11 +107,13 @@ def install_write_security(ctx: Context, group: str, schemas: dict[str, str]) ->
     run = ctx.session.execute
     for statement in FUNCTIONS:
         run(text(statement))
-    for entity, table in OWNED_BY.items():
-        run(text(f"DROP TRIGGER IF EXISTS crm_owner_in_scope ON public.{table}"))
+    for table, entity in _checked_tables().items():
+        stamps = [c.name for c in tables.metadata.tables[table].columns if c.name in BY_USER]
+        arguments = ", ".join(f"'{argument}'" for argument in (entity, *stamps))
+        run(text(f"DROP TRIGGER IF EXISTS crm_written_by_caller ON public.{table}"))
         run(text(
-            f"CREATE TRIGGER crm_owner_in_scope BEFORE INSERT OR UPDATE OF owner_id "
-            f"ON public.{table} FOR EACH ROW EXECUTE FUNCTION crm_owner_in_scope('{entity}')"
+            f"CREATE TRIGGER crm_written_by_caller BEFORE INSERT OR UPDATE ON public.{table} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_written_by_caller({arguments})"
         ))  # fmt: skip
     owner = f"{group}_views"
     for table in INTERNAL:
@@ -97,6 +123,18 @@ def install_write_security(ctx: Context, group: str, schemas: dict[str, str]) ->
         run(text(_write_function(table)))
         for schema in schemas.values():
             _internal_view(ctx, table, schema, group, owner)
+
+
+def _checked_tables() -> dict[str, str]:
+    """Table → its entity for the owner check ('' for none): every table a mapped login
+    may write directly that has an owner or a column naming who did something."""
+    owned = {table: entity for entity, table in OWNED_BY.items()}
+    return {
+        table.name: owned.get(table.name, "")
+        for table in tables.metadata.sorted_tables
+        if table.name not in INTERNAL
+        and (table.name in owned or any(c.name in BY_USER for c in table.columns))
+    }
 
 
 def _internal_view(ctx: Context, table: str, schema: str, group: str, owner: str) -> None:

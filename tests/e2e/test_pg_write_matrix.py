@@ -242,6 +242,15 @@ def cases(ids: dict[str, int], me: int) -> list[Case]:
         " {company}, 'default', 'kvalifikace', 10, 'pipeline', now(), now(), '{{}}', "
         f"{NOW}, {{owner}}, 1)"
     )
+    activity = (
+        "INSERT INTO activities (kind, occurred_at, occurred_on, created_at, created_by_id, "
+        "company_id, attendees) VALUES ('note', now(), current_date, now(), {by}, {company}, "
+        "'[]')"
+    )
+    consent = (
+        "INSERT INTO consents (person_id, purpose, granted, basis, source, at, actor_id) "
+        "VALUES ({person}, 'x', true, 'consent', 'x', now(), {by})"
+    )
     return [
         # --- customer records: write scope, and a new owner only within it ----------------
         Case(
@@ -416,6 +425,41 @@ def cases(ids: dict[str, int], me: int) -> list[Case]:
             f"occurred_at, occurred_on, created_at, created_by_id, company_id, attendees) "
             f"VALUES ('note', now(), current_date, now(), {sales_b1}, {i['company_b']}, "
             "'[]')",
+            NOBODY,
+        ),
+        Case(
+            "activities",
+            "INSERT",
+            "at own customer",
+            activity.format(by=me, company=i["company_a"]),
+            WRITERS_A,
+        ),
+        Case(
+            "activities",
+            "INSERT",
+            "at own customer, by team B",
+            activity.format(by=sales_b1, company=i["company_a"]),
+            NOBODY,
+        ),
+        Case(
+            "companies",
+            "UPDATE",
+            "own, as changed by team B",
+            f"UPDATE companies SET updated_by_id = {sales_b1} WHERE id = {i['company_a']}",
+            NOBODY,
+        ),
+        Case(
+            "consents",
+            "INSERT",
+            "own contact",
+            consent.format(person=i["contact_a"], by=me),
+            WRITERS_A,
+        ),
+        Case(
+            "consents",
+            "INSERT",
+            "own contact, by team B",
+            consent.format(person=i["contact_a"], by=sales_b1),
             NOBODY,
         ),
         Case(
