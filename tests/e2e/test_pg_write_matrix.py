@@ -127,7 +127,7 @@ def _seed(url: str, world: World) -> dict[str, int]:
     try:
         with engine.begin() as connection:
             users = dict(connection.execute(text("SELECT login, id FROM users")).all())
-            for login in (*LOGINS, "sales_a2", "sales_b1"):
+            for login in (*LOGINS, ADMIN, "sales_a2", "sales_b1"):
                 ids[f"user_{login}"] = users[login]
             run = connection.execute
             for table in ("person_emails", "person_phones"):
@@ -1037,7 +1037,8 @@ def test_item7_rules_run_under_an_admins_login_write_the_internal_tables(
     mapped: Mapped, tmp_path: Path
 ) -> None:
     """The workflow runner under an admin's login writes firings, the cursor, inboxes, the
-    outbox and its events through the checked views, and claims the outbox's rows."""
+    outbox and its events through the checked views, and claims the outbox's rows; an
+    admin's erasure rewrites event payloads through them."""
     rules = tmp_path / "workflows.yaml"
     rules.write_text(RULES, encoding="utf-8")
     base = {**os.environ, "CRM_NOW": FIXED_NOW, "CRM_WORKFLOWS": str(rules)}
@@ -1048,6 +1049,9 @@ def test_item7_rules_run_under_an_admins_login_write_the_internal_tables(
     assert moved.returncode == 0, moved.stderr
     ran = crmctl(admin, "workflows", "run", "--once", "-o", "json")
     assert ran.returncode == 0 and "Traceback" not in ran.stderr, ran.stderr
+    # An erasure rewrites event payloads (through the events view) and appends its own.
+    erased = crmctl(admin, "gdpr", "erase", str(mapped.ids["contact_b"]), "-o", "json")
+    assert erased.returncode == 0, erased.stderr
     engine = create_engine(mapped.url)
     try:
         with engine.connect() as connection:
@@ -1063,6 +1067,9 @@ def test_item7_rules_run_under_an_admins_login_write_the_internal_tables(
             cursor = connection.execute(
                 text("SELECT value FROM workflow_state WHERE key = 'cursor:events'")
             ).scalar()
+            erasures = connection.execute(
+                text("SELECT actor_id FROM events WHERE kind = 'contact.erased'")
+            ).all()
             moved_event = connection.execute(
                 text("SELECT max(id) FROM events WHERE kind = 'deal.stage_changed'")
             ).scalar()
@@ -1071,3 +1078,4 @@ def test_item7_rules_run_under_an_admins_login_write_the_internal_tables(
     assert (fired, inbox) == (1, 1)
     assert hooks == [(1,)]  # claimed and tried once (nothing listens on port 9)
     assert cursor is not None and cursor >= moved_event
+    assert erasures == [(mapped.ids["user_admin"],)]
