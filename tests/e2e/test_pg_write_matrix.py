@@ -999,6 +999,13 @@ def test_item7_crmctl_under_a_mapped_login_still_writes_with_its_events(
         done = crmctl(env, *args)
         assert done.returncode == 0, (args, done.stderr)
         assert "Traceback" not in done.stderr
+    # A purge deletes the row for good and its event says so: written while the row is
+    # still there to be checked.
+    added = json.loads(
+        crmctl(env, "companies", "add", "--name", "Omyl s.r.o.", "-o", "json").stdout
+    )
+    purged = crmctl(env, "companies", "rm", str(added["id"]), "--purge")
+    assert purged.returncode == 0, purged.stderr
     refused = crmctl(env, "companies", "edit", str(i["company_b"]), "--tag", "vip")
     assert refused.returncode == 5 and refused.stderr.startswith("error: "), refused.stderr
     engine = create_engine(mapped.url)
@@ -1024,6 +1031,7 @@ def test_item7_crmctl_under_a_mapped_login_still_writes_with_its_events(
         kind.startswith("company.") and entity_id == i["company_a"] for kind, _, entity_id in kinds
     )
     assert any(entity == "activity" for _, entity, _ in kinds), events
+    assert ("company.purged", "company", added["id"]) in kinds
     assert tags == [(i["company_a"],)] and unread == 0
 
 
