@@ -35,15 +35,20 @@ def validate(
         str | None, typer.Argument(metavar="[FILE]", help="Rules file (default as --workflows).")
     ] = None,
 ) -> None:
-    """Check a rules file: every problem as FILE:LINE:COLUMN: what was expected."""
+    """Check a rules file: every problem as FILE:LINE:COLUMN: what was expected.
+
+    With a database at hand, every login, team and role the rules name must exist there.
+    """
     from crmctl.errors import ValidationError
     from crmctl.services.workflows import rules_path, validate
 
     settings = settings_for(ctx)
     path = rules_path(settings, file)
-    problems, count = validate(settings, path)
+    problems, count, note = validate(settings, path)
     for problem in problems:
         typer.echo(f"{problem}", err=True)
+    if note:
+        info(f"note: {note}")
     if problems:
         raise ValidationError(f"{path}: {len(problems)} problem(s); nothing was changed")
     info(f"{path}: {count} rule(s), valid")

@@ -33,10 +33,41 @@ def rules_path(settings: Any, option: str | None) -> Path:
     return default_rules_path(settings, option)
 
 
-def validate(settings: Any, path: Path) -> tuple[list[Problem], int]:
-    """Every problem of the file (empty when valid) and how many rules it holds."""
+def validate(settings: Any, path: Path) -> tuple[list[Problem], int, str | None]:
+    """Every problem of the file (empty when valid), how many rules it holds, and a note
+    when the logins, teams and roles it names could not be checked (no database)."""
+    from crmctl.workflows.references import check_references
+
     rule_set, problems, _ = check_file(path, settings)
-    return problems.items, len(rule_set.rules) if rule_set else 0
+    if rule_set is None:
+        return problems.items, 0, None
+    known, note = _known_people(settings)
+    if known is not None:
+        check_references(rule_set, known, problems)
+    return problems.items, len(rule_set.rules), note
+
+
+def _known_people(settings: Any) -> tuple[Any, str | None]:
+    """Who the database knows, or (None, why not) when no database is reachable."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crmctl.db.engine import make_engine, require_current_schema
+    from crmctl.errors import CrmError
+    from crmctl.workflows.references import Known
+
+    try:
+        engine = make_engine(settings.database_url)
+    except CrmError as error:
+        return None, f"logins, teams and roles not checked: {error}"
+    try:
+        require_current_schema(engine, settings.database_url)
+        with engine.connect() as connection:
+            return Known.load(connection), None
+    except (CrmError, SQLAlchemyError) as error:
+        reason = str(error).splitlines()[0]
+        return None, f"logins, teams and roles not checked ({reason})"
+    finally:
+        engine.dispose()
 
 
 def list_rules(settings: Any, path: Path) -> list[dict[str, Any]]:
