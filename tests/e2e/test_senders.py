@@ -206,6 +206,36 @@ def test_item2_smtp_slower_than_the_timeout_gets_each_mail_once_and_it_is_report
     assert all("not resent" in f["error"] for f in failures), failures
 
 
+def test_item2_sender_killed_while_sending_is_not_resent_silently(
+    db_url: str, env: dict[str, str], server: tuple[Received, int]
+) -> None:
+    received, port = server
+    received.delay = 5.0  # the sender is still waiting for the answer when it is killed
+    _queue(db_url, 2)
+    env["CRM_SMTP_URL"] = f"smtp://127.0.0.1:{port}?from=crm@firma.cz&timeout=10"
+    sender = subprocess.Popen(
+        [CRMCTL, "workflows", "run", "--once"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until(lambda: len(received.messages) == 1)
+    finally:
+        sender.kill()
+        sender.wait()
+    received.delay = 0.0
+    env["CRM_NOW"] = LATER  # every lease of the killed sender has expired
+    after = _senders(env, 1)[0]
+    assert after.returncode == 6, after.stderr
+    assert "1 delivered" in after.stderr and "1 uncertain" in after.stderr
+    assert sorted(m["to"] for m in received.messages) == [
+        "obchodnik0@firma.cz",
+        "obchodnik1@firma.cz",
+    ]
+    assert _statuses(db_url) == ["uncertain", "sent"]
+
+
 class _Hook(BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[str, str]]] = []
     delay: ClassVar[float] = 0.0
