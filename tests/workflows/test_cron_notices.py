@@ -92,3 +92,13 @@ def test_item15_run_once_exits_6_after_printing_a_failed_firing(
     crm("users", "add", "kral")
     crm.now = "2026-03-10T10:00:00+01:00"
     assert crm.json("workflows", "run", "--once")[0]["status"] == "retried"  # exit 0
+
+
+def test_item15_validate_without_a_database_checks_the_file_and_says_what_it_skipped(
+    tmp_path: Path, rules: Path
+) -> None:
+    nowhere = Crm(f"sqlite:///{tmp_path / 'missing.db'}")
+    result = nowhere("workflows", "validate")
+    assert "note: logins, teams and roles not checked" in result.stderr
+    assert result.stderr.strip().endswith("valid")
+    assert not (tmp_path / "missing.db").exists()

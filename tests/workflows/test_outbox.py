@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -101,3 +103,46 @@ def test_item2_resend_of_an_uncertain_mail_keeps_its_message_id(
     assert len(slow.ids) == 2 and slow.ids[0] == slow.ids[1], slow.ids
     events = team.json("timeline", "lead", "1")
     assert any(json.dumps(e, ensure_ascii=False).count("delivery.resend") for e in events)
+
+
+class _SlowHook(BaseHTTPRequestHandler):
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        _SlowHook.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        time.sleep(SLOW_SECONDS)  # answers only after the client stopped waiting
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_item2_webhook_answering_after_the_timeout_is_posted_once(
+    team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmctl.notify import webhook
+
+    _SlowHook.bodies = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHook)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/crm"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        RULES.replace("channels: [email]", f"channels: [webhook], url: {url}"), encoding="utf-8"
+    )
+    monkeypatch.setenv("CRM_WORKFLOWS", str(rules))
+    monkeypatch.setattr(webhook, "TIMEOUT_SECONDS", SLOW_SECONDS / 4)
+    try:
+        team("leads", "add", "--name", "Jan Kos", "--owner", "novak")
+        first = _run_once(team)
+        team.now = "2026-03-11T09:00:00+01:00"  # past any retry's backoff
+        _run_once(team)
+        time.sleep(SLOW_SECONDS)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert len(_SlowHook.bodies) == 1, first.stderr
+    assert first.exit_code == 6 and "1 uncertain (not resent)" in first.stderr
+    [failure] = team.json("workflows", "failures", "--dead")
+    assert (failure["kind"], failure["status"]) == ("webhook", "uncertain")
