@@ -16,7 +16,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -87,7 +87,9 @@ def _timeout(text: str) -> float:
 def message_domain(config: SmtpConfig | None) -> str:
     """The right-hand side of Message-IDs: the sender address's domain."""
     sender = config.sender if config is not None else DEFAULT_SENDER
-    return sender.rpartition("@")[2] or "localhost"
+    # from= may carry a display name: "CRM <crm@firma.cz>".
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    return domain if domain and "<" not in domain and ">" not in domain else "localhost"
 
 
 def send_email(config: SmtpConfig | None, mail: Mail) -> None:
