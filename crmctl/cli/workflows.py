@@ -1,4 +1,4 @@
-"""``crmctl workflows validate|list|run|simulate|why|failures``."""
+"""``crmctl workflows validate|list|run|simulate|why|failures|resend``."""
 
 from typing import Annotated, Any
 
