@@ -84,10 +84,11 @@ def _action_references(spec: ActionSpec) -> Iterator[Reference]:
         yield from _assign(options, loc)
     elif spec.id == "notify":
         for who in options["to"]:
-            yield from _prefixed(who, loc)
+            yield from _prefixed(who, _where(options, "to", loc))
     elif spec.id == "request_approval":
         approver = options["approver"]
-        yield from _prefixed(approver if ":" in approver else f"user:{approver}", loc)
+        where = _where(options, "approver", loc)
+        yield from _prefixed(approver if ":" in approver else f"user:{approver}", where)
     elif spec.id == "create_task" and options.get("assignee", "owner") not in NOT_A_LOGIN:
         yield Reference("user", options["assignee"], _where(options, "assignee", loc))
 
@@ -105,7 +106,7 @@ def _assign(options: dict[str, Any], loc: Loc) -> Iterator[Reference]:
         for login in _logins(value):
             yield Reference("user", login, _where(table, key, loc))
     for login in _logins(territory.get("fallback")):
-        yield Reference("user", login, loc)
+        yield Reference("user", login, _where(territory, "fallback", loc))
 
 
 def _prefixed(who: str, loc: Loc) -> Iterator[Reference]:
