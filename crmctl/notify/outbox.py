@@ -5,9 +5,11 @@ sends nothing. A sender claims due rows with ONE ``UPDATE`` that re-checks that 
 row is still due (pending, or its lease expired) and sets a lease owned by that sender
 (``claim_token`` = the sender's id, ``lease_until``): on PostgreSQL the ids come from a
 ``FOR UPDATE SKIP LOCKED`` subquery, on SQLite the statement runs in one write
-transaction, so two senders never hold the same row. Before each send the sender renews
-its lease and skips a row whose lease it lost; it marks the row sent only while it owns
-the lease.
+transaction, so two senders never hold the same row. Right before each send the sender
+renews its lease and marks the row ``attempting`` (skipping a row whose lease it lost);
+it marks the row sent only while it owns the lease. A claimed row whose sender died
+before attempting it is claimed again when the lease expires; one whose sender died
+while ``attempting`` may have been sent, so it becomes ``uncertain`` instead.
 
 A failure is recorded and retried with exponential backoff; after ``MAX_ATTEMPTS`` the
 row is dead-lettered (``crmctl workflows failures``). A claim expires after ``LEASE``
@@ -49,6 +51,7 @@ LEASE = timedelta(minutes=5)
 # Small claims: a batch is sent well within its lease even when every send times out,
 # and concurrent senders share the work.
 BATCH = 10
+ABANDONED = "the sender stopped while sending it (killed?)"
 UNCERTAIN_NOTE = (
     "not resent automatically; ask the recipient, then `crmctl workflows resend {id}` "
     "(same Message-ID) if it did not arrive"
@@ -108,7 +111,7 @@ class Sender:
 def deliver_due(engine: Engine, settings: Any, now: datetime) -> list[DeliveryResult]:
     """Send every due delivery once; returns what happened to each."""
     sender = Sender(engine, smtp_config(settings), now, uuid.uuid4().hex, time.monotonic())
-    results: list[DeliveryResult] = []
+    results = _abandoned(sender)
     while True:
         claimed = _claim(sender)
         if not claimed:
@@ -124,6 +127,28 @@ def _due(now: datetime) -> ColumnElement[bool]:
         (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
         (Delivery.status == "sending") & (Delivery.lease_until < now),
     )
+
+
+def _abandoned(sender: Sender) -> list[DeliveryResult]:
+    """Rows a dead sender was sending when it stopped: maybe sent, so never resent here."""
+    now = sender.now
+    with session_scope(sender.engine) as session:
+        rows = session.execute(
+            update(Delivery)
+            .where(Delivery.status == "attempting", Delivery.lease_until < now)
+            .values(status="uncertain", claim_token=None, lease_until=None)
+            .returning(Delivery.id, Delivery.channel, Delivery.target),
+            execution_options={"synchronize_session": False},
+        ).all()
+        results = []
+        for row in rows:
+            error = f"{ABANDONED}; {UNCERTAIN_NOTE.format(id=row.id)}"
+            session.execute(
+                update(Delivery).where(Delivery.id == row.id).values(last_error=error),
+                execution_options={"synchronize_session": False},
+            )
+            results.append(DeliveryResult(row.id, row.channel, row.target, "uncertain", error))
+    return results
 
 
 def _claim(sender: Sender) -> list[Delivery]:
@@ -150,7 +175,8 @@ def _claim(sender: Sender) -> list[Delivery]:
 
 
 def _renew(sender: Sender, row: Delivery) -> bool:
-    """Extend this sender's lease on the row; False when another sender took it over."""
+    """Extend this sender's lease on the row and mark it being attempted; False when
+    another sender took it over."""
     with session_scope(sender.engine) as session:
         renewed = session.execute(
             update(Delivery)
@@ -159,7 +185,7 @@ def _renew(sender: Sender, row: Delivery) -> bool:
                 Delivery.claim_token == sender.id,
                 Delivery.status == "sending",
             )
-            .values(lease_until=sender.clock() + LEASE),
+            .values(status="attempting", lease_until=sender.clock() + LEASE),
             execution_options={"synchronize_session": False},
         )
         return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
