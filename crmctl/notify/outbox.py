@@ -111,6 +111,8 @@ class Sender:
 def deliver_due(engine: Engine, settings: Any, now: datetime) -> list[DeliveryResult]:
     """Send every due delivery once; returns what happened to each."""
     sender = Sender(engine, smtp_config(settings), now, uuid.uuid4().hex, time.monotonic())
+    if not _anything_to_do(sender):
+        return []
     results = _abandoned(sender)
     while True:
         claimed = _claim(sender)
@@ -127,6 +129,16 @@ def _due(now: datetime) -> ColumnElement[bool]:
         (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
         (Delivery.status == "sending") & (Delivery.lease_until < now),
     )
+
+
+def _anything_to_do(sender: Sender) -> bool:
+    """A read first, so an idle pass (a daemon's poll) takes no write lock."""
+    abandoned = (Delivery.status == "attempting") & (Delivery.lease_until < sender.now)
+    with sender.engine.connect() as connection:
+        found = connection.execute(
+            select(Delivery.id).where(or_(_due(sender.now), abandoned)).limit(1)
+        ).first()
+    return found is not None
 
 
 def _abandoned(sender: Sender) -> list[DeliveryResult]:
