@@ -80,10 +80,6 @@ class PermissionDenied(CrmError):
     exit_code = ExitCode.PERMISSION_DENIED
 
 
-class InputTooLarge(ValidationError):
-    """Input that is well-formed but beyond what crmctl accepts (nesting, numbers)."""
-
-
 class DatabaseError(CrmError):
     exit_code = ExitCode.FAILURE
 
