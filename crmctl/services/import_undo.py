@@ -8,11 +8,14 @@ means undoing would lose someone's work, so the undo is refused and says where.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.event import listen, remove
+from sqlalchemy.orm import Session, aliased
 
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import Event, ImportBatch, Person, PersonCompany, Tag
@@ -54,11 +57,34 @@ def undo_batch(ctx: Context, ref: str, *, dry_run: bool = False) -> dict[str, An
     result = {"batch": batch.id, "file": batch.file_name, "dry_run": dry_run, **plan.counts()}
     if dry_run:
         return result
-    _restore(ctx, plan)
+    with _events_of_batch(ctx, batch.id):
+        _restore(ctx, plan)
     _remove_created(ctx, batch, plan)
     batch.status, batch.undone_at, batch.undone_by_id = "undone", ctx.now, ctx.actor_id
     record_event(ctx, "import", batch.id, "import.undone", plan.counts())
     return result
+
+
+@contextmanager
+def _events_of_batch(ctx: Context, batch_id: int) -> Iterator[None]:
+    """The restore's events are stamped with the batch they undo.
+
+    They are not later work on the batch's records: an older batch that touched the same
+    records must stay undoable once this one is undone (undo newest first). Events are
+    append-only, so the stamp is set before their insert.
+    """
+
+    def stamp(session: Session, *_: object) -> None:
+        for instance in session.new:
+            if isinstance(instance, Event) and instance.import_batch_id is None:
+                instance.import_batch_id = batch_id
+
+    listen(ctx.session, "before_flush", stamp)
+    try:
+        yield
+        ctx.session.flush()
+    finally:
+        remove(ctx.session, "before_flush", stamp)
 
 
 def _require_may_undo(ctx: Context, batch: ImportBatch) -> None:
@@ -114,11 +140,16 @@ def _later_events(ctx: Context, batch: ImportBatch) -> list[str]:
         mine.entity_type == Event.entity_type,
         mine.entity_id == Event.entity_id,
     )
+    # Batches undone since took their changes back (their events and their undo's).
+    undone = select(ImportBatch.id).where(ImportBatch.status == "undone")
     rows = ctx.session.execute(
         select(Event.entity_type, Event.entity_id, Event.kind, Event.at)
         .where(
             Event.id > first,
-            or_(Event.import_batch_id.is_(None), Event.import_batch_id != batch.id),
+            or_(
+                Event.import_batch_id.is_(None),
+                and_(Event.import_batch_id != batch.id, Event.import_batch_id.not_in(undone)),
+            ),
             Event.entity_type.in_(ENTITIES),
             touched,
         )

@@ -31,7 +31,7 @@ from crmctl.services.events import record_event
 from crmctl.services.import_writer import Counts, ImportWriter, RowResult
 from crmctl.services.users import logins_by_id
 
-ON_DUPLICATE = ("update", "skip", "fail")
+ON_DUPLICATE = ("update", "overwrite", "skip", "fail")
 UNMAPPED = ("custom", "ignore")
 WARNINGS_KEPT = 1000
 # A generation-0 pass walks every live young object, the current chunk included, so it
