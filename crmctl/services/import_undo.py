@@ -117,7 +117,7 @@ def _plan(ctx: Context, batch: ImportBatch) -> UndoPlan:
 
 
 def _refuse_if_later_work(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
-    later = _later_events(ctx, batch) + _later_links(ctx, batch)
+    later = _later_events(ctx, batch) + _later_links(ctx, plan)
     if not later:
         return
     shown = "; ".join(later[:LATER_EDITS_SHOWN])
@@ -162,27 +162,26 @@ def _later_events(ctx: Context, batch: ImportBatch) -> list[str]:
     ]
 
 
-def _later_links(ctx: Context, batch: ImportBatch) -> list[str]:
-    """Contacts the batch did not touch that were linked since to a company it created."""
-    created_company = exists().where(
-        Event.import_batch_id == batch.id,
-        Event.kind == "company.created",
-        Event.entity_id == PersonCompany.company_id,
-    )
-    touched_person = exists().where(
-        Event.import_batch_id == batch.id,
-        Event.entity_type == "contact",
-        Event.entity_id == PersonCompany.person_id,
-    )
-    rows = ctx.session.execute(
-        select(PersonCompany.person_id, PersonCompany.company_id)
-        .where(and_(created_company, ~touched_person))
-        .limit(LATER_EDITS_SHOWN + 1)
-    )
-    return [
-        f"contact #{person_id} was linked to company #{company_id}"
-        for person_id, company_id in rows
-    ]
+def _later_links(ctx: Context, plan: UndoPlan) -> list[str]:
+    """Contacts the batch did not touch that were linked since to a company it created.
+
+    Looked up by the batch's own company ids (a correlated lookup over its events took
+    minutes on a 40,000-row batch).
+    """
+    touched = set(plan.created["contact"]) | {i for kind, i in plan.restore if kind == "contact"}
+    found: list[str] = []
+    for chunk in chunked(plan.created["company"]):
+        rows = ctx.session.execute(
+            select(PersonCompany.person_id, PersonCompany.company_id)
+            .where(PersonCompany.company_id.in_(chunk))
+            .order_by(PersonCompany.company_id, PersonCompany.person_id)
+        )
+        for person_id, company_id in rows:
+            if person_id not in touched:
+                found.append(f"contact #{person_id} was linked to company #{company_id}")
+            if len(found) > LATER_EDITS_SHOWN:
+                return found
+    return found
 
 
 def _restore(ctx: Context, plan: UndoPlan) -> None:

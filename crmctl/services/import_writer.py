@@ -105,6 +105,11 @@ class ImportWriter:
         # E-mails of the chunk held by removed contacts: e-mail → (contact id, e-mail).
         self.removed_emails: dict[str, tuple[int, str]] = {}
 
+    def reconnect(self) -> None:
+        """After a commit: the session's new connection, and ids read afresh (others may
+        have inserted rows since)."""
+        self.bulk = BulkWriter(self.ctx.session.connection())
+
     # --- one chunk ------------------------------------------------------------------
 
     def write(self, rows: list[ImportRow]) -> list[RowResult]:
