@@ -8,6 +8,7 @@ value and says what to do about it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -438,7 +439,12 @@ def _name_tokens(raw: str) -> list[str]:
     # "Ing.Jan" → "Ing. Jan"; "Ph.D." → "Ph. D." (titles are matched across tokens).
     spaced = re.sub(r"\.(?=[^\s.,])", ". ", raw)
     tokens = re.split(r"[\s,;]+", spaced)
-    return [token for token in tokens if any(ch.isalnum() for ch in token)]
+    return [token for token in tokens if not _is_punctuation(token)]
+
+
+def _is_punctuation(token: str) -> bool:
+    """Stray dashes and dots between names; an emoji (a symbol) is part of the name."""
+    return all(unicodedata.category(ch)[0] in "PZC" for ch in token)
 
 
 def split_person_name(raw: str) -> PersonName:

@@ -6,10 +6,32 @@ import json
 from typing import Any
 
 from crmctl.errors import ValidationError
+from crmctl.text import nfc
 
 
 def read_records(text: str, source: str) -> list[Any]:
-    """A JSON array or object, JSON lines, or a YAML list or mapping."""
+    """A JSON array or object, JSON lines, or a YAML list or mapping; texts in NFC."""
+    records = _parsed(text, source)
+    if text.isascii() and "\\u" not in text:  # nothing to compose: the usual case
+        return records
+    try:
+        return [_composed(record) for record in records]
+    except RecursionError:
+        raise ValidationError(f"{source}: the records are nested too deeply") from None
+
+
+def _composed(value: Any) -> Any:
+    # After parsing: JSON may spell a decomposed letter as an escape ("a\u0301").
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {_composed(key): _composed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_composed(item) for item in value]
+    return value
+
+
+def _parsed(text: str, source: str) -> list[Any]:
     stripped = text.strip()
     if not stripped:
         return []

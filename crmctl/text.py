@@ -7,6 +7,7 @@ migration on PostgreSQL), so search behaves identically on both.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -33,6 +34,15 @@ FOLD_FROM: str = "".join(accented for accented in _FOLD_PAIRS.values())
 FOLD_TO: str = "".join(plain * len(accented) for plain, accented in _FOLD_PAIRS.items())
 
 _TABLE = str.maketrans(FOLD_FROM, FOLD_TO)
+
+
+def nfc(value: str) -> str:
+    """``value`` composed (Unicode NFC): ``"Nova\u0301k"`` (as macOS pastes it) → ``"Novák"``.
+
+    Every text entering the CRM is composed, so that equal names are equal strings: the
+    dedup keys, the search columns and ``crm_fold`` in SQL all see one spelling.
+    """
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
 def fold(value: str | None) -> str:
@@ -65,7 +75,9 @@ def _fold_words(value: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold_word(word: str) -> str:
-    return word.lower().translate(_TABLE)
+    # Composed first: the map holds composed letters, and a decomposed search term or
+    # name must fold like the composed one (the cache makes this free for repeats).
+    return nfc(word).lower().translate(_TABLE)
 
 
 # Legal forms as folded token sequences; the longest are tried first.

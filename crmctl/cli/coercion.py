@@ -21,12 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crmctl.text import nfc
+
 try:
     from typer._coercion import RuntimeParam, build_runtime_param
 except ImportError:  # pragma: no cover - a typer without these internals
     RuntimeParam = None  # type: ignore[assignment,misc]
 
 PLAIN = (str, int, bool, list[str])  # list[str]: a repeatable option
+# Text arguments are stored composed (NFC), as typed on a Mac they arrive decomposed;
+# file names and URLs stay as typed, for a file system may hold them decomposed.
+AS_TYPED = frozenset({"db", "file", "json_input", "output_file", "workflows"})
 
 
 def install(command: Any, ctx: Any) -> None:
@@ -65,11 +70,11 @@ if RuntimeParam is not None:
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             if self.annotation is str and isinstance(value, str):
-                return value
+                return value if param.name in AS_TYPED else nfc(value)
             if self.annotation is bool and isinstance(value, bool):
                 return value
             if self.annotation == list[str] and _strings(value):
-                return list(value)
+                return [nfc(item) for item in value]
             if self.annotation is int:
                 if isinstance(value, int) and not isinstance(value, bool):
                     return value

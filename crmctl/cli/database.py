@@ -60,12 +60,24 @@ def current(ctx: typer.Context, output: Output = "table") -> None:
 def backup(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    no_documents: Annotated[
+        bool,
+        typer.Option("--no-documents", help="Leave the document store out (warns)."),
+    ] = False,
 ) -> None:
-    """Back up the database (SQLite online backup; pg_dump for PostgreSQL)."""
-    from crmctl.services import setup
+    """Back up the database (SQLite online backup; pg_dump for PostgreSQL) and the
+    document store (FILE.documents.tar); both readable by you only."""
+    from crmctl.services.backup import backup as run_backup
 
-    written = setup.backup_database(settings_for(ctx), file)
-    info(f"backup written to {written}")
+    done = run_backup(settings_for(ctx), file, documents=not no_documents)
+    info(f"database backup written to {done.database}")
+    if done.archive is None:
+        info(
+            f"warning: the document store {done.store} is NOT in this backup; "
+            "back it up yourself or run without --no-documents"
+        )
+    else:
+        info(f"documents backup written to {done.archive} ({done.files} files from {done.store})")
 
 
 @config_app.command("show")

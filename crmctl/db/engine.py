@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +22,18 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Customer data: the database, its -wal/-shm files and backups are the owner's alone.
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only, unless it exists.
+
+    Made before SQLite (or pg_dump) opens it, so that it is never readable by others,
+    whatever the umask; SQLite gives a database's -wal and -shm files its mode.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
 
 
 def safe_url(url: str) -> str:
@@ -47,6 +61,7 @@ def make_engine(url: str) -> Engine:
                 json_serializer=_json_text,
             )
             event.listen(engine, "connect", _configure_sqlite)
+            event.listen(engine, "do_connect", _create_private_database)
             return engine
         engine = create_engine(parsed, pool_pre_ping=False, json_serializer=_json_text)
         _declare_dialect_options(engine)
@@ -75,6 +90,19 @@ def _json_text(value: Any) -> str:
     """JSON with letters as they are (not \\u escapes), as bulk writes store it, so that
     ``timeline --search novák`` finds text inside event payloads on SQLite too."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def _create_private_database(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> None:
+    """A database file that does not exist yet is created owner-only before SQLite opens
+    it (SQLite would create it with the umask's mode, usually readable by everyone)."""
+    database = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(database, str) or database in ("", ":memory:"):
+        return
+    if database.startswith("file:") or cparams.get("uri"):
+        return  # a URI filename: SQLite decides what it names
+    # A missing or read-only directory is SQLite's error to report, as before.
+    with contextlib.suppress(OSError):
+        create_private_file(Path(database))
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -16,11 +16,18 @@ Cell = str | int | float | Decimal | bool | date | datetime | list[str] | None
 
 @dataclass(frozen=True)
 class SourceRow:
-    """One data row: its sheet, its number as the user sees it (1-based), its cells."""
+    """One data row: its sheet, its number as the user sees it (1-based), its cells.
+
+    A CSV row's number counts records, as a spreadsheet shows the file: a cell spanning
+    three lines does not move the rows below it. ``problem`` is set when the reader
+    could not split the row reliably (an unclosed quote, a wrong number of fields): the
+    row is rejected with that reason.
+    """
 
     sheet: str
     number: int
     cells: tuple[Cell, ...]
+    problem: str | None = None
 
 
 @dataclass
@@ -31,6 +38,7 @@ class SourceTable:
     header_row: int  # 1-based, as the spreadsheet shows it
     headers: list[str]
     rows: Iterator[SourceRow]  # data rows below the header, blank rows left out
+    width: int = 0  # cells in the header row as read, unnamed trailing ones included
 
 
 @dataclass(frozen=True)

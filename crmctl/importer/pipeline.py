@@ -8,11 +8,15 @@ queue holds at most ``QUEUE_CHUNKS`` chunks, so memory stays bounded.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import queue
 import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -28,6 +32,8 @@ from crmctl.importer.rows import RowNormaliser
 CHUNK_ROWS = 2000
 QUEUE_CHUNKS = 4
 BACKGROUND_MIN_BYTES = 1 << 20
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ def _receive(channel: Any, worker: Any) -> tuple[str, Any]:
 def _produce(channel: Any, source: Source, parent: int) -> None:
     # Ctrl-C reaches the whole process group; the parent rolls back and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
     gc.disable()
     try:
         for message in normalised(source):
@@ -114,6 +121,32 @@ def _produce(channel: Any, source: Source, parent: int) -> None:
         _send(channel, ("error", error), parent)
     except Exception as error:  # a bug: hand it to the parent's error boundary
         _send(channel, ("error", RuntimeError(f"{type(error).__name__}: {error}")), parent)
+
+
+def _die_with(parent: int) -> None:
+    """End this process as soon as ``parent`` dies (``kill -9`` included).
+
+    Without this a reader whose parent was killed could wait for ever: its queue's
+    feeder thread blocks on a full pipe that nobody reads (the reader holds the read end
+    too, so the write never fails), and process exit waits for that thread — keeping the
+    inherited database connection open. The kernel's parent-death signal covers Linux;
+    a watchdog thread covers the rest and the moment before the signal was armed.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no usable libc: the watchdog alone
+            pass
+    if os.getppid() != parent:  # died before the signal was armed
+        os._exit(0)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(0)
 
 
 def _drop_cells_of_good_rows(rows: list[ImportRow]) -> None:

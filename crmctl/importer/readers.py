@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections import Counter
@@ -26,6 +27,7 @@ from typing import Any, BinaryIO, Protocol
 from crmctl.errors import ImportFileError
 from crmctl.importer.model import Cell, SourceRow, SourceTable
 from crmctl.importer.values import cell_text, parse_date, parse_number
+from crmctl.text import nfc
 
 __all__ = [
     "MAX_COLUMNS",
@@ -190,7 +192,7 @@ def _table(
     rows = chain([first], rows)
     if header_row is not None:
         header = _given_header(where, rows, header_row)
-        return SourceTable(sheet, header.number, _headers(header.cells), rows)
+        return SourceTable(sheet, header.number, _headers(header.cells), rows, len(header.cells))
     # One row more than the search window: the header must be followed by data.
     head = list(islice(rows, HEADER_SEARCH_ROWS + 1))
     index = _header_index(head, is_known_header)
@@ -200,7 +202,8 @@ def _table(
             "pass --header-row N"
         )
     header = head[index]
-    return SourceTable(sheet, header.number, _headers(header.cells), chain(head[index + 1 :], rows))
+    rest = chain(head[index + 1 :], rows)
+    return SourceTable(sheet, header.number, _headers(header.cells), rest, len(header.cells))
 
 
 def _given_header(where: str, rows: Iterator[SourceRow], number: int) -> SourceRow:
@@ -307,7 +310,8 @@ def _workbook_tables(
     found = False
     for name in _chosen_sheets(path, book.sheets, options.sheet):
         where = f"{path.name}: sheet '{name}'"
-        table = _table(where, name, book.rows(name), options.header_row, is_known_header)
+        rows = _composed(book.rows(name))
+        table = _table(where, name, rows, options.header_row, is_known_header)
         if table is None:
             if every:
                 continue
@@ -319,6 +323,15 @@ def _workbook_tables(
         yield table
     if not found:
         raise ImportFileError(f"{path.name}: every sheet of the workbook is empty")
+
+
+def _composed(rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
+    """Texts in NFC: a name typed on a Mac arrives decomposed and would match nothing."""
+    for row in rows:
+        if any(type(cell) is str and not cell.isascii() for cell in row.cells):
+            cells = tuple(nfc(cell) if type(cell) is str else cell for cell in row.cells)
+            row = SourceRow(row.sheet, row.number, cells)
+        yield row
 
 
 def _open_workbook(path: Path, low_memory: bool) -> _Workbook:
@@ -551,9 +564,10 @@ def _text_start(path: Path, options: ReadOptions, kind: str) -> _TextStart:
         if encoding is not None and codecs.lookup(encoding).name.startswith("utf-16"):
             return _TextStart(encoding, head, complete)  # NUL bytes are part of UTF-16 text
         fits_utf8 = _scan(path, stream, head, check_utf8=encoding is None, kind=kind)
-    if encoding is None:
-        encoding = "utf-8" if fits_utf8 else _single_byte_encoding(head)
-    return _TextStart(encoding, head, complete)
+    if encoding is None and not fits_utf8:
+        _refuse_mixed_encodings(path)
+        encoding = _single_byte_encoding(head)
+    return _TextStart(encoding or "utf-8", head, complete)
 
 
 def _bom_encoding(head: bytes) -> str | None:
@@ -616,6 +630,34 @@ def _line_of_offset(path: Path, offset: int) -> int:
     return newlines + 1
 
 
+def _refuse_mixed_encodings(path: Path) -> None:
+    """A file that is not UTF-8 but has UTF-8 lines mixes encodings: read either way, some
+    lines would be garbled (UTF-8 read as cp1250 decodes without error, as "KĹ™Ă­Ĺľ")."""
+    utf8_line = bad_line = 0
+    bad = b""
+    with _open_binary(path) as stream:
+        for number, raw in enumerate(stream, start=1):
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                if not bad_line:
+                    bad_line, bad = number, error.object[error.start : error.end]
+            else:
+                utf8_line = utf8_line or number
+            if utf8_line and bad_line:
+                raise ImportFileError(
+                    f"{path.name}: line {bad_line}: bytes {_hex(bad)} are not valid UTF-8, but "
+                    f"line {utf8_line} is UTF-8 text: the file mixes encodings; save the file "
+                    "as UTF-8 (or pass --encoding if the whole file is in one)"
+                )
+
+
+def _hex(data: bytes) -> str:
+    return " ".join(f"0x{byte:02X}" for byte in data[:4])
+
+
 def _single_byte_encoding(head: bytes) -> str:
     """cp1250 or ISO-8859-2, whichever makes the sample look more like Czech text."""
 
@@ -629,25 +671,25 @@ def _single_byte_encoding(head: bytes) -> str:
 
 
 def _decode_error(path: Path, encoding: str) -> ImportFileError:
-    line = _undecodable_line(path, encoding)
-    where = f"line {line}" if line else "the file"
+    line, bad = _undecodable_line(path, encoding)
+    where = f"line {line}: bytes {_hex(bad)} are" if line else "the file is"
     name = codecs.lookup(encoding).name
     other = "cp1250" if name.startswith("utf-8") else "utf-8"
     return ImportFileError(
-        f"{path.name}: {where} is not valid {encoding} text; pass the file's encoding, "
-        f"e.g. --encoding {other} (or iso-8859-2)"
+        f"{path.name}: {where} not valid {encoding} text; save the file as UTF-8, or pass "
+        f"the file's encoding, e.g. --encoding {other} (or iso-8859-2)"
     )
 
 
-def _undecodable_line(path: Path, encoding: str) -> int | None:
+def _undecodable_line(path: Path, encoding: str) -> tuple[int, bytes]:
     decoder = codecs.getincrementaldecoder(encoding)()
     with _open_binary(path) as stream:
         for number, raw in enumerate(stream, start=1):
             try:
                 decoder.decode(raw)
-            except UnicodeDecodeError:
-                return number
-    return None
+            except UnicodeDecodeError as error:
+                return number, error.object[error.start : error.end]
+    return 0, b""
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -665,6 +707,7 @@ def _csv_tables(
     table = _table(path.name, "", rows, options.header_row, is_known_header)
     if table is None:
         raise ImportFileError(f"{path.name}: the file is empty")
+    table.rows = _checked_field_counts(table.rows, table.width)
     yield table
 
 
@@ -686,13 +729,40 @@ def _detect_delimiter(text: str, complete: bool) -> str:
     return best
 
 
+class _ComposedLines:
+    """A text file's lines in NFC, noting when the csv module asked past the last one.
+
+    It asks past the last line only from inside a quoted cell: a quote never closed,
+    whose record swallowed the rest of the file.
+    """
+
+    def __init__(self, stream: Iterator[str]) -> None:
+        self.ended = False
+        self._lines = self._read(stream)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._lines
+
+    def _read(self, stream: Iterator[str]) -> Iterator[str]:
+        for line in stream:
+            yield line if line.isascii() else unicodedata.normalize("NFC", line)
+        self.ended = True
+
+
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[SourceRow]:
     # The hot loop of a CSV import: no per-cell Python work beyond the csv module.
-    line = 1
+    # Rows are numbered by record, as a spreadsheet shows them; messages about the
+    # file's bytes name physical lines.
+    record, line = 0, 1
     try:
         with path.open(encoding=encoding, newline="") as stream:
-            reader = csv.reader(stream, delimiter=delimiter)
+            lines = _ComposedLines(stream)
+            reader = csv.reader(lines, delimiter=delimiter)
             for cells in reader:
+                record += 1
+                if lines.ended:
+                    yield SourceRow("", record, tuple(cells), _unclosed_quote(line, reader))
+                    return
                 # Blank unless some cell has text; the first cell usually settles it.
                 if cells and ((cells[0] and not cells[0].isspace()) or "".join(cells).strip()):
                     if len(cells) > MAX_COLUMNS:
@@ -701,7 +771,7 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[SourceRow]:
                             f"at most {MAX_COLUMNS} — check the delimiter (pass --delimiter) "
                             "or remove the extra columns"
                         )
-                    yield SourceRow("", line, tuple(cells))
+                    yield SourceRow("", record, tuple(cells))
                 line = reader.line_num + 1
     except UnicodeDecodeError:
         raise _decode_error(path, encoding) from None
@@ -709,6 +779,38 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[SourceRow]:
         raise ImportFileError(
             f"{path.name}: line {line}: {error}; check for a quote that is never closed"
         ) from None
+
+
+def _unclosed_quote(line: int, reader: Any) -> str:
+    return (
+        f"a quote opened in this row (line {line}) is never closed, so lines {line}–"
+        f"{reader.line_num} (the rest of the file) were read as one row; close the quote "
+        "and import the rows from here again"
+    )
+
+
+def _checked_field_counts(rows: Iterator[SourceRow], width: int) -> Iterator[SourceRow]:
+    """Rows whose field count differs from the header's, marked to be rejected.
+
+    Such a row has a stray delimiter or quote, so its cells are under the wrong columns.
+    Empty fields past the header's last are only trailing formatting and pass.
+    """
+    for row in rows:
+        count = len(row.cells)
+        if row.problem is None and count != width and _is_split_wrongly(row.cells, width):
+            fields = "field" if count == 1 else "fields"
+            problem = (
+                f"the row has {count} {fields} but the header has {width}; check the row for "
+                "a stray delimiter or quote (or pass --delimiter)"
+            )
+            row = SourceRow(row.sheet, row.number, row.cells, problem)
+        yield row
+
+
+def _is_split_wrongly(cells: tuple[Cell, ...], width: int) -> bool:
+    if len(cells) < width:
+        return True
+    return not _is_blank(cells[width:])
 
 
 # --- vCard ------------------------------------------------------------------------------
@@ -744,7 +846,7 @@ def _vcard_rows(path: Path, encoding: str) -> Iterator[SourceRow]:
                     continue
                 lines.append(line)
                 if key == "END:VCARD":
-                    yield SourceRow("", begin, _vcard_cells(path, begin, "".join(lines)))
+                    yield SourceRow("", begin, _vcard_cells(path, begin, nfc("".join(lines))))
                     begin, lines = 0, []
     except UnicodeDecodeError:
         raise _decode_error(path, encoding) from None

@@ -16,6 +16,8 @@ e.g. ``column "Telefon": invalid phone "12345": …; dropped``.
 | Country written `Česká republika`, `Czech Republic`, `Česko`, `Slovensko`, `Slovakia` | fixed silently: `CZ`, `SK` |
 | JSON lists in crmctl export cells (`["a@b.cz"]`) | read silently |
 | No company name and no person (no name part and no e-mail) | **row rejected** |
+| A CSV record with more or fewer fields than the header (a stray delimiter or quote; empty fields after the last column are fine) | **row rejected** |
+| A CSV quote that is never closed (the rest of the file would be one cell) | **row rejected**, naming the line where the quote opens |
 | Invalid IČO | **row rejected** |
 | IČO or DIČ without a company name | **row rejected** |
 | A value longer than its database column (company name 300, street 300, city 200, function 200, first/last name 100, each title 50, industry 200, website 300) | **row rejected** |
@@ -410,6 +412,9 @@ class RowNormaliser:
 
     def normalise(self, row: SourceRow) -> ImportRow:
         result = ImportRow(source=row)
+        if row.problem is not None:  # the reader could not split it into its cells
+            result.rejection = RowIssue(None, row.problem)
+            return result
         try:
             self._fill(row.cells, result)
         except _Rejected as rejected:

@@ -7,7 +7,8 @@ that applies: ``added``, ``won``, ``lost``, ``removed`` (deleted), ``slipped`` (
 expected-close month, or none any more), ``pulled_in`` (an earlier month), ``value``
 (value or currency), ``category``, ``stage``, and ``out_of_scope`` (no longer matches the
 filters for another reason). Without ``--where/--from/--to`` the comparison uses the
-snapshot's own filters.
+snapshot's own filters. Only deals the reader may read in full now are compared, as the
+live forecast counts only those: a snapshot made by someone else shows no more.
 """
 
 from __future__ import annotations
@@ -123,9 +124,8 @@ def compare(ctx: Context, options: ForecastOptions) -> ReportResult:
         saved = snapshot.params or {}
         scope = replace(options, where=saved.get("where"), start=saved.get("from"),
                         end=saved.get("to"))  # fmt: skip
-    before = {int(row["id"]): row for row in snapshot.rows}
     now = current_basis(ctx, scope)
-    outside = states_of(ctx, [deal for deal in before if deal not in now])
+    before, outside = readable_before(ctx, snapshot.rows, now)
     rows = []
     for deal in sorted(before.keys() | now.keys()):
         old, new = before.get(deal), now.get(deal)
@@ -141,12 +141,32 @@ def compare(ctx: Context, options: ForecastOptions) -> ReportResult:
     )  # fmt: skip
 
 
+def readable_before(
+    ctx: Context, saved: Iterable[Mapping[str, Any]], now: Mapping[int, Any]
+) -> tuple[dict[int, Mapping[str, Any]], dict[int, dict[str, Any]]]:
+    """The snapshot's deals the reader may read in full now, and the current state of those
+    outside the forecast's scope.
+
+    A snapshot holds every deal its maker could see; shown to another reader (or to its
+    maker after losing access) it must not reveal a deal's title, owner or value that the
+    live forecast would not count for them. Deals the reader may not read now, or that no
+    longer exist, are left out, as the live forecast leaves them out.
+    """
+    before = {int(row["id"]): row for row in saved}
+    outside = states_of(ctx, [deal for deal in before if deal not in now])
+    readable = {deal: row for deal, row in before.items() if deal in now or deal in outside}
+    return readable, outside
+
+
 def states_of(ctx: Context, deals: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The current state of deals outside the forecast's scope, whatever their status."""
     found: dict[int, dict[str, Any]] = {}
     for start in range(0, len(deals), CHUNK):
         chunk = deals[start : start + CHUNK]
-        statement = basis_statement().where(Deal.id.in_(chunk), policy.predicate(ctx, "deal"))
+        # Read in full now, as the live forecast requires (a limited row shows no value).
+        statement = basis_statement().where(
+            Deal.id.in_(chunk), policy.predicate(ctx, "deal", "read")
+        )
         for row in ctx.session.execute(statement).mappings():
             found[row["id"]] = {**_basis(row), "deleted": row["deleted_at"] is not None}
     return found

@@ -148,7 +148,7 @@ def _view(
         f"CREATE VIEW {view} AS SELECT {select_list} FROM public.{table.name} "
         f"WHERE (SELECT (crm_me()).role) = {quoted}"
     ))  # fmt: skip
-    for name, default in _defaults(ctx, table.name):
+    for name, default in table_defaults(ctx, table.name):
         run(text(f'ALTER VIEW {view} ALTER COLUMN "{name}" SET DEFAULT {default}'))
     run(text(_write_function(f'"{schema}".{table.name}_write', table.name, names)))
     run(text(
@@ -172,7 +172,7 @@ def _restrict_table(ctx: Context, entity: str, hidden: set[str], group: str, own
     run(text(f'GRANT SELECT ({readable}) ON public.{table.name} TO "{group}"'))
 
 
-def _defaults(ctx: Context, table: str) -> list[tuple[str, str]]:
+def table_defaults(ctx: Context, table: str) -> list[tuple[str, str]]:
     """The table's column defaults (the id sequence, server defaults), for the view: an
     INSERT through the view that omits a column gets what the table would give."""
     rows = ctx.session.execute(

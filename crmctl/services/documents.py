@@ -94,6 +94,9 @@ def _human(size: int) -> str:
     return f"{size / 1024:.1f} kB" if size >= 1024 else f"{size} B"
 
 
+STORE_DIR_MODE = 0o700
+
+
 def blob_path(store: Path, digest: str) -> Path:
     return store / digest[:2] / digest[2:4] / digest
 
@@ -102,7 +105,9 @@ def _store(store: Path, path: Path) -> str:
     """Copy ``path`` into the store under its SHA-256 (once) and return the hash."""
     digest = hashlib.sha256()
     try:
-        store.mkdir(parents=True, exist_ok=True)
+        # Customer files: the store and its folders are the owner's alone, whatever the
+        # umask (the temporary file, and so every stored file, is 0600 already).
+        store.mkdir(mode=STORE_DIR_MODE, parents=True, exist_ok=True)
         with (
             path.open("rb") as source,
             tempfile.NamedTemporaryFile(dir=store, prefix=".incoming-", delete=False) as temp,
@@ -116,7 +121,8 @@ def _store(store: Path, path: Path) -> str:
         if target.exists():
             os.unlink(temp.name)
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            for folder in (target.parent.parent, target.parent):
+                folder.mkdir(mode=STORE_DIR_MODE, exist_ok=True)
             os.replace(temp.name, target)
     except OSError as error:
         raise ValidationError(
@@ -124,6 +130,24 @@ def _store(store: Path, path: Path) -> str:
             "check documents_dir in crmctl.yaml"
         ) from None
     return digest.hexdigest()
+
+
+def store_content(store: Path, content: bytes) -> str:
+    """Put ``content`` into the store as ``attach`` does (e.g. a document rewritten by
+    ``gdpr erase``) and return its hash."""
+    try:
+        store.mkdir(mode=STORE_DIR_MODE, parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=store, prefix=".incoming-", delete=False) as temp:
+            temp.write(content)
+    except OSError as error:
+        raise ValidationError(
+            f"cannot write to the document store {store}: {error.strerror}; "
+            "check documents_dir in crmctl.yaml"
+        ) from None
+    try:
+        return _store(store, Path(temp.name))
+    finally:
+        Path(temp.name).unlink(missing_ok=True)
 
 
 def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:

@@ -2,7 +2,8 @@
 
 Erasure anonymises the person's row and then scans every text and JSON column of every
 table (found by inspecting the live database, so tables added later are covered too) for
-the person's names, e-mails and phones, replacing them with ``[erased]``. Non-personal
+the person's names, e-mails and phones however they were typed (see ``gdpr_match``),
+replacing them with ``[erased]``; text documents in the store too. Non-personal
 facts — deal values, stages, counts, links between records — stay, so reports do not
 change. Event payloads are anonymised too (the one change events allow).
 """
@@ -10,8 +11,9 @@ change. Event payloads are anonymised too (the one change events allow).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ from crmctl.errors import UsageError, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
+from crmctl.services.gdpr_match import STRIPPED, PersonMatcher, build_matcher
 from crmctl.services.refs import resolve_person
 from crmctl.values import jsonable
 
@@ -254,14 +257,14 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
     if person.erased_at is not None:
         raise ValidationError(f"contact #{person.id} was already erased")
     result = Erasure(person.id, dry_run)
-    identifiers = person_identifiers(ctx, person)
-    cells = {value for value in (person.first_name, person.last_name) if value}
-    lead_ids = _erase_leads(ctx, person, identifiers, result)
+    matcher = person_matcher(ctx, person)
+    lead_ids = _erase_leads(ctx, person, result)
     _erase_own_events(ctx, person.id, lead_ids, result)
     _erase_linked_texts(ctx, person.id, result)
     blobs = _erase_own_documents(ctx, person.id, result)
     _erase_person_row(ctx, person, result)
-    _scrub_database(ctx, identifiers, cells, result)
+    _scrub_database(ctx, matcher, result)
+    blobs += _scrub_documents(ctx, matcher, blobs, result)
     for hook in ERASE_HOOKS:
         for key, count in hook(ctx, person.id).items():
             result.add(key, count)
@@ -274,11 +277,9 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
     return result
 
 
-def person_identifiers(ctx: Context, person: Person) -> list[str]:
-    """Texts that identify the person: full names, e-mails and phones in every form."""
-    from crmctl.normalize import format_phone_national, phone_search_forms
+def person_matcher(ctx: Context, person: Person) -> PersonMatcher:
+    """The person's names, e-mails and phones, matched however they were typed."""
     from crmctl.services.contacts import display_name
-    from crmctl.text import fold
 
     emails = ctx.session.scalars(
         select(PersonEmail.email).where(PersonEmail.person_id == person.id)
@@ -286,26 +287,19 @@ def person_identifiers(ctx: Context, person: Person) -> list[str]:
     phones = ctx.session.scalars(
         select(PersonPhone.phone).where(PersonPhone.person_id == person.id)
     ).all()
-    names = {display_name(person), " ".join(filter(None, [person.first_name, person.last_name]))}
-    if person.first_name:
-        names.add(f"{person.last_name} {person.first_name}")
-    forms: set[str] = set(emails)
-    for phone in phones:
-        forms.update(phone_search_forms(phone))
-        with contextlib.suppress(ValidationError):
-            forms.add(format_phone_national(phone))
-    found = {*names, *(fold(name) for name in names), *forms}
-    # Longest first, so that "Ing. Jan Novák" goes before "Jan Novák" leaves "Ing. [erased]".
-    return sorted((text for text in found if len(text.strip()) >= 3), key=len, reverse=True)
+    return build_matcher(person.first_name, person.last_name, [display_name(person)], emails,
+                         phones)  # fmt: skip
 
 
-def _erase_leads(
-    ctx: Context, person: Person, identifiers: list[str], result: Erasure
-) -> list[int]:
+def _erase_leads(ctx: Context, person: Person, result: Erasure) -> list[int]:
     emails = list(
         ctx.session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person.id))
     )
-    lead_ids = list(ctx.session.scalars(select(Lead.id).where(_lead_of(person.id, emails))))
+    # A lead's e-mail as typed: JAN.NOVAK@EXAMPLE.CZ is theirs too.
+    mine: Any = Lead.person_id == person.id
+    if emails:
+        mine = or_(mine, func.lower(Lead.contact_email).in_([e.lower() for e in emails]))
+    lead_ids = list(ctx.session.scalars(select(Lead.id).where(mine)))
     if lead_ids:
         ctx.session.execute(
             update(Lead)
@@ -452,92 +446,129 @@ def _delete(ctx: Context, model: Any, condition: Any) -> int:
     return int(ctx.session.execute(delete(model).where(condition)).rowcount or 0)
 
 
-def _scrub_database(ctx: Context, identifiers: list[str], cells: set[str], result: Erasure) -> None:
-    """Every text column: one set-based UPDATE; every JSON column: the matching rows."""
-    if not identifiers:
+def _scrub_database(ctx: Context, matcher: PersonMatcher, result: Erasure) -> None:
+    """Every text and JSON column of every table (found by inspecting the live database,
+    so tables added later are covered too): the rows an SQL prefilter picks are matched
+    in Python, folded, and changed where the person appears however it was typed."""
+    if matcher.pattern is None:
         return
-    connection = ctx.session.connection()
-    inspector = inspect(connection)
+    inspector = inspect(ctx.session.connection())
     for table_name in sorted(set(inspector.get_table_names()) - NOT_SCANNED):
-        columns = inspector.get_columns(table_name)
         keys = inspector.get_pk_constraint(table_name).get("constrained_columns") or []
-        for info in columns:
+        for info in inspector.get_columns(table_name):
             kind = info["type"]
-            if isinstance(kind, JSON) or type(kind).__name__ in ("JSON", "JSONB"):
-                count = _scrub_json(ctx, table_name, info["name"], keys, identifiers, cells)
-            elif isinstance(kind, String | Text):
-                count = _scrub_text(ctx, table_name, info["name"], identifiers)
-            else:
-                continue
-            result.add(f"{table_name}.{info['name']}", count)
+            is_json = isinstance(kind, JSON) or type(kind).__name__ in ("JSON", "JSONB")
+            if is_json or isinstance(kind, String | Text):
+                count = _scrub_column(ctx, table_name, info["name"], keys, matcher, is_json)
+                result.add(f"{table_name}.{info['name']}", count)
 
 
-def _like_any(target: Any, identifiers: Iterable[str]) -> Any:
+def _mentions(target: Any, matcher: PersonMatcher) -> Any:
+    """SQL: the folded text, separators removed, holds one of the person's tokens (so a
+    phone typed 601-234 567 is found by its digits); Python then decides."""
     from crmctl.query.compiler import escape_like
 
-    return or_(*(target.like(f"%{escape_like(text)}%", escape="\\") for text in identifiers))
+    stripped: Any = func.crm_fold(target)
+    for char in STRIPPED:
+        stripped = func.replace(stripped, char, "")
+    return or_(*(stripped.like(f"%{escape_like(token)}%", escape="\\")
+                 for token in matcher.prefilter))  # fmt: skip
 
 
-def _json_forms(identifiers: list[str]) -> list[str]:
-    """How a text looks inside stored JSON: as is, or with non-ASCII as ``\\uXXXX``."""
-    import json
-
-    escaped = {json.dumps(text)[1:-1] for text in identifiers}
-    return sorted({*identifiers, *escaped}, key=len, reverse=True)
-
-
-def _scrub_text(ctx: Context, table_name: str, name: str, identifiers: list[str]) -> int:
-    target = column(name)
-    replaced: Any = target
-    for text in identifiers:
-        replaced = func.replace(replaced, text, ERASED)
-    statement = (
-        update(table(table_name, target))
-        .where(_like_any(target, identifiers))
-        .values({name: replaced})
-    )
-    return int(ctx.session.execute(statement).rowcount or 0)
-
-
-def _scrub_json(
-    ctx: Context,
-    table_name: str,
-    name: str,
-    keys: list[str],
-    identifiers: list[str],
-    cells: set[str],
-) -> int:
-    """Rows whose JSON mentions the person; there also cells holding just their name."""
+def _scrub_column(
+    ctx: Context, table_name: str, name: str, keys: list[str], matcher: PersonMatcher,
+    is_json: bool,
+) -> int:  # fmt: skip
+    """Rows of one column that mention the person, rewritten one by one; rows changed."""
     from sqlalchemy import cast
 
-    if len(keys) != 1:
-        return 0
-    key, target = column(keys[0]), column(name, JsonType)
-    source = table(table_name, key, target)
-    as_text = cast(target, Text)
+    if is_json and not keys:
+        return 0  # a JSON value cannot name its own row
+    source = table(table_name, *(column(key) for key in keys if key != name),
+                   column(name, JsonType if is_json else Text))  # fmt: skip
+    value = source.c[name]
+    key_columns = [source.c[key] for key in keys]
     rows = ctx.session.execute(
-        select(key, target).select_from(source).where(_like_any(as_text, _json_forms(identifiers)))
+        select(*key_columns, value).where(
+            value.is_not(None), _mentions(cast(value, Text) if is_json else value, matcher)
+        )
     ).all()
-    row_id, json_value = column(keys[0]), column(name, JsonType)
-    target_table = table(table_name, row_id, json_value)
-    for row_key, value in rows:
-        cleaned = _scrub_value(value, identifiers, cells)
-        ctx.session.execute(update(target_table).where(row_id == row_key).values({name: cleaned}))
-    return len(rows)
+    changed = 0
+    for row in rows:
+        old = row[-1]
+        new = matcher.scrub(old, ERASED) if is_json else matcher.sub(old, ERASED)
+        if new == old:
+            continue
+        where = [key == row[i] for i, key in enumerate(key_columns)] or [value == old]
+        _rewrite(ctx, source, where, {name: new}, renames_key=name in keys)
+        changed += 1
+    return changed
 
 
-def _scrub_value(value: Any, identifiers: list[str], cells: set[str]) -> Any:
-    if isinstance(value, str):
-        if value in cells:
-            return ERASED
-        for text in identifiers:
-            value = value.replace(text, ERASED)
-        return value
-    if isinstance(value, dict):
-        return {key: _scrub_value(item, identifiers, cells) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub_value(item, identifiers, cells) for item in value]
-    return value
+def _rewrite(
+    ctx: Context, source: Any, where: list[Any], values: dict[str, Any], *, renames_key: bool
+) -> None:
+    """One row's new value. Where the value is part of the key (a tag), two values may
+    both become ``[erased]``: the second row then says nothing more and goes."""
+    from sqlalchemy.exc import IntegrityError
+
+    if not renames_key:
+        ctx.session.execute(update(source).where(*where).values(values))
+        return
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.execute(update(source).where(*where).values(values))
+    except IntegrityError:
+        ctx.session.execute(delete(source).where(*where))
+
+
+# Larger text files are not read into memory for an erasure (and are rarely notes).
+MAX_TEXT_DOCUMENT = 20 * 1024 * 1024
+
+
+def _scrub_documents(
+    ctx: Context, matcher: PersonMatcher, skip: list[str], result: Erasure
+) -> list[str]:
+    """Text documents (UTF-8) in the store that mention the person: the content is stored
+    again with the person replaced, under its new hash, and every row moves to it. Returns
+    the old hashes, deleted from the store after the commit. Binary files (PDF, images,
+    office documents) cannot be read here; see README."""
+    from crmctl.services.documents import blob_path, store_content
+
+    store = ctx.settings.documents_dir
+    replaced: list[str] = []
+    digests = ctx.session.scalars(select(Document.sha256).distinct().order_by(Document.sha256))
+    for digest in [d for d in digests.all() if d not in skip]:
+        text = _text_content(blob_path(store, digest))
+        cleaned = None if text is None else matcher.sub(text, ERASED)
+        if cleaned is None or cleaned == text:
+            continue
+        content = cleaned.encode("utf-8")
+        new = (
+            hashlib.sha256(content).hexdigest() if result.dry_run else store_content(store, content)
+        )
+        moved = ctx.session.execute(
+            update(Document).where(Document.sha256 == digest).values(sha256=new, size=len(content))
+        ).rowcount
+        result.add("documents.content", int(moved or 0))
+        replaced.append(digest)
+    return replaced
+
+
+def _text_content(path: Path) -> str | None:
+    """The file as text if it is UTF-8 text, else None (binary, missing, too large)."""
+    try:
+        if path.stat().st_size > MAX_TEXT_DOCUMENT:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 # --- retention ------------------------------------------------------------------------

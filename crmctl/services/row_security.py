@@ -156,7 +156,12 @@ CHILDREN = {
     "deal_contacts": ("deal", "deal_id"),
     "deal_stage_history": ("deal", "deal_id"),
 }
-ADMIN_WRITES = ("users", "teams", "policy_rules", "import_batches", "import_issues")
+ADMIN_WRITES = (
+    "users", "teams", "policy_rules", "import_batches", "import_issues", "crm_meta",
+    "daemon_heartbeats", "workflow_state",
+)  # fmt: skip
+# Readable by every login: who is who, the policy, the install id, whether a daemon runs.
+READ_ALL = ("users", "teams", "policy_rules", "crm_meta", "daemon_heartbeats", "workflow_state")
 # Rows about a record (entity_type, entity_id) written by the workflow runner and services.
 ABOUT = ("workflow_firings", "approvals")
 # An approver sees what waits for them (as `approvals list`), and the record's readers too.
@@ -226,40 +231,41 @@ def policy_statements(ctx: Context | None = None) -> list[str]:
         if narrowed:
             wide = f"({wide} AND {narrowed})"
         _writes(add, table, f"{read} OR {wide}", in_scope(entity, "write"))
-    # The inbox: one's own; the outbox (e-mail texts, webhook payloads): admins. Both are
-    # written for others (a rule, an approval request), so inserting is open.
+    # The inbox: one's own; the outbox (e-mail texts, webhook payloads): admins. Mapped
+    # logins write neither directly (write_security: checked functions); admins' policies
+    # stand in case a privilege is granted by hand.
     me = "(SELECT (crm_me()).id)"
-    add("notifications", "read", "SELECT", f"crm_is_admin() OR user_id = {me}", None)
-    add("notifications", "insert", "INSERT", None, "true")
-    add("notifications", "update", "UPDATE", f"user_id = {me}", f"user_id = {me}")
-    add("deliveries", "read", "SELECT", "crm_is_admin()", None)
-    add("deliveries", "insert", "INSERT", None, "true")
-    add("deliveries", "update", "UPDATE", "crm_is_admin()", "crm_is_admin()")
-    for table in ABOUT:
-        visible = "crm_visible(entity_type, entity_id)"
-        if table == "approvals":
-            visible = f"{visible} OR {APPROVER}"
-        add(table, "read", "SELECT", visible, None)
-        add(table, "insert", "INSERT", None, "true")
-        add(table, "update", "UPDATE", visible, "true")
+    admin = "crm_is_admin()"
+    add("notifications", "read", "SELECT", f"{admin} OR user_id = {me}", None)
+    add("deliveries", "read", "SELECT", admin, None)
+    for table in ("notifications", "deliveries", "workflow_firings"):
+        add(table, "write", "ALL", admin, admin)
+    visible = "crm_visible(entity_type, entity_id)"
+    add("workflow_firings", "read", "SELECT", visible, None)
+    # Approvals are requested by rules (admins) and decided by their approver, who may
+    # read the record in full (as `approvals approve`).
+    add("approvals", "read", "SELECT", f"{visible} OR {APPROVER}", None)
+    add("approvals", "insert", "INSERT", None, admin)
+    decide = f"{admin} OR (({APPROVER}) AND {visible})"
+    add("approvals", "update", "UPDATE", decide, decide)
+    add("approvals", "delete", "DELETE", admin, None)
     person_read, person_wide = in_scope("contact", "read"), in_scope("contact", "limited")
     _writes(add, "persons", f"{person_read} OR {person_wide}", in_scope("contact", "write"))
     # Everyone may find a company: its rows are readable (all but the card's columns only
     # through the masked view), its changes need write scope.
     _writes(add, "companies", "true", in_scope("company", "write"))
+    # A record's parts and tags: read with the record, changed by whoever may change it.
     for table, (entity, column) in CHILDREN.items():
-        visible = f"crm_visible('{entity}', {column})"
-        add(table, "all", "ALL", visible, visible)
-    add("tags", "all", "ALL", "crm_visible(entity_type, entity_id)", "true")
-    add("events", "read", "SELECT", "crm_visible(entity_type, entity_id)", None)
-    add("events", "append", "INSERT", None, "true")
-    add("events", "anonymise", "UPDATE", "crm_is_admin()", "crm_is_admin()")
-    add("report_snapshots", "all", "ALL", "crm_is_admin() OR created_by_id = (crm_me()).id",
-        "true")  # fmt: skip
+        read = f"crm_visible('{entity}', {column})"
+        _writes(add, table, read, f"crm_visible('{entity}', {column}, 'write')")
+    _writes(add, "tags", visible, "crm_visible(entity_type, entity_id, 'write')")
+    add("events", "read", "SELECT", visible, None)
+    add("events", "write", "ALL", admin, admin)
+    own = f"{admin} OR created_by_id = {me}"
+    add("report_snapshots", "all", "ALL", own, own)
     for table in ADMIN_WRITES:
-        add(table, "read", "SELECT", "true" if table in ("users", "teams", "policy_rules")
-            else "crm_is_admin()", None)  # fmt: skip
-        add(table, "write", "ALL", "crm_is_admin()", "crm_is_admin()")
+        add(table, "read", "SELECT", "true" if table in READ_ALL else admin, None)
+        add(table, "write", "ALL", admin, admin)
     return statements
 
 
@@ -330,9 +336,11 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
         run(text(statement))
     granted = _grant(ctx, group)
     # Here, not at the top: column_security builds on this module's scope SQL.
-    from crmctl.services.column_security import install_column_security
+    from crmctl.services.column_security import install_column_security, role_schemas
+    from crmctl.services.write_security import install_write_security
 
     install_column_security(ctx, group)
+    install_write_security(ctx, group, role_schemas(ctx))
     return granted
 
 

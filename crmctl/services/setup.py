@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -14,7 +15,9 @@ from sqlalchemy.engine import make_url
 from crmctl import clock
 from crmctl.config import Settings
 from crmctl.db.engine import (
+    PRIVATE_FILE_MODE,
     check_connection,
+    create_private_file,
     current_revision,
     make_engine,
     safe_url,
@@ -117,6 +120,7 @@ def _backup_sqlite(path: Path, target: Path) -> Path:
         raise DatabaseError(f"no database at {path}; nothing to back up")
     if target.resolve() == path.resolve():
         raise DatabaseError("the backup file must not be the database itself")
+    _private_target(target)
     source = sqlite3.connect(path)
     try:
         destination = sqlite3.connect(target)
@@ -132,6 +136,18 @@ def _backup_sqlite(path: Path, target: Path) -> Path:
     return target
 
 
+def _private_target(target: Path) -> None:
+    """A backup holds all customer data: readable by its owner only, from the start."""
+    try:
+        create_private_file(target)
+        os.chmod(target, PRIVATE_FILE_MODE)  # an older backup being overwritten
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot write backup {target}: {exc.strerror or exc}; "
+            "check that the directory exists and is writable"
+        ) from None
+
+
 def _backup_postgres(url: str, target: Path) -> Path:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -139,6 +155,7 @@ def _backup_postgres(url: str, target: Path) -> Path:
             "pg_dump is not installed; install the PostgreSQL client tools "
             "(Debian: apt-get install postgresql-client) and run the backup again"
         )
+    _private_target(target)
     libpq_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     completed = subprocess.run(
         [pg_dump, "--format=custom", f"--file={target}", f"--dbname={libpq_url}"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crmctl.importer.pipeline import BACKGROUND_MIN_BYTES, CHUNK_ROWS, QUEUE_CHUNKS
 from tests.conftest import snapshot
 from tests.e2e.test_installed_cli import CRMCTL
 
@@ -72,3 +73,72 @@ def test_interrupted_import_writes_nothing(
         [CRMCTL, "import", str(source), "-o", "json"], env=env, capture_output=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+# Over the pipeline's BACKGROUND_MIN_BYTES (so the reader is forked) in at most
+# QUEUE_CHUNKS chunks: the reader sends the whole file at once and then only waits for
+# the parent to take it, which is where a reader outlived a killed parent.
+WIDE_ROWS = 5_000
+WIDE_NOTE = "poznámka " * 30
+
+
+def wide_list(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Firma", "Jméno", "Příjmení", "E-mail", "Poznámka"])
+        for i in range(WIDE_ROWS):
+            writer.writerow([f"Firma {i} s.r.o.", "Jan", f"Novák{i}", f"jan{i}@f.cz", WIDE_NOTE])
+    assert path.stat().st_size >= BACKGROUND_MIN_BYTES
+    assert WIDE_ROWS <= CHUNK_ROWS * (QUEUE_CHUNKS - 1)
+    return path
+
+
+def _reader_pid(process: subprocess.Popen[bytes]) -> int:
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+def _is_running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan is reaped by whoever adopts it, maybe late)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_until_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _is_running(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_item12_killed_import_leaves_no_reader_process(db_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "CRM_DATABASE_URL": db_url, "CRM_USER": "admin"}
+    source = wide_list(tmp_path / "wide.csv")
+    before = snapshot(db_url)
+    process = subprocess.Popen(
+        [CRMCTL, "import", str(source)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_signals_as_in_a_shell,
+    )
+    _wait_for_reader_process(process)
+    reader = _reader_pid(process)
+    time.sleep(0.5)  # the reader sends its chunks while the parent writes the first
+    if process.poll() is not None:
+        pytest.fail("the import finished before it could be killed; make the file bigger")
+    process.kill()
+    process.wait(timeout=60)
+    try:
+        # Bounded: a reader that survives its parent never exits at all.
+        assert _wait_until_gone(reader, 20), f"reader process {reader} outlived its parent"
+    finally:
+        if _is_running(reader):
+            os.kill(reader, signal.SIGKILL)
+    assert snapshot(db_url) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -557,7 +558,8 @@ def test_encoding_option_overrides_detection(tmp_path: Path) -> None:
     assert "unknown encoding" in read_error(path, encoding="klingon")
 
 
-def test_quoted_fields_with_newlines_keep_line_numbers(tmp_path: Path) -> None:
+def test_quoted_fields_with_newlines_keep_record_numbers(tmp_path: Path) -> None:
+    # Rows are numbered as a spreadsheet shows the file: one number per record.
     path = tmp_path / "a.csv"
     path.write_bytes(
         b"Firma;Pozn\xc3\xa1mka\r\n"
@@ -570,9 +572,9 @@ def test_quoted_fields_with_newlines_keep_line_numbers(tmp_path: Path) -> None:
     table = only_table(path)
     assert [(row.number, row.cells) for row in table.rows] == [
         (2, ("ACME", "first line\r\nsecond line")),
-        (5, ("Beta", 'a "quote"')),
-        (6, ("Gama", "x\ny\nz")),
-        (9, ("Delta", "end")),
+        (4, ("Beta", 'a "quote"')),
+        (5, ("Gama", "x\ny\nz")),
+        (6, ("Delta", "end")),
     ]
 
 
@@ -616,7 +618,7 @@ def test_decode_error_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "adresar.csv"
     path.write_bytes(b"Firma;Mesto\nACME;Praha\nBeta;\x8a\n")
     message = read_error(path, encoding="utf-8")
-    assert "line 3 is not valid utf-8 text" in message
+    assert "line 3: bytes 0x8A are not valid utf-8 text" in message
     assert "--encoding cp1250" in message
 
 
@@ -639,7 +641,7 @@ def test_csv_rows_are_lazy(tmp_path: Path) -> None:
     path.write_bytes(b"Firma;IC\n" + b"ACME;1\n" * 20_000 + b"Beta;\x8a\n")
     table = only_table(path, encoding="utf-8")
     assert table.headers == ["Firma", "IC"]
-    with pytest.raises(ImportFileError, match="line 20002 is not valid utf-8"):
+    with pytest.raises(ImportFileError, match="line 20002: bytes 0x8A are not valid utf-8"):
         list(table.rows)
 
 
@@ -780,3 +782,30 @@ def test_vcard_refuses_header_row(tmp_path: Path) -> None:
     path = tmp_path / "kontakty.vcf"
     path.write_text(VCARD_4, encoding="utf-8")
     assert "no header row" in read_error(path, header_row=2)
+
+
+# --- NFC (issue 15 item 6) ----------------------------------------------------------------------
+
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+@BOTH_READERS
+def test_item6_workbook_texts_are_composed(tmp_path: Path, low_memory: bool) -> None:
+    path = write_xlsx(
+        tmp_path / "mac.xlsx",
+        {"List": {"A1": _nfd("Firma"), "B1": _nfd("Město"), "A2": _nfd("Novák"), "B2": 7}},
+    )
+    table = only_table(path, low_memory=low_memory)
+    assert table.headers == ["Firma", "Město"]
+    assert [row.cells[:2] for row in table.rows] == [("Novák", 7)]
+
+
+def test_item6_vcard_texts_are_composed(tmp_path: Path) -> None:
+    path = tmp_path / "mac.vcf"
+    card = "BEGIN:VCARD\nVERSION:3.0\nFN:Jiří Dvořák\nN:Dvořák;Jiří;;;\nEND:VCARD\n"
+    path.write_text(_nfd(card), encoding="utf-8")
+    (row,) = only_table(path).rows
+    cells = dict(zip(VCARD_HEADERS, row.cells, strict=True))
+    assert (cells["first_name"], cells["last_name"]) == ("Jiří", "Dvořák")

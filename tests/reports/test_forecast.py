@@ -246,3 +246,27 @@ def test_compare_and_snapshot_together_roll_the_baseline(book: Crm) -> None:
     assert [(r["change"], r["deal"]) for r in moved] == [("value", "2")]
     assert rows(book, "--compare", "w2") == []
     assert book("report", "forecast", "--compare", "w2").stdout == "(no records)\n"
+
+
+def test_item8_compare_shows_only_deals_the_reader_may_read_now(book: Crm) -> None:
+    """A snapshot made by the admin holds every deal; what a reader sees of it is what
+    they may read now, as in the live forecast (deals read in full only)."""
+    book("users", "add", "pavel", "--name", "Pavel Podpora", "--role", "support")
+    book("report", "forecast", "--snapshot", "all-of-it")
+    book("deals", "update", "--where", "id = 1", "--set", "value=1")  # admin's
+    book("deals", "update", "--where", "id = 2", "--set", "value=2")  # jana's
+    book("deals", "update", "--where", "id = 3", "--set", "owner=admin")  # taken from jana
+    book("deals", "lose", "4", "--reason", "cena")  # admin's, lost
+    admin = {(r["change"], r["deal"]) for r in rows(book, "--compare", "all-of-it")}
+    assert {("value", "1"), ("value", "2")} <= admin
+    jana = Crm(book.url, user="jana")
+    shown = rows(jana, "--compare", "all-of-it")
+    assert [(r["change"], r["deal"], r["title"], r["owner"]) for r in shown] == [
+        ("value", "2", "Servis", "jana")
+    ]
+    totals = jana.json("report", "forecast", "--compare", "all-of-it")["totals"]
+    assert [(t["currency"], t["value_now"]) for t in totals] == [("CZK", "2.00")]
+    support = Crm(book.url, user="pavel")
+    assert rows(support, "--compare", "all-of-it") == []
+    document = support.json("report", "forecast", "--compare", "all-of-it")
+    assert document["rows"] == [] and "Linka" not in json.dumps(document)
