@@ -217,14 +217,15 @@ class ImportWriter:
             )
             if match is None:
                 continue
-            fate = (
-                f"was merged into company #{match.merged_into_id}"
-                if match.merged_into_id
-                else "was removed"
-            )
+            if match.merged_into_id:
+                fate = f"was merged into company #{match.merged_into_id}"
+                hint = f"use the name of company #{match.merged_into_id} instead"
+            else:
+                fate = "was removed"
+                hint = f"to import it anew, purge it first (crmctl companies rm {match.id} --purge)"
             gone[data.dedup_key] = (
-                f'company "{match.name}" (#{match.id}) {fate}; not imported again, '
-                "its link is left as it is"
+                f'company "{match.name}" (#{match.id}) {fate}: not created again and not '
+                f"linked; {hint}"
             )
         return gone
 
