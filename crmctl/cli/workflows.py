@@ -1,6 +1,6 @@
-"""``crmctl workflows validate|list|run|simulate|why|failures``."""
+"""``crmctl workflows validate|list|run|simulate|why|failures|resend``."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,6 +25,7 @@ RulesFile = Annotated[
     ),
 ]
 RUN_FIELDS = ("rule", "entity", "trigger", "status", "actions", "error")
+FAILED = ("failed", "dead", "cut")
 
 
 @app.command("validate")
@@ -34,15 +35,20 @@ def validate(
         str | None, typer.Argument(metavar="[FILE]", help="Rules file (default as --workflows).")
     ] = None,
 ) -> None:
-    """Check a rules file: every problem as FILE:LINE:COLUMN: what was expected."""
+    """Check a rules file: every problem as FILE:LINE:COLUMN: what was expected.
+
+    With a database at hand, every login, team and role the rules name must exist there.
+    """
     from crmctl.errors import ValidationError
     from crmctl.services.workflows import rules_path, validate
 
     settings = settings_for(ctx)
     path = rules_path(settings, file)
-    problems, count = validate(settings, path)
+    problems, count, note = validate(settings, path)
     for problem in problems:
         typer.echo(f"{problem}", err=True)
+    if note:
+        info(f"note: {note}")
     if problems:
         raise ValidationError(f"{path}: {len(problems)} problem(s); nothing was changed")
     info(f"{path}: {count} rule(s), valid")
@@ -86,15 +92,31 @@ def run(
     result = run_once(settings, path, dry_run=dry_run, rule=rule)
     records = [firing.record() for firing in result.firings]
     stdout_write_records(records, output, fields=fields, table_fields=RUN_FIELDS)
-    sent = sum(1 for d in result.deliveries if d.status == "sent")
-    waiting = len(result.deliveries) - sent
-    failed = sum(1 for f in result.firings if f.status in ("failed", "dead", "cut"))
+    _summary(result, dry_run)
+
+
+def _summary(result: Any, dry_run: bool) -> None:
+    """One line on stderr; exit 6 (after printing) when cron must tell a human."""
+    statuses = [d.status for d in result.deliveries]
+    sent, uncertain = statuses.count("sent"), statuses.count("uncertain")
+    waiting = len(statuses) - sent - uncertain
+    failed = sum(1 for f in result.firings if f.status in FAILED)
     prefix = "dry run: " if dry_run else ""
     info(
-        f"{prefix}{result.events_seen} event(s), {len(records)} firing(s) ({failed} failed), "
-        f"{sent} delivered, {waiting} delivery failure(s)"
-        + ("; see `crmctl workflows failures`" if failed or waiting else "")
+        f"{prefix}{result.events_seen} event(s), {len(result.firings)} firing(s) "
+        f"({failed} failed), {sent} delivered, {waiting} delivery failure(s)"
+        + (f", {uncertain} uncertain (not resent)" if uncertain else "")
+        + ("; see `crmctl workflows failures`" if failed or waiting or uncertain else "")
     )
+    given_up = statuses.count("dead") + uncertain
+    if failed or given_up:
+        from crmctl.errors import CheckFailed
+
+        # Exit 6 lets cron (MAILTO) notice: a retried firing is still a failure now.
+        raise CheckFailed(
+            f"{failed} firing(s) failed and {given_up} delivery(ies) need a human in this "
+            "pass; see `crmctl workflows failures`"
+        )
 
 
 @app.command("simulate")
@@ -156,3 +178,21 @@ def failures(
     with service_context(ctx) as svc:
         records = failures(svc, include_retrying=not dead_only)
     stdout_write_records(records, output, fields=fields, tz=svc.tz)
+
+
+@app.command("resend")
+def resend(
+    ctx: typer.Context,
+    delivery_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The delivery's id (`workflows failures`).")
+    ],
+) -> None:
+    """Queue an uncertain or dead e-mail/webhook again (same Message-ID); admins only."""
+    from crmctl.services.workflows import resend
+
+    with service_context(ctx) as svc:
+        record = resend(svc, delivery_id)
+    info(
+        f"delivery {record['id']} ({record['channel']} {record['target']}) queued again; "
+        "the next `crmctl workflows run --once` or the daemon sends it"
+    )

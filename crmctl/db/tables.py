@@ -668,7 +668,8 @@ deliveries = Table(
     Column("rule_id", String(100)),
     Column("entity_type", String(20)),
     Column("entity_id", Integer),
-    # pending | sending (claimed until lease_until) | sent | dead
+    # pending | sending (claimed until lease_until) | attempting (being sent) | sent | dead
+    # | uncertain (maybe received, never resent by itself; `workflows resend ID`)
     Column("status", String(10), nullable=False),
     Column("attempts", Integer, server_default="0", nullable=False),
     Column("last_error", Text),

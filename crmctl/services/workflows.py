@@ -12,11 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.exc import OperationalError
 
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
-from crmctl.errors import DatabaseError, NotFound, UsageError
+from crmctl.errors import Conflict, DatabaseError, NotFound, UsageError
 from crmctl.query import ast, compile_where, parse, to_text
 from crmctl.services import policy
 from crmctl.services.context import Context
@@ -33,10 +33,41 @@ def rules_path(settings: Any, option: str | None) -> Path:
     return default_rules_path(settings, option)
 
 
-def validate(settings: Any, path: Path) -> tuple[list[Problem], int]:
-    """Every problem of the file (empty when valid) and how many rules it holds."""
+def validate(settings: Any, path: Path) -> tuple[list[Problem], int, str | None]:
+    """Every problem of the file (empty when valid), how many rules it holds, and a note
+    when the logins, teams and roles it names could not be checked (no database)."""
+    from crmctl.workflows.references import check_references
+
     rule_set, problems, _ = check_file(path, settings)
-    return problems.items, len(rule_set.rules) if rule_set else 0
+    if rule_set is None:
+        return problems.items, 0, None
+    known, note = _known_people(settings)
+    if known is not None:
+        check_references(rule_set, known, problems)
+    return problems.items, len(rule_set.rules), note
+
+
+def _known_people(settings: Any) -> tuple[Any, str | None]:
+    """Who the database knows, or (None, why not) when no database is reachable."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crmctl.db.engine import make_engine, require_current_schema
+    from crmctl.errors import CrmError
+    from crmctl.workflows.references import Known
+
+    try:
+        engine = make_engine(settings.database_url)
+    except CrmError as error:
+        return None, f"logins, teams and roles not checked: {error}"
+    try:
+        require_current_schema(engine, settings.database_url)
+        with engine.connect() as connection:
+            return Known.load(connection), None
+    except (CrmError, SQLAlchemyError) as error:
+        reason = str(error).splitlines()[0]
+        return None, f"logins, teams and roles not checked ({reason})"
+    finally:
+        engine.dispose()
 
 
 def list_rules(settings: Any, path: Path) -> list[dict[str, Any]]:
@@ -115,6 +146,7 @@ def run_daemon(settings: Any, path: Path, *, poll: float, log: Callable[[str], N
 def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, Any]]:
     """Failed, dead-lettered and loop-cut firings, and undelivered outbox rows."""
     statuses = ("failed", "dead", "cut") if include_retrying else ("dead", "cut")
+    given_up = ("dead", "uncertain")  # deliveries nobody retries by themselves
     rows: list[dict[str, Any]] = []
     for firing in ctx.session.scalars(
         select(WorkflowFiring)
@@ -138,8 +170,9 @@ def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, A
     for delivery in ctx.session.scalars(
         select(Delivery)
         .where(
-            or_(Delivery.status == "dead", Delivery.last_error.is_not(None)),
+            or_(Delivery.status.in_(given_up), Delivery.last_error.is_not(None)),
             Delivery.status != "sent",
+            true() if include_retrying else Delivery.status.in_(given_up),
             policy.about_predicate(ctx, Delivery.entity_type, Delivery.entity_id),
         )
         .order_by(Delivery.id)
@@ -152,11 +185,50 @@ def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, A
                 "about": delivery.target,
                 "status": delivery.status,
                 "attempts": delivery.attempts,
-                "next_attempt_at": delivery.next_attempt_at if delivery.status != "dead" else None,
+                "next_attempt_at": (
+                    None if delivery.status in given_up else delivery.next_attempt_at
+                ),
                 "error": delivery.last_error,
             }
         )
     return rows
+
+
+RESENDABLE = ("uncertain", "dead")
+
+
+def resend(ctx: Context, delivery_id: int) -> dict[str, Any]:
+    """Queue an uncertain or dead-lettered delivery again, with the same Message-ID.
+
+    Only an admin decides this: after ``uncertain`` the receiver may already have the
+    message, so a resend is a human's call, never the sender's.
+    """
+    from crmctl.services.events import record_event
+    from crmctl.services.users import require_admin
+
+    require_admin(ctx, "resend deliveries")
+    row = ctx.session.scalars(
+        select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"no delivery with id {delivery_id}; see `crmctl workflows failures`")
+    if row.status not in RESENDABLE:
+        raise Conflict(
+            f"delivery {delivery_id} is {row.status}; only uncertain or dead deliveries are "
+            "resent (pending ones are retried by themselves)"
+        )
+    previous = row.status
+    row.status, row.next_attempt_at, row.last_error = "pending", ctx.now, None
+    row.claim_token = row.lease_until = None
+    if row.entity_type and row.entity_id:
+        record_event(
+            ctx,
+            row.entity_type,
+            row.entity_id,
+            "delivery.resend",
+            {"delivery": row.id, "channel": row.channel, "was": previous},
+        )
+    return {"id": row.id, "channel": row.channel, "target": row.target, "status": row.status}
 
 
 def why(ctx: Context, rules: RuleSet, entity: str, entity_id: int) -> list[dict[str, Any]]:

@@ -84,7 +84,17 @@ def check_options(
                 f'{what}: option "{name}" is {value!r}; expected one of {", ".join(opt.choices)}',
             )
             ok = False
-    return dict(raw) if ok else None
+    if not ok:
+        return None
+    return _copy(marked) if marked is not None else dict(raw)
+
+
+def _copy(marked: MarkedDict) -> MarkedDict:
+    """A copy the caller may change that still knows where each value was written
+    (``workflows validate`` points at a login the database lacks)."""
+    copy = MarkedDict(marked)
+    copy.loc, copy.key_locs, copy.value_locs = marked.loc, marked.key_locs, marked.value_locs
+    return copy
 
 
 def where_of(raw: Any, key: str, default: Loc) -> Loc:

@@ -129,7 +129,7 @@ rules:
 """,
     )
     team("leads", "add", "--name", "Jan Kos")
-    first = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
+    first = json.loads(team("workflows", "run", "--once", "-o", "json", code=6).stdout)
     assert [(f["status"], f["error"]) for f in first] == [
         ("failed", "assign: user(s) kral do not exist or are inactive")
     ]
@@ -166,9 +166,22 @@ rules:
     team("leads", "add", "--name", "Jan Kos")
     for hour in range(9, 16):
         team.now = f"2026-03-10T{hour:02d}:00:00+01:00"
-        team("workflows", "run", "--once")
+        _run_once_failing_or_not(team)
     [dead] = team.json("workflows", "failures", "--dead")
     assert (dead["status"], dead["attempts"]) == ("dead", 5)
+
+
+def _run_once_failing_or_not(crm: Crm) -> None:
+    """A pass exits 6 exactly when one of its firings failed, else 0."""
+    from typer.testing import CliRunner
+
+    from crmctl.cli import app
+
+    env = {"CRM_DATABASE_URL": crm.url, "CRM_USER": crm.user, "CRM_NOW": crm.now}
+    result = CliRunner().invoke(app, ["workflows", "run", "--once", "-o", "json"], env=env)
+    statuses = [firing["status"] for firing in json.loads(result.stdout)]
+    failed = any(status in ("failed", "dead", "cut") for status in statuses)
+    assert result.exit_code == (6 if failed else 0), result.stderr
 
 
 def test_a_rule_loop_is_cut_at_the_depth_limit(
@@ -187,7 +200,7 @@ rules:
     )
     team("leads", "add", "--name", "Jan Kos")
     _add_task(team, "První úkol")
-    fired = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
+    fired = json.loads(team("workflows", "run", "--once", "-o", "json", code=6).stdout)
     assert [f["status"] for f in fired] == ["fired"] * 6 + ["cut"]
     assert _count(db, Task) == 7
     [cut] = team.json("workflows", "failures")
@@ -405,7 +418,7 @@ rules:
     )
     leads = "\n".join(json.dumps({"name": f"Zájemce {n}"}) for n in range(3))
     team("leads", "add", "--json", "-", input=leads)
-    fired = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
+    fired = json.loads(team("workflows", "run", "--once", "-o", "json", code=6).stdout)
     assert sorted((f["rule"], f["entity"], f["status"]) for f in fired) == [
         ("give-to-kral", "lead #2", "failed"),
         ("tell", "lead #1", "fired"),

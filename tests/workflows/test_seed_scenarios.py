@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -20,6 +21,14 @@ WEB_LEAD = {
     "region": "Jihomoravský kraj",
     "message": "Prosím o nabídku na 20 licencí",
 }
+
+
+@pytest.fixture
+def sales(team: Crm) -> Crm:
+    """The shipped territory table's people (the demo's logins), under reditel."""
+    for login in ("eva.mala", "petr.kral"):
+        team("users", "add", login, "--manager", "reditel", "--email", f"{login}@firma.cz")
+    return team
 
 
 def _utc(text: str) -> datetime:
@@ -37,8 +46,9 @@ def _inbox(db: Engine, login: str) -> list[str]:
 
 
 def test_web_lead_is_assigned_by_region_with_task_inbox_and_email(
-    team: Crm, rules: Path, smtp: SmtpServer, db: Engine
+    sales: Crm, rules: Path, smtp: SmtpServer, db: Engine
 ) -> None:
+    team = sales
     smtp.start()
     team("leads", "add", "--json", "-", input=json.dumps(WEB_LEAD))
     result = team("workflows", "run", "--once", "-o", "json")
@@ -46,20 +56,20 @@ def test_web_lead_is_assigned_by_region_with_task_inbox_and_email(
     assert [(f["rule"], f["status"]) for f in fired] == [("web-lead-intake", "fired")]
 
     lead = team.json("leads", "show", "1")
-    assert lead["owner"] == "novak"
+    assert lead["owner"] == "eva.mala"
     assert lead["first_response_at"] is None  # a rule assigning is not a person answering
     task = rows(db, select(Task.subject, Task.due_at, Task.assignee_id, Task.lead_id))[0]
-    novak_id = scalars(db, select(User.id).where(User.login == "novak"))[0]
+    eva_id = scalars(db, select(User.id).where(User.login == "eva.mala"))[0]
     assert (task.subject, task.assignee_id, task.lead_id) == (
         "Kontaktovat novou poptávku",
-        novak_id,
+        eva_id,
         1,
     )
     assert _utc(str(task.due_at) + ("" if task.due_at.tzinfo else "+00:00")) == _utc(
         team.now
     ) + timedelta(hours=24)
-    assert _inbox(db, "novak") == ["Nová poptávka #1: Kos s.r.o."]
-    assert smtp.mailbox.messages == [(["novak@firma.cz"], "Nová poptávka #1: Kos s.r.o.")]
+    assert _inbox(db, "eva.mala") == ["Nová poptávka #1: Kos s.r.o."]
+    assert smtp.mailbox.messages == [(["eva.mala@firma.cz"], "Nová poptávka #1: Kos s.r.o.")]
 
     timeline = team.json("timeline", "lead", "1")
     assigned = next(e for e in timeline if e["kind"] == "lead.assigned")
@@ -68,7 +78,8 @@ def test_web_lead_is_assigned_by_region_with_task_inbox_and_email(
     assert "Jihomoravský kraj" in assigned["payload"]["reason"]
 
 
-def test_a_second_run_fires_nothing_again(team: Crm, rules: Path, db: Engine) -> None:
+def test_a_second_run_fires_nothing_again(sales: Crm, rules: Path, db: Engine) -> None:
+    team = sales
     team("leads", "add", "--json", "-", input=json.dumps(WEB_LEAD))
     team("workflows", "run", "--once")
     again = json.loads(team("workflows", "run", "--once", "-o", "json").stdout)
@@ -151,10 +162,11 @@ def test_discount_within_limit_needs_no_approval(team: Crm, rules: Path) -> None
 
 
 def test_dry_run_prints_what_would_fire_and_changes_nothing(
-    team: Crm, rules: Path, db: Engine
+    sales: Crm, rules: Path, db: Engine
 ) -> None:
     from tests.conftest import snapshot
 
+    team = sales
     team("leads", "add", "--json", "-", input=json.dumps(WEB_LEAD))
     before = snapshot(team.url)
     fired = json.loads(team("workflows", "run", "--once", "--dry-run", "-o", "json").stdout)
