@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import ImportBatch, ImportIssue
-from crmctl.errors import CrmError, ImportFileError, NotFound, UsageError, ValidationError
+from crmctl.errors import Conflict, CrmError, ImportFileError, NotFound, UsageError, ValidationError
 from crmctl.importer.mapping import Mapping
 from crmctl.importer.model import SourceRow
 from crmctl.importer.pipeline import Message, Source, TableStart, messages
@@ -238,14 +238,20 @@ class _Run:
 
         try:
             undo_batch(self.ctx, str(self.batch.id))
-        except CrmError:
-            # Someone changed imported records between chunks: keep both, say where.
+        except CrmError as refusal:
+            # Someone changed imported records between two chunks: their work is kept,
+            # and so are the rows written so far; the batch says it is incomplete.
             session.rollback()
             session.execute(
                 update(ImportBatch.__table__)
                 .where(ImportBatch.__table__.c.id == self.batch.id)
                 .values(status="interrupted", counts=self.counts.as_dict())
             )
+            session.commit()
+            raise Conflict(
+                f"the import stopped part-way and could not be taken back: {refusal.message}; "
+                f"the rows written so far stay as import #{self.batch.id} (status interrupted)"
+            ) from None
         session.commit()
 
     def _collect(self, results: list[RowResult], headers: list[str]) -> None:

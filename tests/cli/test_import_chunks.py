@@ -61,3 +61,54 @@ def test_item11_interrupted_chunked_import_takes_back_its_chunks(
     # SQLite had committed two chunks: the batch stays on record, undone. PostgreSQL
     # imports in one transaction, and rolling it back leaves no batch at all.
     assert statuses == (["undone"] if crm.url.startswith("sqlite") else [])
+
+
+def test_item11_interrupted_import_keeps_others_work_and_says_so(
+    crm: Crm, small_chunks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmctl.services.imports import _Run
+
+    commit = _Run._commit_chunk
+    calls = iter(range(100))
+
+    def edited_then_interrupted(self: _Run) -> None:
+        commit(self)
+        if next(calls) == 1:  # between two chunks, as SQLite lets another writer in
+            _someone_edits_company_1(crm.url)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_Run, "_commit_chunk", edited_then_interrupted)
+    write = ImportWriter.write
+    chunks = iter(range(100))
+
+    def interrupted_without_chunks(self: ImportWriter, rows: Any) -> Any:
+        if next(chunks) == 2:
+            _someone_edits_company_1(crm.url)
+            raise KeyboardInterrupt
+        return write(self, rows)
+
+    if not crm.url.startswith("sqlite"):  # one transaction: simply rolled back
+        monkeypatch.setattr(ImportWriter, "write", interrupted_without_chunks)
+        crm("import", str(small_chunks), code=130)
+        return
+    result = crm("import", str(small_chunks), code=4)
+    assert "could not be taken back" in result.stderr and "company #1" in result.stderr
+    assert [b["status"] for b in crm.json("import", "list")] == ["interrupted"]
+    assert crm.json("companies", "show", "1")["name"] == "Firma 0 s.r.o."
+
+
+def _someone_edits_company_1(url: str) -> None:
+    """Another process's edit of a company the import's first chunk created."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO events (at, entity_type, entity_id, kind, payload) "
+                    "VALUES (CURRENT_TIMESTAMP, 'company', 1, 'company.updated', '{}')"
+                )
+            )
+    finally:
+        engine.dispose()
