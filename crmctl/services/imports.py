@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import ImportBatch, ImportIssue
@@ -139,14 +139,14 @@ def run_import(
         with _young_garbage_only():
             for message in messages(source):
                 run.take(message)
+        if run.counts.rows == 0:
+            header_rows = ", ".join(str(t.header_row) for t in run.tables) or "?"
+            raise ImportFileError(
+                f"{path.name}: no data rows below the header (row {header_rows}); nothing to import"
+            )
     except BaseException:
         run.abandon()
         raise
-    if run.counts.rows == 0:
-        header_rows = ", ".join(str(t.header_row) for t in run.tables) or "?"
-        raise ImportFileError(
-            f"{path.name}: no data rows below the header (row {header_rows}); nothing to import"
-        )
     rolled_back = options.dry_run or (options.strict and run.counts.rejected > 0)
     run.finish()
     if rolled_back:
@@ -174,12 +174,15 @@ class _Run:
         self.options = options
         self.progress = progress
         self.writer = ImportWriter(ctx, batch.id, batch.file_name, options.on_duplicate)
-        self.chunked = _commits_in_chunks(ctx, options)
-        self.committed = False
         self.tables: list[TableReport] = []
         self.rejects: list[Issue] = []
         self.warnings: list[Issue] = []
         self.chunks = 0
+        self.chunked = _commits_in_chunks(ctx, options)
+        self.committed = False
+        if self.chunked:
+            # The batch row holds SQLite's write lock: not while the file is being read.
+            self._commit_chunk()
 
     @property
     def counts(self) -> Counts:
@@ -233,6 +236,12 @@ class _Run:
         session = self.ctx.session
         session.rollback()
         if not self.committed:
+            return
+        if self.chunks == 0:  # only the batch row was committed: nothing to take back
+            session.execute(
+                delete(ImportBatch.__table__).where(ImportBatch.__table__.c.id == self.batch.id)
+            )
+            session.commit()
             return
         from crmctl.services.import_undo import undo_batch
 
