@@ -119,6 +119,8 @@ def _sentence(message: str) -> str:
 def unexpected_message(error: Exception) -> str:
     name = type(error).__name__
     first_line = (str(error).strip().splitlines() or [""])[0]
+    if "database is locked" in first_line:  # SQLite's busy timeout ran out
+        return "database is busy: another crmctl process is writing; try again in a moment"
     if type(error).__module__.startswith("sqlalchemy"):
         return f"database error: {first_line} (set CRM_DEBUG=1 for details)"
     return f"unexpected {name}: {first_line} (set CRM_DEBUG=1 for a traceback)"

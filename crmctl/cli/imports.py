@@ -77,7 +77,10 @@ def run(
     on_duplicate: Annotated[
         str,
         typer.Option(
-            "--on-duplicate", metavar="update|skip|fail", help="Records already in the CRM."
+            "--on-duplicate",
+            metavar="update|overwrite|skip|fail",
+            help="Records already in the CRM: fill empty fields (update), replace values, "
+            "leave alone, reject the row.",
         ),
     ] = "update",
     dry_run: Annotated[

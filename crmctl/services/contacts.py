@@ -98,6 +98,7 @@ def update_contact(ctx: Context, person: Person, desired: dict[str, Any]) -> dic
 
 def _changes(ctx: Context, person: Person, wanted: dict[str, Any]) -> dict[str, list[Any]]:
     """What writing the normalised ``wanted`` state would change, as before/after pairs."""
+    _refuse_new_links_to_removed(ctx, person.id, wanted.get("companies") or [])
     current = _comparable(contact_record(ctx, person))
     return field_changes(current, _comparable({**current, **wanted}))
 
@@ -491,14 +492,36 @@ def _normalise_links(ctx: Context, links: list[Any]) -> list[dict[str, Any]]:
         if not isinstance(link, dict) or link.get("id") in (None, ""):
             raise ValidationError("each entry of 'companies' needs an 'id' (a company id)")
         company = ctx.session.get(Company, int(link["id"]))
-        if company is None or company.deleted_at is not None:
+        if company is None:
             raise NotFound(f"field 'companies': no company with id {link['id']}")
         result[company.id] = {
             "id": company.id,
             "role": (link.get("role") or None),
             "primary": bool(link.get("primary")),
+            # A removed company may stay linked (an export lists it), never be newly linked.
+            "removed": company.deleted_at is not None,
         }
     return list(result.values())
+
+
+def _refuse_new_links_to_removed(
+    ctx: Context, person_id: int | None, links: list[dict[str, Any]]
+) -> None:
+    removed = [link["id"] for link in links if link.get("removed")]
+    if not removed:
+        return
+    linked = set()
+    if person_id is not None:
+        linked = set(
+            ctx.session.scalars(
+                select(PersonCompany.company_id).where(
+                    PersonCompany.person_id == person_id, PersonCompany.company_id.in_(removed)
+                )
+            )
+        )
+    for company_id in removed:
+        if company_id not in linked:
+            raise NotFound(f"field 'companies': no company with id {company_id}")
 
 
 def _write(ctx: Context, person: Person, wanted: dict[str, Any]) -> None:
@@ -572,6 +595,7 @@ def _replace_rows(
 
 
 def _write_links(ctx: Context, person_id: int, links: list[dict[str, Any]]) -> None:
+    _refuse_new_links_to_removed(ctx, person_id, links)
     ctx.session.execute(delete(PersonCompany).where(PersonCompany.person_id == person_id))
     for link in links:
         ctx.session.add(
@@ -702,7 +726,10 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
     if person is None:
         label = str(record.get("name") or record.get("last_name") or "")
         if dry_run:
-            normalise_desired(ctx, desired)  # a dry run still reports invalid records
+            # A dry run still reports invalid records.
+            _refuse_new_links_to_removed(
+                ctx, None, normalise_desired(ctx, desired).get("companies") or []
+            )
             created = None
         else:
             created = add_contact(ctx, desired)["id"]

@@ -18,6 +18,9 @@ from crmctl.services.contacts import SCALAR_FIELDS as PERSON_SCALARS
 COMPANY_FIELDS = tuple(COMPANY_SCALARS)
 PERSON_FIELDS = PERSON_SCALARS
 
+# (field, value kept, value the file offered): what a fill-only import did not write.
+Conflicts = list[tuple[str, Any, Any]]
+
 
 @dataclass
 class RecordState:
@@ -35,25 +38,39 @@ class RecordState:
     dirty: bool = False
     saved_tags: set[str] = field(default_factory=set)  # tags already in the database
 
-    def apply_values(self, incoming: dict[str, Any], *, overwrite: bool) -> bool:
-        """Overwrite (first row on a duplicate) or fill empty fields; True if anything changed."""
+    def apply_values(
+        self, incoming: dict[str, Any], *, overwrite: bool, conflicts: Conflicts | None = None
+    ) -> bool:
+        """Overwrite or fill empty fields; True if anything changed.
+
+        A file value that differs from a kept one is noted in ``conflicts`` (when given):
+        the caller reports it, so that no value is dropped silently.
+        """
         changed = False
         for name, value in incoming.items():
             if value is None or value == "":
                 continue
             current = self.values.get(name)
-            if current == value or (current not in (None, "") and not overwrite):
+            if current == value:
+                continue
+            if current not in (None, "") and not overwrite:
+                if conflicts is not None:
+                    conflicts.append((name, current, value))
                 continue
             self.values[name] = value
             changed = True
         return changed
 
-    def apply_custom(self, incoming: dict[str, Any], *, overwrite: bool) -> bool:
+    def apply_custom(
+        self, incoming: dict[str, Any], *, overwrite: bool, conflicts: Conflicts | None = None
+    ) -> bool:
         changed = False
         for key, value in incoming.items():
             if value is None or self.custom.get(key) == value:
                 continue
             if key in self.custom and not overwrite:
+                if conflicts is not None:
+                    conflicts.append((f"custom.{key}", self.custom[key], value))
                 continue
             self.custom[key] = value
             changed = True
@@ -64,10 +81,14 @@ class RecordState:
         self.tags.extend(new)
         return bool(new)
 
-    def set_owner(self, owner_id: int | None, *, overwrite: bool) -> bool:
+    def set_owner(
+        self, owner_id: int | None, *, overwrite: bool, conflicts: Conflicts | None = None
+    ) -> bool:
         if owner_id is None or owner_id == self.owner_id:
             return False
         if self.owner_id is not None and not overwrite:
+            if conflicts is not None:
+                conflicts.append(("owner", self.owner_id, owner_id))
             return False
         self.owner_id = owner_id
         return True

@@ -8,11 +8,14 @@ means undoing would lose someone's work, so the undo is refused and says where.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.event import listen, remove
+from sqlalchemy.orm import Session, aliased
 
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import Event, ImportBatch, Person, PersonCompany, Tag
@@ -54,11 +57,34 @@ def undo_batch(ctx: Context, ref: str, *, dry_run: bool = False) -> dict[str, An
     result = {"batch": batch.id, "file": batch.file_name, "dry_run": dry_run, **plan.counts()}
     if dry_run:
         return result
-    _restore(ctx, plan)
+    with _events_of_batch(ctx, batch.id):
+        _restore(ctx, plan)
     _remove_created(ctx, batch, plan)
     batch.status, batch.undone_at, batch.undone_by_id = "undone", ctx.now, ctx.actor_id
     record_event(ctx, "import", batch.id, "import.undone", plan.counts())
     return result
+
+
+@contextmanager
+def _events_of_batch(ctx: Context, batch_id: int) -> Iterator[None]:
+    """The restore's events are stamped with the batch they undo.
+
+    They are not later work on the batch's records: an older batch that touched the same
+    records must stay undoable once this one is undone (undo newest first). Events are
+    append-only, so the stamp is set before their insert.
+    """
+
+    def stamp(session: Session, *_: object) -> None:
+        for instance in session.new:
+            if isinstance(instance, Event) and instance.import_batch_id is None:
+                instance.import_batch_id = batch_id
+
+    listen(ctx.session, "before_flush", stamp)
+    try:
+        yield
+        ctx.session.flush()
+    finally:
+        remove(ctx.session, "before_flush", stamp)
 
 
 def _require_may_undo(ctx: Context, batch: ImportBatch) -> None:
@@ -91,7 +117,7 @@ def _plan(ctx: Context, batch: ImportBatch) -> UndoPlan:
 
 
 def _refuse_if_later_work(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
-    later = _later_events(ctx, batch) + _later_links(ctx, batch)
+    later = _later_events(ctx, batch) + _later_links(ctx, plan)
     if not later:
         return
     shown = "; ".join(later[:LATER_EDITS_SHOWN])
@@ -114,11 +140,16 @@ def _later_events(ctx: Context, batch: ImportBatch) -> list[str]:
         mine.entity_type == Event.entity_type,
         mine.entity_id == Event.entity_id,
     )
+    # Batches undone since took their changes back (their events and their undo's).
+    undone = select(ImportBatch.id).where(ImportBatch.status == "undone")
     rows = ctx.session.execute(
         select(Event.entity_type, Event.entity_id, Event.kind, Event.at)
         .where(
             Event.id > first,
-            or_(Event.import_batch_id.is_(None), Event.import_batch_id != batch.id),
+            or_(
+                Event.import_batch_id.is_(None),
+                and_(Event.import_batch_id != batch.id, Event.import_batch_id.not_in(undone)),
+            ),
             Event.entity_type.in_(ENTITIES),
             touched,
         )
@@ -131,27 +162,26 @@ def _later_events(ctx: Context, batch: ImportBatch) -> list[str]:
     ]
 
 
-def _later_links(ctx: Context, batch: ImportBatch) -> list[str]:
-    """Contacts the batch did not touch that were linked since to a company it created."""
-    created_company = exists().where(
-        Event.import_batch_id == batch.id,
-        Event.kind == "company.created",
-        Event.entity_id == PersonCompany.company_id,
-    )
-    touched_person = exists().where(
-        Event.import_batch_id == batch.id,
-        Event.entity_type == "contact",
-        Event.entity_id == PersonCompany.person_id,
-    )
-    rows = ctx.session.execute(
-        select(PersonCompany.person_id, PersonCompany.company_id)
-        .where(and_(created_company, ~touched_person))
-        .limit(LATER_EDITS_SHOWN + 1)
-    )
-    return [
-        f"contact #{person_id} was linked to company #{company_id}"
-        for person_id, company_id in rows
-    ]
+def _later_links(ctx: Context, plan: UndoPlan) -> list[str]:
+    """Contacts the batch did not touch that were linked since to a company it created.
+
+    Looked up by the batch's own company ids (a correlated lookup over its events took
+    minutes on a 40,000-row batch).
+    """
+    touched = set(plan.created["contact"]) | {i for kind, i in plan.restore if kind == "contact"}
+    found: list[str] = []
+    for chunk in chunked(plan.created["company"]):
+        rows = ctx.session.execute(
+            select(PersonCompany.person_id, PersonCompany.company_id)
+            .where(PersonCompany.company_id.in_(chunk))
+            .order_by(PersonCompany.company_id, PersonCompany.person_id)
+        )
+        for person_id, company_id in rows:
+            if person_id not in touched:
+                found.append(f"contact #{person_id} was linked to company #{company_id}")
+            if len(found) > LATER_EDITS_SHOWN:
+                return found
+    return found
 
 
 def _restore(ctx: Context, plan: UndoPlan) -> None:

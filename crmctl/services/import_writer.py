@@ -22,9 +22,11 @@ from crmctl.importer.model import CompanyData, ImportRow, RowIssue
 from crmctl.services.companies import company_search_text
 from crmctl.services.contacts import person_search_text
 from crmctl.services.context import Context
+from crmctl.services.gdpr import ERASED
 from crmctl.services.import_state import (
     COMPANY_FIELDS,
     PERSON_FIELDS,
+    Conflicts,
     PersonState,
     RecordState,
     company_comparable,
@@ -33,7 +35,7 @@ from crmctl.services.import_state import (
     person_comparable,
     person_values,
 )
-from crmctl.text import fold, person_name_key
+from crmctl.text import company_name_key, fold, person_name_key
 
 OUTCOME_RANK = {"unchanged": 0, "skipped": 1, "updated": 2, "created": 3}
 STATISTICS_TABLES = ("companies", "persons", "person_emails", "person_companies", "tags")
@@ -100,14 +102,24 @@ class ImportWriter:
         self.counts = Counts()
         self.touched_companies: set[int] = set()
         self.touched_persons: set[int] = set()
+        # E-mails of the chunk held by removed contacts: e-mail → (contact id, e-mail).
+        self.removed_emails: dict[str, tuple[int, str]] = {}
+
+    def reconnect(self) -> None:
+        """After a commit: the session's new connection, and ids read afresh (others may
+        have inserted rows since)."""
+        self.bulk = BulkWriter(self.ctx.session.connection())
 
     # --- one chunk ------------------------------------------------------------------
 
     def write(self, rows: list[ImportRow]) -> list[RowResult]:
         results = [RowResult(row) for row in rows]
         live = [result for result in results if result.row.rejection is None]
-        companies = self._company_states(live)
+        live = [result for result in live if not self._names_erased_person(result)]
+        companies, gone = self._company_states(live)
+        live = [result for result in live if not self._drop_gone_links(result, gone)]
         persons, holders = self._person_states(live, companies)
+        live = [result for result in live if not self._names_removed_person(result, persons)]
         if self.on_duplicate == "fail":
             live = [r for r in live if not self._reject_duplicate(r, companies, persons)]
         self._apply_companies(live, companies)
@@ -130,11 +142,14 @@ class ImportWriter:
 
     # --- companies ------------------------------------------------------------------
 
-    def _company_states(self, live: list[RowResult]) -> dict[str, RecordState]:
-        """A state for every company key the chunk names: from the database, or new."""
+    def _company_states(
+        self, live: list[RowResult]
+    ) -> tuple[dict[str, RecordState], dict[str, str]]:
+        """A state for every company key the chunk names: from the database, or new; and
+        why each key naming only a removed or merged company is left out."""
         datas = [link.company for result in live for link in result.row.links]
         if not datas:
-            return {}
+            return {}, {}
         icos = {data.ico for data in datas if data.ico}
         names = {data.name_key for data in datas}
         found = self._load_companies(icos, names)
@@ -143,10 +158,11 @@ class ImportWriter:
         for state in sorted(found, key=lambda item: item.id or 0):
             by_name[state.values["name_key"]].append(state)
         states: dict[str, RecordState] = {}
+        gone = self._gone_companies(datas, by_ico, by_name)
         # IČO keys first, so that a later row naming the same firm without IČO finds it.
         for data in sorted(datas, key=lambda item: item.ico is None):
             key = data.dedup_key
-            if key in states:
+            if key in states or key in gone:
                 continue
             state = by_ico.get(data.ico) if data.ico else None
             if state is None:
@@ -160,7 +176,108 @@ class ImportWriter:
                 if data.ico:
                     by_ico[data.ico] = state
             states[key] = state
-        return states
+        return states, gone
+
+    def _gone_companies(
+        self,
+        datas: list[CompanyData],
+        by_ico: dict[str, RecordState],
+        by_name: dict[str, list[RecordState]],
+    ) -> dict[str, str]:
+        """Keys that no live company has but a removed or merged one does.
+
+        An export still names a removed firm in its contacts' links: importing it back
+        must not bring the firm back to life (nor make a second one), so its link is
+        left out with the reason.
+        """
+        missing = [
+            d for d in datas if (d.ico not in by_ico if d.ico else d.name_key not in by_name)
+        ]
+        if not missing:
+            return {}
+        icos = {d.ico for d in missing if d.ico}
+        names = {d.name_key for d in missing}
+        rows = self.ctx.session.execute(
+            select(Company.id, Company.name, Company.ico, Company.name_key, Company.merged_into_id)
+            .where(
+                Company.deleted_at.is_not(None),
+                Company.ico.in_(icos) | Company.name_key.in_(names),
+            )
+            .order_by(Company.id)
+        ).all()
+        gone: dict[str, str] = {}
+        for data in missing:
+            match = next(
+                (
+                    r
+                    for r in rows
+                    if (r.ico == data.ico if data.ico else r.name_key == data.name_key)
+                ),
+                None,
+            )
+            if match is None:
+                continue
+            if match.merged_into_id:
+                fate = f"was merged into company #{match.merged_into_id}"
+                hint = f"use the name of company #{match.merged_into_id} instead"
+            else:
+                fate = "was removed"
+                hint = f"to import it anew, purge it first (crmctl companies rm {match.id} --purge)"
+            gone[data.dedup_key] = (
+                f'company "{match.name}" (#{match.id}) {fate}: not created again and not '
+                f"linked; {hint}"
+            )
+        return gone
+
+    def _drop_gone_links(self, result: RowResult, gone: dict[str, str]) -> bool:
+        """Leave out the row's links to removed companies; True if nothing is left."""
+        row = result.row
+        kept = []
+        for link in row.links:
+            reason = gone.get(link.company.dedup_key)
+            if reason is None:
+                kept.append(link)
+            else:
+                result.warnings.append(RowIssue("company", reason))
+        if len(kept) == len(row.links):
+            return False
+        row.links = kept
+        if row.person is None and not kept:
+            result.mark("skipped")
+            return True
+        return False
+
+    def _names_erased_person(self, result: RowResult) -> bool:
+        """A GDPR-erased person (``[erased]``, as an export shows one) is never re-created."""
+        person = result.row.person
+        if person is None or ERASED not in (person.last_name, person.first_name):
+            return False
+        result.warnings.append(
+            RowIssue("name", f"the person was erased (GDPR, {ERASED}); row skipped")
+        )
+        result.mark("skipped")
+        return True
+
+    def _names_removed_person(self, result: RowResult, persons: dict[int, PersonState]) -> bool:
+        """A row whose e-mail belongs to a removed or merged contact is skipped, not re-created."""
+        state = persons.get(id(result))
+        person = result.row.person
+        if state is None or not state.created or person is None:
+            return False
+        holder = next(
+            (self.removed_emails[e] for e in person.emails if e in self.removed_emails), None
+        )
+        if holder is None:
+            return False
+        persons.pop(id(result))
+        result.warnings.append(
+            RowIssue(
+                "email",
+                f'e-mail "{holder[1]}" belongs to removed contact #{holder[0]}; row skipped',
+            )
+        )
+        result.mark("skipped")
+        return True
 
     def _new_company_state(self, data: CompanyData) -> RecordState:
         values = {"name": data.name, "name_key": data.name_key}
@@ -198,25 +315,65 @@ class ImportWriter:
     def _apply_companies(self, live: list[RowResult], states: dict[str, RecordState]) -> None:
         for result in live:
             row = result.row
-            owner_id = self._owner(result)
+            # A contact row's owner is the person's: it must not re-own the person's firms
+            # (who may see them would change). It only fills the owner of a firm the
+            # import creates; a row without a person lists firms, and its owner is theirs.
+            resolve = self.owners.resolve
+            owner_id = self._owner(result) if row.person is None else resolve(row.owner)
             for index, link in enumerate(row.links):
                 state = states[link.company.dedup_key]
                 if state.existed_before and self.on_duplicate == "skip":
                     result.mark("skipped")
                     continue
                 first_touch = not state.touched
-                overwrite = state.existed_before and first_touch
-                changed = state.apply_values(company_values(link.company), overwrite=overwrite)
-                changed |= state.apply_custom(link.company.custom, overwrite=overwrite)
-                changed |= state.set_owner(owner_id, overwrite=overwrite)
+                overwrite = self._overwrites(state, first_touch)
+                conflicts: Conflicts = []
+                changed = state.apply_values(
+                    company_values(link.company), overwrite=overwrite, conflicts=conflicts
+                )
+                changed |= state.apply_custom(
+                    link.company.custom, overwrite=overwrite, conflicts=conflicts
+                )
+                if row.person is None or state.created:
+                    changed |= state.set_owner(owner_id, overwrite=overwrite, conflicts=conflicts)
                 if index == 0 and row.person is None:
                     changed |= state.add_tags(row.tags)
                 state.touched = True
                 state.dirty |= changed
+                # The same firm spelled another way (`ACME s.r.o.` = `Acme, s. r. o.`).
+                conflicts = [
+                    c for c in conflicts
+                    if c[0] != "name" or link.company.name_key != state.values.get("name_key")
+                ]  # fmt: skip
+                self._warn_kept(result, "company", state, conflicts)
                 if state.created and first_touch:
                     result.mark("created")
                 elif changed:
                     result.mark("updated")
+
+    def _overwrites(self, state: RecordState, first_touch: bool) -> bool:
+        """Only ``--on-duplicate overwrite`` replaces values a record already had."""
+        return self.on_duplicate == "overwrite" and state.existed_before and first_touch
+
+    def _warn_kept(
+        self, result: RowResult, entity: str, state: RecordState, conflicts: Conflicts
+    ) -> None:
+        """One warning per file value a record that was in the CRM kept its own value for."""
+        if not state.existed_before:
+            return  # repeats within the file fill a new record; nothing of the CRM's is kept
+        for name, kept, offered in conflicts:
+            if name == "owner":
+                kept, offered = (
+                    self.owners.logins.get(kept, kept),
+                    self.owners.logins.get(offered, offered),
+                )
+            result.warnings.append(
+                RowIssue(
+                    name,
+                    f'{entity} #{state.id} keeps {name} "{kept}"; the file has "{offered}" '
+                    "(not written: --on-duplicate overwrite replaces values)",
+                )
+            )
 
     def _allocate_company_ids(self, states: dict[str, RecordState]) -> None:
         new = [s for s in {id(s): s for s in states.values()}.values() if s.created and s.touched]
@@ -256,6 +413,7 @@ class ImportWriter:
 
     def _company_row(self, state: RecordState) -> tuple[Any, ...]:
         values = state.values
+        values["name_key"] = company_name_key(values["name"])  # the name may have changed
         if not values.get("country"):
             values["country"] = "CZ"
         search = company_search_text(
@@ -351,13 +509,18 @@ class ImportWriter:
         live = Person.deleted_at.is_(None)
         by_email: dict[str, int] = {}
         by_name: dict[str, list[int]] = defaultdict(list)
+        self.removed_emails = {}
         if emails:
             rows = session.execute(
-                select(PersonEmail.email, PersonEmail.person_id)
+                select(PersonEmail.email, PersonEmail.person_id, Person.deleted_at)
                 .join(Person, Person.id == PersonEmail.person_id)
-                .where(live, PersonEmail.email.in_(emails))
+                .where(PersonEmail.email.in_(emails))
             )
-            by_email.update({email: person_id for email, person_id in rows})
+            for email, person_id, deleted_at in rows:
+                if deleted_at is None:
+                    by_email[email] = person_id
+                else:
+                    self.removed_emails[email] = (person_id, email)
         pairs = [key[2:].split(":", 1) for key in names if key.startswith("n:")]
         if pairs:
             rows = session.execute(
@@ -461,10 +624,16 @@ class ImportWriter:
                 result.mark("skipped")
                 continue
             first_touch = not state.touched
-            overwrite = state.existed_before and first_touch
-            changed = state.apply_values(person_values(person), overwrite=overwrite)
-            changed |= state.apply_custom(person.custom, overwrite=overwrite)
-            changed |= state.set_owner(self._owner(result), overwrite=overwrite)
+            overwrite = self._overwrites(state, first_touch)
+            conflicts: Conflicts = []
+            changed = state.apply_values(
+                person_values(person), overwrite=overwrite, conflicts=conflicts
+            )
+            changed |= state.apply_custom(person.custom, overwrite=overwrite, conflicts=conflicts)
+            changed |= state.set_owner(
+                self._owner(result), overwrite=overwrite, conflicts=conflicts
+            )
+            self._warn_kept(result, "contact", state, conflicts)
             changed |= state.add_emails(self._own_emails(result, state, holders))
             changed |= state.add_phones(person.phones)
             changed |= state.add_tags(row.tags)

@@ -16,10 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
+from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import ImportBatch, ImportIssue
-from crmctl.errors import FileUnreadable, ImportFileError, NotFound, UsageError, ValidationError
+from crmctl.errors import (
+    Conflict,
+    CrmError,
+    FileUnreadable,
+    ImportFileError,
+    NotFound,
+    UsageError,
+    ValidationError,
+)
 from crmctl.importer.mapping import Mapping
 from crmctl.importer.model import SourceRow
 from crmctl.importer.pipeline import Message, Source, TableStart, messages
@@ -31,7 +40,7 @@ from crmctl.services.events import record_event
 from crmctl.services.import_writer import Counts, ImportWriter, RowResult
 from crmctl.services.users import logins_by_id
 
-ON_DUPLICATE = ("update", "skip", "fail")
+ON_DUPLICATE = ("update", "overwrite", "skip", "fail")
 UNMAPPED = ("custom", "ignore")
 WARNINGS_KEPT = 1000
 # A generation-0 pass walks every live young object, the current chunk included, so it
@@ -134,14 +143,18 @@ def run_import(
     run = _Run(ctx, batch, options, progress)
     saved = {header: "ignore" for header in REJECT_COLUMNS} | (options.saved_mapping or {})
     source = Source(path, options.read, saved, options.unmapped, options.on_duplicate == "fail")
-    with _young_garbage_only():
-        for message in messages(source):
-            run.take(message)
-    if run.counts.rows == 0:
-        header_rows = ", ".join(str(t.header_row) for t in run.tables) or "?"
-        raise ImportFileError(
-            f"{path.name}: no data rows below the header (row {header_rows}); nothing to import"
-        )
+    try:
+        with _young_garbage_only():
+            for message in messages(source):
+                run.take(message)
+        if run.counts.rows == 0:
+            header_rows = ", ".join(str(t.header_row) for t in run.tables) or "?"
+            raise ImportFileError(
+                f"{path.name}: no data rows below the header (row {header_rows}); nothing to import"
+            )
+    except BaseException:
+        run.abandon()
+        raise
     rolled_back = options.dry_run or (options.strict and run.counts.rejected > 0)
     run.finish()
     if rolled_back:
@@ -169,11 +182,15 @@ class _Run:
         self.options = options
         self.progress = progress
         self.writer = ImportWriter(ctx, batch.id, batch.file_name, options.on_duplicate)
-        self.bulk = self.writer.bulk
         self.tables: list[TableReport] = []
         self.rejects: list[Issue] = []
         self.warnings: list[Issue] = []
         self.chunks = 0
+        self.chunked = _commits_in_chunks(ctx, options)
+        self.committed = False
+        if self.chunked:
+            # The batch row holds SQLite's write lock: not while the file is being read.
+            self._commit_chunk()
 
     @property
     def counts(self) -> Counts:
@@ -186,14 +203,73 @@ class _Run:
             )
             return
         table = self.tables[-1]
+        if self.chunked:
+            self._lock_for_chunk()
         results = self.writer.write(message)
         self._collect(results, table.headers)
         table.rows += len(message)
         self.chunks += 1
+        if self.chunked:
+            self._commit_chunk()
         if self.chunks % COLLECT_EVERY_CHUNKS == 0:
             gc.collect(0)
         if self.progress:
             self.progress(len(message))
+
+    @property
+    def bulk(self) -> BulkWriter:
+        return self.writer.bulk
+
+    def _lock_for_chunk(self) -> None:
+        """Take SQLite's write lock before the chunk reads anything.
+
+        The chunk's dedup reads and its ids (MAX(id) + 1 onwards) must not change under
+        it: another writer may have committed since the last chunk. Recording the
+        progress is the first write, and it waits out others up to the busy timeout.
+        """
+        self.ctx.session.execute(
+            update(ImportBatch.__table__)
+            .where(ImportBatch.__table__.c.id == self.batch.id)
+            .values(counts=self.counts.as_dict())
+        )
+
+    def _commit_chunk(self) -> None:
+        """Commit what the chunk wrote, so that other writers get in between chunks."""
+        self.ctx.session.commit()
+        self.committed = True
+        self.writer.reconnect()
+
+    def abandon(self) -> None:
+        """An import stopped half-way (Ctrl-C, an error) takes back its committed chunks."""
+        session = self.ctx.session
+        session.rollback()
+        if not self.committed:
+            return
+        if self.chunks == 0:  # only the batch row was committed: nothing to take back
+            session.execute(
+                delete(ImportBatch.__table__).where(ImportBatch.__table__.c.id == self.batch.id)
+            )
+            session.commit()
+            return
+        from crmctl.services.import_undo import undo_batch
+
+        try:
+            undo_batch(self.ctx, str(self.batch.id))
+        except CrmError as refusal:
+            # Someone changed imported records between two chunks: their work is kept,
+            # and so are the rows written so far; the batch says it is incomplete.
+            session.rollback()
+            session.execute(
+                update(ImportBatch.__table__)
+                .where(ImportBatch.__table__.c.id == self.batch.id)
+                .values(status="interrupted", counts=self.counts.as_dict())
+            )
+            session.commit()
+            raise Conflict(
+                f"the import stopped part-way and could not be taken back: {refusal.message}; "
+                f"the rows written so far stay as import #{self.batch.id} (status interrupted)"
+            ) from None
+        session.commit()
 
     def _collect(self, results: list[RowResult], headers: list[str]) -> None:
         stored: list[tuple[Any, ...]] = []
@@ -262,6 +338,16 @@ def _cells(headers: list[str], source: SourceRow) -> list[tuple[str, Any]]:
         (name or f"column {i + 1}", cell_text(value))
         for i, (name, value) in enumerate(zip(names, values, strict=True))
     ]
+
+
+def _commits_in_chunks(ctx: Context, options: ImportOptions) -> bool:
+    """SQLite has one writer at a time: a long import commits chunk by chunk (about 2,000
+    rows, well under a second each) so that other writers are not locked out. PostgreSQL
+    locks only the rows written, so there the import stays one transaction. A dry run
+    and ``--strict`` need the one transaction to roll back."""
+    if options.dry_run or options.strict:
+        return False
+    return ctx.session.get_bind().dialect.name == "sqlite"
 
 
 def _digest(path: Path) -> tuple[str, int]:

@@ -166,7 +166,7 @@ def test_on_duplicate_skip_and_fail(crm: Crm, tmp_path: Path) -> None:
     failed = counts(crm, str(second), "--on-duplicate", "fail", code=4)
     assert failed["rejected"] == 1
     assert snapshot(crm.url)["persons"] == before["persons"]
-    updated = counts(crm, str(second))
+    updated = counts(crm, str(second), "--on-duplicate", "overwrite")
     assert updated["updated"] == 1 and updated["contacts_updated"] == 1
     assert crm.json("contacts", "show", "jan@acme.cz")["function"] == "ředitel"
 
@@ -195,7 +195,7 @@ def test_undo_removes_created_and_restores_updated(crm: Crm, tmp_path: Path, mes
         "CEO",
     )
     before = snapshot(crm.url)
-    crm("import", str(messy), code=4)
+    crm("import", str(messy), "--on-duplicate", "overwrite", code=4)
     assert crm.json("contacts", "show", "jan.novak@acme.cz")["function"] == "jednatel"
     batch = crm.json("import", "list")[0]["id"]
     crm("import", "undo", str(batch))
@@ -321,7 +321,7 @@ def test_undo_restores_an_updated_company(crm: Crm, tmp_path: Path) -> None:
         "Firma;IČO;Město;PSČ;Štítky;Segment\nAcme, s. r. o.;27082440;Ostrava;70200;nový;B\n",
         encoding="utf-8",
     )
-    assert counts(crm, str(path))["companies_updated"] == 1
+    assert counts(crm, str(path), "--on-duplicate", "overwrite")["companies_updated"] == 1
     acme = crm.json("companies", "show", "27082440")
     assert (acme["city"], acme["region"], acme["custom"]) == (
         "Ostrava", "Moravskoslezský kraj", {"segment": "B"},
@@ -339,7 +339,7 @@ def test_bad_option_values_are_usage_errors_before_anything_is_written(
 ) -> None:
     before = snapshot(crm.url)
     result = crm("import", str(messy), "--on-duplicate", "merge", code=2)
-    assert "--on-duplicate 'merge': use one of update, skip, fail" in result.stderr
+    assert "--on-duplicate 'merge': use one of update, overwrite, skip, fail" in result.stderr
     result = crm("import", str(messy), "--rejects", str(messy.parent / "no" / "r.csv"), code=2)
     assert "does not exist" in result.stderr
     assert snapshot(crm.url) == before
