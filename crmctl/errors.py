@@ -38,6 +38,14 @@ class UsageError(CrmError):
     exit_code = ExitCode.USAGE
 
 
+class FileUnreadable(UsageError):
+    """A file named on the command line that does not exist or cannot be opened.
+
+    One exit code (2, usage) for every command that reads or writes a named file; a file
+    that opens but holds bad content is a ``ValidationError`` (4) instead.
+    """
+
+
 class NotFound(CrmError):
     exit_code = ExitCode.NOT_FOUND
 

@@ -72,7 +72,8 @@ def _event(task: dict[str, Any], install_id: str, tz: ZoneInfo) -> Any:
 
 def _span(task: dict[str, Any], tz: ZoneInfo) -> tuple[Any, Any]:
     if task["all_day"]:
-        day = task["due_at"].astimezone(tz).date()
+        due = task["due_at"]  # a local date (see task_records.due_as_given)
+        day = due.astimezone(tz).date() if isinstance(due, datetime) else due
         return day, day + timedelta(days=1)
     if task["start_at"] is not None:
         return task["start_at"].astimezone(UTC), task["end_at"].astimezone(UTC)

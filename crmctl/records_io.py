@@ -10,7 +10,11 @@ from crmctl.text import nfc
 
 
 def read_records(text: str, source: str) -> list[Any]:
-    """A JSON array or object, JSON lines, or a YAML list or mapping; texts in NFC."""
+    """A JSON array or object, JSON lines, or a YAML list or mapping; texts in NFC.
+
+    Empty input is an error: a pipe whose producer failed must not look like success.
+    An explicit empty list (``[]``) is zero records.
+    """
     records = _parsed(text, source)
     if text.isascii() and "\\u" not in text:  # nothing to compose: the usual case
         return records
@@ -34,7 +38,18 @@ def _composed(value: Any) -> Any:
 def _parsed(text: str, source: str) -> list[Any]:
     stripped = text.strip()
     if not stripped:
-        return []
+        raise ValidationError(
+            f"{source}: no records on input; give the output of `crmctl … list -o json`"
+        )
+    try:
+        return _parse(text, stripped, source)
+    except RecursionError:
+        raise ValidationError(
+            f"{source}: nested too deeply to be records; give the output of `crmctl … list -o json`"
+        ) from None
+
+
+def _parse(text: str, stripped: str, source: str) -> list[Any]:
     if stripped[0] in "[{":
         try:
             return _as_list(json.loads(stripped))

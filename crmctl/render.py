@@ -66,7 +66,7 @@ def write_records(
 ) -> None:
     if output is OutputFormat.table:
         rows = select_fields(records, fields, table_fields)
-        stream.write(table(rows, formatters or {}, tz) + "\n")
+        write_text(stream, table(rows, formatters or {}, tz) + "\n")
         return
     rows = select_fields(records, fields, None)
     _MACHINE_WRITERS[output](stream, rows)
@@ -98,7 +98,7 @@ def write_grouped(
         heading(key) + "\n" + table(select_fields(rows, fields, table_fields), {}, tz)
         for key, rows in groups.items()
     ]
-    stream.write("\n\n".join(blocks) + "\n")
+    write_text(stream, "\n\n".join(blocks) + "\n")
 
 
 def write_record(
@@ -113,13 +113,24 @@ def write_record(
     """One record: a key/value card as a table, a single object in JSON and YAML."""
     (selected,) = select_fields([record], fields, None)
     if output is OutputFormat.table:
-        stream.write(card(selected, formatters or {}, tz) + "\n")
+        write_text(stream, card(selected, formatters or {}, tz) + "\n")
     elif output is OutputFormat.json:
-        stream.write(json.dumps(jsonable(selected), ensure_ascii=False, indent=2) + "\n")
+        write_text(stream, json.dumps(jsonable(selected), ensure_ascii=False, indent=2) + "\n")
     elif output is OutputFormat.yaml:
         _write_yaml(stream, jsonable(selected))
     else:
         _MACHINE_WRITERS[output](stream, [selected])
+
+
+CHUNK = 1 << 14
+
+
+def write_text(stream: TextIO, text: str) -> None:
+    """Write in pieces: one big write into a pipe whose reader left (``| head``) is cut
+    short without an error by CPython, so the command would exit 0 with its output
+    truncated; the next piece raises ``BrokenPipeError`` (exit 141, see cli.common)."""
+    for start in range(0, len(text), CHUNK):
+        stream.write(text[start : start + CHUNK])
 
 
 def table(
@@ -211,7 +222,7 @@ def cell(value: Any, formatter: Formatter | None, tz: ZoneInfo | None) -> str:
 
 
 def _write_json(stream: TextIO, rows: list[dict[str, Any]]) -> None:
-    stream.write(json.dumps(jsonable(rows), ensure_ascii=False, indent=2) + "\n")
+    write_text(stream, json.dumps(jsonable(rows), ensure_ascii=False, indent=2) + "\n")
 
 
 def _write_jsonl(stream: TextIO, rows: list[dict[str, Any]]) -> None:
@@ -235,6 +246,11 @@ def _write_yaml(stream: TextIO, data: Any) -> None:
     yaml.dump(
         data, stream, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
     )
+
+
+def _write_yaml_records(stream: TextIO, rows: list[dict[str, Any]]) -> None:
+    # The same plain values as JSON (Decimal as text, dates ISO): list and show agree.
+    _write_yaml(stream, jsonable(rows))
 
 
 def _write_csv(stream: TextIO, rows: list[dict[str, Any]]) -> None:
@@ -267,5 +283,5 @@ _MACHINE_WRITERS: dict[OutputFormat, Callable[[TextIO, list[dict[str, Any]]], No
     OutputFormat.json: _write_json,
     OutputFormat.jsonl: _write_jsonl,
     OutputFormat.csv: _write_csv,
-    OutputFormat.yaml: _write_yaml,
+    OutputFormat.yaml: _write_yaml_records,
 }

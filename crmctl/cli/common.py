@@ -11,13 +11,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError as NoArgsIsHelp
+from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
-from crmctl.cli import coercion
-from crmctl.errors import CrmError, ExitCode
+from crmctl.cli import arguments, coercion
+from crmctl.errors import CrmError, ExitCode, FileUnreadable
 
 if TYPE_CHECKING:
     from crmctl.config import Settings
@@ -34,6 +37,15 @@ class GlobalOptions:
 class CrmGroup(TyperGroup):
     """The one place where errors become ``error: …`` and an exit code."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        # The root's own options (`crmctl --bogus`) are parsed here, outside ``invoke``.
+        try:
+            return super().make_context(*args, **kwargs)
+        except NoArgsIsHelp:
+            raise
+        except ClickUsageError as error:
+            raise usage_exit(error, None) from None
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # Plain str/int options skip typer's pydantic adapters (see crmctl.cli.coercion).
         coercion.install(self, ctx)
@@ -43,14 +55,25 @@ class CrmGroup(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             coercion.install(command, ctx)
+            if not isinstance(command, TyperGroup):
+                rest = arguments.negative_numbers_as_arguments(command, rest)
+                ctx.meta[LEAF] = (command, list(rest))  # click consumes `rest`
         return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if ctx.parent is None:
+                # Buffered output meets a closed pipe here, while 141 can still be given.
+                sys.stdout.flush()
+            return result
         except CrmError as error:
             report_error(error.message, error.detail)
             raise typer.Exit(int(error.exit_code)) from None
+        except NoArgsIsHelp:
+            raise
+        except ClickUsageError as error:
+            raise usage_exit(error, ctx) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
@@ -63,8 +86,34 @@ class CrmGroup(TyperGroup):
         except Exception as error:  # a bug or an unexpected database failure
             if os.environ.get("CRM_DEBUG"):
                 raise
+            known = arguments.known_failure(error, ctx.meta.get(LEAF), ctx)
+            if known is not None:
+                report_error(known.message, known.detail)
+                raise typer.Exit(int(known.exit_code)) from None
             report_error(unexpected_message(error), None)
             raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+
+LEAF = "crmctl.leaf_command"
+
+
+def usage_exit(error: ClickUsageError, ctx: Any) -> typer.Exit:
+    """Click's usage errors as crmctl's: one ``error:`` line, one hint line, exit 2."""
+    report_error(_sentence(error.format_message()), None)
+    context = error.ctx or ctx
+    if context is not None:
+        # The program is crmctl however it was started (`python -m`, a test runner).
+        _, _, rest = context.command_path.partition(" ")
+        sys.stderr.write(f"try '{' '.join(['crmctl', rest]).strip()} --help'\n")
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+def _sentence(message: str) -> str:
+    """``No such option: -x`` → ``no such option: -x`` (but ``IČO …`` stays as it is)."""
+    first_line = (message.strip().splitlines() or [""])[0]
+    if len(first_line) > 1 and first_line[0].isupper() and first_line[1].islower():
+        return first_line[0].lower() + first_line[1:]
+    return first_line
 
 
 def unexpected_message(error: Exception) -> str:
@@ -169,7 +218,19 @@ Where = Annotated[
 Search = Annotated[
     str | None, typer.Option("--search", "-s", help="Accent-insensitive text search.")
 ]
-Limit = Annotated[int | None, typer.Option("--limit", "-n", help="Print at most N records.")]
+
+
+def check_limit(value: int | None) -> int | None:
+    """``--limit`` is a count a query can take: 0 up to the largest 64-bit integer."""
+    if value is not None and not 0 <= value <= 2**63 - 1:
+        raise typer.BadParameter(f"{value} is out of range; give 0 up to {2**63 - 1}")
+    return value
+
+
+Limit = Annotated[
+    int | None,
+    typer.Option("--limit", "-n", help="Print at most N records.", callback=check_limit),
+]
 Sort = Annotated[
     str | None, typer.Option("--sort", help="Sort by fields, e.g. 'name' or '-created_at,name'.")
 ]
@@ -200,6 +261,18 @@ def parse_assignments(assignments: list[str] | None, option: str = "--set") -> d
             value = raw
         result[key.strip()] = value
     return result
+
+
+def write_output_file(path: str | Path, data: bytes, option: str = "--output") -> None:
+    """Write ``data`` where the user asked; a path that cannot be written is named."""
+    target = Path(path)
+    if target.is_dir():
+        raise FileUnreadable(f"{option} {target}: is a directory; give a file name")
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise FileUnreadable(f"{option} {target}: {reason}; check the path") from None
 
 
 def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:

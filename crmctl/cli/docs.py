@@ -14,6 +14,7 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    write_output_file,
 )
 
 app = new_app("Documents: files attached to companies, contacts and deals (kept by SHA-256).")
@@ -79,5 +80,5 @@ def get(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    Path(output_file).write_bytes(data)
+    write_output_file(output_file, data)
     info(f"document #{record['id']} {record['file_name']} written to {output_file}")

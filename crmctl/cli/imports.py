@@ -180,6 +180,8 @@ def _print_report(report: Any, output: Any) -> None:
         summary["rejects"] = [issue_row(issue) for issue in report.rejects]
         summary["warnings"] = [issue_row(issue) for issue in report.warnings]
         stdout_write_record(summary, output)
+        if report.rolled_back and not report.dry_run:
+            info(_outcome_line(report))  # the data is on stdout, the failure on stderr
         return
     if report.dry_run:
         for table in report.tables:
@@ -224,7 +226,11 @@ def _outcome_line(report: Any) -> str:
     if report.dry_run:
         return f"dry run: nothing was written ({records})"
     if report.rolled_back:
-        return f"--strict: {counts.rejected} rows rejected, the import was rolled back"
+        # A failure, said as one: scripts and people look for the `error:` line.
+        return (
+            f"error: --strict: {counts.rejected} row(s) rejected, so the import was rolled "
+            "back and nothing was written; fix the rows (see --rejects FILE) and import again"
+        )
     return f"import #{report.batch_id} done: {records}"
 
 

@@ -1,7 +1,6 @@
 """``crmctl tasks add|list|show|edit|done|overdue|agenda|export-ics``."""
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +18,7 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    write_output_file,
 )
 
 app = new_app("Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics.")
@@ -226,5 +226,5 @@ def export_ics(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    Path(output_file).write_bytes(data)
+    write_output_file(output_file, data)
     info(f"{len(export.tasks)} task(s) written to {output_file}")

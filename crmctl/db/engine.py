@@ -162,10 +162,15 @@ def require_current_schema(engine: Engine, url: str) -> None:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit when the block succeeds, roll back on any error."""
     # Imported here: read-only commands use ``connection_scope`` and never load the ORM.
+    from sqlalchemy import event
     from sqlalchemy.orm import sessionmaker
+
+    from crmctl.db.text_limits import check_text_limits
 
     factory = sessionmaker(engine, expire_on_commit=False)
     session = factory()
+    # Over-long text and NUL bytes: refused with the field named, on both databases.
+    event.listen(session, "before_flush", check_text_limits)
     try:
         yield session
         session.commit()

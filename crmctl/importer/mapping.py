@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmctl.errors import ValidationError
+from crmctl.errors import FileUnreadable, ValidationError
 from crmctl.text import fold
 
 __all__ = [
@@ -665,7 +665,9 @@ def _compose(path: Path) -> Any:
 
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        raise FileUnreadable(f"{path}: cannot read the mapping file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
         raise ValidationError(f"{path}: cannot read the mapping file ({error})") from None
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)

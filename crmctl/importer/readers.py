@@ -24,7 +24,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from crmctl.errors import ImportFileError
+from crmctl.errors import FileUnreadable, ImportFileError
 from crmctl.importer.model import Cell, SourceRow, SourceTable
 from crmctl.importer.values import cell_text, parse_date, parse_number
 from crmctl.text import nfc
@@ -134,8 +134,9 @@ def open_tables(
     """
     fmt = file_format(path)
     if not path.is_file():
+        # Nothing to read at all: the same exit code (2) as every command's missing file.
         what = "is a directory, not a file" if path.is_dir() else "does not exist"
-        raise ImportFileError(f"{path.name}: the file {what}; check the path")
+        raise FileUnreadable(f"{path.name}: the file {what}; check the path")
     _check_options(path, fmt, options)
     if fmt == "xlsx":
         return _workbook_tables(path, options, is_known_header)

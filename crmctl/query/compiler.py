@@ -149,9 +149,18 @@ class _Compiler:
         if op in _ORDERING and target.kind is FieldKind.BOOLEAN:
             self.fail(f'"{op}" does not apply to true/false field "{target.ref.name}"', node)
         if target.spec is not None and target.spec.compare is not None:
-            return target.spec.compare(op, self.operand(target, value), self.now)
+            return self.computed(target.spec, op, self.operand(target, value), value)
         column = self.column(target)
         return sa.and_(column.is_not(None), _apply(column, op, self.operand(target, value)))
+
+    def computed(
+        self, spec: FieldSpec, op: str, operand: Operand, value: ast.Value
+    ) -> ColumnElement[bool]:
+        # ``idle_days > 100000000`` reaches back before year 1: no date can be that old.
+        try:
+            return spec.compare(op, operand, self.now)  # type: ignore[misc]
+        except (OverflowError, ValueError):
+            self.fail(f'{ast.value_text(value)} is out of range for "{spec.name}"', value)
 
     def in_list(
         self, target: _Target, values: Sequence[ast.Value], node: ast.Node
@@ -179,8 +188,9 @@ class _Compiler:
         if target.column is None:
             self.fail(f'"{target.ref.name}" always has a value; "is null" does not apply', node)
         column = self.column(target)
-        if target.kind is FieldKind.TEXT:
-            # Imports leave "" where a value is missing; treat both as "no value".
+        if target.kind is FieldKind.TEXT and isinstance(column.type, sa.String):
+            # Imports leave "" where a value is missing; treat both as "no value". (A text
+            # field stored as a number, a task's priority, cannot be "" on PostgreSQL.)
             return sa.or_(column.is_(None), column == "")
         return column.is_(None)
 
@@ -198,6 +208,9 @@ class _Compiler:
     def contains(self, target: _Target, value: ast.Value, node: ast.Node) -> ColumnElement[bool]:
         if target.kind not in (FieldKind.TEXT, None):
             self.fail(f'"~" only works on text fields; {self.kind(target)}', node)
+        if target.column is None:
+            # A computed text field (a task's status) has fixed values: compare them.
+            self.fail(f'"~" does not apply to "{target.ref.name}"; use = or in', node)
         pattern = "%" + escape_like(fold(self.text(target, value))) + "%"
         column = self.column(target)
         return sa.and_(column.is_not(None), sa.func.crm_fold(column).like(pattern, escape="\\"))
@@ -214,8 +227,8 @@ class _Compiler:
                 if op in _ORDERING:
                     self.fail(f'"{op}" does not apply to true/false', node)
                 operand = "true" if flag else "false"
-            case ast.Text(text):
-                operand = text
+            case ast.Text():
+                operand = self.text(target, value)
             case _:
                 operand = self.custom_date(target, value)
         return sa.and_(expression.is_not(None), _apply(expression, op, operand))
@@ -239,6 +252,9 @@ class _Compiler:
                 f'"{_source(self.expression, value)}"',
                 value,
             )
+        if "\x00" in value.value:
+            # PostgreSQL text cannot hold a NUL byte, and no stored value contains one.
+            self.fail(f'"{target.ref.name}": text in a filter cannot contain a NUL byte', value)
         return value.value
 
     def operand(self, target: _Target, value: ast.Value) -> Operand:

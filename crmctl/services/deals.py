@@ -79,7 +79,7 @@ def resolve_deal(
     ``action=None`` checks nothing: for callers that check a limited read themselves.
     """
     text = str(ref).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
         raise ValidationError(f"deal {ref!r}: expected a deal id such as 42")
     statement = select(Deal).where(Deal.id == int(text), Deal.deleted_at.is_(None))
     if for_update:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crmctl.db.models import Document
-from crmctl.errors import NotFound, UsageError, ValidationError
+from crmctl.errors import FileUnreadable, NotFound, UsageError, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
@@ -74,9 +74,9 @@ def _checked_size(ctx: Context, path: Path) -> int:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise NotFound(f"no file {path}; give the path of the file to attach") from None
+        raise FileUnreadable(f"no file {path}; give the path of the file to attach") from None
     except OSError as error:
-        raise ValidationError(f"cannot read {path}: {error.strerror}") from None
+        raise FileUnreadable(f"cannot read {path}: {error.strerror}") from None
     if not path.is_file():
         raise ValidationError(f"{path} is not a file; attach one file at a time")
     limit = ctx.settings.documents_max_bytes
@@ -153,7 +153,7 @@ def store_content(store: Path, content: bytes) -> str:
 def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:
     """The live document ``ref`` the acting user may ``action`` (read|write)."""
     text = str(ref).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
         raise ValidationError(f"document {ref!r}: expected a document id such as 3")
     document = ctx.session.scalars(
         select(Document).where(Document.id == int(text), Document.deleted_at.is_(None))

@@ -20,7 +20,15 @@ from sqlalchemy import delete, select, update
 
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import ImportBatch, ImportIssue
-from crmctl.errors import Conflict, CrmError, ImportFileError, NotFound, UsageError, ValidationError
+from crmctl.errors import (
+    Conflict,
+    CrmError,
+    FileUnreadable,
+    ImportFileError,
+    NotFound,
+    UsageError,
+    ValidationError,
+)
 from crmctl.importer.mapping import Mapping
 from crmctl.importer.model import SourceRow
 from crmctl.importer.pipeline import Message, Source, TableStart, messages
@@ -351,7 +359,7 @@ def _digest(path: Path) -> tuple[str, int]:
                 sha.update(block)
                 size += len(block)
     except OSError as error:
-        raise ImportFileError(f"{path}: cannot read the file: {error.strerror}") from None
+        raise FileUnreadable(f"{path}: cannot read the file: {error.strerror}") from None
     return sha.hexdigest(), size
 
 
@@ -431,7 +439,7 @@ def show_batch(ctx: Context, ref: str, *, issue_limit: int = 50) -> dict[str, An
 
 def resolve_batch(ctx: Context, ref: str) -> ImportBatch:
     text = str(ref).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
         raise ValidationError(
             f"import batch {ref!r}: give the batch number from `crmctl import list`"
         )

@@ -57,7 +57,7 @@ KNOWN = {*TEXT_FIELDS, "source", "received_at", "owner", "company_id", "person_i
 def resolve_lead(ctx: Context, ref: str | int, *, action: str = "read") -> Lead:
     """A live lead the acting user may ``action`` (read|write)."""
     text = str(ref).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
         raise ValidationError(f"lead {ref!r}: expected a lead id such as 12")
     lead = ctx.session.scalars(
         select(Lead).where(Lead.id == int(text), Lead.deleted_at.is_(None))

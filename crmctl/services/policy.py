@@ -334,8 +334,9 @@ def scope_predicate(
 
 
 def rule_for(ctx: Context, entity: str, user: User | Actor | None = None) -> Rule:
-    actor = user if user is not None else ctx.actor
-    return policy_of(ctx).rule(actor.role if actor else None, entity)
+    # No acting user may read nothing: say so (exit 5) rather than print an empty list.
+    actor = user if user is not None else ctx.require_actor()
+    return policy_of(ctx).rule(actor.role, entity)
 
 
 def predicate(ctx: Context, entity: str, action: str = "read") -> ColumnElement[bool]:

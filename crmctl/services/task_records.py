@@ -112,7 +112,7 @@ def task_records(ctx: Context, tasks: Sequence[TaskFields]) -> list[dict[str, An
     )
     names = linked_names(ctx, tasks)
     today = start_of_today(ctx)
-    return [_record(task, logins, names, ctx.now, today) for task in tasks]
+    return [_record(task, logins, names, ctx.now, today, ctx.tz) for task in tasks]
 
 
 def is_overdue(task: TaskFields, now: datetime, today: datetime) -> bool:
@@ -121,12 +121,21 @@ def is_overdue(task: TaskFields, now: datetime, today: datetime) -> bool:
     return task.due_at < (today if task.all_day else now)
 
 
+def due_as_given(task: TaskFields, tz: ZoneInfo) -> date | datetime | None:
+    """An all-day task is due on a local date (``--due 2026-11-25``), not at the UTC
+    instant of that day's local midnight (``2026-11-24T23:00:00+00:00``)."""
+    if task.all_day and task.due_at is not None:
+        return task.due_at.astimezone(tz).date()
+    return task.due_at
+
+
 def _record(
     task: TaskFields,
     logins: dict[int, str],
     names: dict[tuple[str, int], str],
     now: datetime,
     today: datetime,
+    tz: ZoneInfo,
 ) -> dict[str, Any]:
     overdue = is_overdue(task, now, today)
     return {
@@ -135,7 +144,7 @@ def _record(
         "subject": task.subject,
         "body": task.body,
         "status": "done" if task.done_at else ("overdue" if overdue else "open"),
-        "due_at": task.due_at,
+        "due_at": due_as_given(task, tz),
         "all_day": task.all_day,
         "start_at": task.start_at,
         "end_at": task.end_at,

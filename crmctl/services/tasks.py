@@ -100,7 +100,7 @@ def resolve_task(ctx: Context, ref: str | int, *, action: str | None = "write") 
     ``action=None`` checks nothing: for callers that check a limited read themselves.
     """
     text = str(ref).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
         raise ValidationError(f"task {ref!r}: expected a task id such as 12")
     task = ctx.session.scalars(
         select(Task).where(Task.id == int(text), Task.deleted_at.is_(None))

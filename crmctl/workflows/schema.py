@@ -174,11 +174,19 @@ def load_rules(path: Path, settings: Any) -> RuleSet:
 def check_file(path: Path, settings: Any) -> tuple[RuleSet | None, Problems, Checker | None]:
     problems = Problems()
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise UsageError(
             f"cannot read rules file {path}: {error.strerror}; pass --workflows FILE"
         ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A binary or wrongly encoded file is an invalid rules file, told where it breaks.
+        before = raw[: error.start]
+        line, column = before.count(b"\n") + 1, error.start - (before.rfind(b"\n") + 1) + 1
+        problems.add(Loc(str(path), line, column), "not UTF-8 text; save the rules as UTF-8")
+        return None, problems, None
     try:
         data = load(text, str(path))
     except YamlSyntaxError as error:

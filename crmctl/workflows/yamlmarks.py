@@ -91,3 +91,8 @@ def load(text: str, file: str) -> Any:
         mark = error.problem_mark or error.context_mark
         loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)
         raise YamlSyntaxError(loc, f"not valid YAML: {error.problem}") from None
+    except yaml.reader.ReaderError as error:
+        # A control character (a NUL byte) that YAML does not allow in a file.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise YamlSyntaxError(Loc(file, line, column), f"not valid YAML: {error.reason}") from None

@@ -57,7 +57,7 @@ def test_store_dir_and_size_limit_from_config(customer: Crm, tmp_path: Path) -> 
 
 
 def test_errors(customer: Crm, tmp_path: Path) -> None:
-    customer("docs", "attach", "company", "1", str(tmp_path / "missing.pdf"), code=3)
+    customer("docs", "attach", "company", "1", str(tmp_path / "missing.pdf"), code=2)
     customer("docs", "attach", "lead", "1", str(tmp_path), code=2)
     customer("docs", "attach", "company", "1", str(tmp_path), code=4)
     customer("docs", "attach", "deal", "99", __file__, code=3)

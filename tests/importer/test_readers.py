@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from crmctl.errors import ExitCode, ImportFileError
+from crmctl.errors import ExitCode, FileUnreadable, ImportFileError
 from crmctl.importer.model import Cell, SourceTable
 from crmctl.importer.readers import (
     MAX_COLUMNS,
@@ -123,7 +123,9 @@ def test_unknown_suffix_names_it_and_the_supported_ones(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert "does not exist" in read_error(tmp_path / "adresar.csv")
+    # Like every command's missing file: exit 2 (usage), see tests/cli/test_errors_item14.py.
+    with pytest.raises(FileUnreadable, match=r"adresar\.csv: the file does not exist"):
+        open_tables(tmp_path / "adresar.csv", ReadOptions(), is_known)
 
 
 # --- xlsx: header detection and sheets -------------------------------------------------------

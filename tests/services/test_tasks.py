@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +33,7 @@ def test_add_task_with_typed_values(settings) -> None:  # type: ignore[no-untype
         )  # fmt: skip
     assert timed["due_at"] == due and timed["reminder_at"] == due - timedelta(hours=1)
     assert (all_day["all_day"], all_day["priority"]) == (True, "high")
-    assert all_day["due_at"] == datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
+    assert all_day["due_at"] == date(2026, 10, 25)  # its local date, not 22:00 UTC the day before
     assert meeting["end_at"] - meeting["start_at"] == timedelta(minutes=30)
     assert meeting["due_at"] == meeting["end_at"]
 
