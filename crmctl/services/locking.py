@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 def lock_for_write(ctx: Context, record: Any) -> None:
     """Lock ``record``'s row until commit and reload it, so what is read is current."""
     session: Session = ctx.session  # type: ignore[assignment]
+    session.flush()  # a reload must not drop what this command already changed
     if ctx.dialect_name == "postgresql":
         session.refresh(record, with_for_update=True)
         return
