@@ -8,6 +8,7 @@ at T2.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -108,3 +109,44 @@ def test_edits_bump_updated_at(at: dict[str, Crm]) -> None:
     at["t1"]("deals", "move", "1", "jednani")
     for kind in ("companies", "contacts", "deals"):
         assert at["t1"].json(kind, "show", "1")["updated_at"] == "2026-03-10T08:05:00+00:00"
+
+
+def _since(**was: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from crmctl.services.stale import ChangesSince
+
+    at = datetime(2026, 3, 10, 8, 5, tzinfo=UTC)
+    return ChangesSince(at, was=dict(was), changed_at=dict.fromkeys(was, at))
+
+
+def test_reconcile_merges_custom_key_by_key() -> None:
+    from crmctl.services.stale import reconcile
+
+    # Read with {a: 1, b: 2}; since then someone set c and dropped b; the reader set d, dropped a.
+    was = {"a": 1, "b": 2}
+    proposed = {"custom": {"b": 2, "d": 4}, "note": "x"}
+    current = {"custom": {"a": 1, "c": 3}, "note": None}
+    decided = reconcile("contact 1", proposed, current, _since(custom=was))
+    assert decided.custom == {"c": 3, "d": 4}
+    assert decided.keep == frozenset()
+
+
+def test_reconcile_keeps_a_newer_value_the_record_only_carries() -> None:
+    from crmctl.services.stale import reconcile
+
+    proposed = {"function": "nákup", "tags": ["a"]}
+    current = {"function": "ředitelka", "tags": ["a"]}
+    decided = reconcile("contact 1", proposed, current, _since(function="nákup"))
+    assert decided.keep == frozenset({"function"}) and decided.custom is None
+
+
+def test_reconcile_refuses_a_custom_key_both_changed() -> None:
+    from crmctl.errors import Conflict
+    from crmctl.services.stale import UNKNOWN, reconcile
+
+    with pytest.raises(Conflict, match=re.escape('deal 7: field "custom.sleva" was changed')):
+        reconcile("deal 7", {"custom": {"sleva": 10}}, {"custom": {"sleva": 5}}, _since(custom={}))
+    # Where the log does not say what a field was, any change of it is refused.
+    with pytest.raises(Conflict, match='field "owner"'):
+        reconcile("deal 7", {"owner": "petr"}, {"owner": "jana"}, _since(owner=UNKNOWN))
