@@ -81,40 +81,37 @@ def count_events(db_url: str, entity_type: str, entity_id: int, kind: str) -> in
         engine.dispose()
 
 
-def add_records(env: dict[str, str]) -> tuple[int, int, int]:
-    company = run("companies", "add", "--name", "Souběh s.r.o.", "-o", "json", env=env)
-    assert company.returncode == 0, company.stderr
-    contact = run("contacts", "add", "--name", "Jana Souběžná", "-o", "json", env=env)
-    assert contact.returncode == 0, contact.stderr
-    deal = run("deals", "add", "--title", "Souběžný obchod", "-o", "json", env=env)
-    assert deal.returncode == 0, deal.stderr
-    return tuple(json.loads(out.stdout)["id"] for out in (company, contact, deal))  # type: ignore[return-value]
+def add(kind: str, *args: str, env: dict[str, str]) -> int:
+    added = run(kind, "add", *args, "-o", "json", env=env)
+    assert added.returncode == 0, added.stderr
+    return int(json.loads(added.stdout)["id"])
 
 
-def test_item1_concurrent_edits_keep_every_key_and_tag(env: dict[str, str], db_url: str) -> None:
-    company_id, contact_id, deal_id = add_records(env)
-    # Every `deals apply` writer starts from the same record, read before any of them ran.
-    deal_read = show("deals", str(deal_id), env)
-    commands: list[tuple[list[str], str | None]] = []
-    for n in range(WRITERS):
-        commands.append(
-            (["companies", "edit", str(company_id), "--set", f"k{n}={n}", "--tag", f"t{n}"], None)
-        )
-        commands.append(
-            (["contacts", "edit", str(contact_id), "--set", f"k{n}={n}", "--tag", f"t{n}"], None)
-        )
-        record = {**deal_read, "custom": {**deal_read["custom"], f"k{n}": n}}
-        commands.append((["deals", "apply", "-f", "-"], json.dumps([record])))
-    run_all(commands, env)
+KEYS = {f"k{n}": n for n in range(WRITERS)}
+TAGS = sorted(f"t{n}" for n in range(WRITERS))
 
-    keys = {f"k{n}": n for n in range(WRITERS)}
-    tags = sorted(f"t{n}" for n in range(WRITERS))
-    company = show("companies", str(company_id), env)
-    contact = show("contacts", str(contact_id), env)
-    deal = show("deals", str(deal_id), env)
-    assert (company["custom"], sorted(company["tags"])) == (keys, tags)
-    assert (contact["custom"], sorted(contact["tags"])) == (keys, tags)
-    assert deal["custom"] == keys
-    assert count_events(db_url, "company", company_id, "company.updated") == WRITERS
-    assert count_events(db_url, "contact", contact_id, "contact.updated") == WRITERS
+
+@pytest.mark.parametrize("kind", ["companies", "contacts"])
+def test_item1_concurrent_edits_keep_every_key_and_tag(
+    kind: str, env: dict[str, str], db_url: str
+) -> None:
+    name = "Souběh s.r.o." if kind == "companies" else "Jana Souběžná"
+    record_id = add(kind, "--name", name, env=env)
+    edit = [kind, "edit", str(record_id)]
+    run_all([([*edit, "--set", f"k{n}={n}", "--tag", f"t{n}"], None) for n in range(WRITERS)], env)
+    after = show(kind, str(record_id), env)
+    assert (after["custom"], sorted(after["tags"])) == (KEYS, TAGS)
+    entity = "company" if kind == "companies" else "contact"
+    assert count_events(db_url, entity, record_id, f"{entity}.updated") == WRITERS
+
+
+def test_item1_concurrent_deal_applies_keep_every_custom_key(
+    env: dict[str, str], db_url: str
+) -> None:
+    deal_id = add("deals", "--title", "Souběžný obchod", env=env)
+    # Every writer starts from the same record, read before any of them ran.
+    read = show("deals", str(deal_id), env)
+    records = [{**read, "custom": {**read["custom"], f"k{n}": n}} for n in range(WRITERS)]
+    run_all([(["deals", "apply", "-f", "-"], json.dumps([record])) for record in records], env)
+    assert show("deals", str(deal_id), env)["custom"] == KEYS
     assert count_events(db_url, "deal", deal_id, "deal.updated") == WRITERS
