@@ -21,6 +21,7 @@ from crmctl.services.listing import (
     apply_where,
     search_pattern,
 )
+from crmctl.services.locking import lock_for_write
 from crmctl.services.refs import resolve_company, resolve_user
 from crmctl.services.users import logins_by_id
 from crmctl.text import company_name_key, fold_parts
@@ -87,6 +88,8 @@ def add_company(ctx: Context, data: CompanyInput) -> dict[str, Any]:
 
 def edit_company(ctx: Context, ref: str, data: CompanyInput) -> dict[str, Any]:
     company = resolve_company(ctx, ref, action="write")
+    # Custom fields and tags are read, changed and written back: under the row's lock.
+    lock_for_write(ctx, company)
     before = company_record(ctx, company)
     values = normalise_values(data.values)
     if "name" in values and not values["name"]:
@@ -129,6 +132,8 @@ def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str
     duplicate = resolve_company(ctx, duplicate_ref, action="write")
     if keep.id == duplicate.id:
         raise ValidationError(f"cannot merge company #{keep.id} into itself")
+    for company in sorted((keep, duplicate), key=lambda item: item.id):  # one order: no deadlock
+        lock_for_write(ctx, company)
     before = company_record(ctx, keep)
     duplicate_record = company_record(ctx, duplicate)
     duplicate.deleted_at, duplicate.merged_into_id = ctx.now, keep.id

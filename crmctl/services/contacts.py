@@ -19,12 +19,13 @@ from crmctl.db.models import (
 )
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import person_registry
-from crmctl.services import policy
+from crmctl.services import policy, stale
 from crmctl.services import tags as tag_store
 from crmctl.services.activities import move_links
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
+from crmctl.services.locking import lock_for_write
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 from crmctl.services.users import logins_by_id
 from crmctl.text import fold_parts, person_name_key
@@ -115,6 +116,8 @@ def _write_changes(
 def edit_contact(ctx: Context, ref: str, edits: dict[str, Any]) -> dict[str, Any]:
     """``edits`` holds scalar values plus ``*_add``/``*_remove`` lists for many-valued fields."""
     person = resolve_person(ctx, ref, action="write")
+    # The lists and custom fields below are read, changed and written back: under the lock.
+    lock_for_write(ctx, person)
     current = contact_record(ctx, person)
     desired: dict[str, Any] = {k: v for k, v in edits.items() if k in SETTABLE}
     for name in ("emails", "phones", "tags"):
@@ -159,6 +162,7 @@ def link_company(
     remove: bool = False,
 ) -> dict[str, Any]:
     person = resolve_person(ctx, person_ref, action="write")
+    lock_for_write(ctx, person)
     company = resolve_company(ctx, company_ref)
     links = [link for link in contact_record(ctx, person)["companies"] if link["id"] != company.id]
     if primary:
@@ -179,6 +183,7 @@ def relate(
 ) -> dict[str, Any]:
     """``kind`` is ``reports_to``, ``assistant_of`` or ``related`` (with a label)."""
     person = resolve_person(ctx, person_ref, action="write")
+    lock_for_write(ctx, person)
     other = resolve_person(ctx, other_ref)
     if kind in RELATION_FIELDS:
         return update_contact(ctx, person, {kind: None if remove else other.id})
@@ -194,6 +199,8 @@ def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str,
     duplicate = resolve_person(ctx, duplicate_ref, action="write")
     if keep.id == duplicate.id:
         raise ValidationError(f"cannot merge contact #{keep.id} into itself")
+    for person in sorted((keep, duplicate), key=lambda item: item.id):  # one order: no deadlock
+        lock_for_write(ctx, person)
     kept, dup = contact_record(ctx, keep), contact_record(ctx, duplicate)
     ctx.session.execute(delete(PersonEmail).where(PersonEmail.person_id == duplicate.id))
     ctx.session.flush()  # frees the duplicate's e-mails for KEEP
@@ -723,6 +730,7 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
     person = _existing(ctx, record)
     if person is not None:
         policy.require(ctx, ENTITY, person.id, "write")
+        lock_for_write(ctx, person)
     if person is None:
         label = str(record.get("name") or record.get("last_name") or "")
         if dry_run:
@@ -735,11 +743,28 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
             created = add_contact(ctx, desired)["id"]
         changes = {key: [None, value] for key, value in jsonable(desired).items()}
         return Plan("create", created, label, changes)
-    wanted = normalise_desired(ctx, desired)
+    wanted = _not_undoing(ctx, person, record, normalise_desired(ctx, desired))
     changes = _changes(ctx, person, wanted)
     if not dry_run:
         _write_changes(ctx, person, wanted, changes)
     return Plan("update" if changes else "unchanged", person.id, display_name(person), changes)
+
+
+def _not_undoing(
+    ctx: Context, person: Person, record: dict[str, Any], wanted: dict[str, Any]
+) -> dict[str, Any]:
+    """``wanted`` without what would undo a change made after ``record`` was read."""
+    since = stale.read_at(record)
+    if since is None or person.updated_at is None or person.updated_at <= since:
+        return wanted
+    current = _comparable(contact_record(ctx, person))
+    proposed = _comparable({**current, **wanted})
+    changed = stale.changes_since(ctx, ENTITY, person.id, since, set(current))
+    decided = stale.reconcile(f"contact {person.id}", proposed, current, changed)
+    kept = {name: value for name, value in wanted.items() if name not in decided.keep}
+    if decided.custom is not None:
+        kept["custom"] = decided.custom
+    return kept
 
 
 def _existing(ctx: Context, record: dict[str, Any]) -> Person | None:

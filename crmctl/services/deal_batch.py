@@ -61,6 +61,7 @@ from crmctl.services.deals import (
     parse_date,
     parse_value,
 )
+from crmctl.services.locking import begin_write
 from crmctl.services.pipelines import FORECAST_CATEGORIES, Stage, get_pipeline, load_pipelines
 from crmctl.services.refs import resolve_user
 from crmctl.services.users import logins_by_id
@@ -184,6 +185,8 @@ def _lock_deals(ctx: Context) -> None:
     """
     if ctx.session.get_bind().dialect.name == "postgresql":
         ctx.session.execute(text("LOCK TABLE deals IN SHARE ROW EXCLUSIVE MODE"))
+    # SQLite: be the writer before reading, so the rows read are the rows updated.
+    begin_write(ctx)
 
 
 def _expect(written: int, matched: int) -> None:

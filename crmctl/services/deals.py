@@ -17,11 +17,12 @@ from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Perso
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
 from crmctl.query.entities import deal_registry
-from crmctl.services import policy
+from crmctl.services import policy, stale
 from crmctl.services import tags as tag_store
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
+from crmctl.services.locking import begin_write
 from crmctl.services.pipelines import (
     FORECAST_CATEGORIES,
     Pipeline,
@@ -83,7 +84,9 @@ def resolve_deal(
         raise ValidationError(f"deal {ref!r}: expected a deal id such as 42")
     statement = select(Deal).where(Deal.id == int(text), Deal.deleted_at.is_(None))
     if for_update:
-        statement = statement.with_for_update()
+        # The row as committed now, locked until commit (SQLite: the write lock first).
+        begin_write(ctx)
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     deal = ctx.session.scalars(statement).first()
     if deal is None:
         raise policy.missing(
@@ -407,6 +410,7 @@ def _change_stage(
         # A pending approval (e.g. a discount over the limit) holds the deal where it is.
         require_no_pending(ctx, ENTITY, deal.id)
     before_stage, before_probability = deal.stage, deal.probability
+    before_category = deal.forecast_category
     ctx.session.execute(
         update(DealStageHistory)
         .where(DealStageHistory.deal_id == deal.id, DealStageHistory.left_at.is_(None))
@@ -437,6 +441,8 @@ def _change_stage(
     }
     if deal.probability != before_probability:
         payload["probability"] = [before_probability, deal.probability]
+    if deal.forecast_category != before_category:
+        payload["forecast_category"] = [before_category, deal.forecast_category]
     record_event(ctx, ENTITY, deal.id, "deal.stage_changed", payload)
     if stage.closed:
         deal.status = "won" if stage.won else "lost"
@@ -643,8 +649,33 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
         changes = {key: [None, value] for key, value in jsonable(desired).items()}
         return Plan("create", created["id"], label, changes)
     deal = resolve_deal(ctx, str(_int(record["id"], "id")), for_update=True, action="write")
-    changes = update_deal(ctx, deal, desired)
+    changes = update_deal(ctx, deal, _not_undoing(ctx, deal, record, desired))
     return Plan("update" if changes else "unchanged", deal.id, deal.title, changes)
+
+
+def _not_undoing(
+    ctx: Context, deal: Deal, record: dict[str, Any], desired: dict[str, Any]
+) -> dict[str, Any]:
+    """``desired`` without what would undo a change made after ``record`` was read.
+
+    The record is compared as ``deals list -o json`` prints it, which is how the events
+    log the deal's fields.
+    """
+    since = stale.read_at(record)
+    if since is None or deal.updated_at is None or deal.updated_at <= since:
+        return desired
+    current = _loggable(deal_record(ctx, deal))
+    proposed = jsonable(
+        {name: record[name] for name in SETTABLE if name in current and name in record}
+    )
+    changed = stale.changes_since(ctx, ENTITY, deal.id, since, set(current))
+    decided = stale.reconcile(f"deal {deal.id}", proposed, current, changed)
+    kept = {name: value for name, value in desired.items() if name not in decided.keep}
+    if "company_id" in decided.keep:
+        kept.pop("company", None)  # else the company's name would set it again
+    if decided.custom is not None:
+        kept["custom"] = decided.custom
+    return kept
 
 
 def deal_exists(ctx: Context, deal_id: int) -> bool:
