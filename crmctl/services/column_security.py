@@ -189,9 +189,9 @@ def table_defaults(ctx: Context, table: str) -> list[tuple[str, str]]:
     return [(name, default) for name, default in rows if default is not None]
 
 
-def _write_function(function: str, table: str, names: list[str]) -> str:
-    """The ``INSTEAD OF`` trigger: runs as the login, so the table's write policies and
-    privileges decide. An update writes only the columns that changed."""
+def view_write_fragments(names: list[str]) -> tuple[str, str, str]:
+    """PL/pgSQL pieces of a view's write trigger over columns ``names``: the column list,
+    ``NEW``'s values, and the statements that collect ``sets`` (only changed columns)."""
     columns = ", ".join(f'"{name}"' for name in names)
     values = ", ".join(f'NEW."{name}"' for name in names)
     changes = "\n".join(
@@ -199,6 +199,13 @@ def _write_function(function: str, table: str, names: list[str]) -> str:
         f'sets := array_append(sets, \'"{name}" = ($1)."{name}"\'); END IF;'
         for name in names
     )
+    return columns, values, changes
+
+
+def _write_function(function: str, table: str, names: list[str]) -> str:
+    """The ``INSTEAD OF`` trigger: runs as the login, so the table's write policies and
+    privileges decide. An update writes only the columns that changed."""
+    columns, values, changes = view_write_fragments(names)
     return f"""
 CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

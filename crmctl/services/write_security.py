@@ -28,6 +28,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from crmctl.db import tables
+from crmctl.services.column_security import table_defaults, view_write_fragments
 from crmctl.services.context import Context
 
 # Written by crmctl itself (services, rules, senders), never directly by a mapped login.
@@ -139,8 +140,6 @@ def _checked_tables() -> dict[str, str]:
 
 def _internal_view(ctx: Context, table: str, schema: str, group: str, owner: str) -> None:
     """The table under its own name in a role's schema, written only through the check."""
-    from crmctl.services.column_security import table_defaults
-
     run = ctx.session.execute
     names = ", ".join(f'"{column.name}"' for column in tables.metadata.tables[table].columns)
     view = f'"{schema}".{table}'
@@ -162,13 +161,7 @@ def _write_function(table: str) -> str:
     table_ = tables.metadata.tables[table]
     names = [column.name for column in table_.columns]
     (key,) = [column.name for column in table_.primary_key.columns]
-    columns = ", ".join(f'"{name}"' for name in names)
-    values = ", ".join(f'NEW."{name}"' for name in names)
-    changes = "\n".join(
-        f'  IF NEW."{name}" IS DISTINCT FROM OLD."{name}" THEN '
-        f'sets := array_append(sets, \'"{name}" = ($1)."{name}"\'); END IF;'
-        for name in names
-    )
+    columns, values, changes = view_write_fragments(names)
     return f"""
 CREATE OR REPLACE FUNCTION public.crm_write_{table}() RETURNS trigger LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public AS $$
