@@ -208,8 +208,9 @@ class _Compiler:
     def contains(self, target: _Target, value: ast.Value, node: ast.Node) -> ColumnElement[bool]:
         if target.kind not in (FieldKind.TEXT, None):
             self.fail(f'"~" only works on text fields; {self.kind(target)}', node)
-        if target.column is None:
-            # A computed text field (a task's status) has fixed values: compare them.
+        if target.column is None or (target.spec is not None and target.spec.compare):
+            # A computed text field (a task's status, its priority stored as a number) has
+            # fixed values: compare them.
             self.fail(f'"~" does not apply to "{target.ref.name}"; use = or in', node)
         pattern = "%" + escape_like(fold(self.text(target, value))) + "%"
         column = self.column(target)

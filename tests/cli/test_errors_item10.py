@@ -75,6 +75,7 @@ def test_item10_limit_out_of_range_names_limit(seeded: Crm, value: str) -> None:
         ("deals", "idle_days > 100000000", "idle_days"),
         ("deals", "days_in_stage <= -100000000", "days_in_stage"),
         ("tasks", 'status ~ "open"', "status"),
+        ("tasks", 'not priority ~ "hi"', "priority"),
     ],
 )
 def test_item10_filter_value_the_field_cannot_take(
