@@ -35,12 +35,22 @@ class Backup:
 def backup(settings: Settings, target: Path, *, documents: bool = True) -> Backup:
     from crmctl.services.setup import backup_database
 
+    require_admin_to_back_up(settings)
     written = backup_database(settings, target)
     store = settings.documents_dir
     if not documents:
         return Backup(written, store, None)
     archive = documents_archive(target)
     return Backup(written, store, archive, archive_store(store, archive))
+
+
+def require_admin_to_back_up(settings: Settings) -> None:
+    """A backup holds every record and document: need-to-know allows it to admins only."""
+    from crmctl.services.context import open_read_context
+    from crmctl.services.users import require_admin
+
+    with open_read_context(settings) as ctx:
+        require_admin(ctx, "back up the database (it holds every customer's records)")
 
 
 def documents_archive(target: Path) -> Path:

@@ -97,3 +97,11 @@ def test_unknown_config_key_is_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["config", "show"])
     assert result.exit_code == 2
     assert "databse_url" in result.stderr and "database_url" in result.stderr
+
+
+def test_only_an_admin_may_back_up_the_database(crm: Crm, tmp_path: Path) -> None:
+    """A backup holds every customer's records: need-to-know refuses it to anyone else."""
+    crm("users", "add", "petr", "--name", "Petr Král", "--role", "sales")
+    refused = Crm(crm.url, user="petr")("db", "backup", str(tmp_path / "copy.db"), code=5)
+    assert refused.stderr.startswith("error: only an admin may back up the database")
+    assert list(tmp_path.glob("copy.db*")) == []
