@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
-from crmctl.cli import app  # noqa: E402
-from tests.golden import harness  # noqa: E402
-from tests.golden.invocations import FIXED_NOW  # noqa: E402
+from crmctl.cli import app
+from tests.golden import harness
+from tests.golden.invocations import FIXED_NOW
 
 
 def initialise(url: str) -> None:

@@ -28,6 +28,11 @@ _INSTALL_ID = re.compile(r"(task-\d+-)[0-9A-Za-z-]+(@crmctl)")
 
 
 def expected_path(backend: str) -> Path:
+    """One recording per backend, because the two truly differ in what users see:
+    PostgreSQL spends a sequence value in every transaction that rolls back (a rejected
+    write, a dry run), so later ids are higher than on SQLite; and it stores JSON as
+    JSONB, which orders an object's keys by length, so `custom`, event payloads and the
+    `field: before → after` summaries built from them list keys in another order."""
     return EXPECTED_DIR / f"{backend}.jsonl"
 
 
