@@ -85,6 +85,15 @@ def read_xlsx(path: Path) -> list[list[Any]]:
     ]
 
 
+def read_back(path: Path, url: str, workdir: Path) -> Any:
+    """What the invocation wrote to a file, or None when it wrote none."""
+    if not path.exists():
+        return None
+    if path.suffix == ".xlsx":
+        return read_xlsx(path)
+    return normalise(path.read_text(encoding="utf-8"), url, workdir)
+
+
 def _cell(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, type(None))) else str(value)
 
@@ -101,8 +110,8 @@ def run_call(call: Call, url: str, workdir: Path) -> dict[str, Any]:
     }
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         record["exception"] = repr(result.exception)  # a bug, recorded so it shows
-    if call.xlsx is not None and (workdir / call.xlsx).exists():
-        record["xlsx"] = read_xlsx(workdir / call.xlsx)
+    if call.reads is not None:
+        record["file"] = read_back(workdir / call.reads, url, workdir)
     return record
 
 
