@@ -52,7 +52,11 @@ def _report(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> str
     parts = [f"{len(differing)} of {len(expected)} invocations differ from the recording"]
     for index, want, got in differing[:SHOWN]:
         diff = difflib.unified_diff(
-            _pretty(want), _pretty(got), f"expected #{index}", f"actual #{index}", lineterm=""
+            _pretty(want),
+            _pretty(got),
+            f"expected #{index} ({want['group']})",
+            f"actual #{index}",
+            lineterm="",
         )
         parts.append("\n".join(diff))
     return "\n\n".join(parts)
@@ -88,4 +92,5 @@ def test_item1_golden_corpus_output_unchanged(db_url: str, tmp_path: Path) -> No
     assert [r["argv"] for r in actual] == [r["argv"] for r in expected], (
         "the corpus changed since it was recorded: re-record with scripts/record_golden.py"
     )
-    assert actual == expected, _report(expected, actual)
+    if actual != expected:
+        pytest.fail(_report(expected, actual), pytrace=False)

@@ -116,7 +116,9 @@ def run_call(call: Call, url: str, workdir: Path) -> dict[str, Any]:
 
 
 def replay(url: str, workdir: Path) -> list[dict[str, Any]]:
-    """Every invocation in order (later reads see earlier writes), one record each."""
+    """Every invocation in order (later reads see earlier writes), one record each.
+    The invocations name their files by relative path: run this in ``workdir``."""
+    assert Path.cwd().resolve() == workdir.resolve(), "replay from inside the workdir"
     prepare_workdir(workdir)
     records = []
     for group, calls in GROUPS.items():
