@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from crmctl.cli import app
+from tests.conftest import postgres_admin_url
 from tests.golden import harness
 from tests.golden.invocations import FIXED_NOW
 
@@ -44,7 +45,7 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{workdir / 'crm.db'}"
         return
-    admin_url = os.environ.get("CRM_TEST_POSTGRES_URL")
+    admin_url = postgres_admin_url()  # as tests/conftest.py reads CRM_TEST_POSTGRES_URL
     if not admin_url:
         raise SystemExit("set CRM_TEST_POSTGRES_URL to record the PostgreSQL corpus")
     name = f"crmctl_golden_{uuid.uuid4().hex[:12]}"

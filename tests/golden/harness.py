@@ -46,6 +46,8 @@ def environment(url: str, workdir: Path) -> dict[str, str | None]:
         "CRM_DEBUG": None,
         "CRM_SMTP_URL": None,
         "CRM_WORKFLOWS": None,
+        "FORCE_COLOR": None,
+        "NO_COLOR": None,
         # `config show` prints the OS user: fix it rather than normalise it away.
         "USER": "golden",
         "LOGNAME": "golden",
@@ -65,8 +67,10 @@ def prepare_workdir(workdir: Path) -> None:
 def normalise(text: str, url: str, workdir: Path) -> str:
     """Only what differs between runs: the temporary directory, the database URL and name,
     and the install id. Longest first, so the URL is replaced before the directory in it."""
-    database = make_url(url).database or ""
+    parsed = make_url(url)
+    database = parsed.database or ""
     text = text.replace(url, "<database-url>")
+    text = text.replace(parsed.render_as_string(hide_password=True), "<database-url>")
     text = text.replace(str(workdir.resolve()), "<workdir>").replace(str(workdir), "<workdir>")
     if database.startswith("crmctl_"):  # a PostgreSQL test database: crmctl_t_<random>
         text = text.replace(database, "<database>")
