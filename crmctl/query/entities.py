@@ -43,6 +43,17 @@ def _has_tag(entity_type: str, id_column: ColumnElement[int]):  # type: ignore[n
     return has_any
 
 
+def _tags_field(entity_type: str, id_column: ColumnElement[int]) -> FieldSpec:
+    """``tags = "vip"`` (has any of) and ``tags is null`` (has no tags at all)."""
+
+    def has_some() -> ColumnElement[bool]:
+        return exists().where(tag.entity_type == entity_type, tag.entity_id == id_column)
+
+    return FieldSpec(
+        "tags", FieldKind.TAGS, tags=_has_tag(entity_type, id_column), has_any_tag=has_some
+    )
+
+
 def _text(name: str, column: ColumnElement[str | None], description: str = "") -> FieldSpec:
     return FieldSpec(name, FieldKind.TEXT, column=column, description=description)
 
@@ -79,7 +90,7 @@ def company_registry() -> EntityRegistry:
                 "email",
             ]
         ),
-        FieldSpec("tags", FieldKind.TAGS, tags=_has_tag("company", company.id)),
+        _tags_field("company", company.id),
         *_stamps(company),
     ]
     return EntityRegistry("companies", {f.name: f for f in fields}, custom_column=company.custom)
@@ -128,7 +139,7 @@ def person_registry() -> EntityRegistry:
         _text("email", _first(person_email.email, person_email.person_id, person_email.position)),
         _text("phone", _first(person_phone.phone, person_phone.person_id, person_phone.position)),
         _text("company", primary_company, "primary company's name"),
-        FieldSpec("tags", FieldKind.TAGS, tags=_has_tag("contact", person.id)),
+        _tags_field("contact", person.id),
         FieldSpec(
             "consent", FieldKind.TAGS, tags=_has_consent, has_any_tag=lambda: _has_consent(None),
             description='purposes with a current granted consent: consent = "newsletter"',
@@ -238,7 +249,7 @@ def deal_registry() -> EntityRegistry:
             description="an open task of the deal is due in the future",
         ),
         _text("company", _company_name(deal.company_id), "company's name"),
-        FieldSpec("tags", FieldKind.TAGS, tags=_has_tag("deal", deal.id)),
+        _tags_field("deal", deal.id),
         *_stamps(deal),
     ]  # fmt: skip
     return EntityRegistry("deals", {f.name: f for f in fields}, custom_column=deal.custom)
@@ -274,7 +285,7 @@ def lead_registry() -> EntityRegistry:
         FieldSpec("person_id", FieldKind.INTEGER, column=lead.person_id),
         FieldSpec("deal_id", FieldKind.INTEGER, column=lead.deal_id),
         _text("company", _company_name(lead.company_id), "linked company's name"),
-        FieldSpec("tags", FieldKind.TAGS, tags=_has_tag("lead", lead.id)),
+        _tags_field("lead", lead.id),
         *_stamps(lead),
     ]
     return EntityRegistry("leads", {f.name: f for f in fields}, custom_column=lead.custom)
