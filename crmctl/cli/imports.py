@@ -9,6 +9,7 @@ import typer
 
 from crmctl.cli.common import (
     CrmGroup,
+    Fields,
     Limit,
     Output,
     info,
@@ -257,15 +258,17 @@ class _Progress:
 
 
 @app.command("list")
-def list_batches(ctx: typer.Context, limit: Limit = None, output: Output = "table") -> None:
+def list_batches(
+    ctx: typer.Context, limit: Limit = None, output: Output = "table", fields: Fields = None
+) -> None:
     """List import batches, newest first."""
     from crmctl.services.imports import list_batches as list_service
 
     with service_context(ctx) as svc:
         records = list_service(svc, limit)
-    fields = ("id", "created_at", "created_by", "file", "status", "rows", "created", "updated",
+    columns = ("id", "created_at", "created_by", "file", "status", "rows", "created", "updated",
               "unchanged", "skipped", "rejected")  # fmt: skip
-    stdout_write_records(records, output, table_fields=fields, tz=svc.tz)
+    stdout_write_records(records, output, fields=fields, table_fields=columns, tz=svc.tz)
 
 
 @app.command("show")

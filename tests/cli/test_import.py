@@ -343,3 +343,14 @@ def test_bad_option_values_are_usage_errors_before_anything_is_written(
     result = crm("import", str(messy), "--rejects", str(messy.parent / "no" / "r.csv"), code=2)
     assert "does not exist" in result.stderr
     assert snapshot(crm.url) == before
+
+
+def test_import_list_takes_fields_like_every_command_that_prints_records(
+    crm: Crm, tmp_path: Path
+) -> None:
+    source = tmp_path / "firmy.csv"
+    source.write_text("Firma,Město\nAcme s.r.o.,Praha\n", encoding="utf-8")
+    crm("import", str(source))
+    assert crm.json("import", "list", "--fields", "id,status,created") == [
+        {"id": 1, "status": "completed", "created": 1}
+    ]
