@@ -51,7 +51,10 @@ def undo_batch(ctx: Context, ref: str, *, dry_run: bool = False) -> dict[str, An
     batch = resolve_batch(ctx, ref)
     _require_may_undo(ctx, batch)
     if batch.status == "undone":
-        raise Conflict(f"import #{batch.id} was already undone at {batch.undone_at:%Y-%m-%d %H:%M}")
+        raise Conflict(
+            f"import #{batch.id} was already undone at "
+            f"{batch.undone_at.astimezone(ctx.tz):%Y-%m-%d %H:%M}"
+        )
     plan = _plan(ctx, batch)
     _refuse_if_later_work(ctx, batch, plan)
     result = {"batch": batch.id, "file": batch.file_name, "dry_run": dry_run, **plan.counts()}

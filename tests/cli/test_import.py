@@ -354,3 +354,12 @@ def test_import_list_takes_fields_like_every_command_that_prints_records(
     assert crm.json("import", "list", "--fields", "id,status,created") == [
         {"id": 1, "status": "completed", "created": 1}
     ]
+
+
+def test_undo_twice_names_the_local_time_of_the_first_undo(crm: Crm, tmp_path: Path) -> None:
+    source = tmp_path / "firmy.csv"
+    source.write_text("Firma,Město\nAcme s.r.o.,Praha\n", encoding="utf-8")
+    crm("import", str(source))
+    crm("import", "undo", "1")
+    again = crm("import", "undo", "1", code=4)  # CRM_NOW is 09:00 in Prague (08:00 UTC)
+    assert "already undone at 2026-03-10 09:00" in again.stderr
