@@ -152,7 +152,8 @@ def show(
             if output == OutputFormat.table and not fields and not record.get("limited")
             else []
         )
-    if output != OutputFormat.table and not fields:
+    wanted = [name.strip() for name in (fields or "").split(",")]
+    if (output != OutputFormat.table and not fields) or "stage_history" in wanted:
         record = {**record, "stage_history": history}
     stdout_write_record(record, output, fields=fields, formatters=formatters(), tz=svc.tz)
     if output != OutputFormat.table or fields:

@@ -395,3 +395,11 @@ def test_batch_stage_change_waits_for_a_pending_approval(deals: Crm) -> None:
     assert snapshot(deals.url) == before
     result = deals("deals", "update", "--where", "id = 1", "--set", "stage=jednani")
     assert result.stdout.strip() == "ids: 1"
+
+
+def test_show_fields_may_pick_the_stage_history_that_json_prints(deals: Crm) -> None:
+    deals("deals", "move", "1", "analyza")
+    full = deals.json("deals", "show", "1")
+    picked = deals.json("deals", "show", "1", "--fields", "id,stage_history")
+    assert picked == {"id": 1, "stage_history": full["stage_history"]}
+    assert [step["stage"] for step in picked["stage_history"]] == ["poptavka", "analyza"]
