@@ -110,7 +110,7 @@ def load(ctx: Context, name: str) -> ReportSnapshot:
     if snapshot is None or snapshot.report != REPORT:
         known = ctx.session.scalars(
             select(ReportSnapshot.name).where(ReportSnapshot.report == REPORT)
-            .order_by(ReportSnapshot.created_at.desc()).limit(20)
+            .order_by(ReportSnapshot.created_at.desc(), ReportSnapshot.id.desc()).limit(20)
         ).all()  # fmt: skip
         hint = f"; saved forecast snapshots: {', '.join(known)}" if known else ""
         raise NotFound(f"no forecast snapshot named {name!r}{hint}")

@@ -239,6 +239,13 @@ def test_snapshot_names_are_unique_and_compare_needs_one(book: Crm) -> None:
     assert "'nope'" in missing.stderr and "s1" in missing.stderr
 
 
+def test_snapshots_saved_at_one_moment_are_listed_newest_first(book: Crm) -> None:
+    for name in ("s1", "s2", "s3"):  # one fixed clock: created_at ties, the id decides
+        book("report", "forecast", "--snapshot", name)
+    missing = book("report", "forecast", "--compare", "nope", code=3)
+    assert missing.stderr.rstrip().endswith("saved forecast snapshots: s3, s2, s1")
+
+
 def test_compare_and_snapshot_together_roll_the_baseline(book: Crm) -> None:
     book("report", "forecast", "--snapshot", "w1")
     book("deals", "update", "--where", "id = 2", "--set", "value=1")
