@@ -17,6 +17,8 @@ class ExitCode(IntEnum):
     INVALID = 4
     PERMISSION_DENIED = 5
     CHECK_FAILED = 6
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+    BROKEN_PIPE = 141  # the reader of stdout left (`| head`): 128 + SIGPIPE
 
 
 class CrmError(Exception):

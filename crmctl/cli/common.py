@@ -77,12 +77,12 @@ class CrmGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (`crmctl … | head`): stop quietly, as `gh` and `kubectl` do.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(141) from None
+            raise typer.Exit(ExitCode.BROKEN_PIPE) from None
         except Exception as error:  # a bug or an unexpected database failure
             if os.environ.get("CRM_DEBUG"):
                 raise

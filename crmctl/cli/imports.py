@@ -17,6 +17,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.errors import ExitCode
 
 WARNINGS_SHOWN = 20
 
@@ -115,7 +116,7 @@ def run(
             report = run_import(svc, file, options, progress)
     except KeyboardInterrupt:
         info("\nerror: interrupted: the import was rolled back, nothing was written")
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     finally:
         if progress:
             progress.done()
