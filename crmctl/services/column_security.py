@@ -148,12 +148,21 @@ def _view(
         f"CREATE VIEW {view} AS SELECT {select_list} FROM public.{table.name} "
         f"WHERE (SELECT (crm_me()).role) = {quoted}"
     ))  # fmt: skip
-    for name, default in table_defaults(ctx, table.name):
-        run(text(f'ALTER VIEW {view} ALTER COLUMN "{name}" SET DEFAULT {default}'))
     run(text(_write_function(f'"{schema}".{table.name}_write', table.name, names)))
+    make_view_writable(ctx, view, table.name, f'"{schema}".{table.name}_write', owner, group)
+
+
+def make_view_writable(
+    ctx: Context, view: str, table: str, trigger_function: str, owner: str, group: str
+) -> None:
+    """The table's column defaults on ``view``, writes through ``trigger_function``, owned
+    by ``owner`` and writable by ``group`` (masked views and internal-table views alike)."""
+    run = ctx.session.execute
+    for name, default in table_defaults(ctx, table):
+        run(text(f'ALTER VIEW {view} ALTER COLUMN "{name}" SET DEFAULT {default}'))
     run(text(
         f"CREATE TRIGGER crm_write INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} "
-        f'FOR EACH ROW EXECUTE FUNCTION "{schema}".{table.name}_write()'
+        f"FOR EACH ROW EXECUTE FUNCTION {trigger_function}()"
     ))  # fmt: skip
     run(text(f'ALTER VIEW {view} OWNER TO "{owner}"'))
     run(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {view} TO "{group}"'))

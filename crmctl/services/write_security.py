@@ -28,7 +28,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from crmctl.db import tables
-from crmctl.services.column_security import table_defaults, view_write_fragments
+from crmctl.services.column_security import make_view_writable, view_write_fragments
 from crmctl.services.context import Context
 
 # Written by crmctl itself (services, rules, senders), never directly by a mapped login.
@@ -144,14 +144,7 @@ def _internal_view(ctx: Context, table: str, schema: str, group: str, owner: str
     names = ", ".join(f'"{column.name}"' for column in tables.metadata.tables[table].columns)
     view = f'"{schema}".{table}'
     run(text(f"CREATE VIEW {view} AS SELECT {names} FROM public.{table}"))
-    for name, default in table_defaults(ctx, table):
-        run(text(f'ALTER VIEW {view} ALTER COLUMN "{name}" SET DEFAULT {default}'))
-    run(text(
-        f"CREATE TRIGGER crm_write INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} "
-        f"FOR EACH ROW EXECUTE FUNCTION public.crm_write_{table}()"
-    ))  # fmt: skip
-    run(text(f'ALTER VIEW {view} OWNER TO "{owner}"'))
-    run(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {view} TO "{group}"'))
+    make_view_writable(ctx, view, table, f"public.crm_write_{table}", owner, group)
 
 
 def _write_function(table: str) -> str:
