@@ -48,12 +48,8 @@ def _run_once(crm: Crm) -> Any:
     return CliRunner().invoke(app, ["workflows", "run", "--once"], env=env)
 
 
-def test_item2_smtp_answering_after_the_timeout_never_gets_a_mail_twice(
-    team: Crm,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    smtp: SmtpServer,
-) -> None:
+def _slow_smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer) -> SlowMailbox:
+    """The rules that mail every new lead, and an SMTP server slower than the timeout."""
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
     monkeypatch.setenv("CRM_WORKFLOWS", str(rules))
@@ -61,6 +57,16 @@ def test_item2_smtp_answering_after_the_timeout_never_gets_a_mail_twice(
     slow = SlowMailbox(smtp.mailbox.port)
     smtp.mailbox = slow
     smtp.start()
+    return slow
+
+
+def test_item2_smtp_answering_after_the_timeout_never_gets_a_mail_twice(
+    team: Crm,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp: SmtpServer,
+) -> None:
+    slow = _slow_smtp(tmp_path, monkeypatch, smtp)
     team("leads", "add", "--name", "Jan Kos", "--owner", "novak")
     first = _run_once(team)
     # Every later pass would be past any retry's backoff.
@@ -82,13 +88,7 @@ def test_item2_resend_of_an_uncertain_mail_keeps_its_message_id(
     monkeypatch: pytest.MonkeyPatch,
     smtp: SmtpServer,
 ) -> None:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES, encoding="utf-8")
-    monkeypatch.setenv("CRM_WORKFLOWS", str(rules))
-    monkeypatch.setattr(smtp_module, "TIMEOUT_SECONDS", SLOW_SECONDS / 4)
-    slow = SlowMailbox(smtp.mailbox.port)
-    smtp.mailbox = slow
-    smtp.start()
+    slow = _slow_smtp(tmp_path, monkeypatch, smtp)
     team("leads", "add", "--name", "Jan Kos", "--owner", "novak")
     assert _run_once(team).exit_code == 6
     [failure] = team.json("workflows", "failures")
