@@ -255,7 +255,7 @@ def parse_imap_url(url: str) -> ImapUrl:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("imap", "imaps"):
-        raise MailSourceError(f"{url}: not an imap:// or imaps:// URL")
+        raise MailSourceError(f"{_without_password(url)}: not an imap:// or imaps:// URL")
     try:
         port = parts.port
     except ValueError:
@@ -264,6 +264,11 @@ def parse_imap_url(url: str) -> ImapUrl:
         raise MailSourceError(
             f"{_without_password(url)}: give the user and host, e.g. "
             "imap://obchod@mail.firma.cz/INBOX"
+        )
+    if parts.password is not None:
+        raise MailSourceError(
+            f"{_without_password(url)}: the URL holds a password; drop it and give it in "
+            "CRM_IMAP_PASSWORD or as password: of the mailbox in crmctl.yaml"
         )
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     secure = scheme == "imaps"
