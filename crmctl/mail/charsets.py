@@ -15,8 +15,11 @@ from email.header import decode_header
 from crmctl.text import nfc
 
 FALLBACK = "cp1250"
-# Labels that are often a lie for Czech text: a cp1250 "č" (0xE8) reads as Latin-1 "è".
-_WESTERN = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"})
+# Labels that are often a lie for Czech text; the codecs tried against them.
+_CZECH = ("cp1250", "iso8859-2")
+_CENTRAL_OR_WESTERN = frozenset(
+    {"ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15", "cp1250", "iso8859-2"}
+)
 # Labels Python does not know, seen in the wild, with what they mean.
 _ALIASES = {
     "x-cp1250": "cp1250",
@@ -46,8 +49,13 @@ def codec_name(label: str | None) -> str | None:
 
 
 def decode_bytes(data: bytes, label: str | None = None) -> str:
-    """``data`` as text: valid UTF-8 first (a mislabel is usually UTF-8), then the label,
-    then cp1250; a Western label that hides Czech letters is read as cp1250."""
+    """``data`` as text, never raising.
+
+    Valid UTF-8 first (a wrong label usually hides UTF-8). Then the label, unless it is a
+    Western or Central European one (or none, or unknown) that another of cp1250 and
+    iso-8859-2 reads as more Czech letters: cp1250 "č" is Latin-1 "è", and cp1250 and
+    iso-8859-2 differ in "š", "ž", "ť". Other labels (koi8-r, …) are trusted.
+    """
     if data.isascii():
         return nfc(data.decode("ascii"))
     try:
@@ -55,29 +63,29 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     codec = codec_name(label)
-    if codec is not None and codec != "utf-8":
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            text = None
-        if text is not None and _plausible(text, data, codec):
-            return nfc(text)
-    return nfc(data.decode(FALLBACK, errors="replace"))
+    declared = _decode(data, codec) if codec is not None else None
+    trusted = codec not in _CENTRAL_OR_WESTERN
+    if declared is not None and trusted and not _C1_CONTROLS.search(declared):
+        return nfc(declared)
+    candidates = [text for text in (declared, *(_decode(data, c) for c in _CZECH)) if text]
+    if not candidates:
+        return nfc(data.decode(FALLBACK, errors="replace"))
+    # max() keeps the first of equals: the label wins a tie.
+    return nfc(max(candidates, key=_czech_score))
 
 
-def _plausible(text: str, data: bytes, codec: str) -> bool:
-    # C1 control characters never appear in real text: cp1250 labelled iso-8859-2 puts
-    # "š" (0x9A) there.
-    if _C1_CONTROLS.search(text):
-        return False
-    if codec in _WESTERN:
-        czech = data.decode(FALLBACK, errors="replace")
-        return _czech_score(text) >= _czech_score(czech)
-    return True
+def _decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def _czech_score(text: str) -> int:
-    return sum(1 for char in text if char in _CZECH_LETTERS)
+    # C1 control characters never appear in real text: cp1250 read as iso-8859-2 puts
+    # "š" (0x9A) there.
+    controls = len(_C1_CONTROLS.findall(text))
+    return sum(1 for char in text if char in _CZECH_LETTERS) - 10 * controls
 
 
 def unsurrogate(value: str) -> bytes:
