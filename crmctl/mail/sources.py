@@ -36,6 +36,9 @@ IMAP_TIMEOUT_SECONDS = 30.0
 BATCH_MESSAGES = 500
 BATCH_BYTES = 32 * 1024 * 1024
 _MBOX_FROM = b"From "
+# mbox writers put ">" before body lines starting with "From "; mboxrd readers take one
+# off again (the stdlib writes and reads but never unquotes).
+_MBOX_QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
 class MailSourceError(CrmError):
@@ -154,7 +157,7 @@ class EmlDirectorySource:
                 "give an .eml file, a directory of them, an mbox file or a Maildir"
             )
         for file in files:
-            if file.is_file():
+            if not file.is_dir():  # a broken link is an error, not a message left out
                 yield RawMessage(_read_bytes(file), str(file))
 
 
@@ -190,7 +193,7 @@ class MboxSource:
 
     def _get(self, box: mailbox.mbox, key: int) -> bytes:
         try:
-            return box.get_bytes(key)
+            return _MBOX_QUOTED_FROM.sub(rb"\1", box.get_bytes(key))
         except (OSError, mailbox.Error, KeyError, ValueError) as exc:
             raise MailSourceError(
                 f"{self.path}: message {key} cannot be read ({exc}); the file changed or is damaged"
