@@ -133,6 +133,7 @@ protocols = imap
 listen = 127.0.0.1
 {ssl_settings}disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0s
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
