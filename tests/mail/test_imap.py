@@ -81,6 +81,7 @@ def test_changed_uidvalidity_rescans_the_folder(dovecot: Dovecot, imap_user: str
     client.logout()
     append(dovecot, imap_user, simple("a1@x.cz"), simple("a2@x.cz"), folder=folder)
     first, source = read(dovecot, imap_user, folder=folder)
+    assert message_ids(first) == ["a1@x.cz", "a2@x.cz"]
     old_state = source.state
     assert old_state is not None and old_state.last_uid == 2
 
