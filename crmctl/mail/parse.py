@@ -192,13 +192,22 @@ def _addresses(values: list[str]) -> tuple[Address, ...]:
     """Split the raw values first, then decode each name: an encoded word may hide a
     comma that would otherwise split one name in two."""
     found: dict[str, Address] = {}
-    for name, address in getaddresses([_unfold(value) for value in values]):
+    for name, address in _getaddresses([_unfold(value) for value in values]):
         address = decode_header_text(address).strip().strip("<>").lower()
         if "@" not in address or " " in address:
             continue
         if address not in found:
             found[address] = Address(decode_header_text(name).strip("\"' "), address)
     return tuple(found.values())
+
+
+def _getaddresses(values: list[str]) -> list[tuple[str, str]]:
+    # Newer Pythons parse strictly by default and give up on a whole header for one odd
+    # entry; real mail needs the lenient parse.
+    try:
+        return getaddresses(values, strict=False)  # type: ignore[call-arg]
+    except TypeError:  # Python without the strict parameter: lenient anyway
+        return getaddresses(values)
 
 
 def _unfold(value: str) -> str:

@@ -317,10 +317,11 @@ class ImapSource:
         that stores it after committing a message resumes right after that message."""
         client = self._connect()
         try:
-            uidvalidity = self._select(client)
+            uidvalidity, count = self._select(client)
             start = self._start_uid(uidvalidity)
             self.state = ImapState(uidvalidity, start - 1)
-            sizes = self._new_uids(client, start)
+            # Some servers refuse "1:*" on an empty folder instead of answering nothing.
+            sizes = self._new_uids(client, start) if count else []
             for batch in _batches(sizes):
                 for uid, raw in self._fetch(client, batch):
                     self.state = ImapState(uidvalidity, uid)
@@ -364,9 +365,10 @@ class ImapSource:
             raise self._lost(exc) from None
         return client
 
-    def _select(self, client: imaplib.IMAP4) -> int:
+    def _select(self, client: imaplib.IMAP4) -> tuple[int, int]:
+        """(UIDVALIDITY, number of messages) of the folder, opened read-only."""
         try:
-            status, _ = client.select(_quote_folder(self.url.folder), readonly=True)
+            status, counts = client.select(_quote_folder(self.url.folder), readonly=True)
             if status != "OK":
                 raise MailServerError(
                     f"the IMAP server {self.url.host} has no folder {self.url.folder!r} "
@@ -381,7 +383,7 @@ class ImapSource:
                 f"({_reason(exc)})"
             ) from None
         try:
-            return int(values[-1])
+            return int(values[-1]), int(counts[0])
         except (TypeError, ValueError, IndexError):
             raise MailServerError(
                 f"the IMAP server {self.url.host} sent no UIDVALIDITY for {self.url.folder!r}"
@@ -405,10 +407,13 @@ class ImapSource:
     def _fetch(self, client: imaplib.IMAP4, uids: list[int]) -> list[tuple[int, bytes]]:
         data = self._uid(client, "FETCH", _uid_set(uids), "(UID BODY.PEEK[])")
         messages: dict[int, bytes] = {}
-        for item in data:
+        for index, item in enumerate(data):
             if not isinstance(item, tuple) or len(item) < 2:
                 continue
             uid = re.search(rb"UID (\d+)", item[0])
+            after = data[index + 1] if index + 1 < len(data) else b""
+            if uid is None and isinstance(after, bytes):  # "BODY[] {n}…literal… UID 7)"
+                uid = re.search(rb"UID (\d+)", after)
             if uid:
                 messages[int(uid.group(1))] = item[1]
         # A message expunged between the two FETCHes is simply not there.

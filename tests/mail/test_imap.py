@@ -213,3 +213,17 @@ def test_batches_respect_count_and_bytes(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(sources, "BATCH_BYTES", 100)
     sizes = [(1, 60), (2, 30), (3, 20), (4, 500), (5, 1)]
     assert list(sources._batches(sizes)) == [[1, 2], [3], [4], [5]]
+
+
+def test_an_empty_folder(dovecot: Dovecot, imap_user: str) -> None:
+    messages, source = read(dovecot, imap_user)
+    assert messages == []
+    assert source.state is not None and source.state.last_uid == 0
+
+
+def test_uid_after_the_literal_is_understood(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Servers may order the FETCH items as they like: "BODY[] {n} … UID 7)".
+    source = sources.ImapSource(sources.parse_imap_url("imap://u@h/INBOX"), "x")
+    answer = [(b"1 (BODY[] {3}", b"abc"), b" UID 7)", (b"2 (UID 8 BODY[] {3}", b"def"), b")"]
+    monkeypatch.setattr(source, "_uid", lambda client, *args: answer)
+    assert source._fetch(None, [7, 8]) == [(7, b"abc"), (8, b"def")]  # type: ignore[arg-type]
