@@ -208,7 +208,10 @@ def _wait_until_ready(server: Dovecot, process: subprocess.Popen[bytes]) -> None
             last_error = str(exc)
             time.sleep(0.1)
     stderr = (server.root / "stderr.log").read_text(errors="replace")
-    unavailable(
-        f"it did not accept connections within {START_SECONDS:.0f} s ({last_error})\n"
-        f"{stderr}\n{server.log()}"
+    code = process.poll()
+    what = (
+        f"it exited with code {code}"
+        if code is not None
+        else f"it did not accept connections within {START_SECONDS:.0f} s ({last_error})"
     )
+    unavailable(f"{what}\n{stderr}\n{server.log()}")
