@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
+from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import NamedTuple
@@ -112,7 +113,7 @@ class ParsedMessage:
 def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> ParsedMessage:
     """Parse one RFC 5322 message; attachments above ``max_attachment_bytes`` are skipped
     and recorded in ``skipped_attachments``."""
-    message = message_from_bytes(raw, policy=compat32)
+    message = _read(raw)
     headers = _raw_headers(message)
     body, attachments = _body_and_attachments(message)
     kept, skipped = _limit(attachments, max_attachment_bytes)
@@ -135,6 +136,15 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> Par
     if message_id is None:
         return _replace_id(parsed, content_hash_id(parsed), generated=True)
     return _replace_id(parsed, message_id, generated=False)
+
+
+def _read(raw: bytes) -> Message:
+    try:
+        return message_from_bytes(raw, policy=compat32)
+    except RecursionError:
+        # Multiparts nested deeper than the stdlib parser can recurse (hostile mail): keep
+        # the headers and the rest as plain text rather than lose the message.
+        return BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
 
 
 def _replace_id(parsed: ParsedMessage, message_id: str, *, generated: bool) -> ParsedMessage:
@@ -244,14 +254,17 @@ def _date(value: str | None) -> datetime | None:
 # --- body and attachments -----------------------------------------------------------------
 
 
-def _leaves(part: Message) -> Iterator[Message]:
+def _leaves(message: Message) -> Iterator[Message]:
     """The non-multipart parts in order; an attached message (message/rfc822) is a leaf,
-    kept whole as an attachment rather than mixed into this message's body."""
-    if part.get_content_maintype() == "multipart" and part.is_multipart():
-        for sub in part.get_payload():
-            yield from _leaves(sub)
-    else:
-        yield part
+    kept whole as an attachment rather than mixed into this message's body. A stack, not
+    recursion: nesting depth is up to the sender."""
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        if part.get_content_maintype() == "multipart" and part.is_multipart():
+            stack.extend(reversed(part.get_payload()))
+        else:
+            yield part
 
 
 def _body_and_attachments(message: Message) -> tuple[str, list[Attachment]]:

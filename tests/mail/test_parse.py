@@ -335,6 +335,19 @@ def test_empty_input() -> None:
     assert parsed.body == "" and parsed.message_id_generated
 
 
+def test_multiparts_nested_deeper_than_the_stdlib_parser_can_go() -> None:
+    depth = 2000
+    raw = b"Message-ID: <deep@x>\r\nSubject: hluboko\r\n"
+    for level in range(depth):
+        raw += b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (level, level)
+    raw += b"Content-Type: text/plain\r\n\r\nuvnitr\r\n"
+    for level in reversed(range(depth)):
+        raw += b"--b%d--\r\n" % level
+    parsed = parse_message(raw)
+    assert (parsed.message_id, parsed.subject) == ("deep@x", "hluboko")
+    assert "uvnitr" in parsed.body  # kept as raw text rather than lost
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=400))
 def test_parse_never_raises_on_garbage(data: bytes) -> None:
