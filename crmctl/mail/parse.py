@@ -116,9 +116,6 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> Par
     message = _read(raw)
     headers = _raw_headers(message)
     body, attachments = _body_and_attachments(message)
-    kept, skipped = _limit(attachments, max_attachment_bytes)
-    in_reply_to = _first_id(headers.get("in-reply-to"))
-    references = _all_ids(headers.get("references"))
     parsed = ParsedMessage(
         message_id="",
         sender=_first(_addresses(headers.get_all("from"))),
@@ -127,15 +124,22 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> Par
         date=_date(headers.get("date")),
         subject=decode_header_text(headers.get("subject")),
         body=body,
-        in_reply_to=in_reply_to,
-        references=references,
+        in_reply_to=_first_id(headers.get("in-reply-to")),
+        references=_all_ids(headers.get("references")),
+        attachments=tuple(attachments),
+    )
+    message_id = _first_id(headers.get("message-id"))
+    generated = message_id is None
+    if message_id is None:  # hashed with every attachment: the same id whatever the limit
+        message_id = content_hash_id(parsed)
+    kept, skipped = _limit(attachments, max_attachment_bytes)
+    return replace(
+        parsed,
+        message_id=message_id,
+        message_id_generated=generated,
         attachments=kept,
         skipped_attachments=skipped,
     )
-    message_id = _first_id(headers.get("message-id"))
-    if message_id is None:
-        return _replace_id(parsed, content_hash_id(parsed), generated=True)
-    return _replace_id(parsed, message_id, generated=False)
 
 
 def _read(raw: bytes) -> Message:
@@ -145,10 +149,6 @@ def _read(raw: bytes) -> Message:
         # Multiparts nested deeper than the stdlib parser can recurse (hostile mail): keep
         # the headers and the rest as plain text rather than lose the message.
         return BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
-
-
-def _replace_id(parsed: ParsedMessage, message_id: str, *, generated: bool) -> ParsedMessage:
-    return replace(parsed, message_id=message_id, message_id_generated=generated)
 
 
 def content_hash_id(parsed: ParsedMessage) -> str:
@@ -164,7 +164,6 @@ def content_hash_id(parsed: ParsedMessage) -> str:
         parsed.subject,
         parsed.body,
         *(f"{a.filename}:{a.sha256}" for a in parsed.attachments),
-        *(f"{s.filename}:{s.size}" for s in parsed.skipped_attachments),
     ]
     for field in fields:
         digest.update(field.encode("utf-8", errors="surrogatepass"))

@@ -323,6 +323,13 @@ def test_missing_message_id_gets_a_stable_content_hash() -> None:
     assert other.message_id != first.message_id
 
 
+def test_the_hash_id_does_not_depend_on_the_attachment_limit() -> None:
+    without_id = NESTED.replace(b"Message-ID: <nested@dodavatel.cz>\n", b"")
+    limited = parse_message(without_id, max_attachment_bytes=8)
+    assert limited.skipped_attachments and limited.message_id_generated
+    assert limited.message_id == parse_message(without_id).message_id
+
+
 def test_a_message_with_no_headers_at_all() -> None:
     parsed = parse_message(b"\r\njen text bez hlavicek\r\n")
     assert parsed.sender is None and parsed.to == () and parsed.subject == ""
