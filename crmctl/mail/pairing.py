@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from crmctl.mail.parse import Address, ParsedMessage
@@ -100,7 +101,8 @@ class PairingResult:
     def unpaired_reason(self) -> str | None:
         if self.pairings:
             return None
-        return "rule 5: unpaired — " + "; ".join(self.misses[r] for r in sorted(self.misses))
+        misses = "; ".join(self.misses[rule] for rule in sorted(self.misses))
+        return f"rule {RULE_UNPAIRED}: unpaired — {misses}"
 
     def ids(self, target: Target) -> tuple[int, ...]:
         return tuple(p.target_id for p in self.pairings if p.target == target)
@@ -121,6 +123,7 @@ def direction(message: ParsedMessage, settings: MailSettings) -> Direction:
     return "in"
 
 
+@lru_cache(maxsize=16)
 def deal_token_pattern(token_format: str = DEFAULT_DEAL_TOKEN) -> re.Pattern[str]:
     """``[OP-{id}]`` → a pattern matching ``[OP-123]`` (any case, digits captured)."""
     before, _, after = token_format.partition("{id}")
