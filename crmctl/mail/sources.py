@@ -81,6 +81,8 @@ def open_source(
     if path.is_dir():
         if (path / "cur").is_dir() and (path / "new").is_dir():
             return MaildirSource(path)
+        if (path / "mbox").is_file():  # Apple Mail exports "Inbox.mbox/mbox"
+            return MboxSource(path / "mbox")
         return EmlDirectorySource(path)
     if not path.exists():
         raise MailSourceError(f"{path}: no such file or directory")
@@ -91,9 +93,10 @@ def open_source(
 
 def _sniff_file(path: Path) -> MailSource:
     head = _read_head(path)
-    if head.lstrip(b"\r\n").startswith(_MBOX_FROM):
-        return MboxSource(path)
-    if path.suffix.lower() in (".mbox", ".mbx"):
+    mbox_name = path.suffix.lower() in (".mbox", ".mbx")
+    if head.lstrip(b"\r\n").startswith(_MBOX_FROM) or (mbox_name and not head):
+        return MboxSource(path)  # an empty folder's mbox is an empty file
+    if mbox_name:
         raise MailSourceError(
             f"{path}: not an mbox file (it must start with a 'From ' line); "
             "check the file or export the mailbox again"

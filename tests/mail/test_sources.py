@@ -92,6 +92,14 @@ def test_mbox(tmp_path: Path) -> None:
     assert origins == [f"{path} #1", f"{path} #2", f"{path} #3"]
 
 
+def test_an_empty_mbox_file_and_an_apple_mail_export(tmp_path: Path) -> None:
+    (tmp_path / "Prazdna.mbox").write_bytes(b"")
+    assert ids(tmp_path / "Prazdna.mbox") == []
+    (tmp_path / "Inbox.mbox").mkdir()
+    write_mbox(tmp_path / "Inbox.mbox" / "mbox")
+    assert ids(tmp_path / "Inbox.mbox") == expected_ids()
+
+
 def test_maildir_new_and_cur(tmp_path: Path) -> None:
     path = write_maildir(tmp_path / "Maildir")
     box = mailbox.Maildir(str(path))
