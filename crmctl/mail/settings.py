@@ -50,7 +50,7 @@ class Mailbox:
     name: str
     url: str
     owner: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in logs or errors
 
 
 @dataclass(frozen=True)

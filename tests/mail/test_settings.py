@@ -115,4 +115,5 @@ def test_config_show_masks_mailbox_passwords(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "tajne-heslo" not in result.stdout
     assert '"password": "***"' in result.stdout
-    assert mail_settings(load_settings()).mailboxes["obchod"].password == "tajne-heslo"
+    mailbox = mail_settings(load_settings()).mailboxes["obchod"]
+    assert mailbox.password == "tajne-heslo" and "tajne-heslo" not in repr(mailbox)
