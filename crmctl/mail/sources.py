@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from crmctl.errors import CrmError, ExitCode
+from crmctl.errors import CrmError, ExitCode, UsageError
 
 IMAP_PORT = 143
 IMAPS_PORT = 993
@@ -363,7 +363,13 @@ class ImapSource:
     def messages(self) -> Iterator[RawMessage]:
         """New messages in UID order; ``self.state`` follows each one yielded, so a caller
         that stores it after committing a message resumes right after that message."""
-        client = self._connect()
+        password = self._password
+        if password is None:
+            raise UsageError(
+                f"no password for {self.url}; set CRM_IMAP_PASSWORD or password: of the "
+                "mailbox under mail.mailboxes in crmctl.yaml"
+            )
+        client = self._connect(password)
         try:
             uidvalidity, count = self._select(client)
             start = self._start_uid(uidvalidity)
@@ -386,7 +392,7 @@ class ImapSource:
             return 1
         return previous.last_uid + 1
 
-    def _connect(self) -> imaplib.IMAP4:
+    def _connect(self, password: str) -> imaplib.IMAP4:
         url = self.url
         try:
             if url.secure:
@@ -402,7 +408,7 @@ class ImapSource:
                 "check the host, the port and the network"
             ) from None
         try:
-            client.login(url.user, self._password or "")
+            client.login(url.user, password)
         except imaplib.IMAP4.error:
             _logout(client)
             raise MailServerError(

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from crmctl.errors import ExitCode
+from crmctl.errors import ExitCode, UsageError
 from crmctl.mail import sources
 from crmctl.mail.parse import parse_message
 from crmctl.mail.sources import ImapState, MailServerError, RawMessage, open_source
@@ -182,6 +182,12 @@ def test_wrong_password(dovecot: Dovecot, imap_user: str, monkeypatch: pytest.Mo
     assert raised.value.exit_code == ExitCode.FAILURE
     assert f"127.0.0.1 refused the login of '{imap_user}'" in raised.value.message
     assert "spatne-heslo" not in raised.value.message
+
+
+def test_no_password_is_a_usage_error_before_connecting() -> None:
+    source = open_source(f"imap://jan@127.0.0.1:{free_port()}/INBOX")
+    with pytest.raises(UsageError, match=r"no password for imap://jan@127\.0\.0\.1:\d+/INBOX; set"):
+        list(source.messages())
 
 
 def test_missing_folder(dovecot: Dovecot, imap_user: str) -> None:
