@@ -17,8 +17,9 @@ from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Perso
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
 from crmctl.query.entities import deal_registry
-from crmctl.services import policy, stale
+from crmctl.services import stale
 from crmctl.services import tags as tag_store
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from crmctl.db.models import Document
 from crmctl.errors import FileUnreadable, NotFound, UsageError, ValidationError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.refs import linked_names

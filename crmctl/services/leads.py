@@ -16,7 +16,7 @@ from sqlalchemy import select
 from crmctl.db.models import Company, Lead, Person, PersonCompany
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import lead_registry
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where

@@ -143,7 +143,7 @@ def notify(
 
 def _may_read(ctx: Context, users: list[User], message: Message) -> tuple[list[User], list[str]]:
     """The users who may read the record of ``message``, and the logins of the others."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     if message.entity_type not in policy.ENTITIES or message.entity_id is None:
         return users, []

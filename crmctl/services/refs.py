@@ -102,7 +102,7 @@ def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], 
     """Names of the companies, contacts, deals and leads a page of tasks or documents
     links to, one query per kind, keyed ``(kind, id)``. A visible task may be about a
     contact, deal or lead the reader may not see: those get no name."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     names: dict[tuple[str, int], str] = {}
     for kind, (attribute, table, columns, field_name) in _LINKED.items():
@@ -127,7 +127,7 @@ def resolve_company(
     """
     company = _find_company(ctx, ref, include_deleted)
     if action is not None:
-        from crmctl.services import policy
+        from crmctl.services.access import policy
 
         policy.require(ctx, "company", company.id, action)
     return company
@@ -161,7 +161,7 @@ def resolve_person(
 ) -> Person:
     """By id, e-mail or full name (accent-insensitive), among the contacts the acting
     user may ``action`` (read|write): others are "permission denied", found or not."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     try:
         person = _find_person(ctx, ref, include_deleted, policy.predicate(ctx, "contact", "read"))

@@ -21,7 +21,7 @@ from sqlalchemy import Select, func, select
 
 from crmctl.db.models import Task
 from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user

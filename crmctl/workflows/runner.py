@@ -141,7 +141,7 @@ class Runner:
         """Pending events, due time windows, due retries and the outbox, once.
 
         A ``result`` given is added to: a pass tried again after a failed one (see
-        ``crmctl.services.workflows.run_once``) reports the firings of both.
+        ``crmctl.workflows.service.run_once``) reports the firings of both.
         """
         self.now = clock.now()
         self._conditions.clear()

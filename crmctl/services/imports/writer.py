@@ -22,8 +22,8 @@ from crmctl.importer.model import CompanyData, ImportRow, RowIssue
 from crmctl.services.companies import company_search_text
 from crmctl.services.contacts import person_search_text
 from crmctl.services.context import Context
-from crmctl.services.gdpr import ERASED
-from crmctl.services.import_state import (
+from crmctl.services.gdpr.erase import ERASED
+from crmctl.services.imports.state import (
     COMPANY_FIELDS,
     PERSON_FIELDS,
     Conflicts,

@@ -37,7 +37,7 @@ from crmctl.importer.rejects import REJECT_COLUMNS
 from crmctl.importer.values import cell_text
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
-from crmctl.services.import_writer import Counts, ImportWriter, RowResult
+from crmctl.services.imports.writer import Counts, ImportWriter, RowResult
 from crmctl.services.users import logins_by_id
 
 ON_DUPLICATE = ("update", "overwrite", "skip", "fail")
@@ -251,7 +251,7 @@ class _Run:
             )
             session.commit()
             return
-        from crmctl.services.import_undo import undo_batch
+        from crmctl.services.imports.undo import undo_batch
 
         try:
             undo_batch(self.ctx, str(self.batch.id))
@@ -390,7 +390,7 @@ def _options_record(options: ImportOptions) -> dict[str, Any]:
 
 def require_import_rights(ctx: Context) -> None:
     """Imports match (and may update) any company or contact: write scope all on both."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     policy.require_everything(ctx, ("company", "contact"), "import or inspect imports")
 

@@ -38,10 +38,10 @@ from crmctl.db.models import (
     Task,
 )
 from crmctl.errors import UsageError, ValidationError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
-from crmctl.services.gdpr_match import STRIPPED, PersonMatcher, build_matcher
+from crmctl.services.gdpr.match import STRIPPED, PersonMatcher, build_matcher
 from crmctl.services.refs import resolve_person
 from crmctl.values import jsonable
 

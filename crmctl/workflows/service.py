@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
 from crmctl.errors import Conflict, DatabaseError, NotFound, UsageError
 from crmctl.query import ast, compile_where, parse, to_text
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.workflows.entities import entity_kind
 from crmctl.workflows.options import Problem
