@@ -68,6 +68,7 @@ from crmctl.importer.model import (
 )
 from crmctl.importer.values import cell_text, custom_value
 from crmctl.normalize import (
+    clean_tag,
     normalize_dic,
     normalize_email,
     normalize_ico,
@@ -76,7 +77,6 @@ from crmctl.normalize import (
     normalize_website,
     split_person_name,
 )
-from crmctl.services.tags import clean_tag
 from crmctl.text import company_name_key, person_name_key
 
 __all__ = ["LIMITS", "RowNormaliser"]

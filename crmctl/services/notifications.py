@@ -85,7 +85,8 @@ def notify(
     for user in users:
         if "inbox" in channels:
             inbox.add_entry(
-                ctx,
+                ctx.session,
+                ctx.now,
                 user.id,
                 message.subject,
                 message.body,
@@ -95,7 +96,8 @@ def notify(
             )
         if "email" in channels and user.email:
             outbox.enqueue(
-                ctx,
+                ctx.session,
+                ctx.now,
                 "email",
                 user.email,
                 subject=message.subject,
@@ -115,7 +117,8 @@ def notify(
             "record": jsonable(message.record),
         }
         outbox.enqueue(
-            ctx,
+            ctx.session,
+            ctx.now,
             "webhook",
             url,
             subject=message.subject,
