@@ -147,13 +147,14 @@ def _check_rejects_path(path: Path | None) -> None:
 def _load_mapping(path: Path | None) -> dict[str, str] | None:
     if path is None:
         return None
-    from crmctl.importer.mapping import load_mapping
+    from crmctl.importer.mapping_file import load_mapping
 
     return load_mapping(path)
 
 
 def _save_mapping(path: Path, report: Any) -> None:
-    from crmctl.importer.mapping import Mapping, save_mapping
+    from crmctl.importer.mapping import Mapping
+    from crmctl.importer.mapping_file import save_mapping
 
     by_header: dict[str, Any] = {}
     for table in report.tables:
