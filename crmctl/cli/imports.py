@@ -264,7 +264,7 @@ def list_batches(
     ctx: typer.Context, limit: Limit = None, output: Output = "table", fields: Fields = None
 ) -> None:
     """List import batches, newest first."""
-    from crmctl.services.imports.run import list_batches as list_service
+    from crmctl.services.imports.batches import list_batches as list_service
 
     with service_context(ctx) as svc:
         records = list_service(svc, limit)
@@ -277,7 +277,7 @@ def list_batches(
 def show(ctx: typer.Context, batch: BatchRef, output: Output = "table") -> None:
     """Show a batch: file, SHA-256, mapping, counts and the first rejected rows and warnings."""
     from crmctl.render import OutputFormat
-    from crmctl.services.imports.run import show_batch
+    from crmctl.services.imports.batches import show_batch
 
     with service_context(ctx) as svc:
         record = show_batch(svc, batch)

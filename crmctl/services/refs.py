@@ -13,7 +13,17 @@ from crmctl.services.context import Context
 from crmctl.text import fold
 
 if TYPE_CHECKING:
-    from crmctl.db.models import Company, Deal, Document, Lead, Person, Task, Team, User
+    from crmctl.db.models import (
+        Company,
+        Deal,
+        Document,
+        ImportBatch,
+        Lead,
+        Person,
+        Task,
+        Team,
+        User,
+    )
 
 CANDIDATES_SHOWN = 5
 
@@ -324,3 +334,17 @@ def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> D
         )
     policy.require(ctx, "document", document.id, action)
     return document
+
+
+def resolve_batch(ctx: Context, ref: str) -> ImportBatch:
+    from crmctl.db.models import ImportBatch
+
+    text = str(ref).strip().lstrip("#")
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
+        raise ValidationError(
+            f"import batch {ref!r}: give the batch number from `crmctl import list`"
+        )
+    batch = ctx.session.get(ImportBatch, int(text))
+    if batch is None:
+        raise NotFound(f"no import batch #{text}; see `crmctl import list`")
+    return batch
