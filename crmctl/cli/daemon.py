@@ -26,7 +26,7 @@ def daemon(
     """Process events as they come and time rules on schedule; SIGTERM/SIGINT stop it."""
     if ctx.invoked_subcommand is not None:
         return
-    from crmctl.services.workflows import rules_path, run_daemon
+    from crmctl.workflows.service import rules_path, run_daemon
 
     settings = settings_for(ctx)
     raise typer.Exit(run_daemon(settings, rules_path(settings, workflows), poll=poll, log=info))
@@ -35,7 +35,7 @@ def daemon(
 @app.command("status")
 def status(ctx: typer.Context, output: Output = "table") -> None:
     """Recent daemons: alive (heartbeat within a minute), silent or stopped; 6 if none alive."""
-    from crmctl.services.workflows import daemon_status
+    from crmctl.workflows.service import daemon_status
 
     with service_context(ctx) as svc:
         records = daemon_status(svc)

@@ -36,7 +36,7 @@ def consent(
     output: Output = "table",
 ) -> None:
     """Record a consent decision for PURPOSE; earlier decisions stay as history."""
-    from crmctl.services.gdpr import record_consent
+    from crmctl.services.gdpr.consent import record_consent
 
     with service_context(ctx) as svc:
         history = record_consent(
@@ -52,7 +52,7 @@ def consents(
     ctx: typer.Context, person: Person, output: Output = "table", fields: Fields = None
 ) -> None:
     """A person's consents, every decision with the current one marked."""
-    from crmctl.services.gdpr import list_consents
+    from crmctl.services.gdpr.consent import list_consents
 
     with service_context(ctx) as svc:
         history = list_consents(svc, person)
@@ -63,7 +63,7 @@ def consents(
 def export(ctx: typer.Context, person: Person, output: Output = "json") -> None:
     """Everything held about PERSON (-o json|yaml): fields, links, consents, deals, timeline."""
     from crmctl.errors import UsageError
-    from crmctl.services.gdpr import export_person
+    from crmctl.services.gdpr.export import export_person
 
     if output not in ("json", "yaml"):
         raise UsageError(f"gdpr export writes json or yaml, not {output}")
@@ -82,7 +82,7 @@ def erase(
     output: Output = "table",
 ) -> None:
     """Anonymise PERSON everywhere (timeline included); deal values and counts stay."""
-    from crmctl.services.gdpr import erase_person
+    from crmctl.services.gdpr.erase import erase_person
 
     with service_context(ctx) as svc:
         result = erase_person(svc, person, dry_run=dry_run)
@@ -104,7 +104,7 @@ def retention(
     fields: Fields = None,
 ) -> None:
     """List contacts inactive for a period: candidates for erasure (changes nothing)."""
-    from crmctl.services.gdpr import retention_candidates
+    from crmctl.services.gdpr.retention import retention_candidates
 
     with service_context(ctx) as svc:
         rows = retention_candidates(svc, inactive)

@@ -99,7 +99,7 @@ def run(
 ) -> None:
     """Import FILE as one batch (exit 4 when rows were rejected)."""
     from crmctl.importer.readers import ReadOptions
-    from crmctl.services.imports import ImportOptions, run_import
+    from crmctl.services.imports.run import ImportOptions, run_import
 
     _check_rejects_path(rejects)
     options = ImportOptions(
@@ -147,13 +147,14 @@ def _check_rejects_path(path: Path | None) -> None:
 def _load_mapping(path: Path | None) -> dict[str, str] | None:
     if path is None:
         return None
-    from crmctl.importer.mapping import load_mapping
+    from crmctl.importer.mapping_file import load_mapping
 
     return load_mapping(path)
 
 
 def _save_mapping(path: Path, report: Any) -> None:
-    from crmctl.importer.mapping import Mapping, save_mapping
+    from crmctl.importer.mapping import Mapping
+    from crmctl.importer.mapping_file import save_mapping
 
     by_header: dict[str, Any] = {}
     for table in report.tables:
@@ -175,7 +176,7 @@ def _write_rejects(path: Path, report: Any) -> None:
 
 def _print_report(report: Any, output: Any) -> None:
     from crmctl.render import OutputFormat
-    from crmctl.services.imports import issue_row, mapping_rows
+    from crmctl.services.imports.run import issue_row, mapping_rows
 
     if output != OutputFormat.table:
         summary = report.summary()
@@ -263,7 +264,7 @@ def list_batches(
     ctx: typer.Context, limit: Limit = None, output: Output = "table", fields: Fields = None
 ) -> None:
     """List import batches, newest first."""
-    from crmctl.services.imports import list_batches as list_service
+    from crmctl.services.imports.batches import list_batches as list_service
 
     with service_context(ctx) as svc:
         records = list_service(svc, limit)
@@ -276,7 +277,7 @@ def list_batches(
 def show(ctx: typer.Context, batch: BatchRef, output: Output = "table") -> None:
     """Show a batch: file, SHA-256, mapping, counts and the first rejected rows and warnings."""
     from crmctl.render import OutputFormat
-    from crmctl.services.imports import show_batch
+    from crmctl.services.imports.batches import show_batch
 
     with service_context(ctx) as svc:
         record = show_batch(svc, batch)
@@ -306,7 +307,7 @@ def undo(
     output: Output = "table",
 ) -> None:
     """Remove what a batch created and restore what it updated (refused if later edits exist)."""
-    from crmctl.services.import_undo import undo_batch
+    from crmctl.services.imports.undo import undo_batch
 
     with service_context(ctx) as svc:
         result = undo_batch(svc, batch, dry_run=dry_run)

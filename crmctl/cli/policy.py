@@ -12,7 +12,7 @@ app = new_app("Need-to-know permissions: the effective policy and why a user may
 @app.command("show")
 def show(ctx: typer.Context, output: Output = "table", fields: Fields = None) -> None:
     """Print the effective matrix: per role and entity the read and write scopes."""
-    from crmctl.services.policy import policy_matrix
+    from crmctl.services.access.policy import policy_matrix
 
     with service_context(ctx) as svc:
         rows = policy_matrix(svc)
@@ -30,7 +30,7 @@ def explain(
     output: Output = "table",
 ) -> None:
     """Say why USER may or may not read and change one record."""
-    from crmctl.services.policy import explain as run_explain
+    from crmctl.services.access.policy import explain as run_explain
 
     with service_context(ctx) as svc:
         rows = run_explain(svc, user, entity, record_id)
@@ -47,7 +47,7 @@ def install(
 ) -> None:
     """PostgreSQL: install row-level security enforcing the policy (admins; as the owner)."""
     from crmctl.cli.common import info
-    from crmctl.services.row_security import install_row_security
+    from crmctl.services.access.row_security import install_row_security
 
     with service_context(ctx) as svc:
         rows = install_row_security(svc, group)

@@ -40,7 +40,7 @@ def validate(
     With a database at hand, every login, team and role the rules name must exist there.
     """
     from crmctl.errors import ValidationError
-    from crmctl.services.workflows import rules_path, validate
+    from crmctl.workflows.service import rules_path, validate
 
     settings = settings_for(ctx)
     path = rules_path(settings, file)
@@ -59,7 +59,7 @@ def list_(
     ctx: typer.Context, workflows: RulesFile = None, output: Output = "table", fields: Fields = None
 ) -> None:
     """List the rules: trigger, condition and actions."""
-    from crmctl.services.workflows import list_rules, rules_path
+    from crmctl.workflows.service import list_rules, rules_path
 
     settings = settings_for(ctx)
     records = list_rules(settings, rules_path(settings, workflows))
@@ -83,7 +83,7 @@ def run(
     fields: Fields = None,
 ) -> None:
     """Process pending events and due time rules; print what fired."""
-    from crmctl.services.workflows import rules_path, run_daemon, run_once
+    from crmctl.workflows.service import rules_path, run_daemon, run_once
 
     settings = settings_for(ctx)
     path = rules_path(settings, workflows)
@@ -130,8 +130,8 @@ def simulate(
     fields: Fields = None,
 ) -> None:
     """Replay recorded events against the rules and print what would fire; changes nothing."""
-    from crmctl.services.workflows import rules_path, simulate
     from crmctl.workflows.schema import load_rules
+    from crmctl.workflows.service import rules_path, simulate
 
     settings = settings_for(ctx)
     rules = load_rules(rules_path(settings, workflows), settings)
@@ -153,8 +153,8 @@ def why(
     fields: Fields = None,
 ) -> None:
     """Which rules fired for a record, when and why; which do not match and on what."""
-    from crmctl.services.workflows import rules_path, why
     from crmctl.workflows.schema import load_rules
+    from crmctl.workflows.service import rules_path, why
 
     settings = settings_for(ctx)
     rules = load_rules(rules_path(settings, workflows), settings)
@@ -173,7 +173,7 @@ def failures(
     fields: Fields = None,
 ) -> None:
     """Failed firings and deliveries: retrying (with the next attempt) or dead-lettered."""
-    from crmctl.services.workflows import failures
+    from crmctl.workflows.service import failures
 
     with service_context(ctx) as svc:
         records = failures(svc, include_retrying=not dead_only)
@@ -188,7 +188,7 @@ def resend(
     ],
 ) -> None:
     """Queue an uncertain or dead e-mail/webhook again (same Message-ID); admins only."""
-    from crmctl.services.workflows import resend
+    from crmctl.workflows.service import resend
 
     with service_context(ctx) as svc:
         record = resend(svc, delivery_id)

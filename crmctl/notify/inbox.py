@@ -1,13 +1,17 @@
-"""In-app inbox entries, written in the caller's transaction."""
+"""In-app inbox entries, written in the caller's transaction (its session)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
 from crmctl.db.models import Notification
-from crmctl.services.context import Context
 
 
 def add_entry(
-    ctx: Context,
+    session: Session,
+    now: datetime,
     user_id: int,
     subject: str,
     body: str,
@@ -23,7 +27,7 @@ def add_entry(
         entity_type=entity_type,
         entity_id=entity_id,
         rule_id=rule_id,
-        created_at=ctx.now,
+        created_at=now,
     )
-    ctx.session.add(entry)
+    session.add(entry)
     return entry

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, or_, select, update
+from sqlalchemy.orm import Session
 
 from crmctl.db.engine import session_scope
 from crmctl.db.models import Delivery
@@ -42,7 +43,6 @@ from crmctl.notify.smtp import (
     smtp_config,
 )
 from crmctl.notify.webhook import post_json
-from crmctl.services.context import Context
 
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(minutes=1)
@@ -67,18 +67,19 @@ class DeliveryResult:
     error: str | None = None
 
 
-def enqueue(ctx: Context, channel: str, target: str, **fields: Any) -> Delivery:
+def enqueue(session: Session, now: datetime, channel: str, target: str, **fields: Any) -> Delivery:
+    """Queue one delivery in the caller's transaction; the daemon sends it after commit."""
     row = Delivery(
         channel=channel,
         target=target,
         status="pending",
         attempts=0,
-        next_attempt_at=ctx.now,
-        created_at=ctx.now,
+        next_attempt_at=now,
+        created_at=now,
         payload=fields.pop("payload", {}),
         **fields,
     )
-    ctx.session.add(row)
+    session.add(row)
     return row
 
 

@@ -16,7 +16,7 @@ from crmctl.db.functions import month_key
 from crmctl.db.models import Activity
 from crmctl.reports.forecast import parse_bound
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_user
 from crmctl.services.users import logins_by_id

@@ -100,7 +100,7 @@ def in_forecast(
     ctx: Context, statement: Select[Any], where: str | None, start: str | None, end: str | None
 ) -> Select[Any]:
     """The deals a forecast counts, narrowed by ``--where`` and ``--from/--to``."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     statement = statement.where(
         Deal.deleted_at.is_(None),

@@ -25,7 +25,7 @@ from crmctl.db.models import Deal, ReportSnapshot
 from crmctl.errors import Conflict, NotFound, UsageError
 from crmctl.reports.forecast import CENT, ForecastOptions, Owner, cents, in_forecast, weighted
 from crmctl.reports.result import Column, ColumnKind, ReportResult, sum_rows
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 
 REPORT = "forecast"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crmctl.db.models import Activity, Company, Deal, Lead, PersonCompany
 from crmctl.errors import Conflict, ValidationError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.users import logins_by_id

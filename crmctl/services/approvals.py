@@ -83,7 +83,7 @@ def _about_readable_records(ctx: Context) -> ColumnElement[bool]:
     """Approvals about records the actor may fully read, as ``decide`` requires: a role's
     approver (every manager, say) does not see the reason of a request about a deal
     hidden from them."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     return or_(
         Approval.entity_type.not_in(list(policy.ENTITIES)),
@@ -134,7 +134,7 @@ def _require_approver(actor: User, approval: Approval) -> None:
 def _require_readable(ctx: Context, approval: Approval) -> None:
     """Deciding about a record takes reading it: a rule may name an approver (a role, say)
     who may not see that particular deal; the answer is the same as for showing it."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     if approval.entity_type in policy.ENTITIES:
         policy.require(ctx, approval.entity_type, approval.entity_id, "read")

@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, or_, select, update
 from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
 from crmctl.query.entities import company_registry
-from crmctl.services import policy
 from crmctl.services import tags as tag_store
+from crmctl.services.access import policy
 from crmctl.services.activities import move_links
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event

@@ -19,8 +19,9 @@ from crmctl.db.models import (
 )
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import person_registry
-from crmctl.services import policy, stale
+from crmctl.services import stale
 from crmctl.services import tags as tag_store
+from crmctl.services.access import policy
 from crmctl.services.activities import move_links
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event

@@ -49,7 +49,7 @@ from crmctl.errors import Conflict, ValidationError
 from crmctl.money import currency_code
 from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.approvals import require_none_pending
 from crmctl.services.context import Context
 from crmctl.services.deals import (

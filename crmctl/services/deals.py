@@ -17,12 +17,12 @@ from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Perso
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
 from crmctl.query.entities import deal_registry
-from crmctl.services import policy, stale
+from crmctl.services import stale
 from crmctl.services import tags as tag_store
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
-from crmctl.services.locking import begin_write
 from crmctl.services.pipelines import (
     FORECAST_CATEGORIES,
     Pipeline,
@@ -30,7 +30,7 @@ from crmctl.services.pipelines import (
     get_pipeline,
     load_pipelines,
 )
-from crmctl.services.refs import resolve_company, resolve_user
+from crmctl.services.refs import resolve_company, resolve_deal, resolve_user
 from crmctl.services.users import logins_by_id
 from crmctl.values import jsonable
 
@@ -70,31 +70,6 @@ class Plan:
 
 
 # --- reading --------------------------------------------------------------------------
-
-
-def resolve_deal(
-    ctx: Context, ref: str | int, *, for_update: bool = False, action: str | None = "read"
-) -> Deal:
-    """The live deal ``ref``; ``action`` (read|write) is checked against the policy.
-
-    ``action=None`` checks nothing: for callers that check a limited read themselves.
-    """
-    text = str(ref).strip().lstrip("#")
-    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
-        raise ValidationError(f"deal {ref!r}: expected a deal id such as 42")
-    statement = select(Deal).where(Deal.id == int(text), Deal.deleted_at.is_(None))
-    if for_update:
-        # The row as committed now, locked until commit (SQLite: the write lock first).
-        begin_write(ctx)
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    deal = ctx.session.scalars(statement).first()
-    if deal is None:
-        raise policy.missing(
-            ctx, ENTITY, text, NotFound(f"no deal #{text}; see `crmctl deals list`")
-        )
-    if action is not None:
-        policy.require(ctx, ENTITY, deal.id, action)
-    return deal
 
 
 def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:

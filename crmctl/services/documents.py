@@ -22,10 +22,10 @@ from sqlalchemy import select
 
 from crmctl.db.models import Document
 from crmctl.errors import FileUnreadable, NotFound, UsageError, ValidationError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
-from crmctl.services.refs import linked_names
+from crmctl.services.refs import linked_names, resolve_document
 from crmctl.services.users import logins_by_id
 
 ENTITY = "document"
@@ -148,22 +148,6 @@ def store_content(store: Path, content: bytes) -> str:
         return _store(store, Path(temp.name))
     finally:
         Path(temp.name).unlink(missing_ok=True)
-
-
-def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:
-    """The live document ``ref`` the acting user may ``action`` (read|write)."""
-    text = str(ref).strip().lstrip("#")
-    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
-        raise ValidationError(f"document {ref!r}: expected a document id such as 3")
-    document = ctx.session.scalars(
-        select(Document).where(Document.id == int(text), Document.deleted_at.is_(None))
-    ).first()
-    if document is None:
-        raise policy.missing(
-            ctx, ENTITY, text, NotFound(f"no document #{text}; see `crmctl docs list`")
-        )
-    policy.require(ctx, ENTITY, document.id, action)
-    return document
 
 
 def document_content(ctx: Context, ref: str | int) -> tuple[dict[str, Any], bytes]:

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from crmctl.db.models import Company, Lead, Person, PersonCompany
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.query.entities import lead_registry
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
-from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+from crmctl.services.refs import resolve_company, resolve_lead, resolve_person, resolve_user
 from crmctl.services.users import logins_by_id
 from crmctl.text import company_name_key, person_name_key
 
@@ -52,22 +52,6 @@ ANSWERABLE = (
     "person_id",
 )  # fmt: skip
 KNOWN = {*TEXT_FIELDS, "source", "received_at", "owner", "company_id", "person_id", "custom"}
-
-
-def resolve_lead(ctx: Context, ref: str | int, *, action: str = "read") -> Lead:
-    """A live lead the acting user may ``action`` (read|write)."""
-    text = str(ref).strip().lstrip("#")
-    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
-        raise ValidationError(f"lead {ref!r}: expected a lead id such as 12")
-    lead = ctx.session.scalars(
-        select(Lead).where(Lead.id == int(text), Lead.deleted_at.is_(None))
-    ).first()
-    if lead is None:
-        raise policy.missing(
-            ctx, ENTITY, text, NotFound(f"no lead #{text}; see `crmctl leads list`")
-        )
-    policy.require(ctx, ENTITY, lead.id, action)
-    return lead
 
 
 def add_lead(

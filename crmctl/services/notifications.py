@@ -85,7 +85,8 @@ def notify(
     for user in users:
         if "inbox" in channels:
             inbox.add_entry(
-                ctx,
+                ctx.session,
+                ctx.now,
                 user.id,
                 message.subject,
                 message.body,
@@ -95,7 +96,8 @@ def notify(
             )
         if "email" in channels and user.email:
             outbox.enqueue(
-                ctx,
+                ctx.session,
+                ctx.now,
                 "email",
                 user.email,
                 subject=message.subject,
@@ -115,7 +117,8 @@ def notify(
             "record": jsonable(message.record),
         }
         outbox.enqueue(
-            ctx,
+            ctx.session,
+            ctx.now,
             "webhook",
             url,
             subject=message.subject,
@@ -143,7 +146,7 @@ def notify(
 
 def _may_read(ctx: Context, users: list[User], message: Message) -> tuple[list[User], list[str]]:
     """The users who may read the record of ``message``, and the logins of the others."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     if message.entity_type not in policy.ENTITIES or message.entity_id is None:
         return users, []

@@ -8,12 +8,22 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Row, Select, func, select
 
 from crmctl.db import tables
-from crmctl.errors import AmbiguousReference, NotFound
+from crmctl.errors import AmbiguousReference, NotFound, ValidationError
 from crmctl.services.context import Context
 from crmctl.text import fold
 
 if TYPE_CHECKING:
-    from crmctl.db.models import Company, Person, Team, User
+    from crmctl.db.models import (
+        Company,
+        Deal,
+        Document,
+        ImportBatch,
+        Lead,
+        Person,
+        Task,
+        Team,
+        User,
+    )
 
 CANDIDATES_SHOWN = 5
 
@@ -102,7 +112,7 @@ def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], 
     """Names of the companies, contacts, deals and leads a page of tasks or documents
     links to, one query per kind, keyed ``(kind, id)``. A visible task may be about a
     contact, deal or lead the reader may not see: those get no name."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     names: dict[tuple[str, int], str] = {}
     for kind, (attribute, table, columns, field_name) in _LINKED.items():
@@ -127,7 +137,7 @@ def resolve_company(
     """
     company = _find_company(ctx, ref, include_deleted)
     if action is not None:
-        from crmctl.services import policy
+        from crmctl.services.access import policy
 
         policy.require(ctx, "company", company.id, action)
     return company
@@ -161,7 +171,7 @@ def resolve_person(
 ) -> Person:
     """By id, e-mail or full name (accent-insensitive), among the contacts the acting
     user may ``action`` (read|write): others are "permission denied", found or not."""
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     try:
         person = _find_person(ctx, ref, include_deleted, policy.predicate(ctx, "contact", "read"))
@@ -231,3 +241,110 @@ def _company_label(company: Company) -> str:
 
 def _person_label(person: Person) -> str:
     return f"#{person.id} {' '.join(filter(None, [person.first_name, person.last_name]))}"
+
+
+# Records named by id: the live deal, lead, task or document the acting user may act on.
+
+
+def resolve_deal(
+    ctx: Context, ref: str | int, *, for_update: bool = False, action: str | None = "read"
+) -> Deal:
+    """The live deal ``ref``; ``action`` (read|write) is checked against the policy.
+
+    ``action=None`` checks nothing: for callers that check a limited read themselves.
+    """
+    from crmctl.db.models import Deal
+    from crmctl.services.access import policy
+    from crmctl.services.locking import begin_write
+
+    text = str(ref).strip().lstrip("#")
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
+        raise ValidationError(f"deal {ref!r}: expected a deal id such as 42")
+    statement = select(Deal).where(Deal.id == int(text), Deal.deleted_at.is_(None))
+    if for_update:
+        # The row as committed now, locked until commit (SQLite: the write lock first).
+        begin_write(ctx)
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    deal = ctx.session.scalars(statement).first()
+    if deal is None:
+        raise policy.missing(
+            ctx, "deal", text, NotFound(f"no deal #{text}; see `crmctl deals list`")
+        )
+    if action is not None:
+        policy.require(ctx, "deal", deal.id, action)
+    return deal
+
+
+def resolve_lead(ctx: Context, ref: str | int, *, action: str = "read") -> Lead:
+    """A live lead the acting user may ``action`` (read|write)."""
+    from crmctl.db.models import Lead
+    from crmctl.services.access import policy
+
+    text = str(ref).strip().lstrip("#")
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
+        raise ValidationError(f"lead {ref!r}: expected a lead id such as 12")
+    lead = ctx.session.scalars(
+        select(Lead).where(Lead.id == int(text), Lead.deleted_at.is_(None))
+    ).first()
+    if lead is None:
+        raise policy.missing(
+            ctx, "lead", text, NotFound(f"no lead #{text}; see `crmctl leads list`")
+        )
+    policy.require(ctx, "lead", lead.id, action)
+    return lead
+
+
+def resolve_task(ctx: Context, ref: str | int, *, action: str | None = "write") -> Task:
+    """The live task ``ref`` that the acting user may ``action`` (read|write).
+
+    ``action=None`` checks nothing: for callers that check a limited read themselves.
+    """
+    from crmctl.db.models import Task
+    from crmctl.services.access import policy
+
+    text = str(ref).strip().lstrip("#")
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
+        raise ValidationError(f"task {ref!r}: expected a task id such as 12")
+    task = ctx.session.scalars(
+        select(Task).where(Task.id == int(text), Task.deleted_at.is_(None))
+    ).first()
+    if task is None:
+        raise policy.missing(
+            ctx, "task", text, NotFound(f"no task #{text}; see `crmctl tasks list`")
+        )
+    if action is not None:
+        policy.require(ctx, "task", task.id, action)
+    return task
+
+
+def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:
+    """The live document ``ref`` the acting user may ``action`` (read|write)."""
+    from crmctl.db.models import Document
+    from crmctl.services.access import policy
+
+    text = str(ref).strip().lstrip("#")
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
+        raise ValidationError(f"document {ref!r}: expected a document id such as 3")
+    document = ctx.session.scalars(
+        select(Document).where(Document.id == int(text), Document.deleted_at.is_(None))
+    ).first()
+    if document is None:
+        raise policy.missing(
+            ctx, "document", text, NotFound(f"no document #{text}; see `crmctl docs list`")
+        )
+    policy.require(ctx, "document", document.id, action)
+    return document
+
+
+def resolve_batch(ctx: Context, ref: str) -> ImportBatch:
+    from crmctl.db.models import ImportBatch
+
+    text = str(ref).strip().lstrip("#")
+    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
+        raise ValidationError(
+            f"import batch {ref!r}: give the batch number from `crmctl import list`"
+        )
+    batch = ctx.session.get(ImportBatch, int(text))
+    if batch is None:
+        raise NotFound(f"no import batch #{text}; see `crmctl import list`")
+    return batch

@@ -7,15 +7,8 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import delete, select
 
 from crmctl.db import tables
-from crmctl.errors import ValidationError
+from crmctl.normalize import clean_tag  # the importer checks tags too, without services
 from crmctl.services.context import Context
-
-
-def clean_tag(raw: str) -> str:
-    tag = raw.strip()
-    if not tag or len(tag) > 100 or "," in tag:
-        raise ValidationError(f"invalid tag {raw!r}: 1-100 characters, no commas")
-    return tag
 
 
 def change(

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select
 
 from crmctl.db import tables
 from crmctl.errors import UsageError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import (
     linked_names,

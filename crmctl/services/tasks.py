@@ -21,10 +21,17 @@ from sqlalchemy import Select, func, select
 
 from crmctl.db.models import Task
 from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+from crmctl.services.refs import (
+    resolve_company,
+    resolve_deal,
+    resolve_lead,
+    resolve_person,
+    resolve_task,
+    resolve_user,
+)
 
 # Re-exported: callers (workflows, bench, tests) have always found them here.
 from crmctl.services.task_records import (  # noqa: F401
@@ -74,9 +81,6 @@ def resolve_links(
     Each linked record must be one the acting user may fully read (not just the company
     card): what is logged about a customer is need-to-know too.
     """
-    from crmctl.services.deals import resolve_deal
-    from crmctl.services.leads import resolve_lead
-
     deal_row = resolve_deal(ctx, deal) if deal not in (None, "") else None
     lead_row = resolve_lead(ctx, lead) if lead not in (None, "") else None
     company_id = (
@@ -92,26 +96,6 @@ def resolve_links(
         lead_id=lead_row.id if lead_row else None,
         deal_id=deal_row.id if deal_row else None,
     )
-
-
-def resolve_task(ctx: Context, ref: str | int, *, action: str | None = "write") -> Task:
-    """The live task ``ref`` that the acting user may ``action`` (read|write).
-
-    ``action=None`` checks nothing: for callers that check a limited read themselves.
-    """
-    text = str(ref).strip().lstrip("#")
-    if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
-        raise ValidationError(f"task {ref!r}: expected a task id such as 12")
-    task = ctx.session.scalars(
-        select(Task).where(Task.id == int(text), Task.deleted_at.is_(None))
-    ).first()
-    if task is None:
-        raise policy.missing(
-            ctx, ENTITY, text, NotFound(f"no task #{text}; see `crmctl tasks list`")
-        )
-    if action is not None:
-        policy.require(ctx, ENTITY, task.id, action)
-    return task
 
 
 def _require_still_writable(ctx: Context, task: Task) -> None:

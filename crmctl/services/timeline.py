@@ -26,7 +26,7 @@ from crmctl.db.models import (
     User,
 )
 from crmctl.errors import NotFound, UsageError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 

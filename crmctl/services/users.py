@@ -214,7 +214,7 @@ def _valid_login(login: str | None) -> str:
 
 def _valid_role(ctx: Context, role: str) -> str:
     """The built-in roles and the custom ones ``policy:`` in crmctl.yaml defines."""
-    from crmctl.services.policy import known_roles
+    from crmctl.services.access.policy import known_roles
 
     roles = known_roles(ctx.settings)
     if role not in roles:

@@ -25,7 +25,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from crmctl import clock
 from crmctl.db.engine import session_scope
 from crmctl.db.models import DaemonHeartbeat
-from crmctl.workflows.runner import Firing, Runner
+from crmctl.workflows.firings import Firing
+from crmctl.workflows.runner import Runner
 from crmctl.workflows.schema import RuleSet
 
 HEARTBEAT = timedelta(seconds=10)

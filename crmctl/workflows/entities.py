@@ -37,7 +37,8 @@ class EntityKind:
 
 
 def _lead(ctx: Context, entity_id: int) -> dict[str, Any]:
-    from crmctl.services.leads import lead_record, resolve_lead
+    from crmctl.services.leads import lead_record
+    from crmctl.services.refs import resolve_lead
 
     return lead_record(ctx, resolve_lead(ctx, entity_id))
 
@@ -65,7 +66,8 @@ def _deals(ctx: Context, ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def _deal(ctx: Context, entity_id: int) -> dict[str, Any]:
-    from crmctl.services.deals import deal_record, resolve_deal
+    from crmctl.services.deals import deal_record
+    from crmctl.services.refs import resolve_deal
 
     return deal_record(ctx, resolve_deal(ctx, entity_id))
 

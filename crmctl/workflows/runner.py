@@ -14,98 +14,35 @@ a rule chain deeper than ``MAX_DEPTH`` is cut and recorded as ``cut``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Engine,
-    delete,
-    exists,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Engine, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmctl import clock
 from crmctl.db.engine import make_engine, session_scope
-from crmctl.db.models import Event, User, WorkflowFiring, WorkflowState
-from crmctl.errors import Conflict, CrmError
-from crmctl.notify.outbox import DeliveryResult, backoff, deliver_due
+from crmctl.db.models import Event, User, WorkflowFiring
+from crmctl.errors import CrmError
+from crmctl.notify.outbox import backoff, deliver_due
 from crmctl.query import compile_where
 from crmctl.services.context import Context
 from crmctl.services.notifications import USER_CACHE
 from crmctl.workflows.actions.base import Target
+from crmctl.workflows.cursor import EventCursor
 from crmctl.workflows.entities import EntityKind
+from crmctl.workflows.firings import Firing, Pending, RunResult, recorded, trigger_of
+from crmctl.workflows.rule_actor import RULE_ACTOR, ensure_rule_actor, unsaved_rule_actor
 from crmctl.workflows.schema import Rule, RuleSet
 
 MAX_DEPTH = 5
 MAX_ATTEMPTS = 5
 EVENT_BATCH = 500
 FIRING_BATCH = 100  # firings tried in one optimistic transaction
-CURSOR_KEY = "cursor:events"
-GAP_PREFIX = "gap:events:"
-GAP_TTL_SECONDS = 600
-GAP_LIMIT = 1000  # a huge jump in ids is a sequence reset, not in-flight transactions
-RULE_ACTOR = "workflows"
 # What a failing action may raise: recorded and retried, never a crashed run. Anything
 # else is a bug or a lost database and stops the run (the cursor stays before it).
 ACTION_ERRORS = (CrmError, ValueError, LookupError, OSError, IntegrityError)
-
-
-@dataclass
-class Firing:
-    rule: str
-    entity_type: str
-    entity_id: int
-    trigger: str  # "event 12" or "window 2026-03-10"
-    status: str  # fired | would fire | failed | dead | cut | retried
-    actions: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "entity": f"{self.entity_type} #{self.entity_id}",
-            "trigger": self.trigger,
-            "status": self.status,
-            "actions": "; ".join(self.actions),
-            "error": self.error,
-        }
-
-    def log_line(self) -> str:
-        what = "; ".join(self.actions) or self.error or ""
-        about = f"{self.entity_type} #{self.entity_id}"
-        return f"{self.status} {self.rule} {about} ({self.trigger}): {what}"
-
-
-@dataclass
-class RunResult:
-    firings: list[Firing] = field(default_factory=list)
-    deliveries: list[DeliveryResult] = field(default_factory=list)
-    events_seen: int = 0
-
-
-@dataclass
-class _Pending:
-    """A firing to try: the rule, its record and what triggered it."""
-
-    rule: Rule
-    target: Target
-    key: str  # workflow_firings.trigger_key: "event:12" or the window
-    event_id: int | None
-    depth: int
-
-
-def _trigger(p: _Pending) -> str:
-    return f"event {p.event_id}" if p.event_id is not None else f"window {p.key}"
 
 
 class Runner:
@@ -134,6 +71,13 @@ class Runner:
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._actor_id: int | None = None
         self._conditions: dict[str, ColumnElement[bool]] = {}
+        # A dry run or a one-rule run must not move the shared cursor past other rules.
+        self._cursor = EventCursor(
+            self.engine,
+            self._factory,
+            persist=not dry_run and only_rule is None,
+            create=not dry_run,
+        )
 
     # --- the whole pass ---------------------------------------------------------------
 
@@ -141,7 +85,7 @@ class Runner:
         """Pending events, due time windows, due retries and the outbox, once.
 
         A ``result`` given is added to: a pass tried again after a failed one (see
-        ``crmctl.services.workflows.run_once``) reports the firings of both.
+        ``crmctl.workflows.service.run_once``) reports the firings of both.
         """
         self.now = clock.now()
         self._conditions.clear()
@@ -164,84 +108,37 @@ class Runner:
 
     def process_events(self, firings: list[Firing]) -> int:
         rules = [rule for rule in self.active_rules() if not rule.is_time]
+        cursor = self._cursor
         seen = 0
-        with self._cursor_claim() as (cursor, claim):
-            if cursor is None:
+        with cursor.claim() as (start, claim):
+            if start is None:
                 return 0  # another runner holds the event batch (PostgreSQL)
-            if self._persist_cursor:
+            if cursor.persist:
                 seen += self._fill_gaps(rules, firings)
-            position = cursor
+            position = start
             while not self.should_stop():
-                events = self._events(Event.id > position, limit=EVENT_BATCH)
+                events = cursor.events(Event.id > position, limit=EVENT_BATCH)
                 if not events:
                     break
                 handled = self._handle_events(events, rules, firings)
                 seen += len(handled)
-                if self._persist_cursor and handled:
-                    self._remember_gaps(position, handled)
+                if cursor.persist and handled:
+                    cursor.remember_gaps(position, handled)
                     position = handled[-1]
-                    self._save_cursor(claim, position)
+                    cursor.save(claim, position)
                 elif handled:
                     position = handled[-1]
         return seen
 
-    def _events(self, condition: ColumnElement[bool], limit: int | None = None) -> list[Any]:
-        statement = (
-            select(Event.id, Event.kind, Event.entity_type, Event.entity_id, Event.payload)
-            .where(condition)
-            .order_by(Event.id)
-            .limit(limit)
-        )
-        with self._factory() as session:
-            return list(session.execute(statement).all())
-
-    # PostgreSQL hands out event ids when rows are inserted, not when they commit: a
-    # transaction may commit id 100 after id 101 was seen and the cursor moved past it.
-    # Ids skipped over are remembered as gaps and looked for on later passes; a gap not
-    # filled within GAP_TTL was a rolled-back insert and is forgotten.
-
-    def _remember_gaps(self, position: int, handled: list[int]) -> None:
-        expected = set(range(position + 1, handled[-1] + 1))
-        missing = sorted(expected - set(handled))[:GAP_LIMIT]
-        if not missing:
-            return
-        stamp = int(time.time())
-        try:
-            with session_scope(self.engine) as session:
-                for gap in missing:
-                    session.merge(WorkflowState(key=f"{GAP_PREFIX}{gap}", value=stamp))
-        except IntegrityError:
-            pass  # another runner recorded the same gaps
-
     def _fill_gaps(self, rules: list[Rule], firings: list[Firing]) -> int:
-        with self._factory() as session:
-            gaps = {
-                int(key.removeprefix(GAP_PREFIX)): int(value)
-                for key, value in session.execute(
-                    select(WorkflowState.key, WorkflowState.value).where(
-                        WorkflowState.key.startswith(GAP_PREFIX)
-                    )
-                )
-            }
+        gaps = self._cursor.gaps()
         if not gaps:
             return 0
-        events = self._events(Event.id.in_(sorted(gaps)))
+        events = self._cursor.events(Event.id.in_(sorted(gaps)))
         for start in range(0, len(events), EVENT_BATCH):
             self._handle_events(events[start : start + EVENT_BATCH], rules, firings, stop=False)
-        expired = {gap for gap, stamp in gaps.items() if time.time() - stamp > GAP_TTL_SECONDS}
-        done = {event.id for event in events} | expired
-        with session_scope(self.engine) as session:
-            session.execute(
-                delete(WorkflowState).where(
-                    WorkflowState.key.in_([f"{GAP_PREFIX}{gap}" for gap in done])
-                )
-            )
+        self._cursor.forget_gaps({event.id for event in events}, gaps)
         return len(events)
-
-    @property
-    def _persist_cursor(self) -> bool:
-        # A dry run or a one-rule run must not move the shared cursor past other rules.
-        return not self.dry_run and self.only_rule is None
 
     def _handle_events(
         self, events: list[Any], rules: list[Rule], firings: list[Firing], *, stop: bool = True
@@ -263,8 +160,8 @@ class Runner:
         changed: set[tuple[str, int]] = set()
         handled: list[int] = []
         group: list[int] = []
-        pending: list[_Pending] = []
-        by_event: dict[int, list[_Pending]] = {}
+        pending: list[Pending] = []
+        by_event: dict[int, list[Pending]] = {}
         for event, rule in candidates:
             if event.entity_id in matching[rule.id]:
                 by_event.setdefault(event.id, []).append(self._pending(event, rule))
@@ -282,7 +179,7 @@ class Runner:
             handled.extend(group)
         return handled
 
-    def _pending(self, event: Any, rule: Rule) -> _Pending:
+    def _pending(self, event: Any, rule: Rule) -> Pending:
         payload = event.payload or {}
         chain = payload.get("workflow") or {}
         depth = int(chain.get("depth", -1)) + 1 if chain else 0
@@ -294,7 +191,7 @@ class Runner:
             self.rules.rules_dir,
             event={"id": event.id, "kind": event.kind, "payload": payload},
         )
-        return _Pending(rule, target, f"event:{event.id}", event.id, depth)
+        return Pending(rule, target, f"event:{event.id}", event.id, depth)
 
     def _matching_ids(self, candidates: list[tuple[Any, Rule]]) -> dict[str, set[int]]:
         """Per rule, which of its candidate records exist and meet ``when``: one query each."""
@@ -318,7 +215,7 @@ class Runner:
         return statement
 
     def _fire_batch(
-        self, pending: list[_Pending], firings: list[Firing], changed: set[tuple[str, int]]
+        self, pending: list[Pending], firings: list[Firing], changed: set[tuple[str, int]]
     ) -> None:
         """Several firings in one transaction; on any failure, one transaction each.
 
@@ -352,7 +249,7 @@ class Runner:
                         continue
                 elif entity in records:
                     p.target.preloaded = dict(records[entity])
-                firing = Firing(p.rule.id, p.target.kind.name, p.target.id, _trigger(p), "fired")
+                firing = Firing(p.rule.id, p.target.kind.name, p.target.id, trigger_of(p), "fired")
                 ctx = self._context(session, p.rule.id, p.depth)
                 firing.actions = [
                     spec.module.run(ctx, p.target, spec.options) for spec in p.rule.actions
@@ -379,7 +276,7 @@ class Runner:
             self.log(firing)
         firings.extend(done)
 
-    def _not_fired(self, pending: list[_Pending]) -> list[_Pending]:
+    def _not_fired(self, pending: list[Pending]) -> list[Pending]:
         """Drop the firings already recorded (by another runner): one query per batch.
 
         Only a shortcut for the loser of a race, which would otherwise roll a whole
@@ -388,21 +285,7 @@ class Runner:
         if not pending:
             return pending
         with self._factory() as session:
-            fired = set(
-                tuple(row)
-                for row in session.execute(
-                    select(
-                        WorkflowFiring.rule_id,
-                        WorkflowFiring.entity_type,
-                        WorkflowFiring.entity_id,
-                        WorkflowFiring.trigger_key,
-                    ).where(
-                        WorkflowFiring.rule_id.in_({p.rule.id for p in pending}),
-                        WorkflowFiring.entity_id.in_({p.target.id for p in pending}),
-                        WorkflowFiring.trigger_key.in_({p.key[:120] for p in pending}),
-                    )
-                )
-            )
+            fired = recorded(session, pending)
         return [
             p
             for p in pending
@@ -410,7 +293,7 @@ class Runner:
         ]
 
     def _preload(
-        self, session: Session, pending: list[_Pending], changed: set[tuple[str, int]]
+        self, session: Session, pending: list[Pending], changed: set[tuple[str, int]]
     ) -> dict[tuple[str, int], dict[str, Any]]:
         """The records the batch's templates need: one query per kind (and related table)."""
         wanted: dict[str, tuple[EntityKind, set[int]]] = {}
@@ -425,7 +308,7 @@ class Runner:
         }
 
     def _fire_singly(
-        self, pending: list[_Pending], firings: list[Firing], changed: set[tuple[str, int]]
+        self, pending: list[Pending], firings: list[Firing], changed: set[tuple[str, int]]
     ) -> None:
         for p in pending:
             entity = (p.target.kind.name, p.target.id)
@@ -439,7 +322,7 @@ class Runner:
                 ):
                     changed.add(entity)
 
-    def _still_matches(self, session: Session, p: _Pending) -> bool:
+    def _still_matches(self, session: Session, p: Pending) -> bool:
         statement = self._match_statement(p.rule, {p.target.id})
         return session.execute(statement).first() is not None
 
@@ -455,57 +338,6 @@ class Runner:
             )
         return self._conditions[rule.id]
 
-    @contextmanager
-    def _cursor_claim(self) -> Iterator[tuple[int | None, Connection | None]]:
-        """The cursor; on PostgreSQL also the lock on its row, held for the batch."""
-        if not self.dry_run:
-            self._ensure_cursor_row()
-        if self.engine.dialect.name != "postgresql" or not self._persist_cursor:
-            with self._factory() as session:
-                row = session.get(WorkflowState, CURSOR_KEY)
-            yield (int(row.value) if row else 0), None
-            return
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(WorkflowState.value)
-                .where(WorkflowState.key == CURSOR_KEY)
-                .with_for_update(skip_locked=True)
-            ).first()
-            try:
-                yield (int(row.value) if row else None), connection
-                connection.commit()
-            except BaseException:
-                connection.rollback()
-                raise
-
-    def _ensure_cursor_row(self) -> None:
-        with self._factory() as session:
-            if session.get(WorkflowState, CURSOR_KEY) is not None:
-                return
-            session.add(WorkflowState(key=CURSOR_KEY, value=0))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()  # another runner made it first
-
-    def _save_cursor(self, claim: Connection | None, position: int) -> None:
-        statement = (
-            update(WorkflowState)
-            .where(WorkflowState.key == CURSOR_KEY, WorkflowState.value < position)
-            .values(value=position)
-        )
-        if claim is not None:
-            claim.execute(statement)
-            claim.commit()
-            claim.execute(
-                select(WorkflowState.value)
-                .where(WorkflowState.key == CURSOR_KEY)
-                .with_for_update(skip_locked=True)
-            )  # keep holding the batch for the rest of this pass
-            return
-        with session_scope(self.engine) as session:
-            session.execute(statement)
-
     # --- time rules -------------------------------------------------------------------
 
     def process_time_rules(self, firings: list[Firing], rule_ids: set[str] | None = None) -> None:
@@ -517,7 +349,7 @@ class Runner:
                 if self.should_stop():
                     return
                 pending = [
-                    _Pending(
+                    Pending(
                         rule,
                         Target(
                             rule.entity,
@@ -565,8 +397,8 @@ class Runner:
         self, rule: Rule, target: Target, key: str, event_id: int | None, depth: int
     ) -> Firing | None:
         """Run the rule's actions for one record once; ``None`` if it had fired already."""
-        pending = _Pending(rule, target, key, event_id, depth)
-        firing = Firing(rule.id, target.kind.name, target.id, _trigger(pending), "fired")
+        pending = Pending(rule, target, key, event_id, depth)
+        firing = Firing(rule.id, target.kind.name, target.id, trigger_of(pending), "fired")
         row = self._firing_row(pending)
         if depth > MAX_DEPTH:
             row.status, row.error = "cut", f"rule chain deeper than {MAX_DEPTH}: loop cut"
@@ -605,7 +437,7 @@ class Runner:
         self.log(firing)
         return firing
 
-    def _firing_row(self, p: _Pending) -> WorkflowFiring:
+    def _firing_row(self, p: Pending) -> WorkflowFiring:
         return WorkflowFiring(
             rule_id=p.rule.id,
             entity_type=p.target.kind.name,
@@ -622,7 +454,7 @@ class Runner:
     def _context(self, session: Session, rule_id: str, depth: int) -> Context:
         actor_id = self.actor_id()
         # A dry run on a database that never ran rules acts as an unsaved system user.
-        actor = session.get(User, actor_id) if actor_id else _unsaved_rule_actor()
+        actor = session.get(User, actor_id) if actor_id else unsaved_rule_actor()
         return Context(
             session=session,
             actor=actor,
@@ -762,27 +594,3 @@ class Runner:
                     return session.scalars(select(User.id).where(User.login == RULE_ACTOR)).first()
             self._actor_id = ensure_rule_actor(self.engine, self.settings, self.now, self.tz)
         return self._actor_id
-
-
-def _unsaved_rule_actor() -> User:
-    return User(login=RULE_ACTOR, name="Pracovní procesy (pravidla)", role="admin", active=False)
-
-
-def ensure_rule_actor(engine: Engine, settings: Any, now: datetime, tz: Any) -> int:
-    from crmctl.services.users import UserInput, add_user
-
-    for _ in range(3):
-        with session_scope(engine) as session:
-            found = session.scalars(select(User.id).where(User.login == RULE_ACTOR)).first()
-            if found is not None:
-                return int(found)
-        try:
-            with session_scope(engine) as session:
-                ctx = Context(session=session, actor=None, now=now, tz=tz, settings=settings)
-                data = UserInput(
-                    login=RULE_ACTOR, name="Pracovní procesy (pravidla)", role="admin", active=False
-                )
-                return int(add_user(ctx, data, bootstrap=True)["id"])
-        except (IntegrityError, OperationalError, Conflict):
-            continue  # another runner made it at the same moment
-    raise CrmError("cannot create the system user 'workflows' that rules act as")

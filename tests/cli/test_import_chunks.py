@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from crmctl.services.import_writer import ImportWriter
+from crmctl.services.imports.writer import ImportWriter
 from tests.conftest import Crm, snapshot
 
 DATA_TABLES = ("companies", "persons", "person_emails", "person_phones", "person_companies", "tags")
@@ -66,7 +66,7 @@ def test_item11_interrupted_chunked_import_takes_back_its_chunks(
 def test_item11_interrupted_import_keeps_others_work_and_says_so(
     crm: Crm, small_chunks: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crmctl.services.imports import _Run
+    from crmctl.services.imports.run import _Run
 
     commit = _Run._commit_chunk
     calls = iter(range(100))

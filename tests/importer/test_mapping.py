@@ -8,7 +8,6 @@ import pytest
 
 from crmctl.errors import ValidationError
 from crmctl.importer.mapping import (
-    _SYNONYMS,
     FIELDS,
     ColumnMapping,
     build_mapping,
@@ -16,9 +15,9 @@ from crmctl.importer.mapping import (
     header_key,
     is_known_header,
     is_valid_field,
-    load_mapping,
-    save_mapping,
 )
+from crmctl.importer.mapping_file import load_mapping, save_mapping
+from crmctl.importer.synonyms import _SYNONYMS
 
 
 def header_row(text: str) -> list[str]:

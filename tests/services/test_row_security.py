@@ -346,7 +346,7 @@ def test_a_role_changed_since_the_install_sees_nothing_through_the_old_views(
 
 
 def test_the_columns_each_roles_limited_view_hides(crm: Crm) -> None:
-    from crmctl.services.column_security import hidden_columns
+    from crmctl.services.access.column_security import hidden_columns
     from tests.services.test_policy import _context
 
     with _context(crm.url) as ctx:

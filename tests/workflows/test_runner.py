@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from crmctl.db import engine as engine_module
 from crmctl.db.models import Delivery, Notification, Task, WorkflowFiring
-from crmctl.services import workflows as workflows_service
+from crmctl.workflows import service as workflows_service
 from tests.conftest import Crm
 from tests.workflows.conftest import SmtpServer, rows, scalars
 

@@ -68,8 +68,9 @@ def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
 
         assign_lead(ctx, target.id, login, reason=reason)
     else:
-        from crmctl.services.deals import resolve_deal, update_deal
+        from crmctl.services.deals import update_deal
         from crmctl.services.events import record_event
+        from crmctl.services.refs import resolve_deal
 
         update_deal(ctx, resolve_deal(ctx, target.id, for_update=True), {"owner": login})
         record_event(ctx, "deal", target.id, "deal.assigned", {"owner": login, "reason": reason})

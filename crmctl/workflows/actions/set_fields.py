@@ -56,7 +56,8 @@ def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
 
         set_status(ctx, str(target.id), str(options["status"]))
         return f"lead #{target.id} status {options['status']}"
-    from crmctl.services.deals import resolve_deal, update_deal
+    from crmctl.services.deals import update_deal
+    from crmctl.services.refs import resolve_deal
 
     deal = resolve_deal(ctx, target.id, for_update=True)
     desired = {k: v for k, v in options.items() if not k.startswith("custom.")}

@@ -6,7 +6,7 @@ functions that work out, for the database login (``session_user`` mapped through
 table holding customer data. A user connecting with ``psql`` under their own role then
 sees and changes no more rows than through crmctl. The columns a limited view hides (a
 company card's phone, a deal's value for support) are hidden by
-:mod:`crmctl.services.column_security`, which ``install_row_security`` runs last.
+:mod:`crmctl.services.access.column_security`, which ``install_row_security`` runs last.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, text
 
 from crmctl.db.models import PolicyRule, User
 from crmctl.errors import UsageError
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.users import require_admin
 
@@ -336,8 +336,8 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
         run(text(statement))
     granted = _grant(ctx, group)
     # Here, not at the top: column_security builds on this module's scope SQL.
-    from crmctl.services.column_security import install_column_security, role_schemas
-    from crmctl.services.write_security import install_write_security
+    from crmctl.services.access.column_security import install_column_security, role_schemas
+    from crmctl.services.access.write_security import install_write_security
 
     install_column_security(ctx, group)
     install_write_security(ctx, group, role_schemas(ctx))

@@ -18,11 +18,12 @@ from sqlalchemy.exc import OperationalError
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
 from crmctl.errors import Conflict, DatabaseError, NotFound, UsageError
 from crmctl.query import ast, compile_where, parse, to_text
-from crmctl.services import policy
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.workflows.entities import entity_kind
+from crmctl.workflows.firings import Firing, RunResult
 from crmctl.workflows.options import Problem
-from crmctl.workflows.runner import Firing, Runner, RunResult
+from crmctl.workflows.runner import Runner
 from crmctl.workflows.schema import Rule, RuleSet, check_file, default_rules_path, load_rules
 
 ALIVE_WITHIN = timedelta(seconds=60)

@@ -1,8 +1,8 @@
-"""GDPR: consents with history, export of everything held about a person, erasure, retention.
+"""GDPR erasure: the person's row anonymised and every mention of them scrubbed.
 
 Erasure anonymises the person's row and then scans every text and JSON column of every
 table (found by inspecting the live database, so tables added later are covered too) for
-the person's names, e-mails and phones however they were typed (see ``gdpr_match``),
+the person's names, e-mails and phones however they were typed (see ``gdpr.match``),
 replacing them with ``[erased]``; text documents in the store too. Non-personal
 facts — deal values, stages, counts, links between records — stay, so reports do not
 change. Event payloads are anonymised too (the one change events allow).
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +23,6 @@ from sqlalchemy.sql import column, table
 from crmctl.db.models import (
     Activity,
     Consent,
-    Deal,
-    DealContact,
     Document,
     Event,
     JsonType,
@@ -37,15 +34,12 @@ from crmctl.db.models import (
     Tag,
     Task,
 )
-from crmctl.errors import UsageError, ValidationError
-from crmctl.services import policy
+from crmctl.errors import ValidationError
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
-from crmctl.services.gdpr_match import STRIPPED, PersonMatcher, build_matcher
+from crmctl.services.gdpr.match import STRIPPED, PersonMatcher, build_matcher
 from crmctl.services.refs import resolve_person
-from crmctl.values import jsonable
 
-BASES = ("consent", "contract", "legitimate-interest")
 ERASED = "[erased]"
 # Tables that hold no customer's personal data (crmctl's own users) or none at all.
 NOT_SCANNED = {"users", "teams", "alembic_version"}
@@ -56,181 +50,9 @@ PERSONAL_KEYS = {
     "emails", "phones", "email", "phone", "custom", "duplicate_name", "contact_name",
     "contact_email", "contact_phone", "message", "full_name", "evidence",
 }  # fmt: skip
-# Other branches register more: ``EXPORT_SECTIONS["activities"] = fn(ctx, person_id)`` and
-# ``ERASE_HOOKS.append(fn(ctx, person_id) -> {table: rows})`` (e.g. documents only theirs).
-EXPORT_SECTIONS: dict[str, Callable[[Context, int], list[dict[str, Any]]]] = {}
+# Other branches register more: ``ERASE_HOOKS.append(fn(ctx, person_id) -> {table: rows})``
+# (e.g. documents only theirs).
 ERASE_HOOKS: list[Callable[[Context, int], dict[str, int]]] = []
-
-
-# --- consents ---------------------------------------------------------------------------
-
-
-def record_consent(
-    ctx: Context,
-    person_ref: str,
-    *,
-    purpose: str,
-    granted: bool,
-    basis: str,
-    source: str,
-    evidence: str | None = None,
-) -> list[dict[str, Any]]:
-    """Grant or withdraw; the previous decision for the purpose is kept as history."""
-    person = resolve_person(ctx, person_ref, action="write")
-    purpose, basis, source = _consent_values(purpose, basis, source)
-    ctx.session.execute(
-        update(Consent)
-        .where(
-            Consent.person_id == person.id,
-            Consent.purpose == purpose,
-            Consent.superseded_at.is_(None),
-        )
-        .values(superseded_at=ctx.now)
-    )
-    ctx.session.add(
-        Consent(
-            person_id=person.id, purpose=purpose, granted=granted, basis=basis, source=source,
-            evidence=(evidence or "").strip() or None, at=ctx.now, actor_id=ctx.actor_id,
-        )
-    )  # fmt: skip
-    ctx.session.flush()
-    kind = "contact.consent_granted" if granted else "contact.consent_withdrawn"
-    record_event(
-        ctx, "contact", person.id, kind, {"purpose": purpose, "basis": basis, "source": source}
-    )
-    return consent_history(ctx, person.id)
-
-
-def _consent_values(purpose: str, basis: str, source: str) -> tuple[str, str, str]:
-    purpose = (purpose or "").strip().lower()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", purpose):
-        raise ValidationError(
-            f"purpose {purpose!r}: use a short key such as newsletter or events "
-            "(letters, digits, dots, dashes, underscores)"
-        )
-    if basis not in BASES:
-        raise ValidationError(f"basis {basis!r} is not one of {', '.join(BASES)}")
-    if not (source or "").strip():
-        raise ValidationError("say where the consent came from: pass --source (e.g. web-form)")
-    return purpose, basis, source.strip()
-
-
-def consent_history(ctx: Context, person_id: int) -> list[dict[str, Any]]:
-    from crmctl.services.users import logins_by_id
-
-    rows = ctx.session.scalars(
-        select(Consent).where(Consent.person_id == person_id).order_by(Consent.purpose, Consent.id)
-    ).all()
-    logins = logins_by_id(ctx, [row.actor_id for row in rows])
-    return [
-        {
-            "purpose": row.purpose,
-            "status": "granted" if row.granted else "withdrawn",
-            "basis": row.basis,
-            "source": row.source,
-            "evidence": row.evidence,
-            "at": row.at,
-            "by": logins.get(row.actor_id or -1),
-            "current": row.superseded_at is None,
-        }
-        for row in rows
-    ]
-
-
-def list_consents(ctx: Context, person_ref: str) -> list[dict[str, Any]]:
-    return consent_history(ctx, resolve_person(ctx, person_ref).id)
-
-
-# --- export ---------------------------------------------------------------------------
-
-
-def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
-    """Everything held about a person that the acting user may read."""
-    from crmctl.services.contacts import contact_record, describe_relations
-    from crmctl.services.timeline import TimelineOptions, timeline
-
-    person = resolve_person(ctx, person_ref, include_deleted=True)
-    record = contact_record(ctx, person)
-    data: dict[str, Any] = {
-        "person": record,
-        "relations": describe_relations(ctx, record),
-        "consents": consent_history(ctx, person.id),
-        "deals": _deals_of(ctx, person.id),
-        "leads": _leads_of(ctx, person, record["emails"]),
-        "tasks": _tasks_of(ctx, person.id),
-        "timeline": timeline(ctx, "contact", str(person.id), TimelineOptions(limit=100_000)),
-        "activities": _activities_of(ctx, person.id),
-        "documents": _documents_of(ctx, person.id),
-    }
-    for name, section in EXPORT_SECTIONS.items():
-        data[name] = section(ctx, person.id)
-    return jsonable(data)
-
-
-def _deals_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
-    rows = ctx.session.execute(
-        select(Deal.id, Deal.title, Deal.stage, Deal.status, DealContact.role)
-        .join(DealContact, DealContact.deal_id == Deal.id)
-        .where(DealContact.person_id == person_id, policy.predicate(ctx, "deal"))
-        .order_by(Deal.id)
-    ).all()
-    return [dict(row._mapping) for row in rows]
-
-
-def _leads_of(ctx: Context, person: Person, emails: list[str]) -> list[dict[str, Any]]:
-    from crmctl.services.leads import lead_records
-
-    leads = ctx.session.scalars(
-        select(Lead)
-        .where(_lead_of(person.id, emails), policy.predicate(ctx, "lead"))
-        .order_by(Lead.id)
-    ).all()
-    return lead_records(ctx, list(leads))
-
-
-def _lead_of(person_id: int, emails: list[str]) -> Any:
-    if not emails:
-        return Lead.person_id == person_id
-    return or_(Lead.person_id == person_id, Lead.contact_email.in_(emails))
-
-
-def _tasks_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
-    rows = ctx.session.execute(
-        select(Task.id, Task.kind, Task.subject, Task.body, Task.due_at, Task.done_at)
-        .where(Task.person_id == person_id, policy.predicate(ctx, "task"))
-        .order_by(Task.id)
-    ).all()
-    return [dict(row._mapping) for row in rows]
-
-
-def _activities_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
-    from crmctl.services.activities import activity_records
-
-    rows = ctx.session.scalars(
-        select(Activity)
-        .where(Activity.person_id == person_id, policy.predicate(ctx, "activity"))
-        .order_by(Activity.occurred_at, Activity.id)
-    ).all()
-    return activity_records(ctx, list(rows))
-
-
-def _documents_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
-    """The list of the person's documents (names and hashes, not their content)."""
-    from crmctl.services.documents import document_records
-
-    rows = ctx.session.scalars(
-        select(Document)
-        .where(
-            Document.person_id == person_id,
-            Document.deleted_at.is_(None),
-            policy.predicate(ctx, "document"),
-        )
-        .order_by(Document.id)
-    ).all()
-    return document_records(ctx, list(rows))
-
-
-# --- erase ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -569,69 +391,3 @@ def _text_content(path: Path) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-
-
-# --- retention ------------------------------------------------------------------------
-
-
-def retention_candidates(ctx: Context, inactive: str) -> list[dict[str, Any]]:
-    """Live, not erased contacts with nothing new for ``inactive`` (e.g. 3y, 18m, 90d)."""
-    from crmctl.query.dates import parse_moment
-    from crmctl.services.contacts import display_name
-
-    match = re.fullmatch(r"\s*(\d+)\s*([ymwd])\s*", inactive or "")
-    if not match:
-        raise UsageError(f"--inactive {inactive!r}: give a period such as 3y, 18m, 26w or 90d")
-    cutoff = parse_moment(f"-{match[1]}{match[2]}", ctx.now, ctx.tz, "--inactive")
-    last_event = (
-        select(func.max(Event.at))
-        .where(Event.entity_type == "contact", Event.entity_id == Person.id)
-        .scalar_subquery()
-    )
-    last_deal = (
-        select(func.max(Deal.last_touched_at))
-        .join(DealContact, DealContact.deal_id == Deal.id)
-        .where(DealContact.person_id == Person.id)
-        .scalar_subquery()
-    )
-    granted = (
-        select(func.count())
-        .where(Consent.person_id == Person.id, Consent.granted, Consent.superseded_at.is_(None))
-        .scalar_subquery()
-    )
-    statement = (
-        select(Person, last_event.label("last_event"), last_deal.label("last_deal"), granted)
-        .where(
-            Person.deleted_at.is_(None),
-            Person.erased_at.is_(None),
-            Person.updated_at < cutoff,
-            or_(last_event.is_(None), last_event < cutoff),
-            or_(last_deal.is_(None), last_deal < cutoff),
-            policy.predicate(ctx, "contact"),
-        )
-        .order_by(Person.id)
-    )
-    rows = ctx.session.execute(statement).all()
-    return [
-        {
-            "id": person.id,
-            "name": display_name(person),
-            "last_activity": max(
-                filter(None, [person.updated_at, _aware(last_ev), _aware(last_dl)])
-            ),
-            "consents_granted": int(count or 0),
-        }
-        for person, last_ev, last_dl, count in rows
-    ]
-
-
-def _aware(value: Any) -> Any:
-    from crmctl.clock import as_utc
-
-    if value is None:
-        return None
-    if isinstance(value, str):
-        from datetime import datetime
-
-        value = datetime.fromisoformat(value)
-    return as_utc(value)

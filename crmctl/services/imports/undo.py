@@ -24,8 +24,8 @@ from crmctl.services import companies as company_service
 from crmctl.services import contacts as contact_service
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
-from crmctl.services.import_state import COMPANY_FIELDS
-from crmctl.services.imports import resolve_batch
+from crmctl.services.imports.state import COMPANY_FIELDS
+from crmctl.services.refs import resolve_batch
 from crmctl.services.tags import chunked
 
 LATER_EDITS_SHOWN = 5
@@ -91,7 +91,7 @@ def _events_of_batch(ctx: Context, batch_id: int) -> Iterator[None]:
 
 
 def _require_may_undo(ctx: Context, batch: ImportBatch) -> None:
-    from crmctl.services.imports import require_import_rights
+    from crmctl.services.imports.batches import require_import_rights
 
     actor = ctx.require_actor()
     require_import_rights(ctx)

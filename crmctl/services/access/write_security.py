@@ -1,6 +1,6 @@
 """PostgreSQL: a mapped login writes exactly what crmctl lets its user write.
 
-Row-level security (:mod:`crmctl.services.row_security`) limits which rows a login may
+Row-level security (:mod:`crmctl.services.access.row_security`) limits which rows a login may
 change; this module closes what a row policy cannot express:
 
 * **Internal tables** (the event log, the delivery outbox, inboxes, workflow state and
@@ -28,7 +28,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from crmctl.db import tables
-from crmctl.services.column_security import make_view_writable, view_write_fragments
+from crmctl.services.access.column_security import make_view_writable, view_write_fragments
 from crmctl.services.context import Context
 
 # Written by crmctl itself (services, rules, senders), never directly by a mapped login.

@@ -1,6 +1,6 @@
 """PostgreSQL column protection: the fields a limited view hides stay hidden in psql too.
 
-Row-level security (:mod:`crmctl.services.row_security`) decides which rows a login sees,
+Row-level security (:mod:`crmctl.services.access.row_security`) decides which rows a login sees,
 but a limited view shows a row with only some fields: every company's card (name, IČO,
 city, owner) to everyone, every deal's stage but not its value to support, and whatever
 ``limited: {fields: […]}`` a configured role has. A row policy cannot hide a column, so:
@@ -39,9 +39,9 @@ from sqlalchemy import Column, text
 from sqlalchemy.sql import visitors
 
 from crmctl.db.models import User
-from crmctl.services import policy
+from crmctl.services.access import policy
+from crmctl.services.access.row_security import in_scope
 from crmctl.services.context import Context
-from crmctl.services.row_security import in_scope
 
 TECHNICAL = frozenset({"id", "deleted_at", "merged_into_id", "erased_at"})
 

@@ -1,0 +1,25 @@
+"""The append-only event log: timeline, audit log and the workflow runner's outbox."""
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
+
+from crmctl.db.tables.base import EventId, JsonType, UtcDateTime, metadata, partial_index
+
+# The append-only event log: timeline, audit log and workflow outbox in one.
+events = Table(
+    "events",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id")),
+    Column("entity_type", String(20), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("payload", JsonType, default=dict, nullable=False),
+    # The import batch that wrote this event, so `import undo` finds what it did.
+    Column("import_batch_id", Integer),
+    Index("ix_events_entity", "entity_type", "entity_id", "id"),
+    Index("ix_events_kind", "kind"),
+    partial_index(
+        "ix_events_import_batch_id", "import_batch_id", where="import_batch_id IS NOT NULL"
+    ),
+)

@@ -1,0 +1,2 @@
+"""GDPR: consents, the data export, erasure and retention, and the matcher that finds a
+person in free text."""

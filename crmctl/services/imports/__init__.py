@@ -1,0 +1,1 @@
+"""Spreadsheet imports: the run, the row writer, the resumable state and the undo."""
