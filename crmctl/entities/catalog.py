@@ -89,7 +89,7 @@ _companies = tables.companies
 COMPANY = Entity(
     "company", "companies", "Firmy", "Companies", _companies, "crmctl.db.models:Company",
     owner="owner_id", custom=True, timeline=True, importable=True,
-    links=Links("company_id", ("name",)),  # the card is public: the name is always shown
+    title="name", links=Links("company_id", public=True),  # the card is public
     show="crmctl.services.records:show_company",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1, card=1),
@@ -124,7 +124,7 @@ CONTACT = Entity(
     via_company=lambda ids: _persons.c.id.in_(
         select(_person_links.person_id).where(_person_links.company_id.in_(ids))
     ),
-    links=Links("person_id", ("first_name", "last_name"), "name"),
+    title="name", links=Links("person_id"),
     show="crmctl.services.records:show_contact",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
@@ -170,7 +170,7 @@ LEAD = Entity(
     "lead", "leads", "Poptávky", "Leads", _leads, "crmctl.db.models:Lead",
     owner="owner_id", custom=True, timeline=True,
     via_company=lambda ids: _leads.c.company_id.in_(ids),
-    links=Links("lead_id", ("subject",), "subject"),
+    title="subject", links=Links("lead_id"),
     show="crmctl.services.records:show_lead", records="crmctl.entities.hooks:lead_records",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
@@ -213,7 +213,7 @@ DEAL = Entity(
     "deal", "deals", "Obchody", "Deals", _deals, "crmctl.db.models:Deal",
     owner="owner_id", custom=True, timeline=True,
     via_company=lambda ids: _deals.c.company_id.in_(ids),
-    links=Links("deal_id", ("title",), "title"),
+    title="title", links=Links("deal_id"),
     show="crmctl.services.records:show_deal", records="crmctl.entities.hooks:deal_records",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1, card=1),
@@ -274,8 +274,8 @@ DEAL = Entity(
 _tasks = tables.tasks
 TASK = Entity(
     "task", "tasks", "Úkoly", "Tasks", _tasks, "crmctl.db.models:Task",
-    owner="assignee_id",
-    via_company=lambda ids: _about_customer(_tasks, ids),
+    owner="assignee_id", title="subject",
+    via_company=lambda ids: _about_customer(_tasks, ids), attached=True,
     show="crmctl.services.records:show_task",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
@@ -320,8 +320,8 @@ TASK = Entity(
 _activities = tables.activities
 ACTIVITY = Entity(
     "activity", "activities", "Aktivity", "Activities", _activities,
-    "crmctl.db.models:Activity", owner="created_by_id", where=False,
-    via_company=lambda ids: _about_customer(_activities, ids),
+    "crmctl.db.models:Activity", owner="created_by_id", where=False, title="subject",
+    via_company=lambda ids: _about_customer(_activities, ids), attached=True,
     fields=(
         _f("id", INTEGER, "ID", "ID"),
         _f("kind", TEXT, "Druh", "Kind"),
@@ -345,8 +345,8 @@ ACTIVITY = Entity(
 _documents = tables.documents
 DOCUMENT = Entity(
     "document", "documents", "Dokumenty", "Documents", _documents,
-    "crmctl.db.models:Document", owner="created_by_id", where=False,
-    via_company=lambda ids: _about_customer(_documents, ids),
+    "crmctl.db.models:Document", owner="created_by_id", where=False, title="file_name",
+    via_company=lambda ids: _about_customer(_documents, ids), attached=True,
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("file_name", TEXT, "Soubor", "File name", table=2),

@@ -66,10 +66,9 @@ class Links:
     """How records of other entities (tasks, activities, documents) point at this one."""
 
     column: str  # the link column on those tables: "person_id" for contacts
-    name: tuple[str, ...]  # this entity's columns that make its display name
-    # The field a reader must be allowed to see for the name to be shown (None: always,
-    # the company card is public).
-    name_field: str | None = None
+    # Its title is shown to every reader of the linking record (the company card is
+    # public); otherwise only to readers who may see the title field.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +83,7 @@ class Entity:
     model_path: str  # "crmctl.db.models:Person" — resolved on first use of :attr:`model`
     owner: str  # the column whose user owns a record (the ``own``/``team`` scope rule)
     fields: tuple[Field, ...]
+    title: str  # the field that names a record in timelines and links: "name", "title"
     # Given ``SELECT companies.id`` of the companies in scope: "belongs to one of them".
     via_company: Callable[[Select[Any]], ColumnElement[bool]] | None = None
     custom: bool = False  # the table's ``custom`` JSON column: ``custom.KEY`` fields
@@ -92,6 +92,9 @@ class Entity:
     # and a filter on their hidden fields then matches full rows only).
     where: bool = True
     timeline: bool = False  # has `crmctl timeline ENTITY REF`
+    # Hangs off customer records through their link columns (tasks, activities,
+    # documents): shown in those records' timelines.
+    attached: bool = False
     importable: bool = False  # created by `import` (and removed again by `import undo`)
     # Hooks the read pipeline and workflows call, as "module:function" import paths so the
     # registry imports no service: ``show(ctx, id) -> record``;
@@ -130,15 +133,15 @@ class Entity:
 
     @property
     def settable(self) -> tuple[str, ...]:
-        """What ``apply``/``edit`` may set, in declaration order."""
-        return tuple(f.name for f in self.fields if f.settable)
+        """What ``apply``/``edit`` may set, in the order their changes are listed."""
+        return _ordered(self.fields, "settable")
 
     @property
     def scalar_fields(self) -> tuple[str, ...]:
-        """Settable fields stored as plain text columns of the entity's own table."""
-        return tuple(
-            f.name for f in self.fields if f.settable and f.stored and f.kind is FieldKind.TEXT
-        )
+        """Settable fields stored as plain text columns of the entity's own table (not
+        the ``custom`` JSON document, which ``--where`` reads as ``custom.KEY``)."""
+        text = {f.name for f in self.fields if f.stored and f.filter and f.kind is FieldKind.TEXT}
+        return tuple(name for name in self.settable if name in text)
 
     @property
     def table_fields(self) -> tuple[str, ...]:

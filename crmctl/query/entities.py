@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from crmctl.entities import ENTITIES, Entity, Field
 from crmctl.query.fields import EntityRegistry, FieldSpec
 
@@ -30,6 +32,14 @@ def registry(name: str) -> EntityRegistry:
     fields = {f.name: _spec(entity, f) for f in entity.filter_fields}
     custom = entity.table.c.custom if entity.custom else None
     return EntityRegistry(entity.plural, fields, custom_column=custom)
+
+
+def title(name: str) -> ColumnElement[Any]:
+    """The SQL of the entity's title field (its name in timelines and links)."""
+    entity = ENTITIES[name]
+    column = registry(name).fields[entity.title].column
+    assert column is not None, f"{name}.{entity.title} has no SQL"
+    return column
 
 
 # The names the services have always called.
