@@ -171,7 +171,7 @@ LEAD = Entity(
     owner="owner_id", custom=True, timeline=True,
     via_company=lambda ids: _leads.c.company_id.in_(ids),
     title="subject", links=Links("lead_id"),
-    show="crmctl.services.records:show_lead", records="crmctl.entities.hooks:lead_records",
+    show="crmctl.services.records:show_lead", records="crmctl.services.records:lead_records",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("source", TEXT, "Zdroj", "Source", table=3),
@@ -214,7 +214,7 @@ DEAL = Entity(
     owner="owner_id", custom=True, timeline=True,
     via_company=lambda ids: _deals.c.company_id.in_(ids),
     title="title", links=Links("deal_id"),
-    show="crmctl.services.records:show_deal", records="crmctl.entities.hooks:deal_records",
+    show="crmctl.services.records:show_deal", records="crmctl.services.records:deal_records",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1, card=1),
         _f("title", TEXT, "Název", "Title", settable=1, table=2, card=2),
