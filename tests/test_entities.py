@@ -493,13 +493,16 @@ def test_workflow_entity_kinds_are_derived() -> None:
 
 
 def test_link_and_subject_lists_are_derived() -> None:
-    from crmctl.services import documents, import_undo, refs, timeline
+    from crmctl.services import documents, import_undo, refs, timeline, write_security
     from crmctl.workflows.actions import create_task
 
     assert timeline.ENTITIES == ("company", "contact", "deal", "lead")
     assert [name for name, _ in timeline.LINKED] == ["task", "activity", "document"]
     assert set(timeline._NAME_QUERIES) == set(entities.ENTITIES)
     assert import_undo.ENTITIES == ("company", "contact")
+    assert write_security.OWNED_BY == {
+        "company": "companies", "contact": "persons", "deal": "deals", "lead": "leads",
+    }  # fmt: skip
     assert documents.TARGETS == ("company", "contact", "deal")
     assert {k: k for k in ("lead", "deal", "company", "contact")} == create_task._LINK
     linked = {e.name: (e.links.column, e.title, e.links.public) for e in refs._LINKED if e.links}
