@@ -448,6 +448,7 @@ def test_every_entity_is_declared_once_with_its_title_and_owner() -> None:
     for entity in entities.ALL:
         assert entity.field(entity.title) is not None, entity.name
         assert entity.owner in entity.table.c, entity.name
+        assert entity.default_sort is None or entity.field(entity.default_sort), entity.name
         assert len(entity.by_name) == len(entity.fields), f"{entity.name}: a field twice"
         assert entity.cs and entity.en and all(f.cs and f.en for f in entity.fields)
 
@@ -560,6 +561,6 @@ def test_cli_default_table_columns_are_derived() -> None:
 
 @pytest.mark.parametrize("entity", entities.ALL, ids=lambda e: e.name)
 def test_every_declared_hook_resolves(entity: entities.Entity) -> None:
-    for hook in ("show", "records"):
+    for hook in ("show", "records", "present", "search", "find"):
         if getattr(entity, hook):
             assert callable(entity.hook(hook)), f"{entity.name}.{hook}"

@@ -215,6 +215,8 @@ DEAL = Entity(
     via_company=lambda ids: _deals.c.company_id.in_(ids),
     title="title", links=Links("deal_id"),
     show="crmctl.services.records:show_deal", records="crmctl.services.records:deal_records",
+    # Most idle first: the (stage, last_touched_at) index serves `stage = X and idle_days > N`.
+    default_sort="last_touched_at",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1, card=1),
         _f("title", TEXT, "Název", "Title", settable=1, table=2, card=2),
@@ -276,7 +278,7 @@ TASK = Entity(
     "task", "tasks", "Úkoly", "Tasks", _tasks, "crmctl.db.models:Task",
     owner="assignee_id", title="subject",
     via_company=lambda ids: _about_customer(_tasks, ids), attached=True,
-    show="crmctl.services.records:show_task",
+    show="crmctl.services.records:show_task", default_sort="due_at",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("kind", TEXT, "Druh", "Kind", description="task | call | meeting", table=2),

@@ -101,6 +101,14 @@ class Entity:
     # ``records(ctx, ids) -> {id: record}`` (many in one query; None: ``show`` each).
     show: str | None = None
     records: str | None = None
+    # For the read pipeline (issue 16 item 2), same convention: ``present(ctx, rows) ->
+    # records`` builds records from Core rows; ``search(ctx, text, scope) -> condition``
+    # is what ``--search`` matches; ``find(ctx, ref) -> row`` resolves what ``show`` got.
+    present: str | None = None
+    search: str | None = None
+    find: str | None = None
+    # ``list`` order when no ``--sort`` is given (None: by id); ties break by id.
+    default_sort: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # --- lazy parts ---------------------------------------------------------------------
@@ -111,7 +119,8 @@ class Entity:
         return resolve(self.model_path)
 
     def hook(self, name: str) -> Callable[..., Any] | None:
-        """``show`` or ``records`` as a callable (None when not declared)."""
+        """A hook (``show``, ``records``, ``present``, ``search``, ``find``) as a callable,
+        imported now; None when the entity does not declare it."""
         path = getattr(self, name)
         return resolve(path) if path else None
 
