@@ -84,16 +84,18 @@ class EntitySpec:
     label: str = ""
 
 
+def _spec(entity: declared.Entity) -> EntitySpec:
+    """The policy's view of a registry entity."""
+    where = partial(registries.registry, entity.name) if entity.where else None
+    return EntitySpec(
+        entity.name, entity.table, entity.owner_column, via_company=entity.via_company,
+        registry=where, label=entity.plural,
+    )  # fmt: skip
+
+
 def _entity_specs() -> dict[str, EntitySpec]:
     """Derived from the entity registry: every entity it declares is covered."""
-    specs = {}
-    for entity in declared.ALL:
-        where = partial(registries.registry, entity.name) if entity.where else None
-        specs[entity.name] = EntitySpec(
-            entity.name, entity.table, entity.owner_column, via_company=entity.via_company,
-            registry=where, label=entity.plural,
-        )  # fmt: skip
-    return specs
+    return {entity.name: _spec(entity) for entity in declared.ENTITIES.values()}
 
 
 ENTITIES: dict[str, EntitySpec] = _entity_specs()
@@ -108,6 +110,11 @@ def register_entity(spec: EntitySpec, defaults: Mapping[str, Rule] | None = None
     ENTITIES[spec.name] = spec
     for role, rules in DEFAULT_RULES.items():
         rules[spec.name] = (defaults or {}).get(role, rules["contact"])
+
+
+def cover(entity: declared.Entity, defaults: Mapping[str, Rule] | None = None) -> None:
+    """Cover an entity added to the registry at run time (``entities.register``)."""
+    register_entity(_spec(entity), defaults)
 
 
 def _same(scope: str) -> dict[str, Rule]:
