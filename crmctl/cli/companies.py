@@ -21,6 +21,7 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
 )
 
 app = new_app("Companies (firms) of the address book.")
@@ -29,7 +30,6 @@ CompanyRef = Annotated[str, typer.Argument(metavar="COMPANY", help="Company id, 
 Opt = Annotated[str | None, typer.Option()]
 Tags = Annotated[list[str] | None, typer.Option("--tag", help="Add a tag (repeatable).")]
 Owner = Annotated[str | None, typer.Option("--owner", help="Owner's login (default: you).")]
-TABLE_FIELDS = ("id", "name", "ico", "city", "region", "owner", "tags")
 TIMELINE_FIELDS = ("at", "actor", "subject", "kind", "summary")
 
 
@@ -129,7 +129,7 @@ def list_(
         records,
         output,
         fields=fields,
-        table_fields=TABLE_FIELDS,
+        table_fields=table_fields("company"),
         formatters=phone_formatters(),
         tz=svc.tz,
     )

@@ -22,6 +22,7 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
 )
 from crmctl.cli.companies import phone_formatters
 
@@ -32,7 +33,6 @@ ContactRef = Annotated[
 ]
 Opt = Annotated[str | None, typer.Option()]
 Multi = Annotated[list[str] | None, typer.Option()]
-TABLE_FIELDS = ("id", "name", "function", "company", "emails", "phones")
 
 
 def _scalars(**values: str | None) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def list_(
         records,
         output,
         fields=fields,
-        table_fields=TABLE_FIELDS,
+        table_fields=table_fields("contact"),
         formatters=phone_formatters(),
         tz=svc.tz,
     )

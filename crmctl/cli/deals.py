@@ -20,6 +20,7 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
 )
 
 app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
@@ -27,10 +28,6 @@ app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
 DealRef = Annotated[str, typer.Argument(metavar="DEAL", help="Deal id.")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why it was won or lost.")]
 Opt = Annotated[str | None, typer.Option()]
-TABLE_FIELDS = (
-    "id", "title", "company", "stage", "value", "currency", "probability",
-    "expected_close", "owner", "status", "idle_days",
-)  # fmt: skip
 HISTORY_FIELDS = ("stage", "entered_at", "left_at", "days", "by")
 TIMELINE_FIELDS = ("at", "actor", "kind", "summary")
 
@@ -129,7 +126,7 @@ def list_(
     with service_context(ctx) as svc:
         records = list_deals(svc, options)
     stdout_write_records(
-        records, output, fields=fields, table_fields=TABLE_FIELDS, formatters=formatters(),
+        records, output, fields=fields, table_fields=table_fields("deal"), formatters=formatters(),
         tz=svc.tz,
     )  # fmt: skip
 

@@ -17,16 +17,13 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
 )
 
 app = new_app("Leads (poptávky): inquiries with an owner and a status from the start.")
 
 LeadRef = Annotated[str, typer.Argument(metavar="LEAD", help="Lead id.")]
 Opt = Annotated[str | None, typer.Option()]
-TABLE_FIELDS = (
-    "id", "received_at", "source", "status", "owner", "subject", "contact_name",
-    "company_name", "response_minutes",
-)  # fmt: skip
 
 
 @app.command("add")
@@ -66,7 +63,7 @@ def add(
         with service_context(ctx) as svc:
             records = add_leads_from_json(svc, text, source_name, default_source=source or "web")
         info(f"{len(records)} lead(s) added: " + " ".join(f"#{r['id']}" for r in records))
-        stdout_write_records(records, output, table_fields=TABLE_FIELDS, tz=svc.tz)
+        stdout_write_records(records, output, table_fields=table_fields("lead"), tz=svc.tz)
         return
     desired: dict[str, Any] = {
         key: value
@@ -108,7 +105,9 @@ def list_(
     options = ListOptions(where, None, sort, limit, include_deleted)
     with service_context(ctx) as svc:
         records = list_leads(svc, options)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    stdout_write_records(
+        records, output, fields=fields, table_fields=table_fields("lead"), tz=svc.tz
+    )
 
 
 @app.command("show")

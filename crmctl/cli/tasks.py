@@ -18,15 +18,13 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
     write_output_file,
 )
 
 app = new_app("Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics.")
 
 TaskRef = Annotated[str, typer.Argument(metavar="TASK", help="Task id.")]
-TABLE_FIELDS = (
-    "id", "kind", "due_at", "priority", "assignee", "status", "subject", "company", "deal",
-)  # fmt: skip
 AGENDA_FIELDS = ("time", "id", "kind", "priority", "subject", "company", "contact", "deal")
 WEEKDAYS = ("pondělí", "úterý", "středa", "čtvrtek", "pátek", "sobota", "neděle")
 
@@ -98,7 +96,9 @@ def list_(
     options = ListOptions(where, None, sort, limit, include_deleted)
     with service_context(ctx) as svc:
         records = list_tasks(svc, options, owner=owner, team=team, open_only=open_only)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    stdout_write_records(
+        records, output, fields=fields, table_fields=table_fields("task"), tz=svc.tz
+    )
 
 
 @app.command("show")
@@ -174,7 +174,9 @@ def overdue(
     # Run from cron for every user: no ORM on this path (issue 5, tests/e2e check it).
     with read_context(ctx) as svc:
         records = overdue_tasks(svc, owner=owner, team=team, limit=limit)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    stdout_write_records(
+        records, output, fields=fields, table_fields=table_fields("task"), tz=svc.tz
+    )
     if fail_if_any and records:
         raise CheckFailed(
             f"{len(records)} overdue task(s); finish them with `crmctl tasks done ID`"

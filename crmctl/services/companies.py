@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 
+from crmctl import entities
 from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
 from crmctl.query.entities import company_registry
@@ -27,21 +28,8 @@ from crmctl.services.users import logins_by_id
 from crmctl.text import company_name_key, fold_parts
 
 ENTITY = "company"
-SCALAR_FIELDS = [
-    "name",
-    "ico",
-    "dic",
-    "street",
-    "city",
-    "psc",
-    "region",
-    "district",
-    "country",
-    "industry",
-    "website",
-    "phone",
-    "email",
-]
+# The company's own text fields: what `add`, `edit` and imports set.
+SCALAR_FIELDS = entities.COMPANY.scalar_fields
 
 
 @dataclass

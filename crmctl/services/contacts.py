@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 
+from crmctl import entities
 from crmctl.db.models import (
     Company,
     Event,
@@ -33,20 +34,9 @@ from crmctl.text import fold_parts, person_name_key
 from crmctl.values import jsonable
 
 ENTITY = "contact"
-SCALAR_FIELDS = ("title_before", "first_name", "last_name", "title_after", "function", "note")
+SCALAR_FIELDS = entities.CONTACT.scalar_fields
 # Fields of a record that `apply` and `edit` may set; everything else is derived.
-SETTABLE = (
-    *SCALAR_FIELDS,
-    "emails",
-    "phones",
-    "companies",
-    "tags",
-    "owner",
-    "custom",
-    "reports_to",
-    "assistant_of",
-    "related",
-)
+SETTABLE = entities.CONTACT.settable
 RELATION_FIELDS = {"reports_to": "reports_to", "assistant_of": "assistant_of"}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from crmctl import entities
 from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Person, Task
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
@@ -37,25 +38,7 @@ from crmctl.values import jsonable
 ENTITY = "deal"
 SOURCES = ("web", "email", "phone", "import", "campaign", "manual")
 # Fields of a record that `apply` may set; everything else is derived.
-SETTABLE = (
-    "title",
-    "company",
-    "company_id",
-    "pipeline",
-    "stage",
-    "value",
-    "currency",
-    "probability",
-    "forecast_category",
-    "expected_close",
-    "owner",
-    "source",
-    "campaign",
-    "lead_id",
-    "contacts",
-    "tags",
-    "custom",
-)
+SETTABLE = entities.DEAL.settable
 SECONDS_PER_DAY = 86400
 
 

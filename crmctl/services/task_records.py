@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select
 
 from crmctl.db import tables
+from crmctl.entities.expressions import PRIORITIES
 from crmctl.errors import UsageError
 from crmctl.services.access import policy
 from crmctl.services.context import Context
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from crmctl.db.models import Task
 
 ENTITY = "task"
-PRIORITIES = {"high": 1, "normal": 2, "low": 3}
 PRIORITY_NAMES = {value: name for name, value in PRIORITIES.items()}
 
 Ref = str | int | None

@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.event import listen, remove
 from sqlalchemy.orm import Session, aliased
 
+from crmctl import entities
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import Event, ImportBatch, Person, PersonCompany, Tag
 from crmctl.errors import Conflict, PermissionDenied
@@ -29,7 +30,8 @@ from crmctl.services.refs import resolve_batch
 from crmctl.services.tags import chunked
 
 LATER_EDITS_SHOWN = 5
-ENTITIES = ("company", "contact")
+# What an import creates (and its undo removes again).
+ENTITIES = tuple(e.name for e in entities.with_flag("importable"))
 
 
 @dataclass
@@ -221,7 +223,9 @@ def _remove_created(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
     ctx.session.flush()
     bulk = BulkWriter(ctx.session.connection())
     stamp = bulk.timestamp(ctx.now)
-    for entity_type, table in (("contact", "persons"), ("company", "companies")):
+    # Contacts before the companies they link to: the registry declares companies first.
+    for entity in reversed(entities.with_flag("importable")):
+        entity_type, table = entity.name, entity.table.name
         ids = plan.created[entity_type]
         if not ids:
             continue
