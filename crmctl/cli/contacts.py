@@ -263,8 +263,6 @@ def apply(
     records = read_records(text, source)
     with service_context(ctx) as svc:
         plans = apply_contacts(svc, records, source=source, dry_run=dry_run)
-        if dry_run:
-            svc.session.rollback()
     _report_plans(plans, output, dry_run)
 
 

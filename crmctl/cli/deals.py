@@ -234,8 +234,6 @@ def update(
     table = output == "table"
     with service_context(ctx) as svc:
         result = batch_update(svc, where, assignments, dry_run=dry_run, with_changes=not table)
-        if dry_run:
-            svc.session.rollback()
     verb = "would change" if dry_run else "changed"
     info(f"{result.matched} deal(s) {verb}" + (" (dry run: nothing written)" if dry_run else ""))
     if table:
@@ -268,8 +266,6 @@ def apply(
     records = read_records(text, source)
     with service_context(ctx) as svc:
         plans = apply_deals(svc, records, source=source, dry_run=dry_run)
-        if dry_run:
-            svc.session.rollback()
     changed = [plan for plan in plans if plan.action != "unchanged"]
     rows = [
         {

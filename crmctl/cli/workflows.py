@@ -137,7 +137,6 @@ def simulate(
     rules = load_rules(rules_path(settings, workflows), settings)
     with service_context(ctx) as svc:
         records = simulate(svc, rules, since)
-        svc.session.rollback()
     stdout_write_records(records, output, fields=fields, tz=svc.tz)
 
 

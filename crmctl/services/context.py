@@ -215,6 +215,29 @@ def open_read_context(settings: Settings) -> Iterator[Context]:
         engine.dispose()
 
 
+@contextmanager
+def dry_run_scope(ctx: Context, dry_run: bool) -> Iterator[None]:
+    """A service's dry run: the body runs as for real (checks, plans, events) inside a
+    savepoint that is rolled back before the caller sees the result.
+
+    The service owns its dry run, so no caller has to remember to undo one: the caller's
+    transaction goes on (and its commit commits nothing of the dry run), whatever it did
+    before the call stays.
+    """
+    if not dry_run:
+        yield
+        return
+    # Effects outside the database planned by the dry run must not run at the commit.
+    planned = list(ctx.session.info.get(_AFTER_COMMIT, []))
+    savepoint = ctx.session.begin_nested()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+        ctx.session.info[_AFTER_COMMIT] = planned
+
+
 def _context(
     session: Session | Connection, actor: User | Actor | None, settings: Settings
 ) -> Context:

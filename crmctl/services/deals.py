@@ -19,7 +19,7 @@ from crmctl.money import currency_code, parse_money
 from crmctl.query.entities import deal_registry
 from crmctl.services import policy, stale
 from crmctl.services import tags as tag_store
-from crmctl.services.context import Context
+from crmctl.services.context import Context, dry_run_scope
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
 from crmctl.services.locking import begin_write
@@ -624,13 +624,15 @@ def _contacts(ctx: Context, value: Any) -> list[tuple[int, str | None]]:
 
 
 def apply_deals(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
-    """Create (no id) or update (by id) each record; all or nothing."""
+    """Create (no id) or update (by id) each record; all or nothing. A dry run writes
+    every record as for real (so every check runs), then rolls back."""
     plans = []
-    for number, record in enumerate(records, start=1):
-        try:
-            plans.append(_apply_one(ctx, record, dry_run=dry_run))
-        except (ValidationError, NotFound, Conflict) as error:
-            raise type(error)(f"{source}: record {number}: {error.message}") from None
+    with dry_run_scope(ctx, dry_run):
+        for number, record in enumerate(records, start=1):
+            try:
+                plans.append(_apply_one(ctx, record, dry_run=dry_run))
+            except (ValidationError, NotFound, Conflict) as error:
+                raise type(error)(f"{source}: record {number}: {error.message}") from None
     return plans
 
 
