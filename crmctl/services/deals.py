@@ -357,6 +357,17 @@ def update_deal(ctx: Context, deal: Deal, desired: dict[str, Any]) -> dict[str, 
     return changes
 
 
+def assign_deal(
+    ctx: Context, ref: str | int, owner: str, *, reason: str | None = None
+) -> dict[str, list[Any]]:
+    """Give the deal ``owner`` and record why it was chosen (``deal.assigned``, also when
+    the deal had that owner already: the rule's choice is on the timeline either way)."""
+    deal = resolve_deal(ctx, ref, for_update=True)
+    changes = update_deal(ctx, deal, {"owner": owner})
+    record_event(ctx, ENTITY, deal.id, "deal.assigned", {"owner": owner, "reason": reason})
+    return changes
+
+
 def move_deal(ctx: Context, ref: str, stage_ref: str, reason: str | None = None) -> dict[str, Any]:
     deal = resolve_deal(ctx, ref, for_update=True, action="write")
     pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
