@@ -24,6 +24,7 @@ from crmctl.cli.common import (
     stdout_write_records,
 )
 from crmctl.cli.companies import phone_formatters
+from crmctl.cli.console import console
 
 app = new_app("Contacts (persons): e-mails, phones, companies and relations.")
 
@@ -123,8 +124,8 @@ def show(
     if output == "table" and not fields and relations:
         from crmctl.render import OutputFormat, write_records
 
-        sys.stdout.write("\nRelations\n")
-        write_records(sys.stdout, relations, OutputFormat.table)
+        console().write("\nRelations\n")
+        write_records(console().stdout, relations, OutputFormat.table)
 
 
 @app.command("edit")

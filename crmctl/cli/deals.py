@@ -21,6 +21,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.cli.console import console
 
 app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
 
@@ -158,10 +159,10 @@ def show(
     stdout_write_record(record, output, fields=fields, formatters=formatters(), tz=svc.tz)
     if output != OutputFormat.table or fields:
         return
-    sys.stdout.write("\nStage history\n")
-    write_records(sys.stdout, history, output, table_fields=HISTORY_FIELDS, tz=svc.tz)
-    sys.stdout.write("\nTimeline (latest 10; `crmctl timeline deal ID` for all)\n")
-    write_records(sys.stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
+    console().write("\nStage history\n")
+    write_records(console().stdout, history, output, table_fields=HISTORY_FIELDS, tz=svc.tz)
+    console().write("\nTimeline (latest 10; `crmctl timeline deal ID` for all)\n")
+    write_records(console().stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
 
 
 @app.command("move")
@@ -238,7 +239,7 @@ def update(
     info(f"{result.matched} deal(s) {verb}" + (" (dry run: nothing written)" if dry_run else ""))
     if table:
         if result.ids:
-            sys.stdout.write("ids: " + " ".join(map(str, result.ids)) + "\n")
+            console().write("ids: " + " ".join(map(str, result.ids)) + "\n")
         return
     stdout_write_records(result.changes, output)
 

@@ -1,12 +1,12 @@
 """``crmctl report forecast``: analytical reports, rendered by ``crmctl.reports.render``."""
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from crmctl.cli.common import Where, info, new_app, service_context
+from crmctl.cli.console import console
 
 app = new_app("Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML.")
 
@@ -68,7 +68,7 @@ def forecast(
         write_report(
             result,
             report_fmt,
-            stdout=sys.stdout,
+            stdout=console().stdout,
             output=output,
             generated_at=svc.now if generated_at else None,
         )
@@ -105,7 +105,7 @@ def first_contacts(
         write_report(
             result,
             report_fmt,
-            stdout=sys.stdout,
+            stdout=console().stdout,
             output=output,
             generated_at=svc.now if generated_at else None,
         )
