@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from crmctl.cli.common import global_options, new_app
+from crmctl.cli.console import console
 from crmctl.cli.lazy import LazyCommand, LazyGroup
 
 
@@ -110,7 +111,7 @@ def _print_version(value: bool) -> None:
     if value:
         from crmctl import __version__
 
-        typer.echo(f"crmctl {__version__}")
+        console().write(f"crmctl {__version__}\n")
         raise typer.Exit()
 
 

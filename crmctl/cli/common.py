@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from crmctl.cli import arguments, coercion
+from crmctl.cli.console import console
 from crmctl.errors import CrmError, ExitCode, FileUnreadable
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class CrmGroup(TyperGroup):
             result = super().invoke(ctx)
             if ctx.parent is None:
                 # Buffered output meets a closed pipe here, while 141 can still be given.
-                sys.stdout.flush()
+                console().flush()
             return result
         except CrmError as error:
             report_error(error.message, error.detail)
@@ -81,7 +81,7 @@ class CrmGroup(TyperGroup):
         except BrokenPipeError:
             # The reader went away (`crmctl … | head`): stop quietly, as `gh` and `kubectl` do.
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, console().stdout.fileno())
             raise typer.Exit(ExitCode.BROKEN_PIPE) from None
         except Exception as error:  # a bug or an unexpected database failure
             if os.environ.get("CRM_DEBUG"):
@@ -104,7 +104,7 @@ def usage_exit(error: ClickUsageError, ctx: Any) -> typer.Exit:
     if context is not None:
         # The program is crmctl however it was started (`python -m`, a test runner).
         _, _, rest = context.command_path.partition(" ")
-        sys.stderr.write(f"try '{' '.join(['crmctl', rest]).strip()} --help'\n")
+        console().message(f"try '{' '.join(['crmctl', rest]).strip()} --help'")
     return typer.Exit(int(ExitCode.USAGE))
 
 
@@ -127,14 +127,14 @@ def unexpected_message(error: Exception) -> str:
 
 
 def report_error(message: str, detail: str | None) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    console().message(f"error: {message}")
     if detail:
-        sys.stderr.write(detail.rstrip("\n") + "\n")
+        console().message(detail.rstrip("\n"))
 
 
 def info(message: str) -> None:
     """Messages for people go to stderr; stdout is for data."""
-    sys.stderr.write(message + "\n")
+    console().message(message)
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
@@ -289,10 +289,10 @@ def table_fields(entity: str) -> tuple[str, ...]:
 def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
     from crmctl.render import write_records
 
-    write_records(sys.stdout, records, output, **kwargs)
+    write_records(console().stdout, records, output, **kwargs)
 
 
 def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> None:
     from crmctl.render import write_record
 
-    write_record(sys.stdout, record, output, **kwargs)
+    write_record(console().stdout, record, output, **kwargs)

@@ -1,6 +1,5 @@
 """``crmctl companies add|list|show|edit|rm|merge``."""
 
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -23,6 +22,7 @@ from crmctl.cli.common import (
     stdout_write_records,
     table_fields,
 )
+from crmctl.cli.console import console
 
 app = new_app("Companies (firms) of the address book.")
 
@@ -159,13 +159,13 @@ def show(
     stdout_write_record(record, output, fields=fields, formatters=phone_formatters(), tz=svc.tz)
     if output != OutputFormat.table or fields:
         return
-    sys.stdout.write("\nContacts\n")
+    console().write("\nContacts\n")
     write_records(
-        sys.stdout, people, output, formatters=phone_formatters(), tz=svc.tz,
+        console().stdout, people, output, formatters=phone_formatters(), tz=svc.tz,
         table_fields=("id", "name", "role", "function", "emails", "phones"),
     )  # fmt: skip
-    sys.stdout.write("\nTimeline (latest 10; `crmctl timeline company ID` for all)\n")
-    write_records(sys.stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
+    console().write("\nTimeline (latest 10; `crmctl timeline company ID` for all)\n")
+    write_records(console().stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
 
 
 @app.command("edit")

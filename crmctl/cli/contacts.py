@@ -25,6 +25,7 @@ from crmctl.cli.common import (
     table_fields,
 )
 from crmctl.cli.companies import phone_formatters
+from crmctl.cli.console import console
 
 app = new_app("Contacts (persons): e-mails, phones, companies and relations.")
 
@@ -123,8 +124,8 @@ def show(
     if output == "table" and not fields and relations:
         from crmctl.render import OutputFormat, write_records
 
-        sys.stdout.write("\nRelations\n")
-        write_records(sys.stdout, relations, OutputFormat.table)
+        console().write("\nRelations\n")
+        write_records(console().stdout, relations, OutputFormat.table)
 
 
 @app.command("edit")
@@ -263,8 +264,6 @@ def apply(
     records = read_records(text, source)
     with service_context(ctx) as svc:
         plans = apply_contacts(svc, records, source=source, dry_run=dry_run)
-        if dry_run:
-            svc.session.rollback()
     _report_plans(plans, output, dry_run)
 
 

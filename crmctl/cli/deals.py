@@ -22,6 +22,7 @@ from crmctl.cli.common import (
     stdout_write_records,
     table_fields,
 )
+from crmctl.cli.console import console
 
 app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
 
@@ -155,10 +156,10 @@ def show(
     stdout_write_record(record, output, fields=fields, formatters=formatters(), tz=svc.tz)
     if output != OutputFormat.table or fields:
         return
-    sys.stdout.write("\nStage history\n")
-    write_records(sys.stdout, history, output, table_fields=HISTORY_FIELDS, tz=svc.tz)
-    sys.stdout.write("\nTimeline (latest 10; `crmctl timeline deal ID` for all)\n")
-    write_records(sys.stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
+    console().write("\nStage history\n")
+    write_records(console().stdout, history, output, table_fields=HISTORY_FIELDS, tz=svc.tz)
+    console().write("\nTimeline (latest 10; `crmctl timeline deal ID` for all)\n")
+    write_records(console().stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
 
 
 @app.command("move")
@@ -231,13 +232,11 @@ def update(
     table = output == "table"
     with service_context(ctx) as svc:
         result = batch_update(svc, where, assignments, dry_run=dry_run, with_changes=not table)
-        if dry_run:
-            svc.session.rollback()
     verb = "would change" if dry_run else "changed"
     info(f"{result.matched} deal(s) {verb}" + (" (dry run: nothing written)" if dry_run else ""))
     if table:
         if result.ids:
-            sys.stdout.write("ids: " + " ".join(map(str, result.ids)) + "\n")
+            console().write("ids: " + " ".join(map(str, result.ids)) + "\n")
         return
     stdout_write_records(result.changes, output)
 
@@ -265,8 +264,6 @@ def apply(
     records = read_records(text, source)
     with service_context(ctx) as svc:
         plans = apply_deals(svc, records, source=source, dry_run=dry_run)
-        if dry_run:
-            svc.session.rollback()
     changed = [plan for plan in plans if plan.action != "unchanged"]
     rows = [
         {

@@ -1,6 +1,5 @@
 """``crmctl docs attach|list|get``: files attached to companies, contacts and deals."""
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from crmctl.cli.common import (
     table_fields,
     write_output_file,
 )
+from crmctl.cli.console import console
 
 app = new_app("Documents: files attached to companies, contacts and deals (kept by SHA-256).")
 
@@ -79,8 +79,7 @@ def get(
     with service_context(ctx) as svc:
         record, data = document_content(svc, document)
     if output_file == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        console().write_bytes(data)
         return
     write_output_file(output_file, data)
     info(f"document #{record['id']} {record['file_name']} written to {output_file}")

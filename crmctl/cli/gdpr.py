@@ -86,8 +86,6 @@ def erase(
 
     with service_context(ctx) as svc:
         result = erase_person(svc, person, dry_run=dry_run)
-        if dry_run:
-            svc.session.rollback()
     rows = [{"where": key, "rows": count} for key, count in sorted(result.counts.items())]
     stdout_write_records(rows, output)
     verb = "would be anonymised (dry run: nothing written)" if dry_run else "anonymised"

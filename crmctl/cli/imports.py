@@ -1,6 +1,5 @@
 """``crmctl import FILE`` and ``crmctl import list|show|undo``."""
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.cli.console import console
 from crmctl.errors import ExitCode
 
 WARNINGS_SHOWN = 20
@@ -110,7 +110,7 @@ def run(
         dry_run=dry_run,
         strict=strict,
     )
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = _Progress() if console().stderr_isatty else None
     try:
         with service_context(ctx) as svc:
             report = run_import(svc, file, options, progress)
@@ -126,7 +126,7 @@ def run(
         _write_rejects(rejects, report)
     _print_report(report, output)
     if report.counts.rejected:
-        raise typer.Exit(4)
+        raise typer.Exit(ExitCode.INVALID)
 
 
 def _check_rejects_path(path: Path | None) -> None:
@@ -251,12 +251,11 @@ class _Progress:
         if now - self.shown_at >= 0.2:
             self.shown_at = now
             rate = self.rows / max(now - self.started, 1e-6)
-            sys.stderr.write(f"\r{self.rows:>12,} rows  {rate:>10,.0f} rows/s")
-            sys.stderr.flush()
+            console().progress(f"\r{self.rows:>12,} rows  {rate:>10,.0f} rows/s")
 
     def done(self) -> None:
         if self.shown_at:
-            sys.stderr.write("\n")
+            console().progress("\n")
 
 
 @app.command("list")

@@ -1,11 +1,11 @@
 """``crmctl pipelines list|show``."""
 
-import sys
 from typing import Annotated
 
 import typer
 
 from crmctl.cli.common import Output, new_app, service_context, stdout_write_records
+from crmctl.cli.console import console
 
 app = new_app("Sales pipelines and their stages (from `pipelines:` in crmctl.yaml).")
 
@@ -33,7 +33,7 @@ def show(
     with service_context(ctx) as svc:
         record = show_pipeline(svc, pipeline)
     if output != OutputFormat.table:
-        write_record(sys.stdout, record, output)
+        write_record(console().stdout, record, output)
         return
-    sys.stdout.write(f"{record['key']}: {record['label']}\n")
+    console().write(f"{record['key']}: {record['label']}\n")
     stdout_write_records(record["stages"], output)

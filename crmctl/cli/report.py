@@ -1,12 +1,12 @@
 """``crmctl report forecast``: analytical reports, rendered by ``crmctl.reports.render``."""
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from crmctl.cli.common import Where, info, new_app, service_context
+from crmctl.cli.console import console
 
 app = new_app("Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML.")
 
@@ -57,15 +57,18 @@ def forecast(
     from crmctl.reports.forecast import ForecastOptions
     from crmctl.reports.forecast import forecast as run_forecast
     from crmctl.reports.render import report_format, write_report
+    from crmctl.services.report_snapshots import save_forecast_snapshot
 
     report_fmt = report_format(fmt)
     options = ForecastOptions(by, where, start, end, snapshot, compare)
     with service_context(ctx) as svc:
         result = run_forecast(svc, options)
+        if snapshot:
+            save_forecast_snapshot(svc, options)
         write_report(
             result,
             report_fmt,
-            stdout=sys.stdout,
+            stdout=console().stdout,
             output=output,
             generated_at=svc.now if generated_at else None,
         )
@@ -102,7 +105,7 @@ def first_contacts(
         write_report(
             result,
             report_fmt,
-            stdout=sys.stdout,
+            stdout=console().stdout,
             output=output,
             generated_at=svc.now if generated_at else None,
         )

@@ -1,6 +1,5 @@
 """``crmctl tasks add|list|show|edit|done|overdue|agenda|export-ics``."""
 
-import sys
 from typing import Annotated
 
 import typer
@@ -21,6 +20,7 @@ from crmctl.cli.common import (
     table_fields,
     write_output_file,
 )
+from crmctl.cli.console import console
 
 app = new_app("Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics.")
 
@@ -199,7 +199,7 @@ def agenda(
     with service_context(ctx) as svc:
         records = agenda_service(svc, days=days, owner=owner, team=team)
     write_grouped(
-        sys.stdout, records, output, group_by="day", fields=fields,
+        console().stdout, records, output, group_by="day", fields=fields,
         table_fields=AGENDA_FIELDS, tz=svc.tz,
         heading=lambda day: f"{day.isoformat()} {WEEKDAYS[day.weekday()]}",
     )  # fmt: skip
@@ -225,8 +225,7 @@ def export_ics(
         export = calendar_export(svc, owner=owner, team=team, include_done=include_done)
     data = render_ics(export)
     if output_file == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        console().write_bytes(data)
         return
     write_output_file(output_file, data)
     info(f"{len(export.tasks)} task(s) written to {output_file}")

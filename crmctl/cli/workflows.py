@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     settings_for,
     stdout_write_records,
 )
+from crmctl.cli.console import console
 
 app = new_app("Workflow rules (workflows.yaml): validate, list, run, simulate, explain.")
 
@@ -46,7 +47,7 @@ def validate(
     path = rules_path(settings, file)
     problems, count, note = validate(settings, path)
     for problem in problems:
-        typer.echo(f"{problem}", err=True)
+        console().message(f"{problem}")
     if note:
         info(f"note: {note}")
     if problems:
@@ -137,7 +138,6 @@ def simulate(
     rules = load_rules(rules_path(settings, workflows), settings)
     with service_context(ctx) as svc:
         records = simulate(svc, rules, since)
-        svc.session.rollback()
     stdout_write_records(records, output, fields=fields, tz=svc.tz)
 
 

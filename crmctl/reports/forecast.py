@@ -244,18 +244,15 @@ def totals_by_currency(
 def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
     """The forecast grouped by ``options.by``, or with ``--compare`` what moved since.
 
-    ``--snapshot`` stores the current basis after the comparison, so both may be given.
+    Reads only: ``--snapshot`` is saved by ``services.report_snapshots`` after this (so
+    after the comparison, and both may be given).
     """
     from crmctl.reports import snapshots
 
     by = parse_by(options.by)
     if options.compare:
-        result = snapshots.compare(ctx, options)
-    else:
-        result = forecast_result(ctx, by, options)
-    if options.snapshot:
-        snapshots.save(ctx, options)
-    return result
+        return snapshots.compare(ctx, options)
+    return forecast_result(ctx, by, options)
 
 
 def empty_months(

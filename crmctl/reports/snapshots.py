@@ -1,14 +1,15 @@
 """``report forecast --snapshot NAME`` and ``--compare NAME``.
 
-A snapshot stores the per-deal basis of a forecast (one JSON row per deal: id, title,
-owner, pipeline, stage, month, value, currency, probability, category, status) and the
-filters used. ``--compare`` lists each deal that moved since, once, with every change
-that applies: ``added``, ``won``, ``lost``, ``removed`` (deleted), ``slipped`` (a later
-expected-close month, or none any more), ``pulled_in`` (an earlier month), ``value``
-(value or currency), ``category``, ``stage``, and ``out_of_scope`` (no longer matches the
-filters for another reason). Without ``--where/--from/--to`` the comparison uses the
-snapshot's own filters. Only deals the reader may read in full now are compared, as the
-live forecast counts only those: a snapshot made by someone else shows no more.
+A snapshot (saved by ``crmctl.services.report_snapshots``) stores the per-deal basis of
+a forecast (one JSON row per deal: id, title, owner, pipeline, stage, month, value,
+currency, probability, category, status) and the filters used. ``--compare`` lists each
+deal that moved since, once, with every change that applies: ``added``, ``won``,
+``lost``, ``removed`` (deleted), ``slipped`` (a later expected-close month, or none any
+more), ``pulled_in`` (an earlier month), ``value`` (value or currency), ``category``,
+``stage``, and ``out_of_scope`` (no longer matches the filters for another reason).
+Without ``--where/--from/--to`` the comparison uses the snapshot's own filters. Only
+deals the reader may read in full now are compared, as the live forecast counts only
+those: a snapshot made by someone else shows no more.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import Select, select
 
 from crmctl.db.functions import month_key
 from crmctl.db.models import Deal, ReportSnapshot
-from crmctl.errors import Conflict, NotFound, UsageError
+from crmctl.errors import NotFound
 from crmctl.reports.forecast import CENT, ForecastOptions, Owner, cents, in_forecast, weighted
 from crmctl.reports.result import Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services.access import policy
@@ -87,22 +88,6 @@ def current_basis(ctx: Context, options: ForecastOptions) -> dict[int, dict[str,
     statement = in_forecast(ctx, basis_statement(), options.where, options.start, options.end)
     rows = ctx.session.execute(statement.order_by(Deal.id)).mappings()
     return {row["id"]: _basis(row) for row in rows}
-
-
-def save(ctx: Context, options: ForecastOptions) -> None:
-    name = (options.snapshot or "").strip()
-    if not name or len(name) > 100:
-        raise UsageError("--snapshot NAME: give a name of 1–100 characters, e.g. 2026-03-q1")
-    if ctx.session.scalar(select(ReportSnapshot.id).where(ReportSnapshot.name == name)):
-        raise Conflict(f"a snapshot named {name!r} already exists; choose another --snapshot NAME")
-    rows = list(current_basis(ctx, options).values())
-    ctx.session.add(
-        ReportSnapshot(
-            name=name, report=REPORT, params=options.params(), rows=rows,
-            created_at=ctx.now, created_by_id=ctx.actor_id,
-        )
-    )  # fmt: skip
-    ctx.session.flush()
 
 
 def load(ctx: Context, name: str) -> ReportSnapshot:

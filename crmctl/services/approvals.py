@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from crmctl.db.models import Approval, User
+from crmctl.db.models import Approval
 from crmctl.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from crmctl.services.context import Context
+from crmctl.services.context import Actor, Context
 from crmctl.services.events import record_event
 from crmctl.services.users import logins_by_id
 
@@ -118,7 +118,7 @@ def decide(ctx: Context, approval_id: int, decision: str, note: str | None) -> d
     return approval_record(ctx, approval)
 
 
-def _require_approver(actor: User, approval: Approval) -> None:
+def _require_approver(actor: Actor, approval: Approval) -> None:
     allowed = (
         actor.role == "admin"
         or actor.id == approval.approver_id

@@ -24,7 +24,7 @@ from crmctl.services import stale
 from crmctl.services import tags as tag_store
 from crmctl.services.access import policy
 from crmctl.services.activities import move_links
-from crmctl.services.context import Context
+from crmctl.services.context import Context, dry_run_scope
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
 from crmctl.services.locking import lock_for_write
@@ -702,13 +702,15 @@ def contacts_of_company(ctx: Context, company_id: int) -> list[dict[str, Any]]:
 
 
 def apply_contacts(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
-    """Create or update each record by id, else by e-mail; all or nothing."""
+    """Create or update each record by id, else by e-mail; all or nothing (a dry run
+    checks and plans every record, then rolls back)."""
     plans = []
-    for number, record in enumerate(records, start=1):
-        try:
-            plans.append(_apply_one(ctx, record, dry_run=dry_run))
-        except (ValidationError, NotFound, Conflict) as error:
-            raise type(error)(f"{source}: record {number}: {error.message}") from None
+    with dry_run_scope(ctx, dry_run):
+        for number, record in enumerate(records, start=1):
+            try:
+                plans.append(_apply_one(ctx, record, dry_run=dry_run))
+            except (ValidationError, NotFound, Conflict) as error:
+                raise type(error)(f"{source}: record {number}: {error.message}") from None
     return plans
 
 

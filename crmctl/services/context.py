@@ -30,10 +30,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Actor:
-    """The acting user of a read-only command: its ``users`` row, without the ORM.
+    """A user as services see one: the acting user (``ctx.actor``) and every user a
+    command names (``refs.resolve_user``), read from the ``users`` table with Core, so
+    the same type serves commands that write and the ORM-free read path alike.
 
-    Commands that write act as the mapped ``User``; services read these same attributes
-    from either.
+    A service that changes a user loads the mapped ``User`` by this ``id``.
     """
 
     id: int
@@ -47,8 +48,17 @@ class Actor:
     db_role: str | None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Actor:
-        return cls(**{attribute.name: getattr(row, attribute.name) for attribute in fields(cls)})
+    def of(cls, source: Row[Any] | User) -> Actor:
+        """From a ``users`` row (or, where one is at hand anyway, a mapped ``User``)."""
+        return cls(**{name.name: getattr(source, name.name) for name in fields(cls)})
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """A team a command names (``refs.resolve_team``), from the ``teams`` table (Core)."""
+
+    id: int
+    name: str
 
 
 @dataclass
@@ -56,7 +66,7 @@ class Context:
     # A ``Session`` for commands that write. Read-only commands (``open_read_context``)
     # get a plain ``Connection``: their services only ``execute`` Core statements.
     session: Session | Connection
-    actor: User | Actor | None
+    actor: Actor | None
     now: datetime
     tz: ZoneInfo
     settings: Settings
@@ -80,7 +90,7 @@ class Context:
         rolls back: for effects outside the database (files in the document store)."""
         after_commit(self.session, action)
 
-    def require_actor(self) -> User | Actor:
+    def require_actor(self) -> Actor:
         if self.actor is None:
             raise PermissionDenied(
                 "no acting user: pass --as LOGIN or set CRM_USER (see `crmctl users list`)"
@@ -119,8 +129,8 @@ def resolve_actor(session: Session | Connection, settings: Settings) -> Actor | 
     login that is not an admin's may not act as anyone else. A login mapped to nobody
     (the database owner) acts as ``--as``/``CRM_USER``, as on SQLite.
 
-    Plain Core queries, so that read-only commands need no ORM; ``open_context`` loads
-    the mapped ``User`` of the result for commands that write.
+    Plain Core queries, so that read-only commands need no ORM; commands that write act
+    as the same ``Actor``.
     """
     users = tables.users
     if _dialect_name(session) == "postgresql":
@@ -146,7 +156,7 @@ def _dialect_name(session: Session | Connection) -> str:
 
 def _user_where(session: Session | Connection, condition: ColumnElement[bool]) -> Actor | None:
     row = session.execute(select(tables.users).where(condition)).first()
-    return Actor.from_row(row) if row is not None else None
+    return Actor.of(row) if row is not None else None
 
 
 def _impersonation(
@@ -193,8 +203,7 @@ def open_context(settings: Settings, *, check_schema: bool = True) -> Iterator[C
         require_current_schema(engine, settings.database_url)
     try:
         with session_scope(engine) as session:
-            actor = resolve_actor(session, settings)
-            yield _context(session, _mapped_user(session, actor), settings)
+            yield _context(session, resolve_actor(session, settings), settings)
     finally:
         engine.dispose()
 
@@ -215,18 +224,30 @@ def open_read_context(settings: Settings) -> Iterator[Context]:
         engine.dispose()
 
 
-def _context(
-    session: Session | Connection, actor: User | Actor | None, settings: Settings
-) -> Context:
+@contextmanager
+def dry_run_scope(ctx: Context, dry_run: bool) -> Iterator[None]:
+    """A service's dry run: the body runs as for real (checks, plans, events) inside a
+    savepoint that is rolled back before the caller sees the result.
+
+    The service owns its dry run, so no caller has to remember to undo one: the caller's
+    transaction goes on (and its commit commits nothing of the dry run), whatever it did
+    before the call stays.
+    """
+    if not dry_run:
+        yield
+        return
+    # Effects outside the database planned by the dry run must not run at the commit.
+    planned = list(ctx.session.info.get(_AFTER_COMMIT, []))
+    savepoint = ctx.session.begin_nested()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+        ctx.session.info[_AFTER_COMMIT] = planned
+
+
+def _context(session: Session | Connection, actor: Actor | None, settings: Settings) -> Context:
     return Context(
         session=session, actor=actor, now=clock.now(), tz=settings.timezone, settings=settings
     )
-
-
-def _mapped_user(session: Session, actor: Actor | None) -> User | None:
-    """The ORM ``User`` of the actor: services that write keep working on mapped objects."""
-    if actor is None:
-        return None
-    from crmctl.db.models import User
-
-    return session.get(User, actor.id)

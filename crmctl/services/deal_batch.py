@@ -51,7 +51,7 @@ from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
 from crmctl.services.access import policy
 from crmctl.services.approvals import require_none_pending
-from crmctl.services.context import Context
+from crmctl.services.context import Context, dry_run_scope
 from crmctl.services.deals import (
     ENTITY,
     SOURCES,
@@ -100,7 +100,17 @@ def batch_update(
     dry_run: bool,
     with_changes: bool = False,
 ) -> BatchResult:
-    """Change every live deal matching ``where``; ``with_changes`` also lists each change."""
+    """Change every live deal matching ``where``; ``with_changes`` also lists each change.
+
+    A dry run finds and (with ``with_changes``) describes the changes, writes nothing.
+    """
+    with dry_run_scope(ctx, dry_run):
+        return _batch_update(ctx, where, assignments, dry_run, with_changes)
+
+
+def _batch_update(
+    ctx: Context, where: str, assignments: dict[str, str], dry_run: bool, with_changes: bool
+) -> BatchResult:
     actor = ctx.require_actor()
     if not where or not where.strip():
         raise ValidationError("--where is required (use --where 'id > 0' to mean every deal)")

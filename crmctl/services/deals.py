@@ -21,7 +21,7 @@ from crmctl.query.entities import deal_registry
 from crmctl.services import stale
 from crmctl.services import tags as tag_store
 from crmctl.services.access import policy
-from crmctl.services.context import Context
+from crmctl.services.context import Context, dry_run_scope
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
 from crmctl.services.pipelines import (
@@ -315,6 +315,17 @@ def update_deal(ctx: Context, deal: Deal, desired: dict[str, Any]) -> dict[str, 
     return changes
 
 
+def assign_deal(
+    ctx: Context, ref: str | int, owner: str, *, reason: str | None = None
+) -> dict[str, list[Any]]:
+    """Give the deal ``owner`` and record why it was chosen (``deal.assigned``, also when
+    the deal had that owner already: the rule's choice is on the timeline either way)."""
+    deal = resolve_deal(ctx, ref, for_update=True)
+    changes = update_deal(ctx, deal, {"owner": owner})
+    record_event(ctx, ENTITY, deal.id, "deal.assigned", {"owner": owner, "reason": reason})
+    return changes
+
+
 def move_deal(ctx: Context, ref: str, stage_ref: str, reason: str | None = None) -> dict[str, Any]:
     deal = resolve_deal(ctx, ref, for_update=True, action="write")
     pipeline = get_pipeline(load_pipelines(ctx), deal.pipeline)
@@ -582,13 +593,15 @@ def _contacts(ctx: Context, value: Any) -> list[tuple[int, str | None]]:
 
 
 def apply_deals(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
-    """Create (no id) or update (by id) each record; all or nothing."""
+    """Create (no id) or update (by id) each record; all or nothing. A dry run writes
+    every record as for real (so every check runs), then rolls back."""
     plans = []
-    for number, record in enumerate(records, start=1):
-        try:
-            plans.append(_apply_one(ctx, record, dry_run=dry_run))
-        except (ValidationError, NotFound, Conflict) as error:
-            raise type(error)(f"{source}: record {number}: {error.message}") from None
+    with dry_run_scope(ctx, dry_run):
+        for number, record in enumerate(records, start=1):
+            try:
+                plans.append(_apply_one(ctx, record, dry_run=dry_run))
+            except (ValidationError, NotFound, Conflict) as error:
+                raise type(error)(f"{source}: record {number}: {error.message}") from None
     return plans
 
 

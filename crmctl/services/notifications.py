@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from crmctl.db.models import Notification, User
 from crmctl.errors import NotFound, UsageError
 from crmctl.notify import inbox, outbox
-from crmctl.services.context import Context
+from crmctl.services.context import Actor, Context
 from crmctl.services.events import record_event
 from crmctl.values import jsonable
 
@@ -36,14 +36,21 @@ USER_CACHE = "crmctl.notifications.users_by_login"
 
 
 def _user(ctx: Context, login: str) -> User:
-    from crmctl.services.refs import resolve_user
-
     cache: dict[str, User] | None = ctx.session.info.get(USER_CACHE)
     if cache is None:
-        return resolve_user(ctx, login)
+        return _mapped_user(ctx, login)
     if login not in cache:
-        cache[login] = resolve_user(ctx, login)
+        cache[login] = _mapped_user(ctx, login)
     return cache[login]
+
+
+def _mapped_user(ctx: Context, login: str) -> User:
+    """Recipients are mapped users (some come from ORM queries by role or team)."""
+    from crmctl.services.refs import resolve_user
+
+    user = ctx.session.get(User, resolve_user(ctx, login).id)
+    assert user is not None  # just resolved in this transaction
+    return user
 
 
 def recipients(ctx: Context, wanted: list[str], *, owner_login: str | None) -> list[User]:
@@ -194,7 +201,7 @@ def read_notifications(ctx: Context, ids: list[int], *, all_: bool = False) -> i
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _inbox_owner(ctx: Context, user: str | None) -> User:
+def _inbox_owner(ctx: Context, user: str | None) -> Actor:
     from crmctl.services.refs import resolve_user
     from crmctl.services.users import require_admin
 

@@ -5,52 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from crmctl import entities
 from crmctl.db import tables
 from crmctl.errors import AmbiguousReference, NotFound, ValidationError
 from crmctl.query import entities as filters
-from crmctl.services.context import Context
+from crmctl.services.context import Actor, Context, TeamRef
 from crmctl.text import fold
 
 if TYPE_CHECKING:
-    from crmctl.db.models import (
-        Company,
-        Deal,
-        Document,
-        ImportBatch,
-        Lead,
-        Person,
-        Task,
-        Team,
-        User,
-    )
+    from crmctl.db.models import Company, Deal, Document, ImportBatch, Lead, Person, Task
 
 CANDIDATES_SHOWN = 5
 
 
-# The ORM classes are imported by the functions that return them: read-only commands
-# resolve users and teams to ``*_row`` results and never load the ORM.
+# Users and teams resolve to the Core types of ``services.context`` (one query on the
+# ``users``/``teams`` table), on a Session or a plain Connection alike: read-only commands
+# never load the ORM for them, and services that write take the same type.
 
 
-def resolve_user(ctx: Context, ref: str | int) -> User:
-    from crmctl.db.models import User
-
-    text = str(ref).strip()
-    user = ctx.session.scalars(select(User).where(_user_condition(text))).first()
-    if user is None:
-        raise _no_user(text)
-    return user
-
-
-def resolve_user_row(ctx: Context, ref: str | int) -> Row[Any]:
-    """Like ``resolve_user``, as a row of the ``users`` table (works on a Connection)."""
+def resolve_user(ctx: Context, ref: str | int) -> Actor:
+    """The user with this id or login."""
     text = str(ref).strip()
     row = ctx.session.execute(select(tables.users).where(_user_condition(text))).first()
     if row is None:
-        raise _no_user(text)
-    return row
+        raise NotFound(f"no user {text!r}; see `crmctl users list`")
+    return Actor.of(row)
 
 
 def _user_condition(text: str) -> ColumnElement[bool]:
@@ -58,36 +39,15 @@ def _user_condition(text: str) -> ColumnElement[bool]:
     return users.id == int(text) if text.isdigit() else users.login == text
 
 
-def _no_user(text: str) -> NotFound:
-    return NotFound(f"no user {text!r}; see `crmctl users list`")
-
-
-def resolve_team(ctx: Context, ref: str | int) -> Team:
-    from crmctl.db.models import Team
-
+def resolve_team(ctx: Context, ref: str | int) -> TeamRef:
+    """The team with this id or name."""
     text = str(ref).strip()
-    team = ctx.session.scalars(select(Team).where(_team_condition(text))).first()
-    if team is None:
-        raise _no_team(text)
-    return team
-
-
-def resolve_team_row(ctx: Context, ref: str | int) -> Row[Any]:
-    """Like ``resolve_team``, as a row of the ``teams`` table (works on a Connection)."""
-    text = str(ref).strip()
-    row = ctx.session.execute(select(tables.teams).where(_team_condition(text))).first()
-    if row is None:
-        raise _no_team(text)
-    return row
-
-
-def _team_condition(text: str) -> ColumnElement[bool]:
     teams = tables.teams.c
-    return teams.id == int(text) if text.isdigit() else teams.name == text
-
-
-def _no_team(text: str) -> NotFound:
-    return NotFound(f"no team {text!r}; see `crmctl teams list`")
+    condition = teams.id == int(text) if text.isdigit() else teams.name == text
+    row = ctx.session.execute(select(teams.id, teams.name).where(condition)).first()
+    if row is None:
+        raise NotFound(f"no team {text!r}; see `crmctl teams list`")
+    return TeamRef(row.id, row.name)
 
 
 def logins_by_id(ctx: Context, user_ids: Iterable[int | None]) -> dict[int, str]:

@@ -28,7 +28,7 @@ from crmctl.db.migrate import upgrade
 from crmctl.db.models import User
 from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
 from crmctl.errors import DatabaseError
-from crmctl.services.context import Context, resolve_actor
+from crmctl.services.context import Actor, Context, resolve_actor
 from crmctl.services.users import UserInput, add_user
 
 
@@ -57,16 +57,16 @@ def initialise(
 
 def _ensure_admin(ctx: Context, login: str | None, name: str | None) -> list[str]:
     if ctx.session.scalar(select(func.count()).select_from(User)):
-        ctx.actor = (
-            resolve_actor(ctx.session, ctx.settings)
-            or ctx.session.scalars(
+        ctx.actor = resolve_actor(ctx.session, ctx.settings)
+        if ctx.actor is None:
+            first_admin = ctx.session.scalars(
                 select(User).where(User.role == "admin").order_by(User.id)
             ).first()
-        )
+            ctx.actor = Actor.of(first_admin) if first_admin is not None else None
         return []
     login = login or "admin"
     record = add_user(ctx, UserInput(login=login, name=name or login, role="admin"), bootstrap=True)
-    ctx.actor = ctx.session.get(User, record["id"])
+    ctx.actor = Actor.of(ctx.session.get(User, record["id"]))
     return [f"admin user {login!r} created; act as another user with --as or CRM_USER"]
 
 

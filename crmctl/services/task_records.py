@@ -20,12 +20,7 @@ from crmctl.entities.expressions import PRIORITIES
 from crmctl.errors import UsageError
 from crmctl.services.access import policy
 from crmctl.services.context import Context
-from crmctl.services.refs import (
-    linked_names,
-    logins_by_id,
-    resolve_team_row,
-    resolve_user_row,
-)
+from crmctl.services.refs import linked_names, logins_by_id, resolve_team, resolve_user
 
 if TYPE_CHECKING:
     from crmctl.db.models import Task
@@ -70,9 +65,9 @@ def assignee_condition(ctx: Context, owner: Ref, team: Ref) -> ColumnElement[boo
         raise UsageError("give --owner or --team, not both")
     tasks, users = tables.tasks.c, tables.users.c
     if owner not in (None, ""):
-        return tasks.assignee_id == resolve_user_row(ctx, owner).id
+        return tasks.assignee_id == resolve_user(ctx, owner).id
     if team not in (None, ""):
-        members = select(users.id).where(users.team_id == resolve_team_row(ctx, team).id)
+        members = select(users.id).where(users.team_id == resolve_team(ctx, team).id)
         return tasks.assignee_id.in_(members)
     return None
 

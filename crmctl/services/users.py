@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from crmctl.db.models import Team, User
 from crmctl.errors import Conflict, PermissionDenied, ValidationError
-from crmctl.services.context import Context
+from crmctl.services.context import Actor, Context
 from crmctl.services.events import field_changes, record_event
 
 # ``logins_by_id`` is re-exported: it lives with the Core lookups, which read-only
@@ -68,7 +68,7 @@ def add_user(ctx: Context, data: UserInput, *, bootstrap: bool = False) -> dict[
 
 def edit_user(ctx: Context, ref: str, data: UserInput) -> dict[str, Any]:
     require_admin(ctx, "edit users")
-    user = resolve_user(ctx, ref)
+    user = _mapped(ctx, ref)
     before = user_record(ctx, user)
     if data.name is not None:
         user.name = data.name.strip()
@@ -99,7 +99,14 @@ def list_users(ctx: Context) -> list[dict[str, Any]]:
 
 
 def show_user(ctx: Context, ref: str) -> dict[str, Any]:
-    return user_record(ctx, resolve_user(ctx, ref))
+    return user_record(ctx, _mapped(ctx, ref))
+
+
+def _mapped(ctx: Context, ref: str) -> User:
+    """The mapped ``User`` a command names, for a service that changes or shows it."""
+    user = ctx.session.get(User, resolve_user(ctx, ref).id)
+    assert user is not None  # just resolved in this transaction
+    return user
 
 
 def user_record(ctx: Context, user: User) -> dict[str, Any]:
@@ -174,8 +181,8 @@ def _apply_relations(ctx: Context, user: User, data: UserInput) -> None:
         user.db_role = _valid_db_role(ctx, user, data.db_role)
 
 
-def _would_cycle(ctx: Context, user: User, manager: User) -> bool:
-    current: User | None = manager
+def _would_cycle(ctx: Context, user: User, manager: Actor) -> bool:
+    current: User | Actor | None = manager
     seen: set[int] = set()
     while current is not None and current.id not in seen:
         if user.id is not None and current.id == user.id:

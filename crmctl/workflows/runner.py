@@ -27,7 +27,7 @@ from crmctl.db.models import Event, User, WorkflowFiring
 from crmctl.errors import CrmError
 from crmctl.notify.outbox import backoff, deliver_due
 from crmctl.query import compile_where
-from crmctl.services.context import Context
+from crmctl.services.context import Actor, Context
 from crmctl.services.notifications import USER_CACHE
 from crmctl.workflows.actions.base import Target
 from crmctl.workflows.cursor import EventCursor
@@ -457,7 +457,7 @@ class Runner:
         actor = session.get(User, actor_id) if actor_id else unsaved_rule_actor()
         return Context(
             session=session,
-            actor=actor,
+            actor=Actor.of(actor),
             now=self.now,
             tz=self.tz,
             settings=self.settings,

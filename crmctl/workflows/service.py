@@ -19,7 +19,7 @@ from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
 from crmctl.errors import Conflict, DatabaseError, NotFound, UsageError
 from crmctl.query import ast, compile_where, parse, to_text
 from crmctl.services.access import policy
-from crmctl.services.context import Context
+from crmctl.services.context import Context, dry_run_scope
 from crmctl.workflows.entities import entity_kind
 from crmctl.workflows.firings import Firing, RunResult
 from crmctl.workflows.options import Problem
@@ -296,7 +296,13 @@ def _conjuncts(node: ast.Node) -> list[ast.Node]:
 
 def simulate(ctx: Context, rules: RuleSet, since: str) -> list[dict[str, Any]]:
     """What the rules would fire over the recorded events since then, and for time rules
-    now; conditions are checked against the records as they are now. Changes nothing."""
+    now; conditions are checked against the records as they are now. Changes nothing:
+    whatever a rule's check touches is rolled back."""
+    with dry_run_scope(ctx, True):
+        return _simulate(ctx, rules, since)
+
+
+def _simulate(ctx: Context, rules: RuleSet, since: str) -> list[dict[str, Any]]:
     start = ctx.now - _period(since)
     rows: list[dict[str, Any]] = []
     event_rules = [rule for rule in rules.rules if rule.enabled and not rule.is_time]

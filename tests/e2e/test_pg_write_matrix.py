@@ -995,6 +995,7 @@ def test_item7_crmctl_under_a_mapped_login_still_writes_with_its_events(
         ("companies", "edit", str(i["company_a"]), "--set", "k=1", "--tag", "vip"),
         ("log", "note", "--company", str(i["company_a"]), "--body", "Volal jsem"),
         ("notifications", "read", "--all"),
+        ("report", "forecast", "--snapshot", "moje"),
     ):
         done = crmctl(env, *args)
         assert done.returncode == 0, (args, done.stderr)
@@ -1032,6 +1033,7 @@ def test_item7_crmctl_under_a_mapped_login_still_writes_with_its_events(
     )
     assert any(entity == "activity" for _, entity, _ in kinds), events
     assert ("company.purged", "company", added["id"]) in kinds
+    assert any(kind == "report_snapshot.saved" for kind, _, _ in kinds), events
     assert tags == [(i["company_a"],)] and unread == 0
 
 

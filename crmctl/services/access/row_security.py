@@ -108,6 +108,11 @@ DECLARE
   c int;
   p int;
 BEGIN
+  IF p_entity = 'report_snapshot' THEN
+    -- One's own saved report (its `report_snapshot.saved` event), as report_snapshots' policy.
+    RETURN crm_is_admin() OR EXISTS (SELECT 1 FROM report_snapshots
+                                     WHERE id = p_id AND created_by_id = (crm_me()).id);
+  END IF;
   IF p_entity NOT IN ('company', 'contact', 'lead', 'deal', 'task', 'activity', 'document') THEN
     RETURN crm_is_admin();
   END IF;

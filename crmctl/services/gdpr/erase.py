@@ -35,7 +35,7 @@ from crmctl.db.models import (
     Task,
 )
 from crmctl.errors import ValidationError
-from crmctl.services.context import Context
+from crmctl.services.context import Context, dry_run_scope
 from crmctl.services.events import record_event
 from crmctl.services.gdpr.match import STRIPPED, PersonMatcher, build_matcher
 from crmctl.services.refs import resolve_person
@@ -67,10 +67,15 @@ class Erasure:
 
 
 def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Erasure:
-    """Anonymise the person everywhere; the caller rolls back a dry run.
+    """Anonymise the person everywhere; a dry run does it all, counts, then rolls back.
 
     Records an erasure event that holds only counts: who was erased is the record id.
     """
+    with dry_run_scope(ctx, dry_run):
+        return _erase(ctx, person_ref, dry_run)
+
+
+def _erase(ctx: Context, person_ref: str, dry_run: bool) -> Erasure:
     from crmctl.services.users import require_admin
 
     # It rewrites every table, records its user may not see included: an admin's job.

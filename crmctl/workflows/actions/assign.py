@@ -63,17 +63,15 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
     require_entity(target, ("lead", "deal"), ID)
     login, reason = choose(ctx, target, options)
+    # The services write the owner and the event that says why (the action writes nothing).
     if target.kind.name == "lead":
         from crmctl.services.leads import assign_lead
 
         assign_lead(ctx, target.id, login, reason=reason)
     else:
-        from crmctl.services.deals import update_deal
-        from crmctl.services.events import record_event
-        from crmctl.services.refs import resolve_deal
+        from crmctl.services.deals import assign_deal
 
-        update_deal(ctx, resolve_deal(ctx, target.id, for_update=True), {"owner": login})
-        record_event(ctx, "deal", target.id, "deal.assigned", {"owner": login, "reason": reason})
+        assign_deal(ctx, target.id, login, reason=reason)
     return f"assigned {target.label()} to {login} ({reason})"
 
 

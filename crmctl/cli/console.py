@@ -1,0 +1,78 @@
+"""The one place the CLI writes to: data to stdout, messages and progress to stderr.
+
+Commands and the error boundary ask ``console()`` for it instead of reaching for
+``sys.stdout``/``sys.stderr`` or ``print``; whether each stream is a terminal (progress
+and colour only there) is read here too. Tests swap it with ``use_console`` to capture
+output or to pretend to be a terminal. Services never print: they return data.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass
+class Console:
+    stdout: TextIO
+    stderr: TextIO
+    stdout_isatty: bool
+    stderr_isatty: bool
+
+    @classmethod
+    def of(cls, stdout: TextIO, stderr: TextIO) -> Console:
+        """A console over two streams, a terminal where the stream says it is one."""
+        return cls(stdout, stderr, _isatty(stdout), _isatty(stderr))
+
+    def write(self, text: str) -> None:
+        """Data, as it is (the caller ends its lines)."""
+        self.stdout.write(text)
+
+    def write_bytes(self, data: bytes) -> None:
+        """Data that is already encoded (an .ics file, a document's content)."""
+        self.stdout.flush()  # what was written as text goes first
+        self.stdout.buffer.write(data)
+        self.stdout.flush()
+
+    def message(self, text: str) -> None:
+        """One line for people, on stderr: stdout stays for data."""
+        self.stderr.write(text + "\n")
+
+    def progress(self, text: str) -> None:
+        """A line redrawn in place on stderr (the caller shows it only on a terminal)."""
+        self.stderr.write(text)
+        self.stderr.flush()
+
+    def flush(self) -> None:
+        self.stdout.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no such method, or already closed
+        return False
+
+
+_injected: list[Console] = []
+
+
+def console() -> Console:
+    """The injected console, else one over the process's streams as they are now (read at
+    each call: a test runner replaces ``sys.stdout`` for each invocation)."""
+    if _injected:
+        return _injected[-1]
+    return Console.of(sys.stdout, sys.stderr)
+
+
+@contextmanager
+def use_console(replacement: Console) -> Iterator[Console]:
+    """Everything the CLI writes inside the block goes to ``replacement``."""
+    _injected.append(replacement)
+    try:
+        yield replacement
+    finally:
+        _injected.remove(replacement)
