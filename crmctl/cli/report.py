@@ -57,7 +57,7 @@ def forecast(
     from crmctl.reports.forecast import ForecastOptions
     from crmctl.reports.forecast import forecast as run_forecast
     from crmctl.reports.render import report_format, write_report
-    from crmctl.services.report_snapshots import save_forecast_snapshot
+    from crmctl.reports.snapshots import save_forecast_snapshot
 
     report_fmt = report_format(fmt)
     options = ForecastOptions(by, where, start, end, snapshot, compare)

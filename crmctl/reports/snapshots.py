@@ -1,7 +1,7 @@
 """``report forecast --snapshot NAME`` and ``--compare NAME``.
 
-A snapshot (saved by ``crmctl.services.report_snapshots``) stores the per-deal basis of
-a forecast (one JSON row per deal: id, title, owner, pipeline, stage, month, value,
+A snapshot (saved by :func:`save_forecast_snapshot` through the service
+``crmctl.services.report_snapshots``) stores the per-deal basis of a forecast (one JSON row per deal: id, title, owner, pipeline, stage, month, value,
 currency, probability, category, status) and the filters used. ``--compare`` lists each
 deal that moved since, once, with every change that applies: ``added``, ``won``,
 ``lost``, ``removed`` (deleted), ``slipped`` (a later expected-close month, or none any
@@ -28,6 +28,7 @@ from crmctl.reports.forecast import CENT, ForecastOptions, Owner, cents, in_fore
 from crmctl.reports.result import Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services.access import policy
 from crmctl.services.context import Context
+from crmctl.services.report_snapshots import check_snapshot_name, save_snapshot
 
 REPORT = "forecast"
 CHANGE_ORDER = (
@@ -88,6 +89,14 @@ def current_basis(ctx: Context, options: ForecastOptions) -> dict[int, dict[str,
     statement = in_forecast(ctx, basis_statement(), options.where, options.start, options.end)
     rows = ctx.session.execute(statement.order_by(Deal.id)).mappings()
     return {row["id"]: _basis(row) for row in rows}
+
+
+def save_forecast_snapshot(ctx: Context, options: ForecastOptions) -> int:
+    """Save the per-deal basis of the forecast ``options`` select as ``options.snapshot``
+    (through the service, which records the event)."""
+    name = check_snapshot_name(ctx, options.snapshot)
+    rows = list(current_basis(ctx, options).values())
+    return save_snapshot(ctx, name, REPORT, options.params(), rows)
 
 
 def load(ctx: Context, name: str) -> ReportSnapshot:

@@ -19,9 +19,9 @@ from crmctl.services.context import Context, open_context
 from crmctl.services.deal_batch import batch_update
 from crmctl.services.deals import apply_deals
 from crmctl.services.events import record_event
-from crmctl.services.gdpr import erase_person
-from crmctl.services.workflows import simulate
+from crmctl.services.gdpr.erase import erase_person
 from crmctl.workflows.schema import load_rules
+from crmctl.workflows.service import simulate
 from tests.conftest import ADMIN, FIXED_NOW, Crm, snapshot
 
 RULES = """

@@ -9,8 +9,8 @@ from crmctl.config import load_settings
 from crmctl.db import tables
 from crmctl.errors import Conflict, UsageError
 from crmctl.reports.forecast import ForecastOptions
+from crmctl.reports.snapshots import save_forecast_snapshot
 from crmctl.services.context import open_context
-from crmctl.services.report_snapshots import save_forecast_snapshot
 from tests.conftest import ADMIN, FIXED_NOW, Crm
 
 
