@@ -1,8 +1,9 @@
 """``report forecast --snapshot NAME`` and ``--compare NAME``.
 
 A snapshot (saved by :func:`save_forecast_snapshot` through the service
-``crmctl.services.report_snapshots``) stores the per-deal basis of a forecast (one JSON row per deal: id, title, owner, pipeline, stage, month, value,
-currency, probability, category, status) and the filters used. ``--compare`` lists each
+``crmctl.services.report_snapshots``) stores the per-deal basis of a forecast (one JSON
+row per deal: id, title, owner, pipeline, stage, month, value, currency, probability,
+category, status) and the filters used. ``--compare`` lists each
 deal that moved since, once, with every change that applies: ``added``, ``won``,
 ``lost``, ``removed`` (deleted), ``slipped`` (a later expected-close month, or none any
 more), ``pulled_in`` (an earlier month), ``value`` (value or currency), ``category``,
