@@ -260,3 +260,29 @@ def cashflow(
     with read_context(ctx) as svc:
         result = run_report(svc, CashflowOptions(start, end, where, by, payment_days))
         emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("dashboard")
+def dashboard(
+    ctx: typer.Context,
+    fmt: FormatOption = "html",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+) -> None:
+    """One self-contained HTML page: pipeline, forecast, funnel, win rate, top deals, ….
+
+    Example: crmctl report dashboard -o html --output dashboard.html
+    """
+    from crmctl.errors import UsageError
+    from crmctl.reports.dashboard import dashboard as build
+    from crmctl.reports.dashboard import render_dashboard
+
+    if fmt != "html":
+        raise UsageError(f"-o {fmt}: the dashboard is an HTML page; use -o html")
+    with read_context(ctx) as svc:
+        page = render_dashboard(build(svc), svc.now if generated_at else None)
+    if output is None:
+        sys.stdout.write(page)
+        return
+    output.write_text(page, encoding="utf-8", newline="")
+    info(f"dashboard written to {output}")

@@ -126,3 +126,56 @@ def closed_in(ctx: Context, period: Period) -> list[ColumnElement[bool]]:
 def overall(stats: Sequence[WinStats], currency: str) -> WinStats:
     """The stats of one currency (zero when no deal of it closed)."""
     return next((s for s in stats if s.currency == currency), WinStats(currency))
+
+
+def win_rate_by_month(
+    ctx: Context, period: Period, where: str | None = None
+) -> list[dict[str, Any]]:
+    """Won, lost and win rate (count and value) per local month of closing and currency.
+
+    One grouped query (by UTC hour of closing, then folded into local months), so twelve
+    months cost one scan, not twelve.
+    """
+    from sqlalchemy import BigInteger, cast, func
+
+    from crmctl.reports.sql import hour_key
+
+    hour = hour_key(deals.closed_at)
+    statement = (
+        select(
+            hour,
+            deals.currency,
+            deals.status,
+            func.count(),
+            cast(func.sum(common.cents()), BigInteger),
+        )
+        .where(
+            deals.status.in_(("won", "lost")),
+            *common.deal_conditions(ctx, where),
+            *closed_in(ctx, period),
+        )
+        .group_by(hour, deals.currency, deals.status)
+    )
+    months: dict[tuple[str, str], dict[str, int]] = {}
+    for hour_text, currency, status, count, hellers in ctx.session.execute(statement):
+        month = _local_month(str(hour_text), ctx)
+        sums = months.setdefault((month, currency), {"won": 0, "lost": 0, "won_c": 0, "lost_c": 0})
+        sums[status] += int(count)
+        sums[f"{status}_c"] += int(hellers or 0)
+    rows = []
+    for (month, currency), sums in sorted(months.items(), key=lambda i: (i[0][1], i[0][0])):
+        rows.append({
+            "month": month, "currency": currency, "won_count": sums["won"],
+            "lost_count": sums["lost"], "won_value": common.money(sums["won_c"]),
+            "win_rate": common.rate(sums["won"], sums["won"] + sums["lost"]),
+            "win_rate_value": common.rate(sums["won_c"], sums["won_c"] + sums["lost_c"]),
+        })  # fmt: skip
+    return rows
+
+
+def _local_month(hour: str, ctx: Context) -> str:
+    from datetime import UTC, datetime
+
+    moment = datetime.strptime(hour[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+    local = moment.astimezone(ctx.tz)
+    return f"{local.year:04d}-{local.month:02d}"
