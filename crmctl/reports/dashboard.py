@@ -120,7 +120,9 @@ def _forecast(ctx: Context, today: date) -> ReportResult:
     # On the dashboard it speaks like the other sections: a chart per currency, Czech words.
     rows = sorted(result.rows, key=lambda row: (row["currency"], row["month"]))
     chart = ChartSpec("Forecast", ("month",), ("value", "weighted"), per_currency=True)
-    return replace(result, rows=rows, chart=chart, lang=common.lang(ctx))
+    lang = common.lang(ctx)
+    display = {"month": {"Total": present.word("total", lang)}}
+    return replace(result, rows=rows, chart=chart, lang=lang, display=display)
 
 
 def win_rate_months(ctx: Context, period: Period, lang: str) -> ReportResult:
@@ -205,6 +207,8 @@ def render_dashboard(board: Dashboard, generated_at: datetime | None = None) -> 
             "key": section.key,
             "title": section.title,
             "body": html_context(section.result, None) if section.result else None,
+            # Wide tables (the funnel's thirteen columns) take the whole row of the grid.
+            "wide": section.result is not None and len(section.result.columns) > 8,
         }
         for section in board.sections
     ]

@@ -99,7 +99,8 @@ def as_of_moment(text: str | None, ctx: Context) -> datetime | None:
 def _days(since: ColumnElement[Any], moment: datetime) -> ColumnElement[int]:
     """Whole days from ``since`` to ``moment`` (integer division of whole seconds)."""
     now_seconds = int(moment.timestamp())
-    return cast((literal(now_seconds, BigInteger) - epoch_seconds(since)) / DAY_SECONDS, Integer)
+    # `//`: integer division on both databases (`/` is true division in SQLAlchemy 2).
+    return cast((literal(now_seconds, BigInteger) - epoch_seconds(since)) // DAY_SECONDS, Integer)
 
 
 def _common_where(
