@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, case, cast, func, literal, select, union_all
 
 from crmctl.db import tables
 from crmctl.errors import UsageError
@@ -61,14 +61,17 @@ class FunnelOptions(ReportOptions):
 
 @dataclass
 class Cohort:
-    """Per deal of one currency: the highest stage position reached and when each was."""
+    """The deals of one currency created in the period."""
 
     size: int = 0
     won: int = 0
     won_cents: int = 0
     lost: int = 0
-    reached: dict[int, list[int]] = field(default_factory=dict)  # position → seconds
-    lost_from: dict[int, int] = field(default_factory=dict)  # position → count
+    highest: dict[int, int] = field(default_factory=dict)  # highest position → deals
+    lost_from: dict[int, int] = field(default_factory=dict)  # position → lost deals
+
+    def reached(self, position: int) -> int:
+        return sum(count for high, count in self.highest.items() if high >= position)
 
 
 def choose_pipeline(ctx: Context, key: str | None) -> Pipeline:
@@ -91,84 +94,129 @@ def funnel_stages(pipeline: Pipeline) -> list[Stage]:
 
 def cohort_by_currency(
     ctx: Context, options: FunnelOptions, pipeline: Pipeline, stages: Sequence[Stage]
-) -> dict[str, Cohort]:
-    position = {stage.key: index for index, stage in enumerate(stages)}
-    period = options.period
+) -> tuple[dict[str, Cohort], dict[int, dict[int, int]]]:
+    """The cohort's counts per currency, and per stage a histogram of whole days to reach it.
+
+    All in SQL, two grouped passes: per deal (its highest stage, the last open stage, the
+    first entry at or after each stage), then those folded into a few hundred rows, so
+    the cohort's deals never travel to Python one by one.
+    """
+    per_deal = _per_deal(ctx, options, pipeline, stages).cte("per_deal")
+    c = per_deal.c
+    lost_from = (c.last_open % POSITIONS).label("lost_from")
+    counts = select(
+        literal(-1).label("step"), c.currency, c.status, c.highest, lost_from,
+        func.count().label("deals"), cast(func.sum(c.cents), BigInteger).label("cents"),
+    ).group_by(c.currency, c.status, c.highest, lost_from)  # fmt: skip
+    parts = [counts]
+    for step in range(len(stages)):
+        days = ((c[f"r{step}"] - c.created) // DAY_SECONDS).label("days")
+        parts.append(
+            select(
+                literal(step), literal(""), literal(""), days, literal(0), func.count(), literal(0)
+            )
+            .where(c[f"r{step}"].is_not(None))
+            .group_by(days)
+        )
+    cohorts: dict[str, Cohort] = {}
+    histograms: dict[int, dict[int, int]] = {}
+    for step, currency, status, high, lost_at, count, hellers in ctx.session.execute(
+        union_all(*parts)
+    ):
+        if step >= 0:
+            histograms.setdefault(int(step), {})[int(high)] = int(count)
+            continue
+        _add_counts(cohorts.setdefault(currency, Cohort()), status, high, lost_at, count, hellers)
+    return cohorts, histograms
+
+
+POSITIONS = 16  # last_open packs (entered seconds × 16 + position) to carry the position
+
+
+def _per_deal(
+    ctx: Context, options: FunnelOptions, pipeline: Pipeline, stages: Sequence[Stage]
+) -> Any:
+    position = case(
+        *((history.stage == stage.key, index) for index, stage in enumerate(stages)),
+        else_=None,
+    )
+    entered = epoch_seconds(history.entered_at)
+    won_position = len(stages) - 1 if pipeline.won_stage is not None else len(stages)
+    firsts = [
+        func.min(case((position >= step, entered), else_=None)).label(f"r{step}")
+        for step in range(len(stages))
+    ]
     statement = (
         select(
             deals.id,
             deals.currency,
             deals.status,
-            common.cents(),
-            epoch_seconds(deals.created_at),
-            history.stage,
-            epoch_seconds(history.entered_at),
+            common.cents().label("cents"),
+            epoch_seconds(deals.created_at).label("created"),
+            func.max(position).label("highest"),
+            func.max(
+                case((position < won_position, entered * POSITIONS + position), else_=None)
+            ).label("last_open"),
+            *firsts,
         )
         .select_from(tables.deals.join(tables.deal_stage_history, history.deal_id == deals.id))
         .where(deals.pipeline == pipeline.key, *common.deal_conditions(ctx, options.where))
-        .order_by(deals.id, history.entered_at, history.id)
+        .group_by(deals.id, deals.currency, deals.status, deals.value, deals.created_at)
     )
+    period = options.period
     start, end = period.start_utc(ctx.tz), period.end_utc(ctx.tz)
     if start is not None:
         statement = statement.where(deals.created_at >= start)
     if end is not None:
         statement = statement.where(deals.created_at < end)
-    cohorts: dict[str, Cohort] = {}
-    current: list[Any] = []
-    for row in ctx.session.execute(statement):
-        if current and current[0][0] != row[0]:
-            _add_deal(cohorts, current, position)
-            current = []
-        current.append(row)
-    if current:
-        _add_deal(cohorts, current, position)
-    return cohorts
+    return statement
 
 
-def _add_deal(cohorts: dict[str, Cohort], rows: Sequence[Any], position: Mapping[str, int]) -> None:
-    _, currency, status, hellers, created, _, _ = rows[0]
-    cohort = cohorts.setdefault(currency, Cohort())
-    cohort.size += 1
-    first_at: dict[int, int] = {}  # position → first entry (seconds since creation)
-    last_open: int | None = None
-    won_position = max(position.values()) if position else 0
-    for row in rows:
-        stage_position = position.get(row[5])
-        if stage_position is None:
-            continue  # the lost stage
-        first_at.setdefault(stage_position, int(row[6]) - int(created))
-        if not (status == "won" and stage_position == won_position):
-            last_open = stage_position
-    if not first_at:
-        return
-    highest = max(first_at)
-    for step in range(highest + 1):
-        # The first time it entered this stage or any later one.
-        cohort.reached.setdefault(step, []).append(
-            min(at for pos, at in first_at.items() if pos >= step)
-        )
+def _add_counts(
+    cohort: Cohort, status: str, high: Any, lost_at: Any, count: Any, hellers: Any
+) -> None:
+    count = int(count)
+    cohort.size += count
+    if high is not None:
+        cohort.highest[int(high)] = cohort.highest.get(int(high), 0) + count
     if status == "won":
-        cohort.won += 1
+        cohort.won += count
         cohort.won_cents += int(hellers or 0)
-    elif status == "lost" and last_open is not None:
-        cohort.lost += 1
-        cohort.lost_from[last_open] = cohort.lost_from.get(last_open, 0) + 1
+    elif status == "lost" and lost_at is not None:
+        cohort.lost += count
+        cohort.lost_from[int(lost_at)] = cohort.lost_from.get(int(lost_at), 0) + count
 
 
-def funnel_rows(stages: Sequence[Stage], cohorts: Mapping[str, Cohort]) -> list[dict[str, Any]]:
+def histogram_median(histogram: Mapping[int, int]) -> Decimal | None:
+    """The median of whole days given as {days: deals} (mean of the middle two if even)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    middle = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        while len(found) < 2 and middle[len(found)] < seen:
+            found.append(days)
+    return (Decimal(found[0] + found[1]) / 2).quantize(common.TENTH)
+
+
+def funnel_rows(
+    stages: Sequence[Stage], cohorts: Mapping[str, Cohort], histograms: Mapping[int, dict[int, int]]
+) -> list[dict[str, Any]]:
     """One row per stage over all currencies (counts do not depend on currency)."""
     rows: list[dict[str, Any]] = []
-    first = previous = None
+    first = previous = 0
     for index, stage in enumerate(stages):
-        seconds = [s for cohort in cohorts.values() for s in cohort.reached.get(index, [])]
-        reached = len(seconds)
+        reached = sum(cohort.reached(index) for cohort in cohorts.values())
         rows.append({
             "stage": stage.key,
             "currency": None,
             "reached": reached,
             "conversion_prev": common.rate(reached, previous) if index else None,
             "conversion_first": common.rate(reached, first) if index else None,
-            "median_days": common.median_of([Decimal(s) / DAY_SECONDS for s in seconds]),
+            "median_days": histogram_median(histograms.get(index, {})),
             "lost": sum(cohort.lost_from.get(index, 0) for cohort in cohorts.values()),
         })  # fmt: skip
         first = reached if index == 0 else first
@@ -199,7 +247,7 @@ def funnel_totals(
 def funnel(ctx: Context, options: FunnelOptions) -> ReportResult:
     pipeline = choose_pipeline(ctx, options.pipeline)
     stages = funnel_stages(pipeline)
-    cohorts = cohort_by_currency(ctx, options, pipeline, stages)
+    cohorts, histograms = cohort_by_currency(ctx, options, pipeline, stages)
     lang = common.lang(ctx)
     display: dict[str, dict[Any, str]] = {"stage": {s.key: s.label for s in pipeline.stages}}
     common.total_label(display, "stage", lang)
@@ -207,7 +255,7 @@ def funnel(ctx: Context, options: FunnelOptions) -> ReportResult:
         name="funnel",
         title=f"Funnel: {pipeline.label}",
         columns=COLUMNS,
-        rows=funnel_rows(stages, cohorts),
+        rows=funnel_rows(stages, cohorts, histograms),
         totals=funnel_totals(ctx, options, pipeline, cohorts),
         chart=ChartSpec("Funnel: deals reaching each stage", ("stage",), ("reached",)),
         params={**options.params(), "pipeline": pipeline.key},
