@@ -386,12 +386,17 @@ def counts(path: Path) -> str:
     return ", ".join(shown)
 
 
-def section(metrics: Sequence[Metric], dataset: str, runs: int) -> str:
+def section(
+    metrics: Sequence[Metric],
+    dataset: str,
+    runs: int,
+    markers: tuple[str, str] = (RESULTS_BEGIN, RESULTS_END),
+) -> str:
     import sqlalchemy
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
-        RESULTS_BEGIN,
+        markers[0],
         f"### Latest run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"- Machine: {os.cpu_count()} cores, {platform.platform()}, Python "
@@ -412,15 +417,16 @@ def section(metrics: Sequence[Metric], dataset: str, runs: int) -> str:
             f"| {m.database} | {m.name} | {target} | {m.median_ms:.0f} ms | {m.max_ms:.0f} ms "
             f"| {m.cpu_ms:.0f} ms | {m.result} | {m.note} |"
         )
-    lines.append(RESULTS_END)
+    lines.append(markers[1])
     return "\n".join(lines)
 
 
-def write_results(text: str) -> None:
+def write_results(text: str, markers: tuple[str, str] = (RESULTS_BEGIN, RESULTS_END)) -> None:
     current = RESULTS_FILE.read_text() if RESULTS_FILE.exists() else "# Benchmark results\n"
-    if RESULTS_BEGIN in current and RESULTS_END in current:
-        before, rest = current.split(RESULTS_BEGIN, 1)
-        updated = before + text + rest.split(RESULTS_END, 1)[1]
+    begin, end = markers
+    if begin in current and end in current:
+        before, rest = current.split(begin, 1)
+        updated = before + text + rest.split(end, 1)[1]
     else:
         heading = "## Reports (`bench/reports.py`)\n\n"
         updated = current.rstrip("\n") + "\n\n" + heading + text + "\n"
@@ -437,10 +443,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5_000_000)
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--postgres-only",
+        action="store_true",
+        help="measure only PostgreSQL, in its own section of bench/RESULTS.md",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
     sizes = Sizes(args.deals, args.events, args.leads)
     path = Path(args.db)
+    if args.postgres and args.postgres_only:
+        return postgres_only(args, sizes)
     if args.generate and not path.exists():
         generate_sqlite(path, sizes)
     metrics = measure(f"sqlite:///{path}", "SQLite", args.runs)
@@ -460,6 +473,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write:
         write_results(text)
     return 0 if all(m.result != "FAIL" for m in metrics if m.database == "SQLite") else 1
+
+
+PG_MARKERS = ("<!-- reports-postgres:begin (written by bench/reports.py) -->",
+              "<!-- reports-postgres:end -->")  # fmt: skip
+
+
+def postgres_only(args: argparse.Namespace, sizes: Sizes) -> int:
+    from sqlalchemy.engine import make_url
+
+    if args.reuse_postgres:
+        url = make_url(args.postgres).set(database=PG_DATABASE)
+        pg_url = url.render_as_string(hide_password=False)
+    else:
+        pg_url = generate_postgres(args.postgres, sizes)
+    metrics = measure(pg_url, "PostgreSQL", args.runs)
+    dataset = (
+        f"database `{PG_DATABASE}` loaded by the same set-based SQL: {sizes.deals:,} deals, "
+        f"{sizes.events:,} events, {sizes.leads:,} leads (reported; targets are for SQLite)"
+    )
+    text = section(metrics, dataset, args.runs, PG_MARKERS)
+    print(text)
+    if not args.no_write:
+        write_results(text, PG_MARKERS)
+    return 0
 
 
 if __name__ == "__main__":
