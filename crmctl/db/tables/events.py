@@ -18,7 +18,9 @@ events = Table(
     # The import batch that wrote this event, so `import undo` finds what it did.
     Column("import_batch_id", Integer),
     Index("ix_events_entity", "entity_type", "entity_id", "id"),
-    Index("ix_events_kind", "kind"),
+    # Kinds, and time ranges of one kind or of the whole log: `report pipeline --as-of` (0010).
+    Index("ix_events_kind_at", "kind", "at"),
+    Index("ix_events_at", "at"),
     partial_index(
         "ix_events_import_batch_id", "import_batch_id", where="import_batch_id IS NOT NULL"
     ),
