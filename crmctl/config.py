@@ -28,6 +28,8 @@ KNOWN_KEYS = (
     "workflows",
     "smtp_url",
     "policy",
+    "business_hours",
+    "commissions",
 )
 DEFAULT_DOCUMENTS_MAX_MB = 25
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from crmctl.db import tables
 from crmctl.query.fields import EntityRegistry, FieldKind, FieldSpec
+from crmctl.query.response_fields import response_fields
 
 # The columns of one row of each table, as the registries below read them: Core, not the
 # ORM classes, so that permission checks of read-only commands (which compile limited
@@ -279,6 +280,7 @@ def lead_registry() -> EntityRegistry:
         *(_text(name, lead[name]) for name in LEAD_TEXT_FIELDS),
         FieldSpec("received_at", FieldKind.DATETIME, column=lead.received_at),
         FieldSpec("first_response_at", FieldKind.DATETIME, column=lead.first_response_at),
+        *response_fields(),  # response_minutes, response_business_minutes (issue 17)
         FieldSpec("converted_at", FieldKind.DATETIME, column=lead.converted_at),
         FieldSpec("last_activity_at", FieldKind.DATETIME, column=lead.last_activity_at),
         FieldSpec("company_id", FieldKind.INTEGER, column=lead.company_id),
