@@ -272,3 +272,27 @@ def performance(
     with read_context(ctx) as svc:
         result = run_report(svc, PerformanceOptions(start, end, where, by))
         emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("commissions")
+def commissions(
+    ctx: typer.Context,
+    details: Annotated[bool, typer.Option("--details", help="One row per won deal.")] = False,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Commission per salesperson from the plans in crmctl.yaml (commissions:): won value,
+    commission, effective rate; --details one row per deal (default period: this month).
+
+    Examples: crmctl report commissions --from 2027-01 --to 2027-01 --details
+    """
+    from crmctl.reports.commissions import CommissionOptions, commission_report
+
+    with read_context(ctx) as svc:
+        result = commission_report(svc, CommissionOptions(start, end, where, details))
+        emit(svc, result, fmt, output, generated_at, fail_if)

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from crmctl import business_hours
+from crmctl import business_hours, present
 from crmctl.errors import UsageError
 from crmctl.reports import common
 from crmctl.reports.common import ReportOptions, leads
@@ -228,11 +228,15 @@ def _breaches(
         })  # fmt: skip
     total = {column.key: None for column in BREACH_COLUMNS}
     total.update({"received_at": "Total", "lead": len(rows)})
-    display: dict[str, dict[Any, str]] = {"owner": common.name_labels(owners)}
-    common.total_label(display, "received_at", common.lang(ctx))
+    lang = common.lang(ctx)
+    display: dict[str, dict[Any, str]] = {
+        "owner": common.name_labels(owners),
+        "breach": {word: present.word(word, lang) for word in ("late", "unanswered")},
+    }
+    common.total_label(display, "received_at", lang)
     return ReportResult(
         name="lead_response",
-        title="Lead response: SLA breaches",
+        title="Lead response – SLA breaches",
         columns=BREACH_COLUMNS,
         rows=rows,
         totals=[total] if rows else [],
