@@ -30,6 +30,8 @@ KNOWN_KEYS = (
     "policy",
     "business_hours",
     "commissions",
+    "language",  # cs (default) or en: the language of report tables, HTML and XLSX
+    "payment_days",  # days from close to payment in `report cashflow` (default 14)
 )
 DEFAULT_DOCUMENTS_MAX_MB = 25
 

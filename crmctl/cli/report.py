@@ -208,6 +208,86 @@ def pipeline(
         emit(svc, result, fmt, output, generated_at, fail_if)
 
 
+@app.command("funnel")
+def funnel(
+    ctx: typer.Context,
+    pipeline: Annotated[
+        str | None, typer.Option("--pipeline", metavar="P", help="Pipeline key (default: first).")
+    ] = None,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Deals created in the period: reached per stage, conversions, median days, lost.
+
+    Example: crmctl report funnel --from 2027-Q1 --to 2027-Q1 --fail-if 'win_rate < 25'
+    """
+    from crmctl.reports.funnel import FunnelOptions
+    from crmctl.reports.funnel import funnel as run_report
+
+    with read_context(ctx) as svc:
+        result = run_report(svc, FunnelOptions(start, end, where, pipeline))
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("cashflow")
+def cashflow(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", metavar="PERIOD", help="month|week.")] = "month",
+    payment_days: Annotated[
+        int | None,
+        typer.Option("--payment-days", metavar="N", help="Days from close to payment (14)."),
+    ] = None,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Expected inflow per month or week: committed, likely and weighted.
+
+    Example: crmctl report cashflow --from 2027-01 --to 2027-06 --payment-days 30
+    """
+    from crmctl.reports.cashflow import CashflowOptions
+    from crmctl.reports.cashflow import cashflow as run_report
+
+    with read_context(ctx) as svc:
+        result = run_report(svc, CashflowOptions(start, end, where, by, payment_days))
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("dashboard")
+def dashboard(
+    ctx: typer.Context,
+    fmt: FormatOption = "html",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+) -> None:
+    """One self-contained HTML page: pipeline, forecast, funnel, win rate, top deals, ….
+
+    Example: crmctl report dashboard -o html --output dashboard.html
+    """
+    from crmctl.errors import UsageError
+    from crmctl.reports.dashboard import dashboard as build
+    from crmctl.reports.dashboard import render_dashboard
+
+    if fmt != "html":
+        raise UsageError(f"-o {fmt}: the dashboard is an HTML page; use -o html")
+    with read_context(ctx) as svc:
+        page = render_dashboard(build(svc), svc.now if generated_at else None)
+    if output is None:
+        sys.stdout.write(page)
+        return
+    output.write_text(page, encoding="utf-8", newline="")
+    info(f"dashboard written to {output}")
+
+
 @app.command("lead-response")
 def lead_response(
     ctx: typer.Context,

@@ -250,3 +250,12 @@ def _breaches(
 def _note(options: LeadResponseOptions, sla: int) -> str:
     clock = "wall-clock time" if options.calendar_time else "business hours only"
     return NOTE.format(clock=clock, sla=f"{sla} min")
+
+
+def dashboard_section(ctx: Context) -> ReportResult:
+    """For ``report dashboard``: response per owner over the last 90 days, SLA 4 h."""
+    from datetime import timedelta
+
+    today = ctx.now.astimezone(ctx.tz).date()
+    start = (today - timedelta(days=89)).isoformat()
+    return lead_response(ctx, LeadResponseOptions(start, today.isoformat(), None, "owner"))

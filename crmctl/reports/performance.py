@@ -303,3 +303,28 @@ def columns_for(by: str) -> tuple[Column, ...]:
         targets.append(Column(f"{metric}_target", f"{label} target", kind, total=False))
         targets.append(Column(f"{metric}_attainment", f"{label} attainment", percent))
     return (*base, *targets)
+
+
+DASHBOARD_KEYS = ("won_value", "won_value_target", "won_value_attainment", "won_count",
+                  "win_rate", "open_pipeline")  # fmt: skip
+
+
+def dashboard_section(ctx: Context) -> ReportResult:
+    """For ``report dashboard``: each salesperson's attainment in the current quarter."""
+    from dataclasses import replace
+
+    today = ctx.now.astimezone(ctx.tz).date()
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    result = performance(ctx, PerformanceOptions(quarter, quarter, None, "owner"))
+    keep = ("owner", "currency", *DASHBOARD_KEYS)
+    columns = tuple(column for column in result.columns if column.key in keep)
+    chart = ChartSpec("Won value and target", ("owner",), ("won_value", "won_value_target"),
+                      True)  # fmt: skip
+    return replace(
+        result,
+        title="Attainment this quarter",
+        columns=columns,
+        rows=[{key: row[key] for key in keep} for row in result.rows],
+        totals=[{key: total[key] for key in keep} for total in result.totals],
+        chart=chart,
+    )

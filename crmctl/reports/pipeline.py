@@ -99,7 +99,8 @@ def as_of_moment(text: str | None, ctx: Context) -> datetime | None:
 def _days(since: ColumnElement[Any], moment: datetime) -> ColumnElement[int]:
     """Whole days from ``since`` to ``moment`` (integer division of whole seconds)."""
     now_seconds = int(moment.timestamp())
-    return cast((literal(now_seconds, BigInteger) - epoch_seconds(since)) / DAY_SECONDS, Integer)
+    # `//`: integer division on both databases (`/` is true division in SQLAlchemy 2).
+    return cast((literal(now_seconds, BigInteger) - epoch_seconds(since)) // DAY_SECONDS, Integer)
 
 
 def _common_where(
@@ -152,7 +153,9 @@ def _grouped(
 def as_of_groups(ctx: Context, options: PipelineOptions, moment: datetime) -> list[dict[str, Any]]:
     """The same sums over the deals open at ``moment``, from stage history and events."""
     then = tables.deal_stage_history.alias("stage_then")
-    value_then = _value_then(moment)
+    first, change = _value_changes(moment)
+    before = cast(change_before(change.c.payload, "value"), Numeric(14, 2))
+    value_then = func.coalesce(before, deals.value)
     probability_then = case(
         (then.c.stage == deals.stage, deals.probability), else_=_stage_probability(ctx, then)
     )
@@ -186,6 +189,8 @@ def as_of_groups(ctx: Context, options: PipelineOptions, moment: datetime) -> li
                     or_(then.c.left_at.is_(None), then.c.left_at >= moment),
                 ),
             )
+            .outerjoin(first, first.c.deal_id == deals.id)
+            .outerjoin(change, change.c.id == first.c.event_id)
         )
         .where(
             deals.created_at < moment,
@@ -205,23 +210,22 @@ def _common_where_as_of(
     return conditions
 
 
-def _value_then(moment: datetime) -> ColumnElement[Any]:
-    """The value before the deal's first value change after ``moment``, else its value now."""
+def _value_changes(moment: datetime) -> tuple[Any, Any]:
+    """Each deal's first value change after ``moment`` (a range of the time index), and
+    that event (its "before" is the value the deal had at ``moment``)."""
     before = change_before(events.payload, "value")
-    first_change = (
-        select(before)
+    first = (
+        select(events.entity_id.label("deal_id"), func.min(events.id).label("event_id"))
         .where(
-            events.entity_type == "deal",
-            events.entity_id == deals.id,
-            events.kind == "deal.updated",
             events.at >= moment,
+            events.entity_type == "deal",
+            events.kind == "deal.updated",
             before.is_not(None),
         )
-        .order_by(events.id)
-        .limit(1)
-        .scalar_subquery()
+        .group_by(events.entity_id)
+        .subquery("first_value_change")
     )
-    return func.coalesce(cast(first_change, Numeric(14, 2)), deals.value)
+    return first, tables.events.alias("value_change")
 
 
 def _stage_probability(ctx: Context, then: Any) -> ColumnElement[Any]:

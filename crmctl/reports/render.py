@@ -228,10 +228,11 @@ def render_table(result: ReportResult, generated_at: datetime | None = None) -> 
     return text + "\n"
 
 
-def render_html(result: ReportResult, generated_at: datetime | None = None) -> str:
+def template_environment() -> Any:
+    """The Jinja2 environment of report templates (``templates/``), autoescaping HTML."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(
+    return Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
@@ -239,7 +240,10 @@ def render_html(result: ReportResult, generated_at: datetime | None = None) -> s
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = env.get_template(f"{result.name}.html")
+
+
+def render_html(result: ReportResult, generated_at: datetime | None = None) -> str:
+    template = template_environment().get_template(f"{result.name}.html")
 
     return template.render(**html_context(result, generated_at))
 

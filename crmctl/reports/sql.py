@@ -54,3 +54,22 @@ def _change_before_sqlite(element: change_before, compiler: SQLCompiler, **kw: A
 def _change_before_postgres(element: change_before, compiler: SQLCompiler, **kw: Any) -> str:
     payload = compiler.process(element.clauses, **kw)
     return f"(({payload}) -> 'changes' -> '{element.field}' ->> 0)"
+
+
+class hour_key(FunctionElement[str]):
+    """``'2027-03-31 22'``: the UTC hour of a timestamp, as text (grouped, then localised)."""
+
+    name = "hour_key"
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(hour_key, "sqlite")
+def _hour_sqlite(element: hour_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%m-%d %H', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(hour_key, "postgresql")
+def _hour_postgres(element: hour_key, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"

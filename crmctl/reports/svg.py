@@ -53,6 +53,7 @@ class SvgChart:
     label_width: int
     groups: tuple[Group, ...]
     legend: tuple[Legend, ...]
+    currency: str = ""  # set on a chart per currency: drawn as its caption
 
 
 def _fixed(number: float | Decimal) -> str:
@@ -94,7 +95,13 @@ def bar_chart(result: ReportResult, currency: str | None = None) -> SvgChart:
     height = TOP + len(rows) * group_height + 10
     title = f"{spec.title} ({currency})" if currency else spec.title
     return SvgChart(
-        title, LABEL_WIDTH + BAR_AREA + VALUE_WIDTH, height, LABEL_WIDTH, tuple(groups), legend
+        title,
+        LABEL_WIDTH + BAR_AREA + VALUE_WIDTH,
+        height,
+        LABEL_WIDTH,
+        tuple(groups),
+        legend,
+        currency or "",
     )
 
 

@@ -7,6 +7,7 @@ formulas over the rows, so the sheet keeps adding up when someone edits it.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -36,7 +37,8 @@ def build_workbook(
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = result.title[:31]
+    # Excel refuses []:*?/\ in sheet names ("Funnel: Prodej").
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", result.title).strip()[:31] or "Report"
     _page_setup(sheet)
     sheet.append([header(result, column) for column in result.columns])
     for cell in sheet[1]:
