@@ -89,3 +89,18 @@ def test_active_calendar_follows_the_commands_settings() -> None:
     finally:
         business_hours.use(None)
     assert business_hours.active() is DEFAULT
+
+
+def test_epoch_clock_agrees_with_minutes() -> None:
+    import random
+
+    from crmctl.business_hours import epoch_clock
+
+    clock = epoch_clock(DEFAULT, date(2026, 12, 1), date(2027, 6, 30))
+    rng = random.Random(5)
+    base = int(at(2026, 12, 2, 0, 0).timestamp())
+    for _ in range(2000):
+        start = base + rng.randrange(0, 140 * 86400) // 60 * 60
+        end = start + rng.randrange(0, 20 * 86400) // 60 * 60
+        moments = [datetime.fromtimestamp(second, PRAGUE) for second in (start, end)]
+        assert clock.minutes(start, end) == DEFAULT.minutes(*moments), moments
