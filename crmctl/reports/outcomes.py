@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, cast, select
 
 from crmctl.db import tables
 from crmctl.reports import common
@@ -26,6 +26,7 @@ from crmctl.services.context import Context
 events = tables.events.c
 users = tables.users.c
 leads = tables.leads.c
+CHUNK = 5000  # ids per IN list: below SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def closed_deals(
     if period.end:
         statement = statement.where(deals.closed_at < period.end_utc(ctx.tz))
     rows = ctx.session.execute(statement.order_by(deals.closed_at, deals.id)).all()
-    changed = _owners_after_close(ctx, statement.with_only_columns(deals.id).order_by(None))
+    changed = _owners_after_close(ctx, {row.id: row.closed_at for row in rows})
     return [
         ClosedDeal(
             id=row.id,
@@ -87,25 +88,36 @@ def _product(row: Any) -> str | None:
     return str(product) if product else None
 
 
-def _owners_after_close(ctx: Context, deal_ids: Any) -> dict[int, int | None]:
-    """Deal id → its owner when it closed, for the deals reassigned after closing."""
-    statement = (
-        select(events.entity_id, events.payload)
-        .select_from(tables.events.join(tables.deals, deals.id == events.entity_id))
-        .where(
-            events.entity_type == "deal",
-            events.kind == "deal.updated",
-            events.entity_id.in_(deal_ids),
-            and_(deals.closed_at.is_not(None), events.at >= deals.closed_at),
-        )
-        .order_by(events.id)
-    )
+def _owners_after_close(ctx: Context, closed: dict[int, datetime]) -> dict[int, int | None]:
+    """Deal id → its owner when it closed, for the deals reassigned after closing.
+
+    The update events of the closed deals, read through the per-record event index in
+    chunks of ids (a few index probes per deal, not a scan of every update)."""
     before: dict[int, str | None] = {}
-    for deal_id, payload in ctx.session.execute(statement):
-        change = ((payload or {}).get("changes") or {}).get("owner")
-        if deal_id not in before and isinstance(change, list) and len(change) == 2:
-            before[deal_id] = change[0]
+    ids = sorted(closed)
+    for chunk in range(0, len(ids), CHUNK):
+        statement = (
+            select(events.entity_id, events.at, events.payload)
+            .where(
+                events.entity_type == "deal",
+                events.entity_id.in_(ids[chunk : chunk + CHUNK]),
+                events.kind == "deal.updated",
+                # Most updates change a value or a date: leave them unparsed.
+                cast(events.payload, Text).like('%"owner"%'),
+            )
+            .order_by(events.entity_id, events.id)
+        )
+        for deal_id, at, payload in ctx.session.execute(statement):
+            change = ((payload or {}).get("changes") or {}).get("owner")
+            if deal_id in before or at < closed[deal_id]:
+                continue
+            if isinstance(change, list) and len(change) == 2:
+                before[deal_id] = change[0]
     logins = {login for login in before.values() if login}
     found = select(users.login, users.id).where(users.login.in_(logins))
-    ids = {login: user_id for login, user_id in ctx.session.execute(found)} if logins else {}
-    return {deal_id: ids.get(login) if login else None for deal_id, login in before.items()}
+    ids_by_login = (
+        {login: user_id for login, user_id in ctx.session.execute(found)} if logins else {}
+    )
+    return {
+        deal_id: ids_by_login.get(login) if login else None for deal_id, login in before.items()
+    }

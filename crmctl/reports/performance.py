@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
 
 from crmctl.db import tables
 from crmctl.errors import UsageError
@@ -38,6 +38,7 @@ from crmctl.services.context import Context
 from crmctl.services.targets import METRICS
 
 GROUPINGS = ("owner", "team")
+Cells = dict[tuple[Any, str], dict[str, Any]]  # (owner id, currency) → sums
 activities = tables.activities.c
 ACTIVITY_COUNTS = ("calls", "meetings", "emails", "first_calls", "first_meetings")
 NOTE = (
@@ -87,27 +88,24 @@ def _add_closed(cells: dict[tuple[Any, str], dict[str, Any]], closed: Sequence[C
             cell["lost_value"] += deal.value
 
 
-def _add_deal_sums(ctx: Context, cells: dict[tuple[Any, str], dict[str, Any]], period: Period,
-                   where: str | None) -> None:  # fmt: skip
-    conditions = common.deal_conditions(ctx, where)
-    created = (
-        select(deals.owner_id, deals.currency, func.count())
-        .where(
-            *conditions,
-            deals.created_at >= period.start_utc(ctx.tz),
-            deals.created_at < period.end_utc(ctx.tz),
+def _add_deal_sums(ctx: Context, cells: Cells, period: Period, where: str | None) -> None:
+    """New deals in the period and open pipeline now: one pass over the deals."""
+    created = and_(
+        deals.created_at >= period.start_utc(ctx.tz), deals.created_at < period.end_utc(ctx.tz)
+    )
+    statement = (
+        select(
+            deals.owner_id,
+            deals.currency,
+            _count(created),
+            func.sum(case((deals.status == "open", common.cents()), else_=0)),
         )
+        .where(*common.deal_conditions(ctx, where), or_(created, deals.status == "open"))
         .group_by(deals.owner_id, deals.currency)
     )
-    for owner_id, currency, count in ctx.session.execute(created):
-        cells.setdefault((owner_id, currency), _empty(owner_id, currency))["new_deals"] += count
-    pipeline = (
-        select(deals.owner_id, deals.currency, func.sum(common.cents()))
-        .where(*conditions, deals.status == "open")
-        .group_by(deals.owner_id, deals.currency)
-    )
-    for owner_id, currency, hellers in ctx.session.execute(pipeline):
+    for owner_id, currency, count, hellers in ctx.session.execute(statement):
         cell = cells.setdefault((owner_id, currency), _empty(owner_id, currency))
+        cell["new_deals"] += int(count or 0)
         cell["open_pipeline"] += common.money(hellers)
 
 
@@ -204,9 +202,6 @@ def _user_id(people: Mapping[int, common.Person], login: Any) -> int | None:
 def _team_ids(ctx: Context) -> dict[str, int]:
     teams = tables.teams.c
     return {name: team_id for team_id, name in ctx.session.execute(select(teams.id, teams.name))}
-
-
-Cells = dict[tuple[Any, str], dict[str, Any]]
 
 
 def _fold(cells: Cells, by: str, people: Mapping[int, common.Person]) -> Cells:
