@@ -277,4 +277,17 @@ def dashboard_section(ctx: Context) -> ReportResult:
 
     today = ctx.now.astimezone(ctx.tz).date()
     start = (today - timedelta(days=89)).isoformat()
-    return lead_response(ctx, LeadResponseOptions(start, today.isoformat(), None, "owner"))
+    return drawable(lead_response(ctx, LeadResponseOptions(start, today.isoformat())))
+
+
+def drawable(result: ReportResult) -> ReportResult:
+    """``result`` without its chart when every charted value is zero or empty (a dashboard
+    section with nothing to draw shows its table only)."""
+    from dataclasses import replace
+
+    if result.chart is None:
+        return result
+    keys = result.chart.series_keys
+    if any(row.get(key) not in (None, 0) for row in result.rows for key in keys):
+        return result
+    return replace(result, chart=None)

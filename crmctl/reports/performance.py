@@ -308,6 +308,8 @@ def dashboard_section(ctx: Context) -> ReportResult:
     """For ``report dashboard``: each salesperson's attainment in the current quarter."""
     from dataclasses import replace
 
+    from crmctl.reports.lead_response import drawable
+
     today = ctx.now.astimezone(ctx.tz).date()
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     result = performance(ctx, PerformanceOptions(quarter, quarter, None, "owner"))
@@ -315,11 +317,21 @@ def dashboard_section(ctx: Context) -> ReportResult:
     columns = tuple(column for column in result.columns if column.key in keep)
     chart = ChartSpec("Won value and target", ("owner",), ("won_value", "won_value_target"),
                       True)  # fmt: skip
-    return replace(
-        result,
-        title="Attainment this quarter",
-        columns=columns,
-        rows=[{key: row[key] for key in keep} for row in result.rows],
-        totals=[{key: total[key] for key in keep} for total in result.totals],
-        chart=chart,
+    # Only who has something to show: a chart per currency must draw a bar.
+    rows = [{key: row[key] for key in keep} for row in result.rows
+            if row["won_value"] or row["won_value_target"]]  # fmt: skip
+    currencies = {row["currency"] for row in rows}
+    return drawable(
+        replace(
+            result,
+            title="Attainment this quarter",
+            columns=columns,
+            rows=rows,
+            totals=[
+                {key: total[key] for key in keep}
+                for total in result.totals
+                if total["currency"] in currencies
+            ],
+            chart=chart,
+        )
     )

@@ -230,8 +230,7 @@ def test_targets_list_and_rights(people: Crm) -> None:
         ("petr", "calls", 10),
         ("petr", "won_value", "3050000.00"),
         ("eva", "won_count", 6),
-    ] or sorted((t["subject"], t["metric"]) for t in listed) == [
-        ("eva", "won_count"), ("petr", "calls"), ("petr", "won_value")]  # fmt: skip
+    ]
     people.user = "jana"
     people("targets", "set", "eva", "--period", "2027-02", "--metric", "calls", "--value", "5")
     people.user = "petr"
