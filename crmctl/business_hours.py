@@ -162,12 +162,15 @@ class EpochClock:
             return 0
         if index >= len(self.opens):
             return self.before[-1]
-        into = min(max(seconds - self.opens[index], 0), self.lengths[index])
-        return self.before[index] + into
+        # min/max spelt out: this runs twice per lead.
+        into = seconds - self.opens[index]
+        length = self.lengths[index]
+        return self.before[index] + (0 if into < 0 else length if into > length else into)
 
     def minutes(self, start: int, end: int) -> int:
         """Whole business minutes from ``start`` to ``end`` (epoch seconds)."""
-        return max(self.clock(end) - self.clock(start), 0) // 60
+        elapsed = self.clock(end) - self.clock(start)
+        return elapsed // 60 if elapsed > 0 else 0
 
 
 def epoch_clock(calendar: BusinessHours, first: date, last: date) -> EpochClock:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -78,8 +78,7 @@ def parse_grouping(text: str) -> str:
 # --- the leads and their times -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(NamedTuple):  # a tuple: a million of them are made cheaply
     id: int
     owner_id: int | None
     source: str
@@ -105,11 +104,11 @@ def timings(ctx: Context, options: LeadResponseOptions) -> list[Timing]:
     now = int(ctx.now.timestamp())
     count = _counter(ctx, options.calendar_time, rows, now)
     found = []
-    for row in rows:
-        response = None if row.answered is None else count(row.received, row.answered)
-        waiting = response if response is not None else count(row.received, now)
-        found.append(Timing(row.id, row.owner_id, row.source, row.campaign, row.status,
-                            row.received, response, waiting))  # fmt: skip
+    for lead_id, owner_id, source, campaign, status, received_at, answered_at in rows:
+        response = None if answered_at is None else count(received_at, answered_at)
+        waiting = count(received_at, now) if response is None else response
+        found.append(Timing(lead_id, owner_id, source, campaign, status, received_at,
+                            response, waiting))  # fmt: skip
     return found
 
 
