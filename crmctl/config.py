@@ -29,6 +29,8 @@ KNOWN_KEYS = (
     "smtp_url",
     "policy",
     "mail",
+    "business_hours",
+    "commissions",
     "language",  # cs (default) or en: the language of report tables, HTML and XLSX
     "payment_days",  # days from close to payment in `report cashflow` (default 14)
 )

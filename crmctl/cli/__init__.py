@@ -46,6 +46,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "deals": _noun("deals", "Deals (obchodní případy): stages, values, owners, forecast."),
     "report": _noun("report", "Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML."),
+    "targets": _noun("targets", "Sales targets per salesperson or team, period and metric."),
     "tasks": _noun(
         "tasks", "Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics."
     ),

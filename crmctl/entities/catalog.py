@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, Table, or_, select
 from crmctl.db import tables
 from crmctl.entities import expressions as sql
 from crmctl.entities.model import Entity, Field, Links, computed
+from crmctl.query import response_fields as response
 from crmctl.query.fields import FieldKind
 
 TEXT, INTEGER, DECIMAL = FieldKind.TEXT, FieldKind.INTEGER, FieldKind.DECIMAL
@@ -193,7 +194,11 @@ LEAD = Entity(
         _f("person_id", INTEGER, "ID kontaktu", "Contact ID"),
         _f("deal_id", INTEGER, "ID obchodu", "Deal ID"),
         _f("first_response_at", DATETIME, "První reakce", "First response at"),
-        _shown("response_minutes", INTEGER, "Reakce (min)", "Response (min)", table=9),
+        computed(
+            "response_minutes", INTEGER, response.response_minutes, cs="Reakce (min)",
+            en="Response (min)", table=9,
+            description="minutes to the first response (unanswered: waiting so far)",
+        ),
         _f("converted_at", DATETIME, "Převedeno", "Converted at"),
         _f("last_activity_at", DATETIME, "Poslední aktivita", "Last activity at"),
         _custom(),
@@ -201,6 +206,11 @@ LEAD = Entity(
         # --where only
         _where_only(_company_name(_leads, "linked company's name")),
         _where_only(_tags("lead", _leads)),
+        _where_only(computed(
+            "response_business_minutes", INTEGER, response.response_business_minutes,
+            cs="Reakce v pracovní době (min)", en="Response in business hours (min)",
+            description="business minutes to the first response (unanswered: so far)",
+        )),
         _where_only(DELETED_AT),
     ),
 )  # fmt: skip

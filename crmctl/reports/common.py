@@ -59,7 +59,7 @@ def deal_conditions(
     ``live=False`` leaves deleted deals in (a past day's pipeline had them).
     """
     from crmctl.query.entities import deal_registry
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     conditions = [policy.predicate(ctx, "deal", "read")]
     if live:
@@ -83,7 +83,7 @@ def closed() -> ColumnElement[bool]:
 def lead_conditions(ctx: Context, where: str | None) -> list[ColumnElement[bool]]:
     """Live leads the reader may fully read, narrowed by ``--where`` (lead fields)."""
     from crmctl.query.entities import lead_registry
-    from crmctl.services import policy
+    from crmctl.services.access import policy
 
     conditions = [leads.deleted_at.is_(None), policy.predicate(ctx, "lead", "read")]
     if where:

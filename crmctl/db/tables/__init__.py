@@ -41,6 +41,7 @@ from crmctl.db.tables.imports import import_batches, import_issues
 from crmctl.db.tables.sales import leads, deals, deal_contacts, deal_stage_history
 from crmctl.db.tables.work import tasks, activities, documents
 from crmctl.db.tables.meta import crm_meta, report_snapshots
+from crmctl.db.tables.targets import targets
 from crmctl.db.tables.workflows import (
     workflow_firings,
     workflow_state,
@@ -85,6 +86,7 @@ __all__ = [
     "report_snapshots",
     "stamps",
     "tags",
+    "targets",
     "tasks",
     "teams",
     "users",

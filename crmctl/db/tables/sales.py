@@ -40,6 +40,8 @@ leads = Table(
     Column("reject_reason", Text),
     Column("campaign", String(200)),
     Column("first_response_at", UtcDateTime()),
+    # Business minutes from received to first response, kept by the lead service (0009).
+    Column("response_business_minutes", Integer),
     Column("converted_at", UtcDateTime()),
     # No foreign key: deals.lead_id already points here and a cycle breaks table creation.
     Column("deal_id", Integer),

@@ -13,7 +13,7 @@
   day and the events of the eleven days before it, ranges of time in an append-only log.
 
 Revision ID: 0010
-Revises: 0008 (0009 is issue 17's targets table, made in parallel; re-chained at merge)
+Revises: 0009 (0009 is issue 17's targets table, made in parallel; re-chained at merge)
 Create Date: 2026-12-07
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
