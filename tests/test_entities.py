@@ -23,7 +23,8 @@ from crmctl.query import entities as filters
 from crmctl.query.fields import FieldKind
 
 # Field name -> kind of each entity's ``--where`` registry on main before issue 16
-# (documents' ``size`` was "text" by accident of its BigInteger column: now "integer").
+# (documents' ``size`` was "text" by accident of its BigInteger column: now "integer"), plus
+# what issue 17 added since (leads' ``response_minutes`` and ``response_business_minutes``).
 OLD_FILTER_FIELDS: dict[str, dict[str, str]] = {
     "company": {
         "city": "text",
@@ -81,6 +82,8 @@ OLD_FILTER_FIELDS: dict[str, dict[str, str]] = {
         "deal_id": "integer",
         "deleted_at": "datetime",
         "first_response_at": "datetime",
+        "response_business_minutes": "integer",
+        "response_minutes": "integer",
         "ico": "text",
         "id": "integer",
         "last_activity_at": "datetime",
@@ -240,6 +243,8 @@ OLD_SORTABLE: dict[str, set[str]] = {
         "product",
         "received_at",
         "first_response_at",
+        "response_minutes",
+        "response_business_minutes",
         "message",
         "company",
         "id",
