@@ -24,8 +24,9 @@ from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
 
 from crmctl.config import Settings
 from crmctl.db import tables
-from crmctl.errors import FilterError, NotFound, PermissionDenied, UsageError
+from crmctl.errors import NotFound, PermissionDenied, UsageError
 from crmctl.query.fields import EntityRegistry
+from crmctl.query.parsed import ParsedFilter, as_parsed
 from crmctl.services.context import Context
 from crmctl.services.listing import SortMask
 
@@ -419,36 +420,28 @@ def _fallback_registry(spec: EntitySpec) -> EntityRegistry:
 
 
 def limited_where(
-    ctx: Context, entity: str, scope: ReadScope, where: str | None
+    ctx: Context, entity: str, scope: ReadScope, where: ParsedFilter | str | None
 ) -> ColumnElement[bool]:
     """Which rows ``--where`` may match: a filter on hidden fields matches full rows only.
 
-    Otherwise ``--where 'phone ~ "777"'`` would reveal what the card does not show.
+    Otherwise ``--where 'phone ~ "777"'`` would reveal what the card does not show. The
+    fields are read off the parsed tree: the filter is not compiled a second time.
     """
     if scope.limited is None:
         return true()
-    if where and not _uses_only(ctx, entity, where, scope.fields):
+    parsed = as_parsed(where)
+    if parsed is not None and not _uses_only(entity, parsed, scope.fields):
         return scope.full
     return true()
 
 
-def _uses_only(ctx: Context, entity: str, where: str, fields: tuple[str, ...] | None) -> bool:
-    from crmctl.query import compile_where
-
+def _uses_only(entity: str, parsed: ParsedFilter, fields: tuple[str, ...] | None) -> bool:
     if fields is None:
         return True
     spec = entity_spec(entity)
     if spec.registry is None:
         return False
-    full = spec.registry()
-    narrow = EntityRegistry(
-        full.entity, {name: f for name, f in full.fields.items() if name in fields}
-    )
-    try:
-        compile_where(where, narrow, now=ctx.now, tz=ctx.tz)
-    except FilterError:
-        return False
-    return True
+    return parsed.uses_only(spec.registry(), fields)
 
 
 def trim(record: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
@@ -554,7 +547,7 @@ def restrict(
     ctx: Context,
     entity: str,
     statement: Select[Any],
-    where: str | None = None,
+    where: ParsedFilter | str | None = None,
     *,
     paged: bool = False,
 ) -> tuple[Select[Any], ReadScope]:

@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 
+from crmctl.db import tables
 from crmctl.db.models import Task
 from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
+from crmctl.services.read import sources
+from crmctl.services.read.pipeline import list_records, show_record
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 
 # Re-exported: callers (workflows, bench, tests) have always found them here.
@@ -248,9 +251,7 @@ def edit_task(
 
 def show_task(ctx: Context, ref: str | int) -> dict[str, Any]:
     """One task; support (a limited view) sees open tasks of any customer, marked limited."""
-    task = resolve_task(ctx, ref, action=None)
-    policy.read_level(ctx, ENTITY, task.id)
-    return visible_records(ctx, policy.read_scope(ctx, ENTITY), [task])[0]
+    return show_record(ctx, sources.TASK, ref)
 
 
 # --- schedule ---------------------------------------------------------------------------
@@ -372,24 +373,11 @@ def list_tasks(
     open_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Tasks matching ``--where``, soonest due first unless ``--sort`` says otherwise."""
-    from crmctl.query.entities import task_registry
-    from crmctl.services.listing import apply_sort_and_limit, apply_where
-
-    registry = task_registry()
-    statement: Select[Any] = select(Task)
-    if not options.include_deleted:
-        statement = statement.where(Task.deleted_at.is_(None))
-    if open_only:
-        statement = statement.where(Task.done_at.is_(None))
+    conditions = [tables.tasks.c.done_at.is_(None)] if open_only else []
     who = assignee_condition(ctx, owner, team)
     if who is not None:
-        statement = statement.where(who)
-    statement = apply_where(ctx, statement, registry, options.where)
-    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
-    statement = apply_sort_and_limit(
-        statement, registry, options.sort or "due_at", options.limit, Task.id, scope.sort_mask()
-    )
-    return visible_records(ctx, scope, list(ctx.session.scalars(statement).all()))
+        conditions.append(who)
+    return list_records(ctx, sources.TASK, options, conditions)
 
 
 def agenda(
