@@ -18,6 +18,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.cli.reading import list_entity, show_entity
 
 app = new_app("Leads (poptávky): inquiries with an owner and a status from the start.")
 
@@ -102,13 +103,10 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List leads, e.g. --where 'status = "new" and received_at < -2d'."""
-    from crmctl.services.leads import list_leads
     from crmctl.services.listing import ListOptions
 
     options = ListOptions(where, None, sort, limit, include_deleted)
-    with service_context(ctx) as svc:
-        records = list_leads(svc, options)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    list_entity(ctx, "lead", options, output, fields, table_fields=TABLE_FIELDS)
 
 
 @app.command("show")
@@ -116,11 +114,7 @@ def show(
     ctx: typer.Context, lead: LeadRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a lead."""
-    from crmctl.services.leads import show_lead
-
-    with service_context(ctx) as svc:
-        record = show_lead(svc, lead)
-    stdout_write_record(record, output, fields=fields, tz=svc.tz)
+    show_entity(ctx, "lead", lead, output, fields)
 
 
 @app.command("assign")

@@ -20,6 +20,7 @@ from crmctl.cli.common import (
     stdout_write_records,
     write_output_file,
 )
+from crmctl.cli.reading import list_entity, show_entity
 
 app = new_app("Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics.")
 
@@ -93,12 +94,13 @@ def list_(
 ) -> None:
     """List tasks, soonest due first, e.g. --where 'kind = "call" and due_at < +7d'."""
     from crmctl.services.listing import ListOptions
-    from crmctl.services.tasks import list_tasks
+    from crmctl.services.task_records import task_conditions
 
     options = ListOptions(where, None, sort, limit, include_deleted)
-    with service_context(ctx) as svc:
-        records = list_tasks(svc, options, owner=owner, team=team, open_only=open_only)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    list_entity(
+        ctx, "task", options, output, fields, table_fields=TABLE_FIELDS,
+        narrow=lambda svc: task_conditions(svc, owner=owner, team=team, open_only=open_only),
+    )  # fmt: skip
 
 
 @app.command("show")
@@ -106,11 +108,7 @@ def show(
     ctx: typer.Context, task: TaskRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a task."""
-    from crmctl.services.tasks import show_task
-
-    with service_context(ctx) as svc:
-        record = show_task(svc, task)
-    stdout_write_record(record, output, fields=fields, tz=svc.tz)
+    show_entity(ctx, "task", task, output, fields)
 
 
 @app.command("edit")

@@ -27,7 +27,13 @@ from crmctl.services.listing import ListOptions
 from crmctl.services.locking import lock_for_write
 from crmctl.services.read import sources
 from crmctl.services.read.pipeline import list_records, show_record
-from crmctl.services.read.records import CONTACT_SCALARS, contact_records, display_name
+from crmctl.services.read.records import (  # noqa: F401  (re-exported: callers find them here)
+    CONTACT_SCALARS,
+    contact_records,
+    contacts_of_company,
+    describe_relations,
+    display_name,
+)
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 from crmctl.text import fold_parts, person_name_key
 from crmctl.values import jsonable
@@ -577,22 +583,6 @@ def _repoint_incoming_relations(ctx: Context, keep_id: int, duplicate_id: int) -
     ctx.session.flush()
 
 
-def contacts_of_company(ctx: Context, company_id: int) -> list[dict[str, Any]]:
-    """The company's live contacts, each with its role at this company."""
-    rows = ctx.session.execute(
-        select(Person, PersonCompany.role)
-        .join(PersonCompany, PersonCompany.person_id == Person.id)
-        .where(
-            PersonCompany.company_id == company_id,
-            Person.deleted_at.is_(None),
-            policy.predicate(ctx, ENTITY, "read"),
-        )
-        .order_by(PersonCompany.is_primary.desc(), Person.last_name, Person.id)
-    ).all()
-    records = contact_records(ctx, [person for person, _ in rows])
-    return [{**record, "role": role} for record, (_, role) in zip(records, rows, strict=True)]
-
-
 def apply_contacts(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
     """Create or update each record by id, else by e-mail; all or nothing."""
     plans = []
@@ -658,30 +648,3 @@ def _existing(ctx: Context, record: dict[str, Any]) -> Person | None:
             raise ValidationError(f"field 'id': expected a number, got {record['id']!r}") from None
     emails = record.get("emails") or []
     return find_by_emails(ctx, emails) if isinstance(emails, list) else None
-
-
-def describe_relations(ctx: Context, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """Both directions of a contact's relations, with names, for ``contacts show``."""
-    rows: list[tuple[str, int, str | None]] = []
-    if record["reports_to"]:
-        rows.append(("reports to", record["reports_to"], None))
-    if record["assistant_of"]:
-        rows.append(("assistant of", record["assistant_of"], None))
-    rows += [("related", r["id"], r["label"]) for r in record["related"]]
-    rows += [("direct report", person_id, None) for person_id in record["direct_reports"]]
-    rows += [("assistant", person_id, None) for person_id in record["assistants"]]
-    rows += [("related", r["id"], r["label"]) for r in record["related_from"]]
-    # Names only of the contacts the user may see; the others show as a bare id.
-    people = {
-        person.id: display_name(person)
-        for person in ctx.session.scalars(
-            select(Person).where(
-                Person.id.in_({person_id for _, person_id, _ in rows}),
-                policy.predicate(ctx, ENTITY, "read"),
-            )
-        )
-    }
-    return [
-        {"relation": relation, "id": person_id, "name": people.get(person_id), "label": label}
-        for relation, person_id, label in rows
-    ]

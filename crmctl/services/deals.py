@@ -31,9 +31,12 @@ from crmctl.services.pipelines import (
 )
 from crmctl.services.read import sources
 from crmctl.services.read.pipeline import list_records, show_record
-from crmctl.services.read.records import days_between, deal_records
+from crmctl.services.read.records import (  # noqa: F401  (re-exported: callers find them here)
+    days_between,
+    deal_records,
+    stage_history,
+)
 from crmctl.services.refs import resolve_company, resolve_user
-from crmctl.services.users import logins_by_id
 from crmctl.values import jsonable
 
 ENTITY = "deal"
@@ -106,33 +109,6 @@ def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
 def show_deal(ctx: Context, ref: str) -> dict[str, Any]:
     """The whole deal, or only what a limited view shows (support: the stage)."""
     return show_record(ctx, sources.DEAL, ref)
-
-
-def stage_history(ctx: Context, deal_id: int) -> list[dict[str, Any]]:
-    """Each stay in a stage: entered, left (empty for the current one) and days spent.
-
-    Empty for a deal the user sees limited (support: the current stage only): its history
-    (who moved it when) is the deal's history, as on PostgreSQL with row security.
-    """
-    if policy.read_level(ctx, ENTITY, deal_id) != "full":
-        return []
-    rows = ctx.session.scalars(
-        select(DealStageHistory)
-        .where(DealStageHistory.deal_id == deal_id)
-        .order_by(DealStageHistory.entered_at, DealStageHistory.id)
-    ).all()
-    logins = logins_by_id(ctx, [row.entered_by_id for row in rows])
-    return [
-        {
-            "pipeline": row.pipeline,
-            "stage": row.stage,
-            "entered_at": row.entered_at,
-            "left_at": row.left_at,
-            "days": days_between(row.entered_at, row.left_at or ctx.now),
-            "by": logins.get(row.entered_by_id or -1),
-        }
-        for row in rows
-    ]
 
 
 def deal_record(ctx: Context, deal: Deal) -> dict[str, Any]:

@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 
-from crmctl.db import tables
 from crmctl.db.models import Task
 from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.read import sources
-from crmctl.services.read.pipeline import list_records, show_record
+from crmctl.services.read.pipeline import show_record
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 
 # Re-exported: callers (workflows, bench, tests) have always found them here.
@@ -38,6 +37,7 @@ from crmctl.services.task_records import (  # noqa: F401
     TaskFields,
     assignee_condition,
     is_overdue,
+    list_tasks,
     overdue_condition,
     overdue_tasks,
     record_columns,
@@ -49,7 +49,7 @@ from crmctl.services.task_records import (  # noqa: F401
 )
 
 if TYPE_CHECKING:
-    from crmctl.services.listing import ListOptions
+    pass
 
 KINDS = ("task", "call", "meeting")
 DEFAULT_DURATION = timedelta(minutes=30)
@@ -362,22 +362,6 @@ def _loggable(record: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- reading (with the ORM; the read-only records and lists are in task_records) --------
-
-
-def list_tasks(
-    ctx: Context,
-    options: ListOptions,
-    *,
-    owner: Ref = None,
-    team: Ref = None,
-    open_only: bool = False,
-) -> list[dict[str, Any]]:
-    """Tasks matching ``--where``, soonest due first unless ``--sort`` says otherwise."""
-    conditions = [tables.tasks.c.done_at.is_(None)] if open_only else []
-    who = assignee_condition(ctx, owner, team)
-    if who is not None:
-        conditions.append(who)
-    return list_records(ctx, sources.TASK, options, conditions)
 
 
 def agenda(

@@ -13,22 +13,17 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, union
 
-from crmctl.db.models import (
-    Activity,
-    Company,
-    Deal,
-    Document,
-    Event,
-    Lead,
-    Person,
-    PersonCompany,
-    Task,
-    User,
-)
+from crmctl.db import tables
 from crmctl.errors import NotFound, UsageError
 from crmctl.services import policy
 from crmctl.services.context import Context
-from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+from crmctl.services.refs import find_company, find_person, resolve_user_row
+
+# Core columns, not the ORM: `timeline` and `companies|deals show` are read commands.
+Event, User = tables.events.c, tables.users.c
+Company, Person, PersonCompany = tables.companies.c, tables.persons.c, tables.person_companies.c
+Deal, Lead, Task = tables.deals.c, tables.leads.c, tables.tasks.c
+Activity, Document = tables.activities.c, tables.documents.c
 
 ENTITIES = ("company", "contact", "deal", "lead")
 # Records that hang off a customer record through their link columns.
@@ -61,7 +56,9 @@ def timeline_page(ctx: Context, entity: str, ref: str, options: TimelineOptions)
     # Only events about records the user may read: a customer's timeline is need-to-know.
     visible = policy.event_predicate(ctx)
     statement: Select[Any] = (
-        select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope, visible)
+        select(tables.events, User.login.label("actor_login"))
+        .outerjoin(tables.users, User.id == Event.actor_id)
+        .where(scope, visible)
     )
     for condition in _filters(ctx, options):
         statement = statement.where(condition)
@@ -69,8 +66,8 @@ def timeline_page(ctx: Context, entity: str, ref: str, options: TimelineOptions)
     rows = _newest(ctx, statement, options.limit + 1, options.before_id)
     more = len(rows) > options.limit
     rows = rows[: options.limit]
-    names = _subject_names(ctx, [event for event, _ in rows])
-    events = [event_record(event, login, names) for event, login in rows]
+    names = _subject_names(ctx, rows)
+    events = [event_record(row, row.actor_login, names) for row in rows]
     return TimelinePage(events, events[-1]["id"] if more and events else None)
 
 
@@ -101,7 +98,7 @@ def _newest(ctx: Context, statement: Select[Any], wanted: int, before: int | Non
 
 def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
     if entity == "company":
-        company = resolve_company(ctx, ref, include_deleted=True)
+        company = find_company(ctx, ref, include_deleted=True)
         # A merged company's history (and what hung off its duplicates) stays on its timeline.
         merged = merged_ids(ctx, Company, company.id)
         contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(merged))
@@ -117,7 +114,7 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
                                     model.person_id.in_(contact_ids))),
         )  # fmt: skip
     if entity == "contact":
-        person = resolve_person(ctx, ref, include_deleted=True)
+        person = find_person(ctx, ref, include_deleted=True)
         merged = merged_ids(ctx, Person, person.id)
         return or_(
             _about("contact", merged), *_linked(lambda model: (model.person_id.in_(merged),))
@@ -125,7 +122,7 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
     if entity in ("deal", "lead"):
         model = Deal if entity == "deal" else Lead
         text = str(ref).strip().lstrip("#")
-        if not text.isdigit() or ctx.session.get(model, int(text)) is None:
+        if not text.isdigit() or _missing(ctx, model, int(text)):
             raise policy.missing(
                 ctx, entity, text, NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
             )
@@ -138,6 +135,10 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
                      skip=("document",) if entity == "lead" else ()),
         )  # fmt: skip
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+
+
+def _missing(ctx: Context, columns: Any, record_id: int) -> bool:
+    return ctx.session.scalar(select(columns.id).where(columns.id == record_id)) is None
 
 
 def merged_ids(ctx: Context, model: Any, record_id: int) -> list[int]:
@@ -182,7 +183,7 @@ def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]
     if options.until:
         conditions.append(Event.at < parse_moment(options.until, ctx.now, ctx.tz, "--until"))
     if options.author:
-        conditions.append(Event.actor_id == resolve_user(ctx, options.author).id)
+        conditions.append(Event.actor_id == resolve_user_row(ctx, options.author).id)
     if options.search and options.search.strip():
         # Accent-insensitive, over everything the event says (texts, before/after values).
         folded = func.crm_fold(cast(Event.payload, Text))
@@ -199,7 +200,7 @@ def _kind_matches(kind: str) -> ColumnElement[bool]:
     return or_(Event.kind.like(f"%.{kind}"), Event.kind.like(f"{kind}.%"))
 
 
-def _subject_names(ctx: Context, events: list[Event]) -> dict[tuple[str, int], str]:
+def _subject_names(ctx: Context, events: list[Any]) -> dict[tuple[str, int], str]:
     """Current names of the records the events are about, one query per entity type."""
     wanted: dict[str, set[int]] = {}
     for event in events:
@@ -230,7 +231,7 @@ _NAME_QUERIES: dict[str, Any] = {
 
 
 def event_record(
-    event: Event, login: str | None, names: dict[tuple[str, int], str]
+    event: Any, login: str | None, names: dict[tuple[str, int], str]
 ) -> dict[str, Any]:
     subject = f"{event.entity_type} #{event.entity_id}"
     if (event.entity_type, event.entity_id) in names:

@@ -309,3 +309,79 @@ def _lead(lead: Source, logins: dict[int, str]) -> dict[str, Any]:
         "created_by": logins.get(lead.created_by_id or -1),
         "updated_at": lead.updated_at,
     }
+
+
+# --- what `show` adds to a record ----------------------------------------------------
+
+
+def contacts_of_company(ctx: Context, company_id: int) -> list[dict[str, Any]]:
+    """The company's live contacts, each with its role at this company."""
+    persons, links = tables.persons.c, tables.person_companies.c
+    rows = ctx.session.execute(
+        select(*tables.persons.columns, links.role.label("link_role"))
+        .join_from(tables.persons, tables.person_companies, links.person_id == persons.id)
+        .where(
+            links.company_id == company_id,
+            persons.deleted_at.is_(None),
+            policy.predicate(ctx, "contact", "read"),
+        )
+        .order_by(links.is_primary.desc(), persons.last_name, persons.id)
+    ).all()
+    found = contact_records(ctx, rows)
+    return [{**record, "role": row.link_role} for record, row in zip(found, rows, strict=True)]
+
+
+def describe_relations(ctx: Context, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Both directions of a contact's relations, with names, for ``contacts show``."""
+    rows: list[tuple[str, int, str | None]] = []
+    if record["reports_to"]:
+        rows.append(("reports to", record["reports_to"], None))
+    if record["assistant_of"]:
+        rows.append(("assistant of", record["assistant_of"], None))
+    rows += [("related", r["id"], r["label"]) for r in record["related"]]
+    rows += [("direct report", person_id, None) for person_id in record["direct_reports"]]
+    rows += [("assistant", person_id, None) for person_id in record["assistants"]]
+    rows += [("related", r["id"], r["label"]) for r in record["related_from"]]
+    persons = tables.persons.c
+    # Names only of the contacts the user may see; the others show as a bare id.
+    people = {
+        person.id: display_name(person)
+        for person in ctx.session.execute(
+            select(tables.persons).where(
+                persons.id.in_({person_id for _, person_id, _ in rows}),
+                policy.predicate(ctx, "contact", "read"),
+            )
+        )
+    }
+    return [
+        {"relation": relation, "id": person_id, "name": people.get(person_id), "label": label}
+        for relation, person_id, label in rows
+    ]
+
+
+def stage_history(ctx: Context, deal_id: int) -> list[dict[str, Any]]:
+    """Each stay in a stage: entered, left (empty for the current one) and days spent.
+
+    Empty for a deal the user sees limited (support: the current stage only): its history
+    (who moved it when) is the deal's history, as on PostgreSQL with row security.
+    """
+    if policy.read_level(ctx, "deal", deal_id) != "full":
+        return []
+    history = tables.deal_stage_history.c
+    rows = ctx.session.execute(
+        select(tables.deal_stage_history)
+        .where(history.deal_id == deal_id)
+        .order_by(history.entered_at, history.id)
+    ).all()
+    logins = logins_by_id(ctx, [row.entered_by_id for row in rows])
+    return [
+        {
+            "pipeline": row.pipeline,
+            "stage": row.stage,
+            "entered_at": row.entered_at,
+            "left_at": row.left_at,
+            "days": days_between(row.entered_at, row.left_at or ctx.now),
+            "by": logins.get(row.entered_by_id or -1),
+        }
+        for row in rows
+    ]
