@@ -275,6 +275,17 @@ def write_output_file(path: str | Path, data: bytes, option: str = "--output") -
         raise FileUnreadable(f"{option} {target}: {reason}; check the path") from None
 
 
+def table_fields(entity: str) -> tuple[str, ...]:
+    """The entity's default ``list`` table columns, as the entity registry declares them.
+
+    Imported here, on use: the registry brings in SQLAlchemy, which ``--help`` and shell
+    completion of a noun should not pay for.
+    """
+    from crmctl.entities import ENTITIES
+
+    return ENTITIES[entity].table_fields
+
+
 def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
     from crmctl.render import write_records
 

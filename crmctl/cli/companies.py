@@ -30,7 +30,6 @@ CompanyRef = Annotated[str, typer.Argument(metavar="COMPANY", help="Company id, 
 Opt = Annotated[str | None, typer.Option()]
 Tags = Annotated[list[str] | None, typer.Option("--tag", help="Add a tag (repeatable).")]
 Owner = Annotated[str | None, typer.Option("--owner", help="Owner's login (default: you).")]
-TABLE_FIELDS = ("id", "name", "ico", "city", "region", "owner", "tags")
 TIMELINE_FIELDS = ("at", "actor", "subject", "kind", "summary")
 
 
@@ -125,7 +124,7 @@ def list_(
     options = ListOptions(where, search, sort, limit, include_deleted)
     list_entity(
         ctx, "company", options, output, fields,
-        table_fields=TABLE_FIELDS, formatters=phone_formatters(),
+        formatters=phone_formatters(),
     )  # fmt: skip
 
 

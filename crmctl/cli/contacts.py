@@ -34,7 +34,6 @@ ContactRef = Annotated[
 ]
 Opt = Annotated[str | None, typer.Option()]
 Multi = Annotated[list[str] | None, typer.Option()]
-TABLE_FIELDS = ("id", "name", "function", "company", "emails", "phones")
 
 
 def _scalars(**values: str | None) -> dict[str, Any]:
@@ -100,7 +99,7 @@ def list_(
     options = ListOptions(where, search, sort, limit, include_deleted)
     list_entity(
         ctx, "contact", options, output, fields,
-        table_fields=TABLE_FIELDS, formatters=phone_formatters(),
+        formatters=phone_formatters(),
     )  # fmt: skip
 
 

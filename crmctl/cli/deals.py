@@ -29,10 +29,6 @@ app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
 DealRef = Annotated[str, typer.Argument(metavar="DEAL", help="Deal id.")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why it was won or lost.")]
 Opt = Annotated[str | None, typer.Option()]
-TABLE_FIELDS = (
-    "id", "title", "company", "stage", "value", "currency", "probability",
-    "expected_close", "owner", "status", "idle_days",
-)  # fmt: skip
 HISTORY_FIELDS = ("stage", "entered_at", "left_at", "days", "by")
 TIMELINE_FIELDS = ("at", "actor", "kind", "summary")
 
@@ -127,9 +123,7 @@ def list_(
     from crmctl.services.listing import ListOptions
 
     options = ListOptions(where, search, sort, limit, include_deleted)
-    list_entity(
-        ctx, "deal", options, output, fields, table_fields=TABLE_FIELDS, formatters=formatters()
-    )
+    list_entity(ctx, "deal", options, output, fields, formatters=formatters())
 
 
 @app.command("show")

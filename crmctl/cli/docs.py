@@ -14,12 +14,12 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
     write_output_file,
 )
 
 app = new_app("Documents: files attached to companies, contacts and deals (kept by SHA-256).")
 
-TABLE_FIELDS = ("id", "file_name", "size", "company", "contact", "deal", "created_at")
 Target = Annotated[str, typer.Argument(metavar="company|contact|deal", help="What to attach to.")]
 
 
@@ -60,7 +60,9 @@ def list_(
     target, ref = given[0] if given else (None, None)
     with service_context(ctx) as svc:
         records = list_documents(svc, target=target, ref=ref)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    stdout_write_records(
+        records, output, fields=fields, table_fields=table_fields("document"), tz=svc.tz
+    )
 
 
 @app.command("get")

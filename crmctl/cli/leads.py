@@ -17,6 +17,7 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
 )
 from crmctl.cli.reading import list_entity, show_entity
 
@@ -24,10 +25,6 @@ app = new_app("Leads (poptávky): inquiries with an owner and a status from the 
 
 LeadRef = Annotated[str, typer.Argument(metavar="LEAD", help="Lead id.")]
 Opt = Annotated[str | None, typer.Option()]
-TABLE_FIELDS = (
-    "id", "received_at", "source", "status", "owner", "subject", "contact_name",
-    "company_name", "response_minutes",
-)  # fmt: skip
 
 
 @app.command("add")
@@ -67,7 +64,7 @@ def add(
         with service_context(ctx) as svc:
             records = add_leads_from_json(svc, text, source_name, default_source=source or "web")
         info(f"{len(records)} lead(s) added: " + " ".join(f"#{r['id']}" for r in records))
-        stdout_write_records(records, output, table_fields=TABLE_FIELDS, tz=svc.tz)
+        stdout_write_records(records, output, table_fields=table_fields("lead"), tz=svc.tz)
         return
     desired: dict[str, Any] = {
         key: value
@@ -106,7 +103,7 @@ def list_(
     from crmctl.services.listing import ListOptions
 
     options = ListOptions(where, None, sort, limit, include_deleted)
-    list_entity(ctx, "lead", options, output, fields, table_fields=TABLE_FIELDS)
+    list_entity(ctx, "lead", options, output, fields)
 
 
 @app.command("show")

@@ -24,14 +24,17 @@ def list_entity(
     output: Any,
     fields: str | None,
     *,
-    table_fields: Sequence[str],
+    table_fields: Sequence[str] | None = None,
     formatters: dict[str, Any] | None = None,
     narrow: Narrow | None = None,
 ) -> None:
-    """``crmctl NOUN list``: one page of records as the user asked to see them."""
+    """``crmctl NOUN list``: one page of records as the user asked to see them; as a
+    table, the registry's default columns unless ``table_fields`` says otherwise."""
+    from crmctl.entities import entity as declared
     from crmctl.services.read.pipeline import list_records
     from crmctl.services.read.sources import source
 
+    table_fields = table_fields or declared(entity).table_fields
     with read_context(ctx) as svc:
         conditions = narrow(svc) if narrow is not None else ()
         records = list_records(svc, source(entity), options, conditions)

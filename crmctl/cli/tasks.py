@@ -18,6 +18,7 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
+    table_fields,
     write_output_file,
 )
 from crmctl.cli.reading import list_entity, show_entity
@@ -25,9 +26,6 @@ from crmctl.cli.reading import list_entity, show_entity
 app = new_app("Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics.")
 
 TaskRef = Annotated[str, typer.Argument(metavar="TASK", help="Task id.")]
-TABLE_FIELDS = (
-    "id", "kind", "due_at", "priority", "assignee", "status", "subject", "company", "deal",
-)  # fmt: skip
 AGENDA_FIELDS = ("time", "id", "kind", "priority", "subject", "company", "contact", "deal")
 WEEKDAYS = ("pondělí", "úterý", "středa", "čtvrtek", "pátek", "sobota", "neděle")
 
@@ -98,7 +96,7 @@ def list_(
 
     options = ListOptions(where, None, sort, limit, include_deleted)
     list_entity(
-        ctx, "task", options, output, fields, table_fields=TABLE_FIELDS,
+        ctx, "task", options, output, fields,
         narrow=lambda svc: task_conditions(svc, owner=owner, team=team, open_only=open_only),
     )  # fmt: skip
 
@@ -172,7 +170,9 @@ def overdue(
     # Run from cron for every user: no ORM on this path (issue 5, tests/e2e check it).
     with read_context(ctx) as svc:
         records = overdue_tasks(svc, owner=owner, team=team, limit=limit)
-    stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
+    stdout_write_records(
+        records, output, fields=fields, table_fields=table_fields("task"), tz=svc.tz
+    )
     if fail_if_any and records:
         raise CheckFailed(
             f"{len(records)} overdue task(s); finish them with `crmctl tasks done ID`"

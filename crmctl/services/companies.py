@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from crmctl import entities
 from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
 from crmctl.services import policy
@@ -20,13 +21,14 @@ from crmctl.services.listing import (
 from crmctl.services.locking import lock_for_write
 from crmctl.services.read import sources
 from crmctl.services.read.pipeline import list_records, show_record
-from crmctl.services.read.records import COMPANY_SCALARS, company_records
+from crmctl.services.read.records import company_records
 from crmctl.services.refs import resolve_company, resolve_user
 from crmctl.services.users import logins_by_id
 from crmctl.text import company_name_key, fold_parts
 
 ENTITY = "company"
-SCALAR_FIELDS = list(COMPANY_SCALARS)
+# The company's own text fields: what `add`, `edit` and imports set.
+SCALAR_FIELDS = entities.COMPANY.scalar_fields
 
 
 @dataclass
@@ -163,12 +165,12 @@ def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str
 
 
 def list_companies(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    return list_records(ctx, sources.COMPANY, options)
+    return list_records(ctx, sources.source("company"), options)
 
 
 def show_company(ctx: Context, ref: str) -> dict[str, Any]:
     """The whole company to who may read it, else its basic card."""
-    return show_record(ctx, sources.COMPANY, ref)
+    return show_record(ctx, sources.source("company"), ref)
 
 
 def company_record(ctx: Context, company: Company) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from crmctl import entities
 from crmctl.db.models import (
     Company,
     Event,
@@ -39,20 +40,9 @@ from crmctl.text import fold_parts, person_name_key
 from crmctl.values import jsonable
 
 ENTITY = "contact"
-SCALAR_FIELDS = CONTACT_SCALARS
+SCALAR_FIELDS = entities.CONTACT.scalar_fields
 # Fields of a record that `apply` and `edit` may set; everything else is derived.
-SETTABLE = (
-    *SCALAR_FIELDS,
-    "emails",
-    "phones",
-    "companies",
-    "tags",
-    "owner",
-    "custom",
-    "reports_to",
-    "assistant_of",
-    "related",
-)
+SETTABLE = entities.CONTACT.settable
 RELATION_FIELDS = {"reports_to": "reports_to", "assistant_of": "assistant_of"}
 
 
@@ -239,11 +229,11 @@ def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str,
 
 
 def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    return list_records(ctx, sources.CONTACT, options)
+    return list_records(ctx, sources.source("contact"), options)
 
 
 def show_contact(ctx: Context, ref: str) -> dict[str, Any]:
-    return show_record(ctx, sources.CONTACT, ref)
+    return show_record(ctx, sources.source("contact"), ref)
 
 
 def find_by_emails(ctx: Context, emails: Iterable[str]) -> Person | None:

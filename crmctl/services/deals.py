@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from crmctl import entities
 from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Person
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
@@ -42,25 +43,7 @@ from crmctl.values import jsonable
 ENTITY = "deal"
 SOURCES = ("web", "email", "phone", "import", "campaign", "manual")
 # Fields of a record that `apply` may set; everything else is derived.
-SETTABLE = (
-    "title",
-    "company",
-    "company_id",
-    "pipeline",
-    "stage",
-    "value",
-    "currency",
-    "probability",
-    "forecast_category",
-    "expected_close",
-    "owner",
-    "source",
-    "campaign",
-    "lead_id",
-    "contacts",
-    "tags",
-    "custom",
-)
+SETTABLE = entities.DEAL.settable
 SECONDS_PER_DAY = 86400
 
 
@@ -103,12 +86,12 @@ def resolve_deal(
 
 
 def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    return list_records(ctx, sources.DEAL, options)
+    return list_records(ctx, sources.source("deal"), options)
 
 
 def show_deal(ctx: Context, ref: str) -> dict[str, Any]:
     """The whole deal, or only what a limited view shows (support: the stage)."""
-    return show_record(ctx, sources.DEAL, ref)
+    return show_record(ctx, sources.source("deal"), ref)
 
 
 def deal_record(ctx: Context, deal: Deal) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crmctl import entities
 from crmctl.db.models import Document
 from crmctl.errors import FileUnreadable, NotFound, UsageError, ValidationError
 from crmctl.services import policy
@@ -29,7 +30,9 @@ from crmctl.services.refs import linked_names
 from crmctl.services.users import logins_by_id
 
 ENTITY = "document"
-TARGETS = ("company", "contact", "deal")
+# What a document may be attached to: the entities whose link column its table has.
+_TARGETS = entities.linked_from(entities.DOCUMENT)
+TARGETS = tuple(target.name for target in _TARGETS)
 CHUNK = 1024 * 1024
 
 
@@ -67,7 +70,7 @@ def _target_links(ctx: Context, target: str, ref: str | int) -> dict[str, int | 
     if target not in TARGETS:
         raise UsageError(f"cannot attach to {target!r}; choose one of {', '.join(TARGETS)}")
     links = resolve_links(ctx, **{target: ref})
-    return {"company_id": links.company_id, "person_id": links.person_id, "deal_id": links.deal_id}
+    return {t.links.column: getattr(links, t.links.column) for t in _TARGETS if t.links}
 
 
 def _checked_size(ctx: Context, path: Path) -> int:

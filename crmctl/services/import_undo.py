@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.event import listen, remove
 from sqlalchemy.orm import Session, aliased
 
+from crmctl import entities
 from crmctl.db.bulk import BulkWriter
 from crmctl.db.models import Event, ImportBatch, Person, PersonCompany, Tag
 from crmctl.errors import Conflict, PermissionDenied
@@ -29,7 +30,8 @@ from crmctl.services.imports import resolve_batch
 from crmctl.services.tags import chunked
 
 LATER_EDITS_SHOWN = 5
-ENTITIES = ("company", "contact")
+# What an import creates (and its undo removes again).
+ENTITIES = tuple(e.name for e in entities.with_flag("importable"))
 
 
 @dataclass

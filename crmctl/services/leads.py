@@ -176,11 +176,11 @@ def _moment(ctx: Context, raw: Any) -> datetime:
 
 
 def list_leads(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    return list_records(ctx, sources.LEAD, options)
+    return list_records(ctx, sources.source("lead"), options)
 
 
 def show_lead(ctx: Context, ref: str) -> dict[str, Any]:
-    return show_record(ctx, sources.LEAD, ref)
+    return show_record(ctx, sources.source("lead"), ref)
 
 
 def lead_record(ctx: Context, lead: Lead) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import and_, select, text
 
 from crmctl.db.models import Deal
+from crmctl.entities.expressions import stage_key
 from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
 from crmctl.services.context import Context
 from crmctl.text import fold
@@ -96,11 +97,6 @@ class Pipeline:
             "label": self.label,
             "stages": [stage.record() for stage in self.stages],
         }
-
-
-def stage_key(text_value: str) -> str:
-    """``Nabídka`` → ``nabidka``: what a user types compared with stored keys."""
-    return fold(text_value).strip().replace(" ", "_")
 
 
 def _default_stage(key: str, label: str, probability: int, category: str, **flags: bool) -> Any:

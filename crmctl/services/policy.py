@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
 
+from crmctl import entities as declared
 from crmctl.config import Settings
 from crmctl.db import tables
 from crmctl.errors import NotFound, PermissionDenied, UsageError
+from crmctl.query import entities as registries
 from crmctl.query.fields import EntityRegistry
 from crmctl.query.parsed import ParsedFilter, as_parsed
 from crmctl.services.context import Context
@@ -38,10 +41,9 @@ SCOPES = ("none", "own", "team", "subordinates", "all")
 ACTIONS = ("read", "write")
 BUILTIN_ROLES = ("admin", "manager", "sales", "support")
 # The basic company card: everyone may find a customer and see who looks after it.
-CARD_FIELDS = ("id", "name", "ico", "city", "owner")
-SUPPORT_DEAL_FIELDS = (
-    "id", "title", "company_id", "company", "pipeline", "stage", "status", "owner",
-)  # fmt: skip
+CARD_FIELDS = declared.COMPANY.card_fields
+# A support call should know where the customer stands: the deal card (stage, not value).
+SUPPORT_DEAL_FIELDS = declared.DEAL.card_fields
 
 
 # --- the model --------------------------------------------------------------------------
@@ -84,59 +86,15 @@ class EntitySpec:
 
 
 def _entity_specs() -> dict[str, EntitySpec]:
-    from crmctl.query import entities as registries
-
-    companies, persons, leads = tables.companies.c, tables.persons.c, tables.leads.c
-    deals, tasks = tables.deals.c, tables.tasks.c
-    activities, documents = tables.activities.c, tables.documents.c
-    person_companies = tables.person_companies.c
-    return {
-        "company": EntitySpec(
-            "company", tables.companies, lambda: companies.owner_id,
-            registry=registries.company_registry, label="companies",
-        ),
-        "contact": EntitySpec(
-            "contact", tables.persons, lambda: persons.owner_id,
-            via_company=lambda ids: persons.id.in_(
-                select(person_companies.person_id).where(person_companies.company_id.in_(ids))
-            ),
-            registry=registries.person_registry, label="contacts",
-        ),
-        "lead": EntitySpec(
-            "lead", tables.leads, lambda: leads.owner_id,
-            via_company=lambda ids: leads.company_id.in_(ids),
-            registry=registries.lead_registry, label="leads",
-        ),
-        "deal": EntitySpec(
-            "deal", tables.deals, lambda: deals.owner_id,
-            via_company=lambda ids: deals.company_id.in_(ids),
-            registry=registries.deal_registry, label="deals",
-        ),
-        "task": EntitySpec(
-            "task", tables.tasks, lambda: tasks.assignee_id,
-            via_company=lambda ids: _about_customer(tables.tasks, ids),
-            registry=registries.task_registry, label="tasks",
-        ),
-        # Activities and documents belong to whoever logged/attached them and, like tasks,
-        # to the customer (company, or a contact of the company) they are about.
-        "activity": EntitySpec(
-            "activity", tables.activities, lambda: activities.created_by_id,
-            via_company=lambda ids: _about_customer(tables.activities, ids),
-            label="activities",
-        ),
-        "document": EntitySpec(
-            "document", tables.documents, lambda: documents.created_by_id,
-            via_company=lambda ids: _about_customer(tables.documents, ids),
-            label="documents",
-        ),
-    }  # fmt: skip
-
-
-def _about_customer(table: Table, company_ids: Select[Any]) -> ColumnElement[bool]:
-    """A task, activity or document linked to one of the companies or to their contacts."""
-    links = tables.person_companies.c
-    contacts = select(links.person_id).where(links.company_id.in_(company_ids))
-    return or_(table.c.company_id.in_(company_ids), table.c.person_id.in_(contacts))
+    """Derived from the entity registry: every entity it declares is covered."""
+    specs = {}
+    for entity in declared.ALL:
+        where = partial(registries.registry, entity.name) if entity.where else None
+        specs[entity.name] = EntitySpec(
+            entity.name, entity.table, entity.owner_column, via_company=entity.via_company,
+            registry=where, label=entity.plural,
+        )  # fmt: skip
+    return specs
 
 
 ENTITIES: dict[str, EntitySpec] = _entity_specs()
@@ -163,7 +121,6 @@ DEFAULT_RULES: dict[str, dict[str, Rule]] = {
     "sales": _same("own"),
     "support": {
         **_same("none"),
-        # A support call should know where the customer stands: stage, not value.
         "deal": Rule("none", "none", View("all", SUPPORT_DEAL_FIELDS)),
         "task": Rule("none", "none", View("all", None, "done_at is null")),
     },
@@ -400,23 +357,9 @@ def view_condition(ctx: Context, entity: str, where: str) -> ColumnElement[bool]
 def _compile(ctx: Context, entity: str, where: str) -> ColumnElement[bool]:
     from crmctl.query import compile_where
 
-    spec = entity_spec(entity)
-    registry = spec.registry() if spec.registry else _fallback_registry(spec)
+    entity_spec(entity)  # an unknown entity is a usage error
+    registry = registries.registry(entity)
     return compile_where(where, registry, now=ctx.now, tz=ctx.tz)
-
-
-def _fallback_registry(spec: EntitySpec) -> EntityRegistry:
-    """Entities without a ``--where`` registry yet: their plain columns."""
-    from crmctl.query.fields import FieldKind, FieldSpec
-
-    kinds = {"DATETIME": FieldKind.DATETIME, "DATE": FieldKind.DATE, "INTEGER": FieldKind.INTEGER}
-    fields = {}
-    for column in spec.table.columns:
-        kind = kinds.get(type(column.type).__name__.upper(), FieldKind.TEXT)
-        if column.name.endswith("_at"):
-            kind = FieldKind.DATETIME
-        fields[column.name] = FieldSpec(column.name, kind, column=column)
-    return EntityRegistry(spec.label or spec.name, fields)
 
 
 def limited_where(

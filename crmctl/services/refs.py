@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Row, Select, Table, func, select
 
+from crmctl import entities
 from crmctl.db import tables
 from crmctl.errors import AmbiguousReference, NotFound
+from crmctl.query import entities as filters
 from crmctl.services.context import Context
 from crmctl.text import fold
 
@@ -88,14 +90,8 @@ def logins_by_id(ctx: Context, user_ids: Iterable[int | None]) -> dict[int, str]
     return {user_id: login for user_id, login in rows}
 
 
-# What a task or document links to: kind → (its link attribute, the table, the columns
-# of its name, the field a reader must see for the name to be shown; None: always shown).
-_LINKED: dict[str, tuple[str, Any, tuple[str, ...], str | None]] = {
-    "company": ("company_id", tables.companies, ("name",), None),  # on the public card
-    "contact": ("person_id", tables.persons, ("first_name", "last_name"), "name"),
-    "deal": ("deal_id", tables.deals, ("title",), "title"),
-    "lead": ("lead_id", tables.leads, ("subject",), "subject"),
-}
+# What a task or document may link to (a company, contact, deal or lead).
+_LINKED = entities.linked_from(entities.TASK)
 
 
 def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], str]:
@@ -105,16 +101,17 @@ def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], 
     from crmctl.services import policy
 
     names: dict[tuple[str, int], str] = {}
-    for kind, (attribute, table, columns, field_name) in _LINKED.items():
-        ids = {value for record in records if (value := getattr(record, attribute, None))}
+    for linked in _LINKED:
+        assert linked.links is not None
+        column, table = linked.links.column, linked.table
+        ids = {value for record in records if (value := getattr(record, column, None))}
         if not ids:
             continue
-        statement = select(table.c.id, *(table.c[name] for name in columns))
-        statement = statement.where(table.c.id.in_(ids))
-        if field_name is not None:
-            statement = statement.where(policy.readable(ctx, kind, field_name))
-        for row_id, *parts in ctx.session.execute(statement):
-            names[kind, row_id] = " ".join(filter(None, parts)) or f"#{row_id}"
+        statement = select(table.c.id, filters.title(linked.name)).where(table.c.id.in_(ids))
+        if not linked.links.public:
+            statement = statement.where(policy.readable(ctx, linked.name, linked.title))
+        for row_id, title in ctx.session.execute(statement):
+            names[linked.name, row_id] = title or f"#{row_id}"
     return names
 
 

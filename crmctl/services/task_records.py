@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select
 
 from crmctl.db import tables
+from crmctl.entities.expressions import PRIORITIES
 from crmctl.errors import UsageError
 from crmctl.services import policy
 from crmctl.services.context import Context
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from crmctl.services.listing import ListOptions
 
 ENTITY = "task"
-PRIORITIES = {"high": 1, "normal": 2, "low": 3}
 PRIORITY_NAMES = {value: name for name, value in PRIORITIES.items()}
 
 Ref = str | int | None
@@ -110,7 +110,7 @@ def list_tasks(
     from crmctl.services.read.pipeline import list_records
 
     conditions = task_conditions(ctx, owner=owner, team=team, open_only=open_only)
-    return list_records(ctx, sources.TASK, options, conditions)
+    return list_records(ctx, sources.source("task"), options, conditions)
 
 
 def task_conditions(

@@ -251,7 +251,7 @@ def edit_task(
 
 def show_task(ctx: Context, ref: str | int) -> dict[str, Any]:
     """One task; support (a limited view) sees open tasks of any customer, marked limited."""
-    return show_record(ctx, sources.TASK, ref)
+    return show_record(ctx, sources.source("task"), ref)
 
 
 # --- schedule ---------------------------------------------------------------------------

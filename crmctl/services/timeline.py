@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, union
 
+from crmctl import entities
 from crmctl.db import tables
 from crmctl.errors import NotFound, UsageError
+from crmctl.query import entities as filters
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import find_company, find_person, resolve_user_row
@@ -25,9 +27,10 @@ Company, Person, PersonCompany = tables.companies.c, tables.persons.c, tables.pe
 Deal, Lead, Task = tables.deals.c, tables.leads.c, tables.tasks.c
 Activity, Document = tables.activities.c, tables.documents.c
 
-ENTITIES = ("company", "contact", "deal", "lead")
+# The entities with a timeline, as `timeline ENTITY` names them (alphabetically).
+ENTITIES = tuple(sorted(e.name for e in entities.with_flag("timeline")))
 # Records that hang off a customer record through their link columns.
-LINKED = (("task", Task), ("activity", Activity), ("document", Document))
+LINKED = tuple((e.name, e.table.c) for e in entities.with_flag("attached"))
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         return or_(
             _about(entity, [record_id]),
             *_linked(lambda linked: (getattr(linked, column) == record_id,),
-                     skip=("document",) if entity == "lead" else ()),
+                     skip=tuple(name for name, m in LINKED if column not in m)),
         )  # fmt: skip
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
 
@@ -215,19 +218,13 @@ def _subject_names(ctx: Context, events: list[Any]) -> dict[tuple[str, int], str
     return names
 
 
-def _person_name() -> Any:
-    return func.trim(func.coalesce(Person.first_name, "") + " " + Person.last_name)
+def _title_query(name: str) -> Any:
+    table, title = entities.ENTITIES[name].table, filters.title(name)
+    return lambda ids: select(table.c.id, title).where(table.c.id.in_(ids))
 
 
-_NAME_QUERIES: dict[str, Any] = {
-    "company": lambda ids: select(Company.id, Company.name).where(Company.id.in_(ids)),
-    "contact": lambda ids: select(Person.id, _person_name()).where(Person.id.in_(ids)),
-    "deal": lambda ids: select(Deal.id, Deal.title).where(Deal.id.in_(ids)),
-    "lead": lambda ids: select(Lead.id, Lead.subject).where(Lead.id.in_(ids)),
-    "task": lambda ids: select(Task.id, Task.subject).where(Task.id.in_(ids)),
-    "activity": lambda ids: select(Activity.id, Activity.subject).where(Activity.id.in_(ids)),
-    "document": lambda ids: select(Document.id, Document.file_name).where(Document.id.in_(ids)),
-}
+# Every entity's records are named by their title (a company's name, a deal's title…).
+_NAME_QUERIES: dict[str, Any] = {name: _title_query(name) for name in entities.ENTITIES}
 
 
 def event_record(

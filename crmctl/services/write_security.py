@@ -27,14 +27,20 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from crmctl import entities
 from crmctl.db import tables
 from crmctl.services.column_security import make_view_writable, view_write_fragments
 from crmctl.services.context import Context
 
 # Written by crmctl itself (services, rules, senders), never directly by a mapped login.
 INTERNAL = ("events", "deliveries", "notifications", "workflow_state", "workflow_firings")
-# entity → table whose owner_id crmctl keeps within the writer's write scope.
-OWNED_BY = {"company": "companies", "contact": "persons", "deal": "deals", "lead": "leads"}
+# entity → table whose owner_id crmctl keeps within the writer's write scope: the
+# entities owned by an ``owner_id`` (a task's assignee, a document's author are not).
+OWNED_BY = {
+    e.name: e.table.name
+    for e in sorted(entities.ALL, key=lambda e: e.name)
+    if e.owner == "owner_id"
+}
 # Columns saying which user did something: crmctl fills them with the acting user only.
 BY_USER = ("created_by_id", "updated_by_id", "actor_id", "entered_by_id", "decided_by_id")
 

@@ -1,32 +1,55 @@
-"""The record kinds rules may be about: their table, filter fields and record shape."""
+"""The record kinds rules may be about, derived from the entity registry.
+
+Every entity of :mod:`crmctl.entities` with a ``show`` hook (a record a rule can read
+and render) is a kind; its filter fields, ORM class and loaders come from there.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from crmctl.db.models import Company, Deal, Lead, Person, Task
+from crmctl import entities
+from crmctl.errors import NotFound
+from crmctl.query import entities as filters
 from crmctl.query.fields import EntityRegistry
 from crmctl.services.context import Context
 
 
 @dataclass(frozen=True)
 class EntityKind:
-    name: str  # the event log's entity_type: "deal"
-    plural: str  # as written in `for: deals`
-    model: Any
-    registry: Callable[[], EntityRegistry] | None
-    record: Callable[[Context, int], dict[str, Any]]
-    # Many records in one query per table (None: one ``record`` call each).
-    records: Callable[[Context, list[int]], dict[int, dict[str, Any]]] | None = None
+    entity: entities.Entity
+
+    @property
+    def name(self) -> str:
+        """The event log's entity_type: "deal"."""
+        return self.entity.name
+
+    @property
+    def plural(self) -> str:
+        """As written in `for: deals`."""
+        return self.entity.plural
+
+    @property
+    def model(self) -> Any:
+        return self.entity.model
+
+    @property
+    def registry(self) -> Callable[[], EntityRegistry] | None:
+        return partial(filters.registry, self.entity.name) if self.entity.where else None
+
+    def record(self, ctx: Context, entity_id: int) -> dict[str, Any]:
+        show = self.entity.hook("show")
+        assert show is not None, self.entity.name  # kinds are the entities with one
+        return show(ctx, entity_id)  # type: ignore[no-any-return]
 
     def load(self, ctx: Context, ids: list[int]) -> dict[int, dict[str, Any]]:
         """The records of these ids that exist (not deleted), as ``record`` shows them."""
-        if self.records is not None:
-            return self.records(ctx, ids)
-        from crmctl.errors import NotFound
-
+        many = self.entity.hook("records")
+        if many is not None:
+            return many(ctx, ids)  # type: ignore[no-any-return]
         found: dict[int, dict[str, Any]] = {}
         for entity_id in ids:
             try:
@@ -36,74 +59,7 @@ class EntityKind:
         return found
 
 
-def _lead(ctx: Context, entity_id: int) -> dict[str, Any]:
-    from crmctl.services.leads import lead_record, resolve_lead
-
-    return lead_record(ctx, resolve_lead(ctx, entity_id))
-
-
-def _leads(ctx: Context, ids: list[int]) -> dict[int, dict[str, Any]]:
-    from sqlalchemy import select
-
-    from crmctl.services.leads import lead_records
-
-    leads = list(
-        ctx.session.scalars(select(Lead).where(Lead.id.in_(ids), Lead.deleted_at.is_(None)))
-    )
-    return {record["id"]: record for record in lead_records(ctx, leads)}
-
-
-def _deals(ctx: Context, ids: list[int]) -> dict[int, dict[str, Any]]:
-    from sqlalchemy import select
-
-    from crmctl.services.deals import deal_records
-
-    deals = list(
-        ctx.session.scalars(select(Deal).where(Deal.id.in_(ids), Deal.deleted_at.is_(None)))
-    )
-    return {record["id"]: record for record in deal_records(ctx, deals)}
-
-
-def _deal(ctx: Context, entity_id: int) -> dict[str, Any]:
-    from crmctl.services.deals import deal_record, resolve_deal
-
-    return deal_record(ctx, resolve_deal(ctx, entity_id))
-
-
-def _company(ctx: Context, entity_id: int) -> dict[str, Any]:
-    from crmctl.services.companies import show_company
-
-    return show_company(ctx, str(entity_id))
-
-
-def _contact(ctx: Context, entity_id: int) -> dict[str, Any]:
-    from crmctl.services.contacts import show_contact
-
-    return show_contact(ctx, str(entity_id))
-
-
-def _task(ctx: Context, entity_id: int) -> dict[str, Any]:
-    from crmctl.services.tasks import show_task
-
-    return show_task(ctx, entity_id)
-
-
-def _registry(name: str) -> Callable[[], EntityRegistry] | None:
-    from crmctl.query import entities
-
-    return getattr(entities, f"{name}_registry", None)
-
-
-ENTITIES: dict[str, EntityKind] = {
-    kind.name: kind
-    for kind in (
-        EntityKind("lead", "leads", Lead, _registry("lead"), _lead, _leads),
-        EntityKind("deal", "deals", Deal, _registry("deal"), _deal, _deals),
-        EntityKind("company", "companies", Company, _registry("company"), _company),
-        EntityKind("contact", "contacts", Person, _registry("person"), _contact),
-        EntityKind("task", "tasks", Task, _registry("task"), _task),
-    )
-}
+ENTITIES: dict[str, EntityKind] = {e.name: EntityKind(e) for e in entities.with_flag("show")}
 
 
 def entity_kind(name: str) -> EntityKind | None:

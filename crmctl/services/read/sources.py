@@ -1,40 +1,68 @@
-"""The entities the read pipeline lists and shows, each declared once as a ReadSource.
-
-Derived from the entity registry when it has the entity (issue 16 item 1); the search
-rules (what ``--search`` matches) live here with the pipeline.
+"""The entities the read pipeline lists and shows: ReadSources derived from the one
+entity registry (``crmctl.entities``), whose ``present``/``search``/``find`` hooks name
+the functions here and in ``records``. An entity declared there without hooks is still
+listed and shown (its stored fields, by id).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 
+from crmctl import entities
 from crmctl.db import tables
-from crmctl.errors import NotFound
+from crmctl.entities import Entity
 from crmctl.query import entities as registries
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.listing import search_pattern
-from crmctl.services.read import records
 from crmctl.services.read.pipeline import ReadSource
-from crmctl.services.refs import find_company, find_person
-from crmctl.services.task_records import task_records
+from crmctl.services.refs import find_company, find_person, logins_by_id
 
-_SOURCES: dict[str, ReadSource] = {}
-
-
-def register(source: ReadSource) -> ReadSource:
-    """Add (or replace) an entity's source: every generic list and show then knows it."""
-    _SOURCES[source.entity] = source
-    return source
+# By name, with the declaration it was derived from (a test may declare another).
+_SOURCES: dict[str, tuple[Entity, ReadSource]] = {}
 
 
-def source(entity: str) -> ReadSource:
-    try:
-        return _SOURCES[entity]
-    except KeyError:
-        raise NotFound(f"no entity {entity!r}; known: {', '.join(_SOURCES)}") from None
+def source(name: str) -> ReadSource:
+    """The read source of the entity ``name`` (singular or plural), from the registry."""
+    declared = entities.entity(name)
+    known = _SOURCES.get(declared.name)
+    if known is None or known[0] is not declared:
+        known = _SOURCES[declared.name] = (declared, derive(declared))
+    return known[1]
+
+
+def derive(declared: Entity) -> ReadSource:
+    """What the pipeline needs, read off one registry entry (its hooks imported now)."""
+    return ReadSource(
+        declared.name,
+        declared.plural,
+        declared.table,
+        partial(registries.registry, declared.name),
+        declared.hook("present") or partial(plain_records, declared),
+        search=declared.hook("search"),
+        default_sort=declared.default_sort,
+        paged_scope=bool(declared.extra.get("paged_scope")),
+        find=declared.hook("find"),
+        id_example=int(declared.extra.get("id_example", 12)),
+    )
+
+
+def plain_records(declared: Entity, ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """An entity without a ``present`` hook: its stored fields as they are, its owner as
+    a login (as every record shows it)."""
+    stored = [f for f in declared.fields if f.shown and f.column_name is not None]
+    owners = logins_by_id(ctx, [getattr(row, declared.owner) for row in rows])
+    records = []
+    for row in rows:
+        record = {f.name: getattr(row, f.column_name) for f in stored if f.column_name}
+        if declared.field("owner") is not None:
+            record["owner"] = owners.get(getattr(row, declared.owner) or -1)
+        records.append(record)
+    return records
 
 
 def company_search(ctx: Context, text: str, scope: policy.ReadScope) -> ColumnElement[bool]:
@@ -68,40 +96,11 @@ def deal_search(ctx: Context, text: str, scope: policy.ReadScope) -> ColumnEleme
     return tables.deals.c.title.ilike(f"%{text.strip()}%")
 
 
-def _find_company(ctx: Context, ref: str) -> Any:
+def find_company_row(ctx: Context, ref: str) -> Any:
+    """``companies show REF``: by id, IČO or name, as a row of the table."""
     return find_company(ctx, ref, include_deleted=False)
 
 
-def _find_person(ctx: Context, ref: str) -> Any:
+def find_person_row(ctx: Context, ref: str) -> Any:
+    """``contacts show REF``: by id, e-mail or name among the readable contacts."""
     return find_person(ctx, ref)
-
-
-COMPANY = register(
-    ReadSource(
-        "company", "companies", tables.companies, registries.company_registry,
-        records.company_records, search=company_search, find=_find_company,
-    )
-)  # fmt: skip
-CONTACT = register(
-    ReadSource(
-        "contact", "contacts", tables.persons, registries.person_registry,
-        records.contact_records, search=contact_search, find=_find_person,
-    )
-)  # fmt: skip
-# Most idle first: the (stage, last_touched_at) index then serves `stage = X and
-# idle_days > N` in order, so the first page needs no sort of every match.
-DEAL = register(
-    ReadSource(
-        "deal", "deals", tables.deals, registries.deal_registry, records.deal_records,
-        search=deal_search, default_sort="last_touched_at", paged_scope=True, id_example=42,
-    )
-)  # fmt: skip
-LEAD = register(
-    ReadSource("lead", "leads", tables.leads, registries.lead_registry, records.lead_records)
-)
-TASK = register(
-    ReadSource(
-        "task", "tasks", tables.tasks, registries.task_registry, task_records,
-        default_sort="due_at",
-    )
-)  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmctl import entities
 from crmctl.services.context import Context
 from crmctl.workflows.actions.base import Target, check_template_text
 from crmctl.workflows.dues import EXPECTED, parse_due
@@ -31,7 +32,8 @@ OPTIONS = {
     "priority": Opt((str,), "high, normal or low", choices=("high", "normal", "low")),
     "kind": Opt((str,), "task, call or meeting", choices=("task", "call", "meeting")),
 }
-_LINK = {"lead": "lead", "deal": "deal", "company": "company", "contact": "contact"}
+# What a task may link to: add_task takes each as a keyword of its name.
+_LINK = {linked.name: linked.name for linked in entities.linked_from(entities.TASK)}
 
 
 def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | None:

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmctl import entities
 from crmctl.services.context import Context
 from crmctl.workflows.actions.base import Target, check_entity, require_entity
 from crmctl.workflows.options import did_you_mean
 from crmctl.workflows.yamlmarks import Loc, MarkedDict
 
 ID = "set"
-LEAD_FIELDS = ("status",)
 
 
 def _settable(entity: str) -> tuple[str, ...]:
-    from crmctl.services.deals import SETTABLE
-
-    return LEAD_FIELDS if entity == "lead" else tuple(f for f in SETTABLE if f != "stage")
+    """The entity's settable fields but the stage, which only `move` changes."""
+    return tuple(name for name in entities.entity(entity).settable if name != "stage")
 
 
 def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | None:
