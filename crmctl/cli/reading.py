@@ -7,11 +7,23 @@ keep their options and help; their bodies are one call here.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from crmctl.cli.common import read_context, stdout_write_record, stdout_write_records
+from crmctl.cli.common import (
+    Fields,
+    IncludeDeleted,
+    Limit,
+    Output,
+    Search,
+    Sort,
+    Where,
+    new_app,
+    read_context,
+    stdout_write_record,
+    stdout_write_records,
+)
 
 # A service function adding a noun's own options to the base select (tasks --owner).
 Narrow = Callable[[Any], Sequence[Any]]
@@ -69,3 +81,38 @@ def read_record(svc: Any, entity: str, ref: str) -> dict[str, Any]:
     from crmctl.services.read.sources import source
 
     return show_record(svc, source(entity), ref)
+
+
+def read_app(entity: str, help_text: str) -> typer.Typer:
+    """``list`` and ``show`` of a registry entity with nothing but its declaration: what
+    a noun module starts from (its own commands add options and output around these)."""
+    app = new_app(help_text)
+
+    @app.command("list")
+    def list_(
+        ctx: typer.Context,
+        where: Where = None,
+        search: Search = None,
+        sort: Sort = None,
+        limit: Limit = None,
+        include_deleted: IncludeDeleted = False,
+        output: Output = "table",
+        fields: Fields = None,
+    ) -> None:
+        """List the records you may see."""
+        from crmctl.services.listing import ListOptions
+
+        options = ListOptions(where, search, sort, limit, include_deleted)
+        list_entity(ctx, entity, options, output, fields)
+
+    @app.command("show")
+    def show(
+        ctx: typer.Context,
+        ref: Annotated[str, typer.Argument(metavar="REF", help="Record id.")],
+        output: Output = "table",
+        fields: Fields = None,
+    ) -> None:
+        """Show one record."""
+        show_entity(ctx, entity, ref, output, fields)
+
+    return app

@@ -87,14 +87,15 @@ class EntitySpec:
 
 def _entity_specs() -> dict[str, EntitySpec]:
     """Derived from the entity registry: every entity it declares is covered."""
-    specs = {}
-    for entity in declared.ALL:
-        where = partial(registries.registry, entity.name) if entity.where else None
-        specs[entity.name] = EntitySpec(
-            entity.name, entity.table, entity.owner_column, via_company=entity.via_company,
-            registry=where, label=entity.plural,
-        )  # fmt: skip
-    return specs
+    return {entity.name: _derived_spec(entity) for entity in declared.ALL}
+
+
+def _derived_spec(entity: declared.Entity) -> EntitySpec:
+    where = partial(registries.registry, entity.name) if entity.where else None
+    return EntitySpec(
+        entity.name, entity.table, entity.owner_column, via_company=entity.via_company,
+        registry=where, label=entity.plural,
+    )  # fmt: skip
 
 
 ENTITIES: dict[str, EntitySpec] = _entity_specs()
@@ -140,11 +141,19 @@ class Policy:
         entity_spec(entity)
         if role is None:
             return Rule()
-        return self.rules.get(role, {}).get(entity, Rule())
+        rules = self.rules.get(role, {})
+        if entity not in rules:  # covered after this policy was loaded (see entity_spec)
+            return DEFAULT_RULES.get(role, {}).get(entity, Rule())
+        return rules[entity]
 
 
 def entity_spec(entity: str) -> EntitySpec:
     spec = ENTITIES.get(entity)
+    if spec is None and entity in declared.ENTITIES:
+        # Declared in the registry after this module was imported (a test's entity):
+        # covered on first use with the customer rule of each role, as at import.
+        register_entity(_derived_spec(declared.ENTITIES[entity]))
+        spec = ENTITIES[entity]
     if spec is None:
         raise UsageError(f"unknown entity {entity!r}; choose one of {', '.join(ENTITIES)}")
     return spec

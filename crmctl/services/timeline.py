@@ -122,22 +122,27 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         return or_(
             _about("contact", merged), *_linked(lambda model: (model.person_id.in_(merged),))
         )
-    if entity in ("deal", "lead"):
-        model = Deal if entity == "deal" else Lead
+    declared = entities.find(entity)
+    if declared is not None and declared.timeline:
+        # Deals, leads and any other entity with a timeline: its own events and those of
+        # the tasks, activities and documents pointing at it through its link column.
+        columns = declared.table.c
         text = str(ref).strip().lstrip("#")
-        if not text.isdigit() or _missing(ctx, model, int(text)):
-            raise policy.missing(
-                ctx, entity, text, NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
-            )
+        if not text.isdigit() or _missing(ctx, columns, int(text)):
+            not_found = NotFound(f"no {entity} {ref!r}; see `crmctl {declared.plural} list`")
+            raise policy.missing(ctx, entity, text, not_found)
         record_id = int(text)
         policy.require(ctx, entity, record_id, "read")
-        column = "deal_id" if entity == "deal" else "lead_id"
+        if declared.links is None:  # nothing points at it: its own events
+            return _about(entity, [record_id])
+        link = declared.links.column
         return or_(
             _about(entity, [record_id]),
-            *_linked(lambda linked: (getattr(linked, column) == record_id,),
-                     skip=tuple(name for name, m in LINKED if column not in m)),
+            *_linked(lambda linked: (getattr(linked, link) == record_id,),
+                     skip=tuple(name for name, m in LINKED if link not in m)),
         )  # fmt: skip
-    raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+    choices = ", ".join(sorted(e.name for e in entities.with_flag("timeline")))
+    raise UsageError(f"no timeline for {entity!r}; choose one of {choices}")
 
 
 def _missing(ctx: Context, columns: Any, record_id: int) -> bool:
@@ -210,21 +215,18 @@ def _subject_names(ctx: Context, events: list[Any]) -> dict[tuple[str, int], str
         wanted.setdefault(event.entity_type, set()).add(event.entity_id)
     names: dict[tuple[str, int], str] = {}
     for entity_type, ids in wanted.items():
-        query = _NAME_QUERIES.get(entity_type)
-        if query is None:
+        if entity_type not in entities.ENTITIES:
             continue
-        for row_id, name in ctx.session.execute(query(ids)):
+        for row_id, name in ctx.session.execute(_title_query(entity_type, ids)):
             names[entity_type, row_id] = name or ""
     return names
 
 
-def _title_query(name: str) -> Any:
+def _title_query(name: str, ids: set[int]) -> Select[Any]:
+    """Every entity's records are named by their title (a company's name, a deal's title…),
+    as the registry declares it: an entity declared later is named too."""
     table, title = entities.ENTITIES[name].table, filters.title(name)
-    return lambda ids: select(table.c.id, title).where(table.c.id.in_(ids))
-
-
-# Every entity's records are named by their title (a company's name, a deal's title…).
-_NAME_QUERIES: dict[str, Any] = {name: _title_query(name) for name in entities.ENTITIES}
+    return select(table.c.id, title).where(table.c.id.in_(ids))
 
 
 def event_record(
