@@ -37,6 +37,13 @@ class ParsedFilter:
 
         return cls(text, parse(text))
 
+    @classmethod
+    def of(cls, text: str) -> ParsedFilter:
+        """A filter that must be there: blank text is a ``FilterError`` like any other."""
+        from crmctl.query.parser import parse
+
+        return cls(text, parse(text))
+
     def field_names(self) -> set[str]:
         from crmctl.query.ast import field_refs
 

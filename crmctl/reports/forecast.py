@@ -25,8 +25,8 @@ from sqlalchemy.orm import aliased
 from crmctl.db.functions import month_key, unindexed
 from crmctl.db.models import Deal, User
 from crmctl.errors import UsageError
-from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
+from crmctl.query.parsed import ParsedFilter
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services.context import Context
 from crmctl.services.pipelines import configured_pipelines
@@ -109,8 +109,9 @@ def in_forecast(
         # A report counts only the deals its reader may see in full.
         policy.predicate(ctx, "deal", "read"),
     )
-    if where:
-        statement = statement.where(compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz))
+    parsed = ParsedFilter.parse(where)  # the read pipeline's filter stage, parsed once
+    if parsed is not None:
+        statement = statement.where(parsed.condition(deal_registry(), now=ctx.now, tz=ctx.tz))
     lower = parse_bound(start, "--from", end=False)
     upper = parse_bound(end, "--to", end=True)
     if lower and upper and lower > upper:
