@@ -1,5 +1,7 @@
 """Every read command (list, show, timeline, report) runs on the Core read path.
 
+(``report forecast --snapshot/--compare`` store or read snapshots: a write path.)
+
 The one read pipeline (``crmctl.services.read``, entered from ``crmctl.cli.reading``)
 selects Core tables and builds records from their rows: a fresh process of the installed
 console script must not have imported ``sqlalchemy.orm`` or the mapped models.
@@ -45,6 +47,9 @@ READ_COMMANDS = [
     ("tasks", "overdue"),
     ("timeline", "company", "1"),
     ("timeline", "deal", "1", "-o", "json"),
+    ("report", "forecast", "--by", "month,owner", "--where", "value > 100"),
+    ("report", "forecast", "--format", "csv"),
+    ("report", "first-contacts"),
 ]
 
 
