@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,10 +38,16 @@ OTHERS = (
 )
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> float:
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one fresh process. On a loaded machine the
+    CPU time is the steadier measure of what the process itself costs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main() -> None:
@@ -62,18 +69,23 @@ def main() -> None:
             commands.append((f"`crmctl {' '.join(command)}` ({label})", argv))
     for _, argv in commands:
         run_once(argv, env)  # warm-up: byte-code and the page cache
-    seconds: dict[str, list[float]] = {name: [] for name, _ in commands}
+    wall: dict[str, list[float]] = {name: [] for name, _ in commands}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in commands}
     for _ in range(args.runs):
         for name, argv in commands:
-            seconds[name].append(run_once(argv, env))
-    floor = statistics.median(seconds[FLOOR[0]])
-    print("| command | median | min | max | × floor |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, runs in seconds.items():
-        median = statistics.median(runs)
+            seconds, used = run_once(argv, env)
+            wall[name].append(seconds)
+            cpu[name].append(used)
+    floor_wall = statistics.median(wall[FLOOR[0]])
+    floor_cpu = statistics.median(cpu[FLOOR[0]])
+    print("| command | wall median | min | max | × floor | CPU median | × floor (CPU) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, runs in wall.items():
+        median, used = statistics.median(runs), statistics.median(cpu[name])
         print(
             f"| {name} | {median * 1000:.0f} ms | {min(runs) * 1000:.0f} ms "
-            f"| {max(runs) * 1000:.0f} ms | {median / floor:.2f} |"
+            f"| {max(runs) * 1000:.0f} ms | {median / floor_wall:.2f} "
+            f"| {used * 1000:.0f} ms | {used / floor_cpu:.2f} |"
         )
 
 
