@@ -142,6 +142,7 @@ def test_show_and_its_errors(gadgets: Crm) -> None:
     run(gadgets, "show", "99", code=3)
     run(gadgets, "show", "x", code=4)
     run(gadgets, "list", "--where", "nosuch = 1", code=4)  # a filter error: validation
+    run(gadgets, "list", "--search", "vrt", code=2)  # no search hook declared: say so
 
 
 def test_the_policy_scopes_the_new_entity(gadgets: Crm) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, Table, select
 
-from crmctl.errors import NotFound, ValidationError
+from crmctl.errors import NotFound, UsageError, ValidationError
 from crmctl.query.fields import EntityRegistry
 from crmctl.query.parsed import ParsedFilter
 from crmctl.services import policy
@@ -74,7 +74,9 @@ def list_records(
     statement, scope = policy.restrict(ctx, source.entity, statement, parsed, paged=paged)
     if parsed is not None:
         statement = statement.where(parsed.condition(source.registry(), now=ctx.now, tz=ctx.tz))
-    if options.search and source.search is not None:
+    if options.search:
+        if source.search is None:
+            raise UsageError(f"{source.plural} have no --search; filter with --where instead")
         statement = statement.where(source.search(ctx, options.search, scope))
     statement = apply_sort_and_limit(
         statement,
