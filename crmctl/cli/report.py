@@ -123,7 +123,9 @@ def forecast(
 
     report_fmt = report_format(fmt)
     options = ForecastOptions(by, where, start, end, snapshot, compare)
-    with service_context(ctx) as svc:
+    # Only --snapshot writes (and --compare reads the stored ones through the ORM).
+    opened = service_context if snapshot or compare else read_context
+    with opened(ctx) as svc:
         result = run_forecast(svc, options)
         if snapshot:
             save_forecast_snapshot(svc, options)
@@ -162,7 +164,7 @@ def first_contacts(
     from crmctl.reports.render import report_format, write_report
 
     report_fmt = report_format(fmt)
-    with service_context(ctx) as svc:
+    with read_context(ctx) as svc:
         result = run_report(svc, FirstContactsOptions(start, end, salesperson))
         write_report(
             result,

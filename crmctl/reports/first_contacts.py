@@ -12,14 +12,16 @@ from typing import Any
 
 from sqlalchemy import Integer, case, cast, func, select
 
+from crmctl.db import tables
 from crmctl.db.functions import month_key
-from crmctl.db.models import Activity
 from crmctl.reports.forecast import parse_bound
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services.access import policy
 from crmctl.services.context import Context
-from crmctl.services.refs import resolve_user
-from crmctl.services.users import logins_by_id
+from crmctl.services.refs import logins_by_id, resolve_user
+
+# Core columns: the report is a read command (no ORM).
+Activity = tables.activities.c
 
 NOTE = (
     "First call and first meeting per customer (at most one of each), credited to who "

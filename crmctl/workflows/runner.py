@@ -26,7 +26,7 @@ from crmctl.db.engine import make_engine, session_scope
 from crmctl.db.models import Event, User, WorkflowFiring
 from crmctl.errors import CrmError
 from crmctl.notify.outbox import backoff, deliver_due
-from crmctl.query import compile_where
+from crmctl.query.parsed import ParsedFilter
 from crmctl.services.context import Actor, Context
 from crmctl.services.notifications import USER_CACHE
 from crmctl.workflows.actions.base import Target
@@ -333,9 +333,8 @@ class Runner:
     def _condition(self, rule: Rule) -> ColumnElement[bool]:
         if rule.id not in self._conditions:
             registry = rule.entity.registry()  # type: ignore[misc]
-            self._conditions[rule.id] = compile_where(
-                rule.when or "", registry, now=self.now, tz=self.tz
-            )
+            parsed = ParsedFilter.of(rule.when or "")
+            self._conditions[rule.id] = parsed.condition(registry, now=self.now, tz=self.tz)
         return self._conditions[rule.id]
 
     # --- time rules -------------------------------------------------------------------
