@@ -304,17 +304,24 @@ DATE_FORMAT = "d. m. yyyy"
 
 
 def xlsx_bytes(result: ReportResult, generated_at: datetime | None = None) -> bytes:
-    from crmctl.reports.xlsx import build_workbook, save_workbook
+    from crmctl.reports.xlsx import build_workbook, cache_formulas, formula_cache, save_workbook
 
     formats = {ColumnKind.percent: PERCENT_FORMAT, ColumnKind.int: INT_FORMAT,
                ColumnKind.number: NUMBER_FORMAT, ColumnKind.date: DATE_FORMAT}  # fmt: skip
     workbook = build_workbook(result, money_format, formats)
     stamp = generated_at.replace(tzinfo=None) if generated_at else FIXED_TIMESTAMP
-    return normalise_zip(save_workbook(workbook, stamp))
+    cached = formula_cache(result)
+    sheet = "xl/worksheets/sheet1.xml"
+    return normalise_zip(
+        save_workbook(workbook, stamp), {sheet: lambda xml: cache_formulas(xml, cached)}
+    )
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite the archive with fixed entry times, so equal workbooks are equal bytes."""
+def normalise_zip(
+    data: bytes, patches: Mapping[str, Callable[[bytes], bytes]] | None = None
+) -> bytes:
+    """Rewrite the archive with fixed entry times, so equal workbooks are equal bytes;
+    ``patches`` rewrite named entries on the way (the totals' cached values)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     target_buffer = io.BytesIO()
     with zipfile.ZipFile(target_buffer, "w", zipfile.ZIP_DEFLATED) as target:
@@ -322,5 +329,8 @@ def normalise_zip(data: bytes) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
+            content = source.read(info.filename)
+            if patches and info.filename in patches:
+                content = patches[info.filename](content)
+            target.writestr(entry, content)
     return target_buffer.getvalue()

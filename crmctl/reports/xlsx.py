@@ -116,7 +116,7 @@ def _append_total(
     index = sheet.max_row + 1
     currency_letter = _letter(result, "currency")
     for position, column in enumerate(result.columns, start=1):
-        value = total.get(column.key)
+        value = _stored(result, total, column)
         if column.summed and result.rows:
             value = _sum_formula(
                 get_column_letter(position),
@@ -226,3 +226,32 @@ def save_workbook(workbook: Workbook, stamp: datetime) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(workbook, archive).write_data()
     return buffer.getvalue()
+
+
+def formula_cache(result: ReportResult) -> dict[str, str]:
+    """Cell → the value of each totals formula, so a reader that does not recalculate
+    (a viewer, a script reading cached values) sees the totals too."""
+    cached: dict[str, str] = {}
+    if not result.rows:
+        return cached
+    first_total_row = 2 + len(result.rows)
+    for offset, total in enumerate(result.totals):
+        for position, column in enumerate(result.columns, start=1):
+            value = total.get(column.key)
+            if column.summed and value is not None:
+                cached[f"{get_column_letter(position)}{first_total_row + offset}"] = str(value)
+    return cached
+
+
+def cache_formulas(sheet_xml: bytes, cached: Mapping[str, str]) -> bytes:
+    """Fill the empty ``<v/>`` of the formula cells named in ``cached``."""
+    if not cached:
+        return sheet_xml
+
+    def fill(match: re.Match[bytes]) -> bytes:
+        value = cached.get(match.group(2).decode())
+        if value is None:
+            return match.group(0)
+        return match.group(1) + b"<v>" + value.encode() + b"</v></c>"
+
+    return re.sub(rb'(<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>)<v\s*/></c>', fill, sheet_xml)

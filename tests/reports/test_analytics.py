@@ -67,7 +67,9 @@ def test_item1_pipeline_by_stage_exact_in_every_format(sales: Crm, tmp_path: Pat
     assert [cell.value for cell in sheet[1]][:4] == ["Fáze", "Měna", "Obchody", "Hodnota"]
     assert sheet["A2"].value == "Poptávka" and float(sheet["D2"].value) == 80000.0
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
-    assert str(sheet["D4"].value).startswith("=SUMIF(")
+    assert str(sheet["D4"].value).startswith("=SUMIF(") and sheet["A4"].value == "Celkem"
+    cached = load_workbook(workbook, data_only=True).active
+    assert cached is not None and float(cached["D4"].value) == 80000.0  # the formula's value
     assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
     assert len(sheet._charts) == 2
 
@@ -232,6 +234,10 @@ def test_czech_dates_accepted_where_dates_are_taken(sales: Crm) -> None:
     forecast = sales("report", "forecast", "--from", "1. 3. 2027", "--to", "31. 3. 2027", "-o",
                      "csv").stdout  # fmt: skip
     assert "2027-03" in forecast
+    task = sales.json("tasks", "add", "Zavolat", "--due", "31. 3. 2027")
+    assert str(task["due_at"]).startswith("2027-03-31")
+    listed = sales("deals", "list", "--where", 'expected_close = "31. 3. 2027"', "-o", "csv")
+    assert "Zeta" in listed.stdout
 
 
 def test_permissions_salesperson_manager_support(sales: Crm) -> None:
