@@ -14,5 +14,6 @@ SCHEMA_REVISIONS: tuple[str, ...] = (
     "0008",
     "0009",
     "0010",
+    "0014",  # re-chained at merge (issue 17, lead response index)
 )
 SCHEMA_HEAD: str = SCHEMA_REVISIONS[-1]
