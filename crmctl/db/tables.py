@@ -289,6 +289,10 @@ tags = Table(
 
 
 # The append-only event log: timeline, audit log and workflow outbox in one.
+# Updates that changed an owner, named literally by the queries that use the partial
+# index ix_events_owner_changes (0014).
+OWNER_CHANGES = "CAST(payload AS TEXT) LIKE '%\"owner\"%'"
+
 events = Table(
     "events",
     metadata,
@@ -308,6 +312,8 @@ events = Table(
     partial_index(
         "ix_events_import_batch_id", "import_batch_id", where="import_batch_id IS NOT NULL"
     ),
+    # Owner changes by time: who owned a deal when it closed (0014).
+    partial_index("ix_events_owner_changes", "at", "entity_id", where=OWNER_CHANGES),
 )
 
 
@@ -464,6 +470,10 @@ deals = Table(
     partial_index("ix_deals_open_report", *OPEN_REPORT_COLUMNS, where=OPEN_LIVE),
     partial_index("ix_deals_closed_report", *CLOSED_REPORT_COLUMNS, where="closed_at IS NOT NULL"),
     Index("ix_deals_created_at", "created_at"),
+    # New deals in a period with what performance counts and the filter reads (0014).
+    Index(
+        "ix_deals_created_report", "created_at", "owner_id", "currency", "company_id", "deleted_at"
+    ),
     Index("ix_deals_owner_id", "owner_id"),
     Index("ix_deals_company_id", "company_id"),
 )

@@ -3,19 +3,20 @@
 Shared by ``report performance`` and ``report commissions``. A deal's owner at its close
 is today's owner unless the owner changed after the close: then it is the "before" of
 the first such change (``deal.updated`` events carry ``changes.owner = [before, after]``
-as logins). Those events are few (a closed deal is seldom reassigned), so they are read
-for the closed deals of the period in one query and resolved in Python.
+as logins). Those events are few (a closed deal is seldom reassigned): the owner changes
+since the period began are read through their own partial index
+(``ix_events_owner_changes``) and matched to the period's closed deals in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import literal_column, select, text
 
 from crmctl.db import tables
 from crmctl.reports import common
@@ -26,7 +27,6 @@ from crmctl.services.context import Context
 events = tables.events.c
 users = tables.users.c
 leads = tables.leads.c
-CHUNK = 5000  # ids per IN list: below SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def closed_deals(
     if period.end:
         statement = statement.where(deals.closed_at < period.end_utc(ctx.tz))
     rows = ctx.session.execute(statement.order_by(deals.closed_at, deals.id)).all()
-    changed = _owners_after_close(ctx, {row.id: row.closed_at for row in rows})
+    changed = owners_after_close(ctx, {row.id for row in rows}, period)
     return [
         ClosedDeal(
             id=row.id,
@@ -88,31 +88,36 @@ def _product(row: Any) -> str | None:
     return str(product) if product else None
 
 
-def _owners_after_close(ctx: Context, closed: dict[int, datetime]) -> dict[int, int | None]:
-    """Deal id → its owner when it closed, for the deals reassigned after closing.
+def owners_after_close(
+    ctx: Context, closed: Collection[int], period: Period
+) -> dict[int, int | None]:
+    """Deal id → its owner when it closed, for those of the ``closed`` deals reassigned
+    after closing.
 
-    The update events of the closed deals, read through the per-record event index in
-    chunks of ids (a few index probes per deal, not a scan of every update)."""
+    The owner changes since the period began that came after their deal's close (a change
+    after a close in the period is later still), through the partial index whose
+    condition is named literally here; the first such change per deal tells the owner."""
     before: dict[int, str | None] = {}
-    ids = sorted(closed)
-    for chunk in range(0, len(ids), CHUNK):
-        statement = (
-            select(events.entity_id, events.at, events.payload)
-            .where(
-                events.entity_type == "deal",
-                events.entity_id.in_(ids[chunk : chunk + CHUNK]),
-                events.kind == "deal.updated",
-                # Most updates change a value or a date: leave them unparsed.
-                cast(events.payload, Text).like('%"owner"%'),
-            )
-            .order_by(events.entity_id, events.id)
+    statement = (
+        select(events.entity_id, events.id, events.payload)
+        .select_from(tables.events.join(tables.deals, deals.id == events.entity_id))
+        .where(
+            text(tables.OWNER_CHANGES),
+            # ``kind || ''``: SQLite has no statistics for an index this small (often
+            # empty) and would read every update of the period through ix_events_kind_at.
+            events.kind + literal_column("''") == "deal.updated",
+            events.at >= deals.closed_at,
         )
-        for deal_id, at, payload in ctx.session.execute(statement):
-            change = ((payload or {}).get("changes") or {}).get("owner")
-            if deal_id in before or at < closed[deal_id]:
-                continue
-            if isinstance(change, list) and len(change) == 2:
-                before[deal_id] = change[0]
+    )
+    if period.start:
+        statement = statement.where(events.at >= period.start_utc(ctx.tz))
+    rows = sorted(ctx.session.execute(statement)) if closed else []  # by deal, then event
+    for deal_id, _, payload in rows:
+        if deal_id not in closed or deal_id in before:
+            continue
+        change = ((payload or {}).get("changes") or {}).get("owner")
+        if isinstance(change, list) and len(change) == 2:
+            before[deal_id] = change[0]
     logins = {login for login in before.values() if login}
     found = select(users.login, users.id).where(users.login.in_(logins))
     ids_by_login = (
