@@ -10,13 +10,14 @@ since the period began are read through their own partial index
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import literal_column, select, text
+from sqlalchemy import Text, literal_column, select, text, type_coerce
 
 from crmctl.db import tables
 from crmctl.reports import common
@@ -37,7 +38,6 @@ class ClosedDeal:
     status: str  # won | lost
     value: Decimal
     currency: str
-    created_at: datetime
     closed_at: datetime
     closed_on: date  # local day of the close
     owner_id: int | None  # at the moment it closed
@@ -51,8 +51,9 @@ def closed_deals(
     statement = (
         select(
             deals.id, deals.title, deals.pipeline, deals.status, common.cents().label("cents"),
-            deals.currency, deals.created_at, deals.closed_at, deals.owner_id, deals.custom,
-            leads.product,
+            deals.currency, deals.closed_at, deals.owner_id,
+            # Raw: most deals have no custom fields, and parsing a million '{}' costs.
+            type_coerce(deals.custom, Text).label("custom"), leads.product,
         )
         .select_from(tables.deals.outerjoin(tables.leads, leads.id == deals.lead_id))
         .where(deals.status.in_(list(statuses)), deals.closed_at.is_not(None),
@@ -72,7 +73,6 @@ def closed_deals(
             status=row.status,
             value=common.money(row.cents),
             currency=row.currency,
-            created_at=row.created_at,
             closed_at=row.closed_at,
             closed_on=row.closed_at.astimezone(ctx.tz).date(),
             owner_id=changed.get(row.id, row.owner_id),
@@ -83,7 +83,10 @@ def closed_deals(
 
 
 def _product(row: Any) -> str | None:
-    custom = row.custom if isinstance(row.custom, dict) else {}
+    custom = row.custom
+    if isinstance(custom, str):  # SQLite hands the JSON text back; PostgreSQL a dict
+        custom = json.loads(custom) if custom != "{}" else {}
+    custom = custom if isinstance(custom, dict) else {}
     product = custom.get("product") or row.product
     return str(product) if product else None
 
