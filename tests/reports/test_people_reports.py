@@ -190,6 +190,19 @@ def test_lead_response_counts_answers_without_stored_minutes(people: Crm) -> Non
         "eva": "30.0", "petr": "240.0"}  # fmt: skip
 
 
+def test_lead_response_reads_the_stored_business_minutes(people: Crm) -> None:
+    # The summary counts what was stored when the response was recorded (#1: 180 → 1000).
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(people.url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE leads SET response_business_minutes = 1000 WHERE id = 1"))
+    engine.dispose()
+    result = report(people, "lead-response", "--from", "2027-03", "--to", "2027-03")
+    petr = by_key(result["rows"], "owner")["petr"]
+    assert (petr["median_minutes"], petr["p90_minutes"], petr["breaches"]) == ("650.0", 1000, 2)
+
+
 def test_lead_response_in_calendar_time_and_breach_list(people: Crm) -> None:
     result = report(people, "lead-response", "--calendar-time", "--by", "source")
     # Wall clock: #1 113 h (the clocks went forward on 28. 3.), #2 68 h, #3 30 min.
