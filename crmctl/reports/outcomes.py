@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -22,6 +22,7 @@ from crmctl.db import tables
 from crmctl.reports import common
 from crmctl.reports.common import deals
 from crmctl.reports.period import Period
+from crmctl.reports.sql import hour_key
 from crmctl.services.context import Context
 
 events = tables.events.c
@@ -36,7 +37,6 @@ class ClosedDeal(NamedTuple):  # a tuple: tens of thousands are made per report
     status: str  # won | lost
     value: Decimal
     currency: str
-    closed_at: datetime
     closed_on: date  # local day of the close
     owner_id: int | None  # at the moment it closed
     product: str | None  # custom.product, else its lead's product
@@ -63,7 +63,8 @@ def closed_deals(
     statement = (
         select(
             deals.id, title.label("title"), deals.pipeline, deals.status,
-            common.cents().label("cents"), deals.currency, deals.closed_at, deals.owner_id,
+            common.cents().label("cents"), deals.currency,
+            hour_key(deals.closed_at).label("closed_hour"), deals.owner_id,
             custom.label("custom"), product.label("product"),
         )
         .select_from(source if products else tables.deals)
@@ -76,6 +77,7 @@ def closed_deals(
         statement = statement.where(deals.closed_at < period.end_utc(ctx.tz))
     rows = ctx.session.execute(statement.order_by(deals.closed_at, deals.id)).all()
     changed = owners_after_close(ctx, {row.id for row in rows}, period)
+    days: dict[str, date] = {}
     return [
         ClosedDeal(
             id=row.id,
@@ -84,13 +86,22 @@ def closed_deals(
             status=row.status,
             value=common.money(row.cents),
             currency=row.currency,
-            closed_at=row.closed_at,
-            closed_on=row.closed_at.astimezone(ctx.tz).date(),
+            closed_on=local_day(ctx, days, row.closed_hour),
             owner_id=changed.get(row.id, row.owner_id),
             product=_product(row) if products else None,
         )
         for row in rows
     ]
+
+
+def local_day(ctx: Context, days: dict[str, date], hour: Any) -> date:
+    """The local day of a UTC hour key (``'2027-03-31 22'``, ``reports.sql.hour_key``),
+    each hour converted once: local days differ from UTC by whole hours."""
+    key = str(hour)[:13]
+    if key not in days:
+        moment = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        days[key] = moment.astimezone(ctx.tz).date()
+    return days[key]
 
 
 def _product(row: Any) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -25,7 +25,7 @@ from crmctl.errors import UsageError
 from crmctl.reports import common
 from crmctl.reports import targets as target_rows
 from crmctl.reports.common import DEFAULT_CURRENCY, ReportOptions, deals
-from crmctl.reports.outcomes import owners_after_close
+from crmctl.reports.outcomes import local_day, owners_after_close
 from crmctl.reports.period import Period
 from crmctl.reports.result import (
     ChartSpec,
@@ -97,21 +97,12 @@ def _add_closed(ctx: Context, cells: Cells, period: Period, where: str | None) -
         hellers[key] = hellers.get(key, 0) + int(cents or 0)
         if status == "won":
             cell["won_count"] += 1
-            cycle = _local_day(ctx, days, closed) - _local_day(ctx, days, created)
+            cycle = local_day(ctx, days, closed) - local_day(ctx, days, created)
             cell["cycles"].append(cycle.days)
         else:
             cell["lost_count"] += 1
     for (owner_id, currency, status), total in hellers.items():
         cells[(owner_id, currency)][f"{status}_value"] += common.money(total)
-
-
-def _local_day(ctx: Context, days: dict[str, date], hour: Any) -> date:
-    """The local day of a UTC hour key (``'2027-03-31 22'``), each hour converted once."""
-    key = str(hour)[:13]
-    if key not in days:
-        moment = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC)
-        days[key] = moment.astimezone(ctx.tz).date()
-    return days[key]
 
 
 def _add_deal_sums(ctx: Context, cells: Cells, period: Period, where: str | None) -> None:
