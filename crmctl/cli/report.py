@@ -119,7 +119,6 @@ def forecast(
     from crmctl.reports.forecast import ForecastOptions
     from crmctl.reports.forecast import forecast as run_forecast
     from crmctl.reports.render import report_format, write_report
-    from crmctl.reports.snapshots import save_forecast_snapshot
 
     report_fmt = report_format(fmt)
     options = ForecastOptions(by, where, start, end, snapshot, compare)
@@ -128,6 +127,9 @@ def forecast(
     with opened(ctx) as svc:
         result = run_forecast(svc, options)
         if snapshot:
+            # Here, not above: saving loads the ORM, which a plain forecast never needs.
+            from crmctl.reports.snapshots import save_forecast_snapshot
+
             save_forecast_snapshot(svc, options)
         write_report(
             result,

@@ -71,7 +71,10 @@ def priced_deals(ctx: Context, options: CommissionOptions) -> tuple[list[Priced]
             "commissions)"
         )
     period = target_rows.bounded(ctx, options.period)
-    won = closed_deals(ctx, period, options.where, statuses=("won",))
+    # Titles only for --details, products only when a plan pays a product's own rate:
+    # otherwise the deals come from the closed deals' covering index alone.
+    won = closed_deals(ctx, period, options.where, statuses=("won",), titles=options.details,
+                       products=any(plan.products for plan in plans.plans))  # fmt: skip
     people = common.people(ctx, (deal.owner_id for deal in won))
     targets = target_rows.by_subject(target_rows.targets_in(ctx, period), teams=False)
     by_owner: dict[int | None, list[ClosedDeal]] = {}

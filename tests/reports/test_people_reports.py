@@ -156,6 +156,53 @@ def test_lead_response_counts_business_time_over_easter(people: Crm) -> None:
     assert result["totals"] == [LEAD_TOTAL]
 
 
+def test_lead_response_groups_without_answered_leads(people: Crm) -> None:
+    # Only the unanswered #4 (eva, 720 min so far) and #5 (petr, 60 min so far).
+    args = ("lead-response", "--from", "2027-03", "--to", "2027-03",
+            "--where", "first_response_at is null")  # fmt: skip
+    rows = by_key(report(people, *args)["rows"], "owner")
+    assert {login: (row["answered"], row["median_minutes"], row["p90_minutes"],
+                    row["unanswered_past_sla"]) for login, row in rows.items()} == {
+        "eva": (0, None, None, 1), "petr": (0, None, None, 0)}  # fmt: skip
+
+
+@pytest.mark.parametrize(("sla", "past"), [("719", 1), ("720", 0), ("59", 2), ("60", 1)])
+def test_lead_response_unanswered_past_the_sla_to_the_minute(
+    people: Crm, sla: str, past: int
+) -> None:
+    # Waiting "past the SLA" is more than ``sla`` whole business minutes: 720 and 60.
+    args = ("lead-response", "--from", "2027-03", "--to", "2027-03", "--sla", sla)
+    assert report(people, *args)["totals"][0]["unanswered_past_sla"] == past
+
+
+def test_lead_response_counts_answers_without_stored_minutes(people: Crm) -> None:
+    # Leads answered before the business minutes were kept: counted from their times.
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(people.url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE leads SET response_business_minutes = NULL"))
+    engine.dispose()
+    result = report(people, "lead-response", "--from", "2027-03", "--to", "2027-03")
+    assert result["totals"] == [LEAD_TOTAL]
+    rows = by_key(result["rows"], "owner")
+    assert {login: row["median_minutes"] for login, row in rows.items()} == {
+        "eva": "30.0", "petr": "240.0"}  # fmt: skip
+
+
+def test_lead_response_reads_the_stored_business_minutes(people: Crm) -> None:
+    # The summary counts what was stored when the response was recorded (#1: 180 → 1000).
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(people.url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE leads SET response_business_minutes = 1000 WHERE id = 1"))
+    engine.dispose()
+    result = report(people, "lead-response", "--from", "2027-03", "--to", "2027-03")
+    petr = by_key(result["rows"], "owner")["petr"]
+    assert (petr["median_minutes"], petr["p90_minutes"], petr["breaches"]) == ("650.0", 1000, 2)
+
+
 def test_lead_response_in_calendar_time_and_breach_list(people: Crm) -> None:
     result = report(people, "lead-response", "--calendar-time", "--by", "source")
     # Wall clock: #1 113 h (the clocks went forward on 28. 3.), #2 68 h, #3 30 min.

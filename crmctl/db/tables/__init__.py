@@ -36,7 +36,7 @@ from crmctl.db.tables.contacts import (
     person_relations,
     tags,
 )
-from crmctl.db.tables.events import events
+from crmctl.db.tables.events import OWNER_CHANGES, events
 from crmctl.db.tables.imports import import_batches, import_issues
 from crmctl.db.tables.sales import leads, deals, deal_contacts, deal_stage_history
 from crmctl.db.tables.work import tasks, activities, documents
@@ -54,6 +54,7 @@ from crmctl.db.tables.governance import consents, policy_rules
 
 __all__ = [
     "NAMING_CONVENTION",
+    "OWNER_CHANGES",
     "EventId",
     "JsonDocument",
     "JsonType",

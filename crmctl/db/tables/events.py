@@ -5,6 +5,10 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
 from crmctl.db.tables.base import EventId, JsonType, UtcDateTime, metadata, partial_index
 
 # The append-only event log: timeline, audit log and workflow outbox in one.
+# Updates that changed an owner, named literally by the queries that use the partial
+# index ix_events_owner_changes (0014).
+OWNER_CHANGES = "CAST(payload AS TEXT) LIKE '%\"owner\"%'"
+
 events = Table(
     "events",
     metadata,
@@ -24,4 +28,6 @@ events = Table(
     partial_index(
         "ix_events_import_batch_id", "import_batch_id", where="import_batch_id IS NOT NULL"
     ),
+    # Owner changes by time: who owned a deal when it closed (0014).
+    partial_index("ix_events_owner_changes", "at", "entity_id", where=OWNER_CHANGES),
 )
