@@ -28,6 +28,7 @@ KNOWN_KEYS = (
     "workflows",
     "smtp_url",
     "policy",
+    "mail",
 )
 DEFAULT_DOCUMENTS_MAX_MB = 25
 

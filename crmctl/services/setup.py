@@ -169,13 +169,22 @@ def _backup_postgres(url: str, target: Path) -> Path:
     return target
 
 
+def _shown_setting(key: str, value: Any) -> Any:
+    """A setting as ``config show`` prints it: no password of a URL or a mailbox."""
+    if key in ("database_url", "smtp_url"):
+        return safe_url(str(value))
+    if key == "mail":
+        from crmctl.mail.settings import redacted
+
+        return redacted(value)
+    return value
+
+
 def describe_settings(settings: Settings) -> list[dict[str, Any]]:
     rows = [
         {
             "setting": key,
-            "value": safe_url(str(item.value))
-            if key in ("database_url", "smtp_url")
-            else item.value,
+            "value": _shown_setting(key, item.value),
             "source": item.source,
         }
         for key, item in settings.values.items()
