@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmctl.cli.common import Where, info, new_app, service_context
+from crmctl.cli.common import Where, info, new_app, read_context, service_context
 
 app = new_app("Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML.")
 
@@ -60,7 +60,9 @@ def forecast(
 
     report_fmt = report_format(fmt)
     options = ForecastOptions(by, where, start, end, snapshot, compare)
-    with service_context(ctx) as svc:
+    # Only --snapshot writes (and --compare reads the stored ones through the ORM).
+    opened = service_context if snapshot or compare else read_context
+    with opened(ctx) as svc:
         result = run_forecast(svc, options)
         write_report(
             result,
@@ -97,7 +99,7 @@ def first_contacts(
     from crmctl.reports.render import report_format, write_report
 
     report_fmt = report_format(fmt)
-    with service_context(ctx) as svc:
+    with read_context(ctx) as svc:
         result = run_report(svc, FirstContactsOptions(start, end, salesperson))
         write_report(
             result,

@@ -12,14 +12,16 @@ from typing import Any
 
 from sqlalchemy import Integer, case, cast, func, select
 
+from crmctl.db import tables
 from crmctl.db.functions import month_key
-from crmctl.db.models import Activity
 from crmctl.reports.forecast import parse_bound
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services import policy
 from crmctl.services.context import Context
-from crmctl.services.refs import resolve_user
-from crmctl.services.users import logins_by_id
+from crmctl.services.refs import logins_by_id, resolve_user_row
+
+# Core columns: the report is a read command (no ORM).
+Activity = tables.activities.c
 
 NOTE = (
     "First call and first meeting per customer (at most one of each), credited to who "
@@ -65,7 +67,7 @@ def first_contacts(ctx: Context, options: FirstContactsOptions) -> ReportResult:
         statement = statement.where(Activity.occurred_on <= end)
     if options.salesperson:
         statement = statement.where(
-            Activity.created_by_id == resolve_user(ctx, options.salesperson).id
+            Activity.created_by_id == resolve_user_row(ctx, options.salesperson).id
         )
     grouped = ctx.session.execute(statement).all()
     logins = logins_by_id(ctx, [row[0] for row in grouped])

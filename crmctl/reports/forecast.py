@@ -20,13 +20,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
-from sqlalchemy.orm import aliased
 
+from crmctl.db import tables
 from crmctl.db.functions import month_key, unindexed
-from crmctl.db.models import Deal, User
 from crmctl.errors import UsageError
-from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
+from crmctl.query.parsed import ParsedFilter
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services.context import Context
 from crmctl.services.pipelines import configured_pipelines
@@ -41,7 +40,9 @@ NOTE = (
     "close; weighted = value × probability / 100; currencies are not converted."
 )
 # The owner joined under its own name: ``--where owner = …`` correlates with ``users``.
-Owner = aliased(User, name="deal_owner")
+# Core columns: a forecast without --snapshot/--compare is a read command (no ORM).
+Deal, User = tables.deals.c, tables.users.c
+Owner = tables.users.alias("deal_owner")
 DIMENSION_LABELS = {"month": "Month", "owner": "Owner", "stage": "Stage", "pipeline": "Pipeline"}
 
 
@@ -109,8 +110,9 @@ def in_forecast(
         # A report counts only the deals its reader may see in full.
         policy.predicate(ctx, "deal", "read"),
     )
-    if where:
-        statement = statement.where(compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz))
+    parsed = ParsedFilter.parse(where)  # the read pipeline's filter stage, parsed once
+    if parsed is not None:
+        statement = statement.where(parsed.condition(deal_registry(), now=ctx.now, tz=ctx.tz))
     lower = parse_bound(start, "--from", end=False)
     upper = parse_bound(end, "--to", end=True)
     if lower and upper and lower > upper:
@@ -246,9 +248,11 @@ def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
 
     ``--snapshot`` stores the current basis after the comparison, so both may be given.
     """
+    by = parse_by(options.by)
+    if not options.compare and not options.snapshot:
+        return forecast_result(ctx, by, options)  # a read: no snapshot (ORM) module
     from crmctl.reports import snapshots
 
-    by = parse_by(options.by)
     if options.compare:
         result = snapshots.compare(ctx, options)
     else:

@@ -56,7 +56,7 @@ def basis_statement() -> Select[Any]:
         select(
             Deal.id.label("id"),
             Deal.title.label("title"),
-            Owner.login.label("owner"),
+            Owner.c.login.label("owner"),
             Deal.pipeline.label("pipeline"),
             Deal.stage.label("stage"),
             month_key(Deal.expected_close).label("month"),
@@ -68,7 +68,7 @@ def basis_statement() -> Select[Any]:
             Deal.deleted_at.label("deleted_at"),
         )
         .select_from(Deal)
-        .outerjoin(Owner, Owner.id == Deal.owner_id)
+        .outerjoin(Owner, Owner.c.id == Deal.owner_id)
     )
 
 

@@ -47,8 +47,8 @@ from crmctl.db.functions import (
 from crmctl.db.models import Deal, DealStageHistory, Event, User, UtcDateTime
 from crmctl.errors import Conflict, ValidationError
 from crmctl.money import currency_code
-from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
+from crmctl.query.parsed import ParsedFilter
 from crmctl.services import policy
 from crmctl.services.approvals import require_none_pending
 from crmctl.services.context import Context
@@ -109,7 +109,7 @@ def batch_update(
     policy.require_any_write(ctx, ENTITY, "update deals")
     matching = and_(
         Deal.deleted_at.is_(None),
-        compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz),
+        ParsedFilter.of(where).condition(deal_registry(), now=ctx.now, tz=ctx.tz),
         # Only what the user may change: the rest of the matches are left alone, unseen.
         policy.predicate(ctx, ENTITY, "write"),
         policy.predicate(ctx, ENTITY, "read"),

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import and_, select, text
 
-from crmctl.db.models import Deal
+from crmctl.db import tables
 from crmctl.entities.expressions import stage_key
 from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
 from crmctl.services.context import Context
@@ -251,11 +251,15 @@ def orphaned_deals(ctx: Context, pipelines: dict[str, Pipeline]) -> list[tuple[i
     found: list[tuple[int, str, str]] = []
     for stage in stages:
         valid = [key for key, p in pipelines.items() if any(s.key == stage for s in p.stages)]
-        condition = Deal.stage == stage
+        deals = tables.deals.c
+        condition = deals.stage == stage
         if valid:
-            condition = and_(condition, Deal.pipeline.not_in(valid))
+            condition = and_(condition, deals.pipeline.not_in(valid))
         rows = ctx.session.execute(
-            select(Deal.id, Deal.pipeline, Deal.stage).where(condition).order_by(Deal.id).limit(21)
+            select(deals.id, deals.pipeline, deals.stage)
+            .where(condition)
+            .order_by(deals.id)
+            .limit(21)
         ).all()
         found += [(row.id, row.pipeline, row.stage) for row in rows]
     return found

@@ -17,7 +17,10 @@ from sqlalchemy.exc import OperationalError
 
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
 from crmctl.errors import Conflict, DatabaseError, NotFound, UsageError
-from crmctl.query import ast, compile_where, parse, to_text
+from crmctl.query import ast, to_text
+from crmctl.query.compiler import compile_node
+from crmctl.query.parsed import ParsedFilter
+from crmctl.query.parser import parse
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.workflows.entities import entity_kind
@@ -279,8 +282,9 @@ def explain_condition(ctx: Context, rule: Rule, entity_id: int) -> str:
     if not rule.when:
         return "matches (no condition)"
     registry = rule.entity.registry()  # type: ignore[misc]
+    # Parsed once; each part compiled from its subtree (not printed and parsed again).
     for part in _conjuncts(parse(rule.when)):
-        condition = compile_where(to_text(part), registry, now=ctx.now, tz=ctx.tz)
+        condition = compile_node(part, rule.when, registry, now=ctx.now, tz=ctx.tz)
         hit = ctx.session.execute(select(model.id).where(model.id == entity_id, condition)).first()
         if hit is None:
             return f"does not match: {to_text(part)}"
@@ -300,7 +304,11 @@ def simulate(ctx: Context, rules: RuleSet, since: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     event_rules = [rule for rule in rules.rules if rule.enabled and not rule.is_time]
     conditions = {
-        rule.id: compile_where(rule.when, rule.entity.registry(), now=ctx.now, tz=ctx.tz)  # type: ignore[misc]
+        rule.id: ParsedFilter.of(rule.when).condition(
+            rule.entity.registry(),  # type: ignore[misc]
+            now=ctx.now,
+            tz=ctx.tz,
+        )
         for rule in rules.rules
         if rule.when
     }

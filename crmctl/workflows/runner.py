@@ -39,7 +39,7 @@ from crmctl.db.engine import make_engine, session_scope
 from crmctl.db.models import Event, User, WorkflowFiring, WorkflowState
 from crmctl.errors import Conflict, CrmError
 from crmctl.notify.outbox import DeliveryResult, backoff, deliver_due
-from crmctl.query import compile_where
+from crmctl.query.parsed import ParsedFilter
 from crmctl.services.context import Context
 from crmctl.services.notifications import USER_CACHE
 from crmctl.workflows.actions.base import Target
@@ -450,9 +450,8 @@ class Runner:
     def _condition(self, rule: Rule) -> ColumnElement[bool]:
         if rule.id not in self._conditions:
             registry = rule.entity.registry()  # type: ignore[misc]
-            self._conditions[rule.id] = compile_where(
-                rule.when or "", registry, now=self.now, tz=self.tz
-            )
+            parsed = ParsedFilter.of(rule.when or "")
+            self._conditions[rule.id] = parsed.condition(registry, now=self.now, tz=self.tz)
         return self._conditions[rule.id]
 
     @contextmanager

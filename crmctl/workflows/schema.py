@@ -151,13 +151,13 @@ class Checker:
         return key
 
     def condition(self, entity: EntityKind, text: str, loc: Loc) -> None:
-        from crmctl.query import compile_where
+        from crmctl.query.parsed import ParsedFilter
 
         registry = self.registry(entity, loc, "when")
         if registry is None:
             return
         try:
-            compile_where(text, registry, now=datetime.now(UTC), tz=self.tz)
+            ParsedFilter.of(text).condition(registry, now=datetime.now(UTC), tz=self.tz)
         except FilterError as error:
             self.problems.add(loc.shifted(error.position), f"when: {error.message}")
 
