@@ -161,10 +161,17 @@ def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
         "timeline": timeline(ctx, "contact", str(person.id), TimelineOptions(limit=100_000)),
         "activities": _activities_of(ctx, person.id),
         "documents": _documents_of(ctx, person.id),
+        "messages": _messages_of(ctx, person.id, record["emails"]),
     }
     for name, section in EXPORT_SECTIONS.items():
         data[name] = section(ctx, person.id)
     return jsonable(data)
+
+
+def _messages_of(ctx: Context, person_id: int, emails: list[Any]) -> list[dict[str, Any]]:
+    from crmctl.services.mail import export_messages
+
+    return export_messages(ctx, person_id, [str(e) for e in emails])
 
 
 def _deals_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
@@ -262,6 +269,7 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
     _erase_own_events(ctx, person.id, lead_ids, result)
     _erase_linked_texts(ctx, person.id, result)
     blobs = _erase_own_documents(ctx, person.id, result)
+    _erase_mail(ctx, person, result)
     _erase_person_row(ctx, person, result)
     _scrub_database(ctx, matcher, result)
     blobs += _scrub_documents(ctx, matcher, blobs, result)
@@ -415,6 +423,21 @@ def _remove_blobs(store: Path, hashes: list[str]) -> None:
     for digest in hashes:
         with contextlib.suppress(FileNotFoundError):
             blob_path(store, digest).unlink()
+
+
+def _erase_mail(ctx: Context, person: Person, result: Erasure) -> None:
+    """Messages only between the person and the firm go; in the others their address
+    and name are replaced (the scrub below then catches any other spelling)."""
+    from crmctl.services.contacts import display_name
+    from crmctl.services.mail import erase_messages
+
+    emails = list(
+        ctx.session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person.id))
+    )
+    full = " ".join(filter(None, (person.first_name, person.last_name)))
+    names = [display_name(person), full]
+    for key, count in erase_messages(ctx, person.id, emails, names).items():
+        result.add(key, count)
 
 
 def _erase_person_row(ctx: Context, person: Person, result: Erasure) -> None:
