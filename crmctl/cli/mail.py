@@ -230,5 +230,26 @@ def send(
     if dry_run:
         sys.stdout.write(record["rendered"])
         return
-    info(f"message #{record['id']} queued for sending")
+    record["delivery"] = _deliver_now(ctx, svc)
+    info(f"message #{record['id']} {record['delivery']}")
     stdout_write_record(record, output, tz=svc.tz)
+
+
+def _deliver_now(ctx: typer.Context, svc: object) -> str:
+    """Send the committed outbox now when SMTP is configured (else the daemon or
+    `workflows run` sends it): the outbox's claim makes it exactly once either way."""
+    from crmctl.cli.common import settings_for
+    from crmctl.db.engine import make_engine
+    from crmctl.notify.outbox import deliver_due
+    from crmctl.notify.smtp import smtp_config
+
+    settings = settings_for(ctx)
+    if smtp_config(settings) is None:
+        return "queued (no smtp_url: the daemon or `workflows run` sends it once one is set)"
+    engine = make_engine(settings.database_url)
+    try:
+        results = deliver_due(engine, settings, svc.now)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    failed = [r for r in results if r.status != "sent" and r.error]
+    return f"queued; sending failed, will retry: {failed[0].error}" if failed else "sent"
