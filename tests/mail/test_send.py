@@ -92,7 +92,10 @@ def test_send_reply_reply_round_trip_pairs_back_to_the_deal(
     )  # fmt: skip
     ours = simple(
         "reply2@firma.cz", sender="obchod@firma.cz", to="jan@alfa.cz", subject="Re: Re: Nabídka",
-        extra=("In-Reply-To: <reply1@alfa.cz>", f"References: <{sent['message_id']}> <reply1@alfa.cz>"),
+        extra=(
+            "In-Reply-To: <reply1@alfa.cz>",
+            f"References: <{sent['message_id']}> <reply1@alfa.cz>",
+        ),
     )  # fmt: skip
     theirs = simple(
         "reply3@alfa.cz", sender="jan@alfa.cz", to="obchod@firma.cz", subject="Re: Re: Re: Nabídka",
