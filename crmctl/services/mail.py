@@ -243,7 +243,7 @@ def import_mail(
     source: str,
     *,
     progress: Callable[[int], None] | None = None,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
     parsed_messages: Callable[[Iterator[RawMessage], int | None], Iterator[Any]] | None = None,
 ) -> ImportSummary:
     """Import every new message of ``source`` (see the module docstring)."""
@@ -262,6 +262,7 @@ def import_mail(
         if parsed_messages
         else ((raw, parse_message(raw.raw, max_attachment_bytes=limit)) for raw in raw_messages)
     )
+    batch_size = batch_size or BATCH
     batch: list[tuple[RawMessage, ParsedMessage]] = []
     for item in parsed:
         batch.append(item)

@@ -237,3 +237,95 @@ def test_gdpr_export_and_erase(world: Crm, tmp_path: Path) -> None:
         people = [*row.to_addresses, *row.cc_addresses]
         assert all("jan@alfa.cz" not in address for _, address in people)
         assert all("Novák" not in name for name, _ in people)
+
+
+def _with_attachments(message_id: str, big: int) -> bytes:
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"] = "Jan Novák <jan@alfa.cz>"
+    mail["To"] = "obchod@firma.cz"
+    mail["Subject"] = "Podklady"
+    mail["Date"] = "Tue, 10 Mar 2026 09:00:00 +0100"
+    mail["Message-ID"] = f"<{message_id}>"
+    mail.set_content("V příloze podklady.")
+    mail.add_attachment(b"%PDF-1.4 maly", maintype="application", subtype="pdf",
+                        filename="výkres.pdf")  # fmt: skip
+    mail.add_attachment(b"x" * big, maintype="application", subtype="zip", filename="velky.zip")
+    return bytes(mail)
+
+
+def test_attachments_become_documents_and_an_oversized_one_is_a_warning(
+    world: Crm, tmp_path: Path
+) -> None:
+    config = tmp_path / "crmctl.yaml"
+    config.write_text(CONFIG + "documents_max_mb: 1\n", encoding="utf-8")
+    (tmp_path / "a.eml").write_bytes(_with_attachments("att1@alfa.cz", 2 * 1024 * 1024))
+    result = world("mail", "import", str(tmp_path / "a.eml"))  # exit 0
+    assert "warning: attachment skipped" in result.stderr and "velky.zip" in result.stderr
+    shown = world.json("mail", "show", "1")
+    assert [a["file_name"] for a in shown["attachments"]] == ["výkres.pdf"]
+    assert shown["skipped_attachments"][0]["file_name"] == "velky.zip"
+    documents = world.json("docs", "list", "--contact", "1")
+    assert [d["file_name"] for d in documents] == ["výkres.pdf"]
+
+
+def test_a_failing_batch_leaves_earlier_batches_and_nothing_half(
+    world: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Messages are committed per batch: a crash mid-import keeps whole messages only."""
+    from crmctl.services import mail as service
+
+    monkeypatch.setattr(service, "BATCH", 2)
+    calls = {"n": 0}
+    original = service._timeline
+
+    def failing(*args: object, **kwargs: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "_timeline", failing)
+    box = mailbox.mbox(str(tmp_path / "in.mbox"))
+    for raw in corpus():
+        box.add(raw)
+    box.close()
+    world("mail", "import", str(tmp_path / "in.mbox"), code=1)
+    assert _count(world, "messages") == 2  # the first batch, whole
+    monkeypatch.setattr(service, "_timeline", original)
+    assert world.json("mail", "import", str(tmp_path / "in.mbox"))["stored"] == 3
+    assert _count(world, "messages") == 5
+
+
+def test_real_mail_encodings_are_stored_readable(world: Crm, tmp_path: Path) -> None:
+    from tests.mail.raw import raw_message
+
+    encoded = raw_message(
+        "From: =?utf-8?q?Ji=C5=99=C3=AD_=C4=8Cern=C3=BD?= <jiri@cerny.cz>",
+        "To: obchod@firma.cz",
+        "Subject: =?iso-8859-2?q?=C8esk=E1_nab=EDdka?=",
+        "Message-ID: <enc1@cerny.cz>",
+        "Content-Type: text/plain; charset=windows-1250",
+        "Content-Transfer-Encoding: 8bit",
+        body="Příliš žluťoučký kůň".encode("cp1250") + b"\r\n",
+    )
+    eight_bit = raw_message(
+        "From: Petr Šťastný <petr@stastny.cz>",
+        "To: obchod@firma.cz",
+        "Subject: Žádost o cenu",
+        "Content-Type: text/html; charset=iso-8859-2",
+        body="<p>Dobrý den,</p><p>prosím o <b>cenu</b>.</p>",
+        charset="iso-8859-2",
+    )  # no Message-ID, no Date, 8-bit headers, HTML only
+    (tmp_path / "1.eml").write_bytes(encoded)
+    (tmp_path / "2.eml").write_bytes(eight_bit)
+    world("mail", "import", str(tmp_path))
+    shown = {m["subject"]: m for m in world.json("mail", "list")}
+    assert set(shown) == {"Česká nabídka", "Žádost o cenu"}
+    first = world.json("mail", "show", str(shown["Česká nabídka"]["id"]))
+    assert first["from_name"] == "Jiří Černý" and first["body"] == "Příliš žluťoučký kůň"
+    second = world.json("mail", "show", str(shown["Žádost o cenu"]["id"]))
+    assert "prosím o cenu" in second["body"] and "<p>" not in second["body"]
+    assert second["message_id"].endswith("@hash.crmctl.invalid") and second["date"] is None
+    assert world.json("mail", "import", str(tmp_path))["stored"] == 0
