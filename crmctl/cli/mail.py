@@ -53,6 +53,12 @@ def import_(
             "imap[s]://user@host[:port]/FOLDER URL or a mail.mailboxes NAME.",
         ),
     ],
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", min=1, max=16, help="Parse in this many worker processes (big imports)."
+        ),
+    ] = 1,
     output: Output = "table",
 ) -> None:
     """Import new messages (stored once by Message-ID), pair them and put them on the
@@ -68,7 +74,7 @@ def import_(
             sys.stderr.flush()
 
     with service_context(ctx) as svc:
-        summary = import_mail(svc, source, progress=progress)
+        summary = import_mail(svc, source, progress=progress, jobs=jobs)
     if progress is not None:
         sys.stderr.write("\n")
     for skipped in summary.skipped_attachments:

@@ -244,9 +244,10 @@ def import_mail(
     *,
     progress: Callable[[int], None] | None = None,
     batch_size: int | None = None,
-    parsed_messages: Callable[[Iterator[RawMessage], int | None], Iterator[Any]] | None = None,
+    jobs: int = 1,
 ) -> ImportSummary:
-    """Import every new message of ``source`` (see the module docstring)."""
+    """Import every new message of ``source`` (see the module docstring); ``jobs`` > 1
+    parses in that many worker processes while this one writes."""
     actor = ctx.require_actor()
     policy.require_any_write(ctx, "lead", "import mail")  # inquiries become leads
     settings = mail_settings(ctx.settings)
@@ -258,8 +259,8 @@ def import_mail(
     limit = ctx.settings.documents_max_bytes
     raw_messages = reader.messages()
     parsed = (
-        parsed_messages(raw_messages, limit)
-        if parsed_messages
+        parallel_parse(raw_messages, limit, jobs)
+        if jobs > 1
         else ((raw, parse_message(raw.raw, max_attachment_bytes=limit)) for raw in raw_messages)
     )
     batch_size = batch_size or BATCH
@@ -268,15 +269,33 @@ def import_mail(
         batch.append(item)
         summary.read += 1
         if len(batch) >= batch_size:
-            _store_batch(ctx, batch, origin, settings, lookup, summary, reader)
+            _store_batch(ctx, batch, origin, settings, lookup, summary, reader, final=False)
             batch = []
             if progress:
                 progress(summary.read)
-    _store_batch(ctx, batch, origin, settings, lookup, summary, reader)
+    _store_batch(ctx, batch, origin, settings, lookup, summary, reader, final=True)
     if progress:
         progress(summary.read)
     summary.rescanned = isinstance(reader, ImapSource) and reader.rescanned
     return summary
+
+
+def _parse_one(item: tuple[RawMessage, int | None]) -> tuple[RawMessage, ParsedMessage]:
+    raw, limit = item
+    return raw, parse_message(raw.raw, max_attachment_bytes=limit)
+
+
+def parallel_parse(
+    raw_messages: Iterator[RawMessage], limit: int | None, jobs: int
+) -> Iterator[tuple[RawMessage, ParsedMessage]]:
+    """Parsing is most of an import's CPU (the stdlib feed parser): workers parse, in
+    order, while the caller writes. The reader stays here, so IMAP state and errors
+    (exit 1 / 4) behave as in one process."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with context.Pool(jobs) as pool:
+        yield from pool.imap(_parse_one, ((raw, limit) for raw in raw_messages), chunksize=16)
 
 
 def _is_imap(spec: str) -> bool:
@@ -306,14 +325,19 @@ def _sync_state(ctx: Context, spec: str) -> ImapState | None:
     return ImapState(int(row.uidvalidity), int(row.last_uid)) if row else None
 
 
-def _save_sync_state(ctx: Context, reader: Any) -> None:
+def _save_sync_state(ctx: Context, reader: Any, uids: list[int], final: bool) -> None:
+    """The state after the batch's last message: workers may have read ahead of what
+    is stored, so mid-import it is the batch's highest UID, not the reader's."""
     if not isinstance(reader, ImapSource) or reader.state is None:
+        return
+    last_uid = reader.state.last_uid if final else max(uids, default=None)
+    if last_uid is None:
         return
     s = tables.mail_sync_state
     key = str(reader.url)
     values = {
         "uidvalidity": reader.state.uidvalidity,
-        "last_uid": reader.state.last_uid,
+        "last_uid": last_uid,
         "synced_at": ctx.now,
     }
     changed = ctx.session.execute(update(s).where(s.c.mailbox == key).values(**values))
@@ -329,6 +353,8 @@ def _store_batch(
     lookup: DbLookup,
     summary: ImportSummary,
     reader: Any,
+    *,
+    final: bool,
 ) -> None:
     """One transaction: the batch's new messages and the IMAP state after them."""
     session: Any = ctx.session
@@ -337,7 +363,8 @@ def _store_batch(
         lookup.prefetch([parsed for _, parsed in new])
         for raw, parsed in new:
             _store_one(ctx, raw, parsed, origin, settings, lookup, summary)
-        _save_sync_state(ctx, reader)
+        uids = [raw.uid for raw, _ in batch if raw.uid is not None]
+        _save_sync_state(ctx, reader, uids, final)
         session.commit()
     except BaseException:
         session.rollback()

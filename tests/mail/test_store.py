@@ -329,3 +329,14 @@ def test_real_mail_encodings_are_stored_readable(world: Crm, tmp_path: Path) -> 
     assert "prosím o cenu" in second["body"] and "<p>" not in second["body"]
     assert second["message_id"].endswith("@hash.crmctl.invalid") and second["date"] is None
     assert world.json("mail", "import", str(tmp_path))["stored"] == 0
+
+
+def test_parsing_in_worker_processes_stores_the_same(world: Crm, tmp_path: Path) -> None:
+    box = mailbox.mbox(str(tmp_path / "in.mbox"))
+    for raw in corpus():
+        box.add(raw)
+    box.close()
+    summary = world.json("mail", "import", str(tmp_path / "in.mbox"), "--jobs", "2")
+    assert summary["stored"] == 5 and summary["unpaired"] == 1
+    listed = {m["subject"]: m["paired"] for m in world.json("mail", "list")}
+    assert "deal #1" in listed["Re: Re: Dotaz"]
