@@ -770,7 +770,8 @@ def why(ctx: Context, ref: str) -> list[dict[str, Any]]:
     for rule, text in sorted(dict(row.misses).items()):
         lines.append({"record": None, "rule": int(rule), "reason": text})
     if not any(line["record"] for line in lines) and row.unpaired_reason:
-        lines.append({"record": None, "rule": 5, "reason": row.unpaired_reason})
+        reason = "unpaired: no rule found a record (see rules 1–4); pair it with `mail pair`"
+        lines.append({"record": None, "rule": 5, "reason": reason})
     return lines
 
 
