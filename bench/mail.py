@@ -222,7 +222,7 @@ def _forget_messages(url: str) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            for table in ("message_attachments", "message_pairings", "messages", "events"):
+            for table in ("message_attachments", "message_pairings", "messages"):
                 connection.execute(text(f"DELETE FROM {table}"))
     finally:
         engine.dispose()
