@@ -340,3 +340,24 @@ def test_parsing_in_worker_processes_stores_the_same(world: Crm, tmp_path: Path)
     assert summary["stored"] == 5 and summary["unpaired"] == 1
     listed = {m["subject"]: m["paired"] for m in world.json("mail", "list")}
     assert "deal #1" in listed["Re: Re: Dotaz"]
+
+
+def test_pairing_by_hand_needs_write_access_and_export_only_readable_mail(
+    world: Crm, tmp_path: Path
+) -> None:
+    world("users", "add", "eva", "--role", "sales")
+    eva = Crm(world.url, user="eva")
+    eva("contacts", "add", "--name", "Eva Klientová", "--email", "klientka@beta.cz")
+    (tmp_path / "n.eml").write_bytes(corpus()[4])  # the unpaired newsletter
+    (tmp_path / "k.eml").write_bytes(
+        simple("k1@beta.cz", sender="klientka@beta.cz", to="jan@alfa.cz", subject="Společně")
+    )
+    world("mail", "import", str(tmp_path))
+    # eva cannot even see the unpaired message, let alone pair it to the admin's deal
+    assert eva("mail", "pair", "1", "--deal", "1", code=5).stderr.startswith("error:")
+    # the message to Jan and eva's contact: eva's export of her contact lists it, and
+    # eva sees it through her contact although it is also paired to the admin's Jan
+    listed = eva.json("mail", "list")
+    assert [m["subject"] for m in listed] == ["Společně"]
+    exported = eva.json("gdpr", "export", "klientka@beta.cz")
+    assert [m["subject"] for m in exported["messages"]] == ["Společně"]
