@@ -257,7 +257,7 @@ def import_mail(
     summary = ImportSummary(reader.description)
     lookup = DbLookup(ctx)
     limit = ctx.settings.documents_max_bytes
-    raw_messages = reader.messages()
+    raw_messages = _unknown(ctx, reader.messages(), summary)
     parsed = (
         parallel_parse(raw_messages, limit, jobs)
         if jobs > 1
@@ -278,6 +278,28 @@ def import_mail(
         progress(summary.read)
     summary.rescanned = isinstance(reader, ImapSource) and reader.rescanned
     return summary
+
+
+def _unknown(
+    ctx: Context, raw_messages: Iterator[RawMessage], summary: ImportSummary
+) -> Iterator[RawMessage]:
+    """Messages whose Message-ID is stored already are counted and not parsed (a re-run,
+    a re-scan after UIDVALIDITY changed): reading the header costs a fraction of parsing
+    the attachments. Messages without one are parsed (their id is a content hash)."""
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    from crmctl.mail.parse import message_id_header
+
+    stored = set(ctx.session.scalars(select(_m.c.message_id)))
+    parser = BytesHeaderParser(policy=compat32)
+    for raw in raw_messages:
+        found = message_id_header(parser.parsebytes(raw.raw)) if stored else None
+        if found is not None and found in stored:
+            summary.read += 1
+            summary.duplicates += 1
+            continue
+        yield raw
 
 
 def _parse_one(item: tuple[RawMessage, int | None]) -> tuple[RawMessage, ParsedMessage]:
