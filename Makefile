@@ -35,6 +35,14 @@ demo: venv
 		--from $$(date +%Y)-Q$$(( ($$(date +%-m) + 2) / 3 ))
 	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report commissions \
 		--from $$(date +%Y)-Q$$(( ($$(date +%-m) + 2) / 3 ))
+	@# E-mail (issue 18): a deal for the mail thread to pair to, then the demo mailbox.
+	$(BIN)/crmctl --db $(DEMO_URL) --as admin deals show 1 >/dev/null 2>&1 || \
+		$(BIN)/crmctl --db $(DEMO_URL) --as admin deals add --title "CNC obráběcí centrum" \
+		--company 27184315 --value "2 450 000"
+	cd examples/mail && $(abspath $(BIN))/crmctl --db $(DEMO_URL) --as admin mail import demo.mbox
+	$(BIN)/crmctl --db $(DEMO_URL) --as admin mail list
+	$(BIN)/crmctl --db $(DEMO_URL) --as admin mail why 6
+	$(BIN)/crmctl --db $(DEMO_URL) --as admin timeline deal 1 --limit 6
 
 test: venv
 	$(BIN)/pytest -q

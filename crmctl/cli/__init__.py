@@ -54,6 +54,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "docs": _noun(
         "docs", "Documents: files attached to companies, contacts and deals (kept by SHA-256)."
     ),
+    "mail": _noun(
+        "mail",
+        "E-mail: import and pair messages to deals, leads, contacts and companies; send from "
+        "templates.",
+    ),
     "workflows": _noun(
         "workflows", "Workflow rules (workflows.yaml): validate, list, run, simulate, explain."
     ),

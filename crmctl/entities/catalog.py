@@ -393,3 +393,29 @@ DOCUMENT = Entity(
 )  # fmt: skip
 
 ALL: tuple[Entity, ...] = (COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT)
+
+
+# --- issue 18: messages ------------------------------------------------------------------
+# Not in ALL: the policy's matrix and row security stay as they are; the mail service
+# registers it on use (``entities.register``) for ``--where``, and enforces its scope
+# rule itself (readable through a paired record, the mailbox owner, admins).
+
+_messages = tables.messages
+MESSAGE = Entity(
+    "message", "messages", "Zprávy", "Messages", _messages,
+    "crmctl.db.models:Message", owner="owner_id", title="subject",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1),
+        _f("date", DATETIME, "Datum", "Date", column="sent_at", table=2),
+        _f("direction", TEXT, "Směr", "Direction", description="in | out", table=3),
+        _f("sender", TEXT, "Od", "From", column="from_address", table=4),
+        _f("sender_name", TEXT, "Jméno odesílatele", "Sender name", column="from_name"),
+        _f("subject", TEXT, "Předmět", "Subject", table=5),
+        _f("body", TEXT, "Text", "Body"),
+        _f("mailbox", TEXT, "Schránka", "Mailbox"),
+        _f("thread", TEXT, "Vlákno", "Thread", column="thread_key"),
+        _f("message_id", TEXT, "Message-ID", "Message-ID"),
+        _f("in_reply_to", TEXT, "Odpověď na", "In-Reply-To"),
+        CREATED_AT,
+    ),
+)  # fmt: skip

@@ -142,6 +142,12 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> Par
     )
 
 
+def message_id_header(message: Message) -> str | None:
+    """The Message-ID as ``parse_message`` reads it (None when missing), from a message
+    parsed for its headers only: the importer's cheap check for mail stored already."""
+    return _first_id(_raw_headers(message).get("message-id"))
+
+
 def _read(raw: bytes) -> Message:
     try:
         return message_from_bytes(raw, policy=compat32)

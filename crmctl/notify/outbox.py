@@ -207,12 +207,31 @@ def _renew(sender: Sender, row: Delivery) -> bool:
 def _attempt(sender: Sender, row: Delivery) -> None:
     if row.channel == "email":
         domain = message_domain(sender.config)
+        payload = row.payload or {}
         mail = Mail(
-            row.target, row.subject or "", row.body or "", delivery_key(row, domain), sender.now
+            row.target,
+            row.subject or "",
+            row.body or "",
+            # `mail send` fixed its own Message-ID (stored with the message, for replies).
+            payload.get("message_id") or delivery_key(row, domain),
+            sender.now,
+            cc=tuple(payload.get("cc") or ()),
+            attachments=tuple(_attachment(item) for item in payload.get("attachments") or ()),
         )
         send_email(sender.config, mail)
     else:
         post_json(row.target, row.payload, key=delivery_key(row, "crmctl").strip("<>"))
+
+
+def _attachment(item: dict[str, Any]) -> tuple[str, str, bytes]:
+    """A file of the document store named by a `mail send` delivery."""
+    from pathlib import Path
+
+    try:
+        data = Path(item["path"]).read_bytes()
+    except OSError as error:
+        raise DeliveryError(f"attachment {item['file_name']}: {error.strerror}") from None
+    return item["file_name"], item.get("media_type") or "application/octet-stream", data
 
 
 def _send(sender: Sender, row: Delivery) -> DeliveryResult | None:

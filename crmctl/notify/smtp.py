@@ -51,6 +51,9 @@ class Mail:
     body: str
     message_id: str
     date: datetime
+    # `mail send`: copies and files ((name, media type, bytes)); notifications have none.
+    cc: tuple[str, ...] = ()
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 def smtp_config(settings: Any) -> SmtpConfig | None:
@@ -101,7 +104,13 @@ def send_email(config: SmtpConfig | None, mail: Mail) -> None:
     message["From"], message["To"], message["Subject"] = config.sender, mail.to, mail.subject
     message["Date"] = format_datetime(mail.date)
     message["Message-ID"] = mail.message_id
+    if mail.cc:
+        message["Cc"] = ", ".join(mail.cc)
     message.set_content(mail.body)
+    for name, media_type, data in mail.attachments:
+        maintype, _, subtype = media_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=name)  # fmt: skip
     client = smtplib.SMTP_SSL if config.ssl else smtplib.SMTP
     where = f"SMTP {config.host}:{config.port}"
     try:
@@ -124,9 +133,10 @@ def _transmit(smtp: smtplib.SMTP, config: SmtpConfig, message: EmailMessage, whe
         code, reply = smtp.mail(config.sender)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, reply, config.sender)
-        code, reply = smtp.rcpt(str(message["To"]))
-        if code not in (250, 251):
-            raise smtplib.SMTPRecipientsRefused({str(message["To"]): (code, reply)})
+        for recipient in _recipients(message):
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
     except (OSError, smtplib.SMTPException) as error:
         raise DeliveryError(f"{where}: {error}") from None
     try:
@@ -141,6 +151,14 @@ def _transmit(smtp: smtplib.SMTP, config: SmtpConfig, message: EmailMessage, whe
         ) from None
     if code != 250:  # refused after the text: the server keeps nothing
         raise DeliveryError(f"{where}: {code} {reply.decode(errors='replace')}")
+
+
+def _recipients(message: EmailMessage) -> list[str]:
+    """Every To and Cc address (a notification has one To)."""
+    from email.utils import getaddresses
+
+    values = [str(message[name]) for name in ("To", "Cc") if message[name]]
+    return [address for _, address in getaddresses(values) if address] or [str(message["To"])]
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -263,6 +263,8 @@ def summarise(kind: str, payload: dict[str, Any]) -> str:
         return changes
     if kind.startswith("activity."):
         return _activity_summary(payload)
+    if kind.startswith("email."):
+        return _email_summary(action, payload)
     if kind == "document.attached":
         return f"document {payload.get('file_name')} ({payload.get('size')} B)"
     if kind == "task.done":
@@ -285,6 +287,16 @@ def summarise(kind: str, payload: dict[str, Any]) -> str:
     if action == "merged_into":
         return f"merged into #{payload.get('keep_id')}"
     return action.replace("_", " ")
+
+
+def _email_summary(action: str, payload: dict[str, Any]) -> str:
+    """``received from jan@alfa.cz: Re: Nabídka (message #3, 2026-03-03)``."""
+    who = payload.get("from") if action != "sent" else ", ".join(payload.get("to") or ())
+    way = {"received": "received from", "sent": "sent to"}.get(action, action)
+    at = str(payload.get("at") or "")[:10]
+    when = f", {at}" if at else ""
+    head = f"{way} {who}" if who and action in ("received", "sent") else way
+    return f"{head}: {_short(payload.get('subject'))} (message #{payload.get('message')}{when})"
 
 
 def _short(value: Any, width: int = 60) -> str:

@@ -112,6 +112,11 @@ FILES: dict[str, str] = {
     actions:
       - request_approval: {approver: role:manager, reason: "Sleva {{ deal.custom.discount }} %", blocks_moves: true}
 """,
+    "mail.eml": "From: Jana Nová <jana@nova-firma.cz>\nTo: obchod@firma.cz\n"
+    "Subject: Dotaz k nabídce [OP-1]\nDate: Tue, 10 Mar 2026 08:00:00 +0100\n"
+    "Message-ID: <dotaz-1@nova-firma.cz>\n\nDobrý den, kdy dodáte?\n",
+    "newsletter.eml": "From: novinky@akce.cz\nTo: obchod@firma.cz\nSubject: Slevy\n"
+    "Date: Tue, 10 Mar 2026 06:00:00 +0100\nMessage-ID: <n-1@akce.cz>\n\nAkce týdne.\n",
     "wf_bad.yaml": """rules:
   - id: broken
     trigger: {event: lead.nonsense}
@@ -786,4 +791,25 @@ GROUPS["people"] = [
     c(f"{SUPPORT} report performance --from 2026-03 --to 2026-03 -o csv"),
     c("report performance --by colour"),
     c("report commissions --from 2026-03"),
+]
+
+# Issue 18, last so that the ids and events of the groups above stay as recorded.
+GROUPS["mail"] = [
+    c("mail import mail.eml"),
+    c("mail import newsletter.eml -o json"),
+    c("mail import mail.eml"),
+    c("mail import missing.mbox"),
+    *formats("mail list"),
+    c("mail list --unpaired --fields id,subject"),
+    c("mail list --deal 1 -o json"),
+    c("mail list --where \"subject ~ 'dotaz'\""),
+    c("mail show 1 -o json"),
+    c("mail show 99"),
+    c("mail thread 1"),
+    c("mail why 2"),
+    c("mail pair 2 --company 1"),
+    c("mail unpair 2 --company 1 -o json"),
+    c(f"{SALES2} mail list"),
+    c(f"{SALES2} mail show 2"),
+    c("mail send --to jana@nova-firma.cz --subject Termín --body-file note.txt --deal 1 --dry-run"),
 ]

@@ -42,6 +42,7 @@ from crmctl.db.tables.sales import leads, deals, deal_contacts, deal_stage_histo
 from crmctl.db.tables.work import tasks, activities, documents
 from crmctl.db.tables.meta import crm_meta, report_snapshots
 from crmctl.db.tables.targets import targets
+from crmctl.db.tables.mail import messages, message_pairings, message_attachments, mail_sync_state
 from crmctl.db.tables.workflows import (
     workflow_firings,
     workflow_state,
@@ -75,6 +76,10 @@ __all__ = [
     "import_batches",
     "import_issues",
     "leads",
+    "mail_sync_state",
+    "message_attachments",
+    "message_pairings",
+    "messages",
     "metadata",
     "notifications",
     "partial_index",

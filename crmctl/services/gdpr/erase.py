@@ -89,6 +89,7 @@ def _erase(ctx: Context, person_ref: str, dry_run: bool) -> Erasure:
     _erase_own_events(ctx, person.id, lead_ids, result)
     _erase_linked_texts(ctx, person.id, result)
     blobs = _erase_own_documents(ctx, person.id, result)
+    _erase_mail(ctx, person, result)
     _erase_person_row(ctx, person, result)
     _scrub_database(ctx, matcher, result)
     blobs += _scrub_documents(ctx, matcher, blobs, result)
@@ -242,6 +243,21 @@ def _remove_blobs(store: Path, hashes: list[str]) -> None:
     for digest in hashes:
         with contextlib.suppress(FileNotFoundError):
             blob_path(store, digest).unlink()
+
+
+def _erase_mail(ctx: Context, person: Person, result: Erasure) -> None:
+    """Messages only between the person and the firm go; in the others their address
+    and name are replaced (the scrub below then catches any other spelling)."""
+    from crmctl.services.contacts import display_name
+    from crmctl.services.mail import erase_messages
+
+    emails = list(
+        ctx.session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person.id))
+    )
+    full = " ".join(filter(None, (person.first_name, person.last_name)))
+    names = [display_name(person), full]
+    for key, count in erase_messages(ctx, person.id, emails, names).items():
+        result.add(key, count)
 
 
 def _erase_person_row(ctx: Context, person: Person, result: Erasure) -> None:

@@ -36,10 +36,17 @@ def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
         "timeline": timeline(ctx, "contact", str(person.id), TimelineOptions(limit=100_000)),
         "activities": _activities_of(ctx, person.id),
         "documents": _documents_of(ctx, person.id),
+        "messages": _messages_of(ctx, person.id, record["emails"]),
     }
     for name, section in EXPORT_SECTIONS.items():
         data[name] = section(ctx, person.id)
     return jsonable(data)
+
+
+def _messages_of(ctx: Context, person_id: int, emails: list[Any]) -> list[dict[str, Any]]:
+    from crmctl.services.mail import export_messages
+
+    return export_messages(ctx, person_id, [str(e) for e in emails])
 
 
 def _deals_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:

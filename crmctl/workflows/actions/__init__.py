@@ -14,10 +14,11 @@ from crmctl.workflows.actions import (
     move,
     notify,
     request_approval,
+    send_mail,
     set_fields,
 )
 
 REGISTRY: dict[str, ModuleType] = {
     module.ID: module
-    for module in (create_task, assign, notify, set_fields, move, request_approval)
+    for module in (create_task, assign, notify, set_fields, move, request_approval, send_mail)
 }

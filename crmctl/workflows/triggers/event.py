@@ -9,6 +9,7 @@ Examples::
     trigger: {event: approval.decided, decision: approved, for: deals}
     trigger: {event: task.done}
     trigger: {event: task.overdue}                              # checked on every run
+    trigger: {event: email.received, for: deals}    # mail paired to a deal (default: leads)
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def parse(raw: dict[str, Any], loc: Loc, problems: Problems, context: Any) -> An
     name = options["event"].strip()
     where = where_of(raw, "event", loc)
     prefix, _, action = name.partition(".")
+    if prefix == "email":
+        return _email(name, options, raw, loc, problems)
     if name == "task.overdue":
         from crmctl.workflows.triggers.overdue import Overdue
 
@@ -143,6 +146,24 @@ def parse(raw: dict[str, Any], loc: Loc, problems: Problems, context: Any) -> An
         fields=fields,
         decision=options.get("decision"),
     )
+
+
+def _email(
+    name: str, options: dict[str, Any], raw: Any, loc: Loc, problems: Problems
+) -> Any | None:
+    """``email.received`` / ``email.sent``: mail paired to a record of ``for:`` (leads
+    by default: a new inquiry's follow-ups)."""
+    if name not in ("email.received", "email.sent"):
+        problems.add(
+            where_of(raw, "event", loc),
+            f'unknown event "{name}"; expected email.received or email.sent',
+        )
+        return None
+    entity = entity_kind(options.get("for", "leads"))
+    if entity is None or entity.name not in ("deal", "lead", "contact", "company"):
+        problems.add(where_of(raw, "for", loc), "for: expected deals, leads, contacts or companies")
+        return None
+    return Named(entity=entity, kinds=frozenset({name}), event=name)
 
 
 def _entity(
