@@ -28,6 +28,7 @@ KNOWN_KEYS = (
     "workflows",
     "smtp_url",
     "policy",
+    "territories",  # `campaigns launch --assign territory` (issue 19)
 )
 DEFAULT_DOCUMENTS_MAX_MB = 25
 

@@ -357,6 +357,13 @@ def test_the_model_is_resolved_lazily() -> None:
     assert entities.entity("deals").model is models.Deal
 
 
+# Issue 19: leads and deals refer to their campaign and product by id (``--where`` only).
+ISSUE_19_REFERENCES = {"campaign_id": "integer", "product_id": "integer"}
+for _name in ("lead", "deal"):
+    OLD_FILTER_FIELDS[_name] = {**OLD_FILTER_FIELDS[_name], **ISSUE_19_REFERENCES}
+    OLD_SORTABLE[_name] = OLD_SORTABLE[_name] | set(ISSUE_19_REFERENCES)
+
+
 @pytest.mark.parametrize("name", list(OLD_FILTER_FIELDS))
 def test_filter_fields_are_what_they_were(name: str) -> None:
     registry = filters.registry(name)
@@ -444,7 +451,7 @@ def test_ordered_flags_are_positions_one_to_n(entity: entities.Entity, flag: str
 
 
 def test_every_entity_is_declared_once_with_its_title_and_owner() -> None:
-    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 7
+    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 9
     for entity in entities.ALL:
         assert entity.field(entity.title) is not None, entity.name
         assert entity.owner in entity.table.c, entity.name
@@ -460,14 +467,18 @@ def test_policy_specs_are_derived() -> None:
     from crmctl.services import policy
 
     assert list(policy.ENTITIES) == [
-        "company", "contact", "lead", "deal", "task", "activity", "document",
+        "company", "contact", "lead", "deal", "task", "activity", "document", "product",
+        "campaign",
     ]  # fmt: skip
     owners = {name: spec.owner().key for name, spec in policy.ENTITIES.items()}
     assert owners == {
         "company": "owner_id", "contact": "owner_id", "lead": "owner_id", "deal": "owner_id",
         "task": "assignee_id", "activity": "created_by_id", "document": "created_by_id",
+        "product": "created_by_id", "campaign": "owner_id",
     }  # fmt: skip
-    assert [n for n, s in policy.ENTITIES.items() if s.via_company is None] == ["company"]
+    assert [n for n, s in policy.ENTITIES.items() if s.via_company is None] == [
+        "company", "product", "campaign",
+    ]  # fmt: skip
     assert [n for n, s in policy.ENTITIES.items() if s.registry is None] == [
         "activity",
         "document",
@@ -484,7 +495,7 @@ def test_workflow_entity_kinds_are_derived() -> None:
 
     assert {k.name: k.plural for k in kinds.ENTITIES.values()} == {
         "lead": "leads", "deal": "deals", "company": "companies", "contact": "contacts",
-        "task": "tasks",
+        "task": "tasks", "product": "products", "campaign": "campaigns",
     }  # fmt: skip
     for kind in kinds.ENTITIES.values():
         assert kind.registry is not None
@@ -497,12 +508,13 @@ def test_link_and_subject_lists_are_derived() -> None:
     from crmctl.services import documents, import_undo, refs, timeline, write_security
     from crmctl.workflows.actions import create_task
 
-    assert timeline.ENTITIES == ("company", "contact", "deal", "lead")
+    assert timeline.ENTITIES == ("campaign", "company", "contact", "deal", "lead", "product")
     assert [name for name, _ in timeline.LINKED] == ["task", "activity", "document"]
     assert set(timeline._NAME_QUERIES) == set(entities.ENTITIES)
     assert import_undo.ENTITIES == ("company", "contact")
     assert write_security.OWNED_BY == {
         "company": "companies", "contact": "persons", "deal": "deals", "lead": "leads",
+        "campaign": "campaigns",
     }  # fmt: skip
     assert documents.TARGETS == ("company", "contact", "deal")
     assert {k: k for k in ("lead", "deal", "company", "contact")} == create_task._LINK

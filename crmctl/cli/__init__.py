@@ -44,6 +44,13 @@ COMMANDS: dict[str, LazyCommand] = {
         "leads", "Leads (poptávky): inquiries with an owner and a status from the start."
     ),
     "deals": _noun("deals", "Deals (obchodní případy): stages, values, owners, forecast."),
+    "products": _noun(
+        "products", "Products: the catalogue that deals, leads and campaigns refer to."
+    ),
+    "campaigns": _noun(
+        "campaigns", "Campaigns: open leads for a chosen set of companies, see what they brought."
+    ),
+    "views": _noun("views", "Saved views: named filters for any list (`--view NAME`)."),
     "report": _noun("report", "Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML."),
     "tasks": _noun(
         "tasks", "Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics."

@@ -236,6 +236,8 @@ class Lead(Stamped, Base):
     last_activity_at: Mapped[datetime | None]
     custom: Mapped[dict[str, Any]]
     deleted_at: Mapped[datetime | None]
+    campaign_id: Mapped[int | None]
+    product_id: Mapped[int | None]
 
 
 class Deal(Stamped, Base):
@@ -268,6 +270,8 @@ class Deal(Stamped, Base):
     last_touched_at: Mapped[datetime]
     custom: Mapped[dict[str, Any]]
     deleted_at: Mapped[datetime | None]
+    campaign_id: Mapped[int | None]
+    product_id: Mapped[int | None]
 
 
 class DealContact(Base):
@@ -520,3 +524,53 @@ class PolicyRule(Base):
     read: Mapped[str]
     write: Mapped[str]
     limited: Mapped[str | None]
+
+
+# --- issue 19: products, campaigns, views -------------------------------------------------
+
+
+class Product(Stamped, Base):
+    """A catalogue item that deals, leads, campaigns and services refer to."""
+
+    __table__ = tables.products
+
+    id: Mapped[int]
+    code: Mapped[str]
+    name: Mapped[str]
+    category: Mapped[str | None]
+    list_price: Mapped[Decimal | None]
+    currency: Mapped[str]
+    billing: Mapped[str]
+    active: Mapped[bool]
+
+
+class Campaign(Stamped, Base):
+    """A campaign: `campaigns launch` opens its leads."""
+
+    __table__ = tables.campaigns
+
+    id: Mapped[int]
+    name: Mapped[str]
+    description: Mapped[str | None]
+    product_id: Mapped[int | None]
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    budget: Mapped[Decimal | None]
+    currency: Mapped[str]
+    owner_id: Mapped[int | None]
+    launched_at: Mapped[datetime | None]
+
+
+class SavedView(Stamped, Base):
+    """A saved filter (``--view NAME``) over one entity's list."""
+
+    __table__ = tables.saved_views
+
+    id: Mapped[int]
+    name: Mapped[str]
+    entity: Mapped[str]
+    where_text: Mapped[str]
+    sort: Mapped[str | None]
+    fields: Mapped[str | None]
+    shared: Mapped[bool]
+    owner_id: Mapped[int]

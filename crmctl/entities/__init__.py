@@ -18,11 +18,13 @@ from __future__ import annotations
 from crmctl.entities.catalog import (
     ACTIVITY,
     ALL,
+    CAMPAIGN,
     COMPANY,
     CONTACT,
     DEAL,
     DOCUMENT,
     LEAD,
+    PRODUCT,
     TASK,
 )
 from crmctl.entities.model import Entity, Field, Links, computed, resolve
@@ -31,12 +33,14 @@ from crmctl.errors import UsageError
 __all__ = [
     "ACTIVITY",
     "ALL",
+    "CAMPAIGN",
     "COMPANY",
     "CONTACT",
     "DEAL",
     "DOCUMENT",
     "ENTITIES",
     "LEAD",
+    "PRODUCT",
     "TASK",
     "Entity",
     "Field",

@@ -202,6 +202,8 @@ LEAD = Entity(
         _where_only(_company_name(_leads, "linked company's name")),
         _where_only(_tags("lead", _leads)),
         _where_only(DELETED_AT),
+        _where_only(_f("campaign_id", INTEGER, "ID kampaně", "Campaign ID")),
+        _where_only(_f("product_id", INTEGER, "ID produktu", "Product ID")),
     ),
 )  # fmt: skip
 
@@ -267,6 +269,9 @@ DEAL = Entity(
         ),
         CREATED_AT, _created_by(_deals), UPDATED_AT, UPDATED_BY, DELETED_AT,
         _shown("stage_history", TEXT, "Historie fází", "Stage history"),
+        # --where only
+        _where_only(_f("campaign_id", INTEGER, "ID kampaně", "Campaign ID")),
+        _where_only(_f("product_id", INTEGER, "ID produktu", "Product ID")),
     ),
 )  # fmt: skip
 
@@ -370,4 +375,59 @@ DOCUMENT = Entity(
     ),
 )  # fmt: skip
 
-ALL: tuple[Entity, ...] = (COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT)
+
+# --- products and campaigns (issue 19) --------------------------------------------------------
+# Not customer records: no company link, and the catalogue is the firm's, not a person's
+# (its "owner" for the scope rule is whoever created it; the policy lets every role read).
+
+_products = tables.products
+PRODUCT = Entity(
+    "product", "products", "Produkty", "Products", _products, "crmctl.db.models:Product",
+    owner="created_by_id", title="name", timeline=True,
+    show="crmctl.services.products:show_product",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1),
+        _f("code", TEXT, "Kód", "Code", settable=1, table=2),
+        _f("name", TEXT, "Název", "Name", settable=2, table=3),
+        _f("category", TEXT, "Kategorie", "Category", settable=3, table=4),
+        _f("list_price", DECIMAL, "Ceníková cena", "List price", settable=4, table=5),
+        _f("currency", TEXT, "Měna", "Currency", settable=5, table=6),
+        _f(
+            "billing", TEXT, "Účtování", "Billing", settable=6, table=7,
+            description="once | monthly | quarterly | yearly",
+        ),
+        _f("active", BOOLEAN, "Aktivní", "Active", settable=7, table=8),
+        CREATED_AT, _created_by(_products), UPDATED_AT,
+    ),
+)  # fmt: skip
+
+_campaigns = tables.campaigns
+CAMPAIGN = Entity(
+    "campaign", "campaigns", "Kampaně", "Campaigns", _campaigns, "crmctl.db.models:Campaign",
+    owner="owner_id", title="name", timeline=True,
+    show="crmctl.services.campaigns:show_campaign",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1),
+        _f("name", TEXT, "Název", "Name", settable=1, table=2),
+        _f("description", TEXT, "Popis", "Description", settable=2),
+        computed(
+            "product", TEXT, sql.product_code_of(_campaigns), cs="Produkt", en="Product",
+            description="product's code", settable=3, table=3,
+        ),
+        _f("starts_on", DATE, "Začátek", "Starts on", settable=4, table=4),
+        _f("ends_on", DATE, "Konec", "Ends on", settable=5, table=5),
+        _f("budget", DECIMAL, "Rozpočet", "Budget", settable=6, table=6),
+        _f("currency", TEXT, "Měna", "Currency", settable=7),
+        _owner(_campaigns, settable=8, table=7),
+        _f("launched_at", DATETIME, "Spuštěno", "Launched at", table=8),
+        computed(
+            "leads", INTEGER, sql.count_of(tables.leads, "campaign_id", _campaigns),
+            cs="Poptávky", en="Leads", description="leads opened in the campaign", table=9,
+        ),
+        CREATED_AT, _created_by(_campaigns), UPDATED_AT,
+    ),
+)  # fmt: skip
+
+ALL: tuple[Entity, ...] = (
+    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN,
+)  # fmt: skip

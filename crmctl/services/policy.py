@@ -124,6 +124,17 @@ DEFAULT_RULES: dict[str, dict[str, Rule]] = {
         "task": Rule("none", "none", View("all", None, "done_at is null")),
     },
 }
+# The firm's catalogue and its campaigns are not need-to-know (issue 19): every role reads
+# the catalogue (support too: "what did they buy"), the sales roles read campaigns, and
+# managers and admins keep both (a salesperson does not launch leads for others' customers).
+for _role, (_product, _campaign) in {
+    "admin": (Rule("all", "all"), Rule("all", "all")),
+    "manager": (Rule("all", "all"), Rule("all", "all")),
+    "sales": (Rule("all", "none"), Rule("all", "none")),
+    "support": (Rule("all", "none"), Rule("none", "none")),
+}.items():
+    DEFAULT_RULES[_role]["product"] = _product
+    DEFAULT_RULES[_role]["campaign"] = _campaign
 
 
 @dataclass(frozen=True)

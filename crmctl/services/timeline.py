@@ -137,7 +137,17 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
             *_linked(lambda linked: (getattr(linked, column) == record_id,),
                      skip=tuple(name for name, m in LINKED if column not in m.__table__.c)),
         )  # fmt: skip
+    if entity in ENTITIES:
+        return _about(entity, [_catalogue_record(ctx, entity, ref)])
     raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+
+
+def _catalogue_record(ctx: Context, entity: str, ref: str) -> int:
+    """Products and campaigns (issue 19): the record's own events, by id or its show hook."""
+    declared = entities.entity(entity)
+    show = declared.hook("show")
+    assert show is not None, f"{entity} declares a timeline without a show hook"
+    return int(show(ctx, ref)["id"])
 
 
 def merged_ids(ctx: Context, model: Any, record_id: int) -> list[int]:
