@@ -9,6 +9,7 @@ from crmctl.cli.common import (
     Limit,
     Output,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -28,7 +29,6 @@ Starts = Annotated[str | None, typer.Option(help="First day, e.g. 2027-03-01.")]
 Ends = Annotated[str | None, typer.Option(help="Last day.")]
 Budget = Annotated[str | None, typer.Option(help="Budget, e.g. '50 000 Kč'.")]
 Owner = Annotated[str | None, typer.Option(help="Owner's login (default: you).")]
-View = Annotated[str | None, typer.Option("--view", help="A saved view's name.")]
 LAUNCH_FIELDS = ("action", "company_id", "company", "lead_id", "owner", "reason")
 
 

@@ -14,6 +14,7 @@ from crmctl.cli.common import (
     SetValues,
     Sort,
     UnsetValues,
+    View,
     Where,
     info,
     new_app,
@@ -111,6 +112,7 @@ def add(
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     search: Search = None,
     sort: Sort = None,
     limit: Limit = None,
@@ -121,9 +123,11 @@ def list_(
     """List companies."""
     from crmctl.services.companies import list_companies
     from crmctl.services.listing import ListOptions
+    from crmctl.services.views import with_view
 
     options = ListOptions(where, search, sort, limit, include_deleted)
     with service_context(ctx) as svc:
+        options, fields = with_view(svc, "company", view, options, fields)
         records = list_companies(svc, options)
     stdout_write_records(
         records,

@@ -15,6 +15,7 @@ from crmctl.cli.common import (
     SetValues,
     Sort,
     UnsetValues,
+    View,
     Where,
     info,
     new_app,
@@ -85,6 +86,7 @@ def add(
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     search: Search = None,
     sort: Sort = None,
     limit: Limit = None,
@@ -95,9 +97,11 @@ def list_(
     """List contacts."""
     from crmctl.services.contacts import list_contacts
     from crmctl.services.listing import ListOptions
+    from crmctl.services.views import with_view
 
     options = ListOptions(where, search, sort, limit, include_deleted)
     with service_context(ctx) as svc:
+        options, fields = with_view(svc, "contact", view, options, fields)
         records = list_contacts(svc, options)
     stdout_write_records(
         records,

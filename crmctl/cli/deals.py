@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     Search,
     SetValues,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -111,6 +112,7 @@ def _contact(item: str) -> dict[str, Any]:
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     search: Search = None,
     sort: Sort = None,
     limit: Limit = None,
@@ -121,9 +123,11 @@ def list_(
     """List deals; --where knows idle_days, days_in_stage, has_planned_activity, …"""
     from crmctl.services.deals import list_deals
     from crmctl.services.listing import ListOptions
+    from crmctl.services.views import with_view
 
     options = ListOptions(where, search, sort, limit, include_deleted)
     with service_context(ctx) as svc:
+        options, fields = with_view(svc, "deal", view, options, fields)
         records = list_deals(svc, options)
     stdout_write_records(
         records, output, fields=fields, table_fields=table_fields("deal"), formatters=formatters(),

@@ -11,6 +11,7 @@ from crmctl.cli.common import (
     Limit,
     Output,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -92,6 +93,7 @@ def _read(path: str) -> str:
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     sort: Sort = None,
     limit: Limit = None,
     include_deleted: IncludeDeleted = False,
@@ -101,9 +103,11 @@ def list_(
     """List leads, e.g. --where 'status = "new" and received_at < -2d'."""
     from crmctl.services.leads import list_leads
     from crmctl.services.listing import ListOptions
+    from crmctl.services.views import with_view
 
     options = ListOptions(where, None, sort, limit, include_deleted)
     with service_context(ctx) as svc:
+        options, fields = with_view(svc, "lead", view, options, fields)
         records = list_leads(svc, options)
     stdout_write_records(
         records, output, fields=fields, table_fields=table_fields("lead"), tz=svc.tz

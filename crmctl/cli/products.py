@@ -9,6 +9,7 @@ from crmctl.cli.common import (
     Limit,
     Output,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -54,7 +55,7 @@ def add(
 def list_(
     ctx: typer.Context,
     where: Where = None,
-    view: Annotated[str | None, typer.Option("--view", help="A saved view's name.")] = None,
+    view: View = None,
     sort: Sort = None,
     limit: Limit = None,
     output: Output = "table",

@@ -11,6 +11,7 @@ from crmctl.cli.common import (
     Limit,
     Output,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -80,6 +81,7 @@ def add(
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     owner: Owner = None,
     team: Team = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only tasks not done.")] = False,
@@ -92,9 +94,11 @@ def list_(
     """List tasks, soonest due first, e.g. --where 'kind = "call" and due_at < +7d'."""
     from crmctl.services.listing import ListOptions
     from crmctl.services.tasks import list_tasks
+    from crmctl.services.views import with_view
 
     options = ListOptions(where, None, sort, limit, include_deleted)
     with service_context(ctx) as svc:
+        options, fields = with_view(svc, "task", view, options, fields)
         records = list_tasks(svc, options, owner=owner, team=team, open_only=open_only)
     stdout_write_records(
         records, output, fields=fields, table_fields=table_fields("task"), tz=svc.tz
