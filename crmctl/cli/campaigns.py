@@ -16,8 +16,8 @@ from crmctl.cli.common import (
     service_context,
     stdout_write_record,
     stdout_write_records,
-    table_fields,
 )
+from crmctl.cli.reading import list_entity, show_entity
 
 app = new_app("Campaigns: open leads for a chosen set of companies, see what they brought.")
 
@@ -66,17 +66,10 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List campaigns, e.g. --where 'launched_at is null'."""
-    from crmctl.services.campaigns import list_campaigns
     from crmctl.services.listing import ListOptions
-    from crmctl.services.views import with_view
 
-    with service_context(ctx) as svc:
-        options, fields = with_view(svc, "campaign", view, ListOptions(where, None, sort, limit),
-                                    fields)  # fmt: skip
-        records = list_campaigns(svc, options)
-    stdout_write_records(
-        records, output, fields=fields, table_fields=table_fields("campaign"), tz=svc.tz
-    )
+    options = ListOptions(where, None, sort, limit)
+    list_entity(ctx, "campaign", options, output, fields, view=view)
 
 
 @app.command("show")
@@ -84,11 +77,7 @@ def show(
     ctx: typer.Context, campaign: CampaignRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a campaign."""
-    from crmctl.services.campaigns import show_campaign
-
-    with service_context(ctx) as svc:
-        record = show_campaign(svc, campaign)
-    stdout_write_record(record, output, fields=fields, tz=svc.tz)
+    show_entity(ctx, "campaign", campaign, output, fields)
 
 
 @app.command("edit")

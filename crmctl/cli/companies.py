@@ -19,11 +19,11 @@ from crmctl.cli.common import (
     info,
     new_app,
     parse_assignments,
+    read_context,
     service_context,
     stdout_write_record,
-    stdout_write_records,
-    table_fields,
 )
+from crmctl.cli.reading import list_entity, read_record
 
 app = new_app("Companies (firms) of the address book.")
 
@@ -121,22 +121,13 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List companies."""
-    from crmctl.services.companies import list_companies
     from crmctl.services.listing import ListOptions
-    from crmctl.services.views import with_view
 
     options = ListOptions(where, search, sort, limit, include_deleted)
-    with service_context(ctx) as svc:
-        options, fields = with_view(svc, "company", view, options, fields)
-        records = list_companies(svc, options)
-    stdout_write_records(
-        records,
-        output,
-        fields=fields,
-        table_fields=table_fields("company"),
+    list_entity(
+        ctx, "company", options, output, fields, view=view,
         formatters=phone_formatters(),
-        tz=svc.tz,
-    )
+    )  # fmt: skip
 
 
 @app.command("show")
@@ -148,12 +139,11 @@ def show(
 ) -> None:
     """Show a company; as a table also its contacts and latest timeline."""
     from crmctl.render import OutputFormat, write_records
-    from crmctl.services.companies import show_company
-    from crmctl.services.contacts import contacts_of_company
+    from crmctl.services.read.records import contacts_of_company
     from crmctl.services.timeline import TimelineOptions, timeline
 
-    with service_context(ctx) as svc:
-        record = show_company(svc, company)
+    with read_context(ctx) as svc:
+        record = read_record(svc, "company", company)
         people = contacts_of_company(svc, record["id"]) if output == OutputFormat.table else []
         events = (
             timeline(svc, "company", str(record["id"]), TimelineOptions(limit=10))

@@ -20,12 +20,13 @@ from crmctl.cli.common import (
     info,
     new_app,
     parse_assignments,
+    read_context,
     service_context,
     stdout_write_record,
     stdout_write_records,
-    table_fields,
 )
 from crmctl.cli.companies import phone_formatters
+from crmctl.cli.reading import list_entity, read_record
 
 app = new_app("Contacts (persons): e-mails, phones, companies and relations.")
 
@@ -95,22 +96,13 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List contacts."""
-    from crmctl.services.contacts import list_contacts
     from crmctl.services.listing import ListOptions
-    from crmctl.services.views import with_view
 
     options = ListOptions(where, search, sort, limit, include_deleted)
-    with service_context(ctx) as svc:
-        options, fields = with_view(svc, "contact", view, options, fields)
-        records = list_contacts(svc, options)
-    stdout_write_records(
-        records,
-        output,
-        fields=fields,
-        table_fields=table_fields("contact"),
+    list_entity(
+        ctx, "contact", options, output, fields, view=view,
         formatters=phone_formatters(),
-        tz=svc.tz,
-    )
+    )  # fmt: skip
 
 
 @app.command("show")
@@ -118,10 +110,10 @@ def show(
     ctx: typer.Context, contact: ContactRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a contact with companies and relations (both ways)."""
-    from crmctl.services.contacts import describe_relations, show_contact
+    from crmctl.services.read.records import describe_relations
 
-    with service_context(ctx) as svc:
-        record = show_contact(svc, contact)
+    with read_context(ctx) as svc:
+        record = read_record(svc, "contact", contact)
         relations = describe_relations(svc, record)
     stdout_write_record(record, output, fields=fields, formatters=phone_formatters(), tz=svc.tz)
     if output == "table" and not fields and relations:

@@ -18,11 +18,12 @@ from crmctl.cli.common import (
     info,
     new_app,
     parse_assignments,
+    read_context,
     service_context,
     stdout_write_record,
     stdout_write_records,
-    table_fields,
 )
+from crmctl.cli.reading import list_entity, read_record
 
 app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
 
@@ -121,18 +122,10 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List deals; --where knows idle_days, days_in_stage, has_planned_activity, …"""
-    from crmctl.services.deals import list_deals
     from crmctl.services.listing import ListOptions
-    from crmctl.services.views import with_view
 
     options = ListOptions(where, search, sort, limit, include_deleted)
-    with service_context(ctx) as svc:
-        options, fields = with_view(svc, "deal", view, options, fields)
-        records = list_deals(svc, options)
-    stdout_write_records(
-        records, output, fields=fields, table_fields=table_fields("deal"), formatters=formatters(),
-        tz=svc.tz,
-    )  # fmt: skip
+    list_entity(ctx, "deal", options, output, fields, view=view, formatters=formatters())
 
 
 @app.command("show")
@@ -141,11 +134,11 @@ def show(
 ) -> None:
     """Show a deal; as a table also its stage history and latest timeline."""
     from crmctl.render import OutputFormat, write_records
-    from crmctl.services.deals import show_deal, stage_history
+    from crmctl.services.read.records import stage_history
     from crmctl.services.timeline import TimelineOptions, timeline
 
-    with service_context(ctx) as svc:
-        record = show_deal(svc, deal)
+    with read_context(ctx) as svc:
+        record = read_record(svc, "deal", deal)
         history = stage_history(svc, record["id"])
         # A limited view (support: the stage) has no timeline to show.
         events = (

@@ -20,6 +20,7 @@ from crmctl.cli.common import (
     stdout_write_records,
     table_fields,
 )
+from crmctl.cli.reading import list_entity, show_entity
 
 app = new_app("Leads (poptávky): inquiries with an owner and a status from the start.")
 
@@ -101,17 +102,10 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List leads, e.g. --where 'status = "new" and received_at < -2d'."""
-    from crmctl.services.leads import list_leads
     from crmctl.services.listing import ListOptions
-    from crmctl.services.views import with_view
 
     options = ListOptions(where, None, sort, limit, include_deleted)
-    with service_context(ctx) as svc:
-        options, fields = with_view(svc, "lead", view, options, fields)
-        records = list_leads(svc, options)
-    stdout_write_records(
-        records, output, fields=fields, table_fields=table_fields("lead"), tz=svc.tz
-    )
+    list_entity(ctx, "lead", options, output, fields, view=view)
 
 
 @app.command("show")
@@ -119,11 +113,7 @@ def show(
     ctx: typer.Context, lead: LeadRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a lead."""
-    from crmctl.services.leads import show_lead
-
-    with service_context(ctx) as svc:
-        record = show_lead(svc, lead)
-    stdout_write_record(record, output, fields=fields, tz=svc.tz)
+    show_entity(ctx, "lead", lead, output, fields)
 
 
 @app.command("assign")

@@ -15,9 +15,8 @@ from crmctl.cli.common import (
     new_app,
     service_context,
     stdout_write_record,
-    stdout_write_records,
-    table_fields,
 )
+from crmctl.cli.reading import list_entity, show_entity
 
 app = new_app("Products: the catalogue that deals, leads and campaigns refer to.")
 
@@ -63,16 +62,9 @@ def list_(
 ) -> None:
     """List products, e.g. --where 'billing = "monthly"'."""
     from crmctl.services.listing import ListOptions
-    from crmctl.services.products import list_products
-    from crmctl.services.views import with_view
 
-    with service_context(ctx) as svc:
-        options, fields = with_view(svc, "product", view, ListOptions(where, None, sort, limit),
-                                    fields)  # fmt: skip
-        records = list_products(svc, options)
-    stdout_write_records(
-        records, output, fields=fields, table_fields=table_fields("product"), tz=svc.tz
-    )
+    options = ListOptions(where, None, sort, limit)
+    list_entity(ctx, "product", options, output, fields, view=view)
 
 
 @app.command("show")
@@ -80,11 +72,7 @@ def show(
     ctx: typer.Context, product: ProductRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a product."""
-    from crmctl.services.products import show_product
-
-    with service_context(ctx) as svc:
-        record = show_product(svc, product)
-    stdout_write_record(record, output, fields=fields, tz=svc.tz)
+    show_entity(ctx, "product", product, output, fields)
 
 
 @app.command("edit")

@@ -22,6 +22,7 @@ from crmctl.cli.common import (
     table_fields,
     write_output_file,
 )
+from crmctl.cli.reading import list_entity, show_entity
 
 app = new_app("Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics.")
 
@@ -93,16 +94,13 @@ def list_(
 ) -> None:
     """List tasks, soonest due first, e.g. --where 'kind = "call" and due_at < +7d'."""
     from crmctl.services.listing import ListOptions
-    from crmctl.services.tasks import list_tasks
-    from crmctl.services.views import with_view
+    from crmctl.services.task_records import task_conditions
 
     options = ListOptions(where, None, sort, limit, include_deleted)
-    with service_context(ctx) as svc:
-        options, fields = with_view(svc, "task", view, options, fields)
-        records = list_tasks(svc, options, owner=owner, team=team, open_only=open_only)
-    stdout_write_records(
-        records, output, fields=fields, table_fields=table_fields("task"), tz=svc.tz
-    )
+    list_entity(
+        ctx, "task", options, output, fields, view=view,
+        narrow=lambda svc: task_conditions(svc, owner=owner, team=team, open_only=open_only),
+    )  # fmt: skip
 
 
 @app.command("show")
@@ -110,11 +108,7 @@ def show(
     ctx: typer.Context, task: TaskRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a task."""
-    from crmctl.services.tasks import show_task
-
-    with service_context(ctx) as svc:
-        record = show_task(svc, task)
-    stdout_write_record(record, output, fields=fields, tz=svc.tz)
+    show_entity(ctx, "task", task, output, fields)
 
 
 @app.command("edit")

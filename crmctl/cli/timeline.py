@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmctl.cli.common import Fields, Output, info, new_app, service_context, stdout_write_records
+from crmctl.cli.common import Fields, Output, info, new_app, read_context, stdout_write_records
 
 app = new_app("The timeline of a record: every change and activity, newest first.")
 TABLE_FIELDS = ("id", "at", "actor", "subject", "kind", "summary")
@@ -45,7 +45,7 @@ def _show(
     from crmctl.services.timeline import TimelineOptions, timeline_page
 
     options = TimelineOptions(tuple(types or ()), since, until, author, limit, before, search)
-    with service_context(ctx) as svc:
+    with read_context(ctx) as svc:
         page = timeline_page(svc, entity, ref, options)
     stdout_write_records(page.events, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
     if page.next_before is not None:

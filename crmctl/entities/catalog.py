@@ -91,6 +91,9 @@ COMPANY = Entity(
     owner="owner_id", custom=True, timeline=True, importable=True,
     title="name", links=Links("company_id", public=True),  # the card is public
     show="crmctl.services.records:show_company",
+    present="crmctl.services.read.records:company_records",
+    search="crmctl.services.read.sources:company_search",
+    find="crmctl.services.read.sources:find_company_row",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1, card=1),
         _f("name", TEXT, "Název", "Name", settable=1, table=2, card=2),
@@ -126,6 +129,9 @@ CONTACT = Entity(
     ),
     title="name", links=Links("person_id"),
     show="crmctl.services.records:show_contact",
+    present="crmctl.services.read.records:contact_records",
+    search="crmctl.services.read.sources:contact_search",
+    find="crmctl.services.read.sources:find_person_row",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         computed("name", TEXT, sql.person_name, cs="Jméno", en="Name", table=2),
@@ -172,6 +178,7 @@ LEAD = Entity(
     via_company=lambda ids: _leads.c.company_id.in_(ids),
     title="subject", links=Links("lead_id"),
     show="crmctl.services.records:show_lead", records="crmctl.services.records:lead_records",
+    present="crmctl.services.read.records:lead_records",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("source", TEXT, "Zdroj", "Source", table=3),
@@ -217,6 +224,10 @@ DEAL = Entity(
     via_company=lambda ids: _deals.c.company_id.in_(ids),
     title="title", links=Links("deal_id"),
     show="crmctl.services.records:show_deal", records="crmctl.services.records:deal_records",
+    present="crmctl.services.read.records:deal_records",
+    search="crmctl.services.read.sources:deal_search",
+    # SQLite reads a sorted page through the sort's index (policy.scope_predicate).
+    extra={"paged_scope": True, "id_example": 42},
     # Most idle first: the (stage, last_touched_at) index serves `stage = X and idle_days > N`.
     default_sort="last_touched_at",
     fields=(
@@ -284,6 +295,7 @@ TASK = Entity(
     owner="assignee_id", title="subject",
     via_company=lambda ids: _about_customer(_tasks, ids), attached=True,
     show="crmctl.services.records:show_task", default_sort="due_at",
+    present="crmctl.services.task_records:task_records",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("kind", TEXT, "Druh", "Kind", description="task | call | meeting", table=2),
@@ -385,6 +397,8 @@ PRODUCT = Entity(
     "product", "products", "Produkty", "Products", _products, "crmctl.db.models:Product",
     owner="created_by_id", title="name", timeline=True,
     show="crmctl.services.products:show_product",
+    present="crmctl.services.products:product_records",
+    find="crmctl.services.products:find_product_row",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("code", TEXT, "Kód", "Code", settable=1, table=2),
@@ -406,6 +420,8 @@ CAMPAIGN = Entity(
     "campaign", "campaigns", "Kampaně", "Campaigns", _campaigns, "crmctl.db.models:Campaign",
     owner="owner_id", title="name", timeline=True,
     show="crmctl.services.campaigns:show_campaign",
+    present="crmctl.services.campaigns:campaign_records",
+    find="crmctl.services.campaigns:find_campaign_row",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("name", TEXT, "Název", "Name", settable=1, table=2),

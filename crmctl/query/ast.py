@@ -6,6 +6,7 @@ printed by ``to_text`` and parsed again compares equal to the original.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -128,6 +129,20 @@ def to_text(node: Node) -> str:
         case IsNull(ref, negated):
             return f"{ref.name} is {'not null' if negated else 'null'}"
     raise TypeError(f"not a filter node: {node!r}")
+
+
+def field_refs(node: Node) -> Iterator[FieldRef]:
+    """Every field a filter reads, in the order written."""
+    match node:
+        case And(left, right) | Or(left, right):
+            yield from field_refs(left)
+            yield from field_refs(right)
+        case Not(operand):
+            yield from field_refs(operand)
+        case Compare(ref, _, _) | In(ref, _, _) | IsNull(ref, _):
+            yield ref
+        case _:
+            raise TypeError(f"not a filter node: {node!r}")
 
 
 def _precedence(node: Node) -> int:

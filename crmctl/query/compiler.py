@@ -71,7 +71,14 @@ def compile_where(
     expression: str, registry: EntityRegistry, *, now: datetime, tz: ZoneInfo
 ) -> ColumnElement[bool]:
     """``--where`` text → a boolean SQL expression; ``FilterError`` on any bad input."""
-    return _Compiler(expression, registry, now, tz).condition(parse(expression))
+    return compile_node(parse(expression), expression, registry, now=now, tz=tz)
+
+
+def compile_node(
+    node: ast.Node, expression: str, registry: EntityRegistry, *, now: datetime, tz: ZoneInfo
+) -> ColumnElement[bool]:
+    """An already parsed filter → SQL; ``expression`` (its text) only points at errors."""
+    return _Compiler(expression, registry, now, tz).condition(node)
 
 
 def escape_like(text: str) -> str:

@@ -23,9 +23,7 @@ from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.listing import ListOptions
 from crmctl.services.refs import logins_by_id, resolve_user
-from crmctl.services.registry_lists import list_records
 from crmctl.values import jsonable
 
 ENTITY = "campaign"
@@ -41,21 +39,30 @@ INSERT_CHUNK = 5000  # rows per bulk insert: bounded memory, few round trips
 # --- records ----------------------------------------------------------------------------
 
 
-def resolve_campaign(ctx: Context, ref: str | int, *, action: str = "read") -> Any:
-    """A campaign by id or exact name, that the actor may ``action``."""
-    from crmctl.db.models import Campaign
-
+def find_campaign_row(ctx: Context, ref: str | int) -> Any:
+    """A campaign by id or exact name, as a row of the table (the read pipeline's
+    ``find``: Core only, no ORM)."""
     text = str(ref).strip().lstrip("#")
-    condition = Campaign.name == str(ref).strip()
+    condition = _campaigns.c.name == str(ref).strip()
     if text.isdigit():
-        condition = or_(Campaign.id == int(text), condition)
-    campaign = ctx.session.scalars(select(Campaign).where(condition).order_by(Campaign.id)).first()
-    if campaign is None:
+        condition = or_(_campaigns.c.id == int(text), condition)
+    row = ctx.session.execute(select(_campaigns).where(condition).order_by(_campaigns.c.id)).first()
+    if row is None:
         raise policy.missing(
             ctx, ENTITY, text, NotFound(f"no campaign {ref!r}; see `crmctl campaigns list`")
         )
-    policy.require(ctx, ENTITY, campaign.id, action)
-    return campaign
+    policy.require(ctx, ENTITY, row.id, "read")
+    return row
+
+
+def resolve_campaign(ctx: Context, ref: str | int, *, action: str = "read") -> Any:
+    """The ORM campaign by id or name that the actor may ``action``, for writes."""
+    from crmctl.db.models import Campaign
+
+    row = find_campaign_row(ctx, ref)
+    if action != "read":
+        policy.require(ctx, ENTITY, row.id, action)
+    return ctx.session.get_one(Campaign, row.id)
 
 
 def campaign_id_named(ctx: Context, name: str | None) -> int | None:
@@ -68,14 +75,8 @@ def campaign_id_named(ctx: Context, name: str | None) -> int | None:
     return int(found) if found is not None else None
 
 
-def list_campaigns(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    return list_records(ctx, ENTITY, options, campaign_records)
-
-
 def show_campaign(ctx: Context, ref: str | int) -> dict[str, Any]:
-    campaign_id = resolve_campaign(ctx, ref).id
-    row = ctx.session.execute(select(_campaigns).where(_campaigns.c.id == campaign_id)).one()
-    return campaign_records(ctx, [row])[0]
+    return campaign_records(ctx, [find_campaign_row(ctx, ref)])[0]
 
 
 def campaign_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from crmctl import entities
 from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
-from crmctl.query.entities import company_registry
 from crmctl.services import policy
 from crmctl.services import tags as tag_store
 from crmctl.services.activities import move_links
@@ -18,11 +17,11 @@ from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import (
     ListOptions,
-    apply_sort_and_limit,
-    apply_where,
-    search_pattern,
 )
 from crmctl.services.locking import lock_for_write
+from crmctl.services.read import sources
+from crmctl.services.read.pipeline import list_records, show_record
+from crmctl.services.read.records import company_records
 from crmctl.services.refs import resolve_company, resolve_user
 from crmctl.services.users import logins_by_id
 from crmctl.text import company_name_key, fold_parts
@@ -166,74 +165,16 @@ def merge_companies(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str
 
 
 def list_companies(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    registry = company_registry()
-    statement = select(Company)
-    if not options.include_deleted:
-        statement = statement.where(Company.deleted_at.is_(None))
-    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
-    if options.search:
-        statement = statement.where(search_condition(options.search, scope))
-    statement = apply_where(ctx, statement, registry, options.where)
-    statement = apply_sort_and_limit(
-        statement, registry, options.sort, options.limit, Company.id, scope.sort_mask()
-    )
-    companies = ctx.session.scalars(statement).all()
-    return policy.present(ctx, ENTITY, scope, company_records(ctx, list(companies)))
-
-
-def search_condition(text: str, scope: policy.ReadScope) -> Any:
-    """``search_text`` holds e-mail and phone: on a card only name, IČO and city match."""
-    pattern = search_pattern(text)
-    full = Company.search_text.like(pattern, escape="\\")
-    if scope.limited is None:
-        return full
-    card = or_(
-        func.crm_fold(Company.name).like(pattern, escape="\\"),
-        Company.ico.like(pattern, escape="\\"),
-        func.crm_fold(Company.city).like(pattern, escape="\\"),
-    )
-    return or_(scope.full & full, card)
+    return list_records(ctx, sources.source("company"), options)
 
 
 def show_company(ctx: Context, ref: str) -> dict[str, Any]:
     """The whole company to who may read it, else its basic card."""
-    company = resolve_company(ctx, ref)
-    record = company_record(ctx, company)
-    if policy.read_level(ctx, ENTITY, company.id) == "limited":
-        return policy.trim(record, policy.CARD_FIELDS)
-    return record
+    return show_record(ctx, sources.source("company"), ref)
 
 
 def company_record(ctx: Context, company: Company) -> dict[str, Any]:
     return company_records(ctx, [company])[0]
-
-
-def company_records(ctx: Context, companies: list[Company]) -> list[dict[str, Any]]:
-    """Records for many companies with one query per related table, never one per row."""
-    ids = [company.id for company in companies]
-    tags = tag_store.tags_for(ctx, ENTITY, ids)
-    logins = logins_by_id(
-        ctx,
-        [user_id for c in companies for user_id in (c.owner_id, c.created_by_id, c.updated_by_id)],
-    )
-    return [_record(company, tags.get(company.id, []), logins) for company in companies]
-
-
-def _record(company: Company, tags: list[str], logins: dict[int, str]) -> dict[str, Any]:
-    record: dict[str, Any] = {"id": company.id}
-    record.update({name: getattr(company, name) for name in SCALAR_FIELDS})
-    record.update(
-        tags=tags,
-        owner=logins.get(company.owner_id or -1),
-        custom=dict(company.custom or {}),
-        created_at=company.created_at,
-        created_by=logins.get(company.created_by_id or -1),
-        updated_at=company.updated_at,
-        updated_by=logins.get(company.updated_by_id or -1),
-        deleted_at=company.deleted_at,
-        merged_into=company.merged_into_id,
-    )
-    return record
 
 
 def _loggable(record: dict[str, Any]) -> dict[str, Any]:

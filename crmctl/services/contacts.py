@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from crmctl import entities
 from crmctl.db.models import (
@@ -19,16 +19,23 @@ from crmctl.db.models import (
     PersonRelation,
 )
 from crmctl.errors import Conflict, NotFound, ValidationError
-from crmctl.query.entities import person_registry
 from crmctl.services import policy, stale
 from crmctl.services import tags as tag_store
 from crmctl.services.activities import move_links
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where, search_pattern
+from crmctl.services.listing import ListOptions
 from crmctl.services.locking import lock_for_write
+from crmctl.services.read import sources
+from crmctl.services.read.pipeline import list_records, show_record
+from crmctl.services.read.records import (  # noqa: F401  (re-exported: callers find them here)
+    CONTACT_SCALARS,
+    contact_records,
+    contacts_of_company,
+    describe_relations,
+    display_name,
+)
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
-from crmctl.services.users import logins_by_id
 from crmctl.text import fold_parts, person_name_key
 from crmctl.values import jsonable
 
@@ -222,34 +229,11 @@ def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str,
 
 
 def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    registry = person_registry()
-    statement = select(Person)
-    if not options.include_deleted:
-        statement = statement.where(Person.deleted_at.is_(None))
-    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
-    if options.search:
-        from crmctl.services.companies import search_condition
-
-        pattern = search_pattern(options.search)
-        # Contacts are also found by their companies' IČO, name and city — by what else
-        # the company holds (e-mail, phone) only where its reader sees more than the card.
-        companies = search_condition(options.search, policy.read_scope(ctx, "company"))
-        via_company = select(PersonCompany.person_id).where(
-            PersonCompany.company_id.in_(select(Company.id).where(companies))
-        )
-        statement = statement.where(
-            or_(Person.search_text.like(pattern, escape="\\"), Person.id.in_(via_company))
-        )
-    statement = apply_where(ctx, statement, registry, options.where)
-    statement = apply_sort_and_limit(
-        statement, registry, options.sort, options.limit, Person.id, scope.sort_mask()
-    )
-    records = contact_records(ctx, list(ctx.session.scalars(statement).all()))
-    return policy.present(ctx, ENTITY, scope, records)
+    return list_records(ctx, sources.source("contact"), options)
 
 
 def show_contact(ctx: Context, ref: str) -> dict[str, Any]:
-    return contact_record(ctx, resolve_person(ctx, ref))
+    return show_record(ctx, sources.source("contact"), ref)
 
 
 def find_by_emails(ctx: Context, emails: Iterable[str]) -> Person | None:
@@ -274,101 +258,6 @@ def find_by_id(ctx: Context, person_id: int) -> Person:
 
 def contact_record(ctx: Context, person: Person) -> dict[str, Any]:
     return contact_records(ctx, [person])[0]
-
-
-def contact_records(ctx: Context, persons: list[Person]) -> list[dict[str, Any]]:
-    """Records for many contacts with one query per related table, never one per row."""
-    ids = [person.id for person in persons]
-    related = _RelatedRows(ctx, ids)
-    logins = logins_by_id(
-        ctx,
-        [user_id for p in persons for user_id in (p.owner_id, p.created_by_id, p.updated_by_id)],
-    )
-    return [related.record(person, logins) for person in persons]
-
-
-class _RelatedRows:
-    """E-mails, phones, links, relations and tags of a set of contacts, fetched at once."""
-
-    def __init__(self, ctx: Context, ids: list[int]) -> None:
-        self.emails: dict[int, list[str]] = {}
-        self.phones: dict[int, list[str]] = {}
-        self.companies: dict[int, list[dict[str, Any]]] = {}
-        self.out: dict[int, list[PersonRelation]] = {}
-        self.incoming: dict[int, list[PersonRelation]] = {}
-        self.tags = tag_store.tags_for(ctx, ENTITY, ids)
-        for chunk in tag_store.chunked(ids):
-            self._load(ctx, chunk)
-
-    def _load(self, ctx: Context, ids: list[int]) -> None:
-        for person_id, email in ctx.session.execute(
-            select(PersonEmail.person_id, PersonEmail.email)
-            .where(PersonEmail.person_id.in_(ids))
-            .order_by(PersonEmail.position, PersonEmail.id)
-        ):
-            self.emails.setdefault(person_id, []).append(email)
-        for person_id, phone in ctx.session.execute(
-            select(PersonPhone.person_id, PersonPhone.phone)
-            .where(PersonPhone.person_id.in_(ids))
-            .order_by(PersonPhone.position, PersonPhone.id)
-        ):
-            self.phones.setdefault(person_id, []).append(phone)
-        for link, name in ctx.session.execute(
-            select(PersonCompany, Company.name)
-            .join(Company, Company.id == PersonCompany.company_id)
-            .where(PersonCompany.person_id.in_(ids))
-            .order_by(PersonCompany.is_primary.desc(), PersonCompany.company_id)
-        ):
-            self.companies.setdefault(link.person_id, []).append(
-                {"id": link.company_id, "name": name, "role": link.role, "primary": link.is_primary}
-            )
-        for relation in ctx.session.scalars(
-            select(PersonRelation)
-            .where(or_(PersonRelation.person_id.in_(ids), PersonRelation.other_person_id.in_(ids)))
-            .order_by(PersonRelation.id)
-        ):
-            self.out.setdefault(relation.person_id, []).append(relation)
-            self.incoming.setdefault(relation.other_person_id, []).append(relation)
-
-    def record(self, person: Person, logins: dict[int, str]) -> dict[str, Any]:
-        out = self.out.get(person.id, [])
-        incoming = self.incoming.get(person.id, [])
-        record: dict[str, Any] = {"id": person.id, "name": display_name(person)}
-        record.update({name: getattr(person, name) for name in SCALAR_FIELDS})
-        record.update(
-            emails=self.emails.get(person.id, []),
-            phones=self.phones.get(person.id, []),
-            companies=self.companies.get(person.id, []),
-            company=next((c["name"] for c in self.companies.get(person.id, [])), None),
-            reports_to=_single(out, "reports_to"),
-            assistant_of=_single(out, "assistant_of"),
-            related=[{"id": r.other_person_id, "label": r.label} for r in out if r.kind == "other"],
-            direct_reports=[r.person_id for r in incoming if r.kind == "reports_to"],
-            assistants=[r.person_id for r in incoming if r.kind == "assistant_of"],
-            related_from=[
-                {"id": r.person_id, "label": r.label} for r in incoming if r.kind == "other"
-            ],
-            tags=self.tags.get(person.id, []),
-            owner=logins.get(person.owner_id or -1),
-            custom=dict(person.custom or {}),
-            created_at=person.created_at,
-            created_by=logins.get(person.created_by_id or -1),
-            updated_at=person.updated_at,
-            updated_by=logins.get(person.updated_by_id or -1),
-            deleted_at=person.deleted_at,
-            merged_into=person.merged_into_id,
-        )
-        return record
-
-
-def _single(relations: list[PersonRelation], kind: str) -> int | None:
-    return next((r.other_person_id for r in relations if r.kind == kind), None)
-
-
-def display_name(person: Person) -> str:
-    parts = [person.title_before, person.first_name, person.last_name]
-    name = " ".join(part for part in parts if part)
-    return f"{name}, {person.title_after}" if person.title_after else name
 
 
 def _loggable(record: dict[str, Any]) -> dict[str, Any]:
@@ -684,22 +573,6 @@ def _repoint_incoming_relations(ctx: Context, keep_id: int, duplicate_id: int) -
     ctx.session.flush()
 
 
-def contacts_of_company(ctx: Context, company_id: int) -> list[dict[str, Any]]:
-    """The company's live contacts, each with its role at this company."""
-    rows = ctx.session.execute(
-        select(Person, PersonCompany.role)
-        .join(PersonCompany, PersonCompany.person_id == Person.id)
-        .where(
-            PersonCompany.company_id == company_id,
-            Person.deleted_at.is_(None),
-            policy.predicate(ctx, ENTITY, "read"),
-        )
-        .order_by(PersonCompany.is_primary.desc(), Person.last_name, Person.id)
-    ).all()
-    records = contact_records(ctx, [person for person, _ in rows])
-    return [{**record, "role": role} for record, (_, role) in zip(records, rows, strict=True)]
-
-
 def apply_contacts(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
     """Create or update each record by id, else by e-mail; all or nothing."""
     plans = []
@@ -765,30 +638,3 @@ def _existing(ctx: Context, record: dict[str, Any]) -> Person | None:
             raise ValidationError(f"field 'id': expected a number, got {record['id']!r}") from None
     emails = record.get("emails") or []
     return find_by_emails(ctx, emails) if isinstance(emails, list) else None
-
-
-def describe_relations(ctx: Context, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """Both directions of a contact's relations, with names, for ``contacts show``."""
-    rows: list[tuple[str, int, str | None]] = []
-    if record["reports_to"]:
-        rows.append(("reports to", record["reports_to"], None))
-    if record["assistant_of"]:
-        rows.append(("assistant of", record["assistant_of"], None))
-    rows += [("related", r["id"], r["label"]) for r in record["related"]]
-    rows += [("direct report", person_id, None) for person_id in record["direct_reports"]]
-    rows += [("assistant", person_id, None) for person_id in record["assistants"]]
-    rows += [("related", r["id"], r["label"]) for r in record["related_from"]]
-    # Names only of the contacts the user may see; the others show as a bare id.
-    people = {
-        person.id: display_name(person)
-        for person in ctx.session.scalars(
-            select(Person).where(
-                Person.id.in_({person_id for _, person_id, _ in rows}),
-                policy.predicate(ctx, ENTITY, "read"),
-            )
-        )
-    }
-    return [
-        {"relation": relation, "id": person_id, "name": people.get(person_id), "label": label}
-        for relation, person_id, label in rows
-    ]

@@ -14,15 +14,14 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from crmctl import entities
-from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Person, Task
+from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Person
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
-from crmctl.query.entities import deal_registry
 from crmctl.services import policy, stale
 from crmctl.services import tags as tag_store
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
+from crmctl.services.listing import ListOptions
 from crmctl.services.locking import begin_write
 from crmctl.services.pipelines import (
     FORECAST_CATEGORIES,
@@ -31,8 +30,14 @@ from crmctl.services.pipelines import (
     get_pipeline,
     load_pipelines,
 )
+from crmctl.services.read import sources
+from crmctl.services.read.pipeline import list_records, show_record
+from crmctl.services.read.records import (  # noqa: F401  (re-exported: callers find them here)
+    days_between,
+    deal_records,
+    stage_history,
+)
 from crmctl.services.refs import resolve_company, resolve_user
-from crmctl.services.users import logins_by_id
 from crmctl.values import jsonable
 
 ENTITY = "deal"
@@ -81,163 +86,16 @@ def resolve_deal(
 
 
 def list_deals(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    registry = deal_registry()
-    statement = select(Deal)
-    if not options.include_deleted:
-        statement = statement.where(Deal.deleted_at.is_(None))
-    if options.search:
-        statement = statement.where(Deal.title.ilike(f"%{options.search.strip()}%"))
-    statement = apply_where(ctx, statement, registry, options.where)
-    paged = options.limit is not None
-    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where, paged=paged)
-    # Most idle first: the (stage, last_touched_at) index then serves `stage = X and
-    # idle_days > N` in order, so the first page needs no sort of every match.
-    sort = options.sort or "last_touched_at"
-    statement = apply_sort_and_limit(
-        statement, registry, sort, options.limit, Deal.id, scope.sort_mask()
-    )
-    records = deal_records(ctx, list(ctx.session.scalars(statement).all()))
-    return policy.present(ctx, ENTITY, scope, records)
+    return list_records(ctx, sources.source("deal"), options)
 
 
 def show_deal(ctx: Context, ref: str) -> dict[str, Any]:
     """The whole deal, or only what a limited view shows (support: the stage)."""
-    deal = resolve_deal(ctx, ref, action=None)
-    level = policy.read_level(ctx, ENTITY, deal.id)
-    record = deal_record(ctx, deal)
-    if level == "limited":
-        return policy.trim(record, policy.read_scope(ctx, ENTITY).fields)
-    return record
-
-
-def stage_history(ctx: Context, deal_id: int) -> list[dict[str, Any]]:
-    """Each stay in a stage: entered, left (empty for the current one) and days spent.
-
-    Empty for a deal the user sees limited (support: the current stage only): its history
-    (who moved it when) is the deal's history, as on PostgreSQL with row security.
-    """
-    if policy.read_level(ctx, ENTITY, deal_id) != "full":
-        return []
-    rows = ctx.session.scalars(
-        select(DealStageHistory)
-        .where(DealStageHistory.deal_id == deal_id)
-        .order_by(DealStageHistory.entered_at, DealStageHistory.id)
-    ).all()
-    logins = logins_by_id(ctx, [row.entered_by_id for row in rows])
-    return [
-        {
-            "pipeline": row.pipeline,
-            "stage": row.stage,
-            "entered_at": row.entered_at,
-            "left_at": row.left_at,
-            "days": _days(row.entered_at, row.left_at or ctx.now),
-            "by": logins.get(row.entered_by_id or -1),
-        }
-        for row in rows
-    ]
+    return show_record(ctx, sources.source("deal"), ref)
 
 
 def deal_record(ctx: Context, deal: Deal) -> dict[str, Any]:
     return deal_records(ctx, [deal])[0]
-
-
-def deal_records(ctx: Context, deals: list[Deal]) -> list[dict[str, Any]]:
-    """Records for many deals with one query per related table, never one per row."""
-    ids = [deal.id for deal in deals]
-    tags = tag_store.tags_for(ctx, ENTITY, ids)
-    logins = logins_by_id(
-        ctx, [uid for d in deals for uid in (d.owner_id, d.created_by_id, d.updated_by_id)]
-    )
-    company_ids = {d.company_id for d in deals if d.company_id}
-    companies: dict[int, str] = {
-        row.id: row.name
-        for row in ctx.session.execute(
-            select(Company.id, Company.name).where(Company.id.in_(company_ids))
-        )
-    }
-    contacts: dict[int, list[dict[str, Any]]] = {}
-    planned: set[int] = set()
-    for chunk in tag_store.chunked(ids):
-        for link, person in ctx.session.execute(
-            select(DealContact, Person)
-            .join(Person, Person.id == DealContact.person_id)
-            # Only the contacts the reader may see: a visible deal must not name the others.
-            .where(DealContact.deal_id.in_(chunk), policy.readable(ctx, "contact", "name"))
-            .order_by(DealContact.deal_id, Person.last_name, Person.id)
-        ):
-            name = " ".join(filter(None, [person.first_name, person.last_name]))
-            contacts.setdefault(link.deal_id, []).append(
-                {"id": person.id, "name": name, "role": link.role}
-            )
-        planned.update(
-            ctx.session.scalars(
-                select(Task.deal_id).where(
-                    Task.deal_id.in_(chunk),
-                    Task.done_at.is_(None),
-                    Task.deleted_at.is_(None),
-                    Task.due_at > ctx.now,
-                )
-            ).all()
-        )
-    return [
-        _record(ctx, d, companies, contacts.get(d.id, []), tags.get(d.id, []), logins, planned)
-        for d in deals
-    ]
-
-
-def _record(
-    ctx: Context,
-    deal: Deal,
-    companies: dict[int, str],
-    contacts: list[dict[str, Any]],
-    tags: list[str],
-    logins: dict[int, str],
-    planned: set[int],
-) -> dict[str, Any]:
-    return {
-        "id": deal.id,
-        "title": deal.title,
-        "company_id": deal.company_id,
-        "company": companies.get(deal.company_id or -1),
-        "pipeline": deal.pipeline,
-        "stage": deal.stage,
-        "value": deal.value,
-        "currency": deal.currency,
-        "probability": deal.probability,
-        "probability_overridden": deal.probability_overridden,
-        "forecast_category": deal.forecast_category,
-        "forecast_category_overridden": deal.forecast_category_overridden,
-        "expected_close": deal.expected_close,
-        "owner": logins.get(deal.owner_id or -1),
-        "status": deal.status,
-        "closed_at": deal.closed_at,
-        "won_reason": deal.won_reason,
-        "lost_reason": deal.lost_reason,
-        "lead_id": deal.lead_id,
-        "source": deal.source,
-        "campaign": deal.campaign,
-        "contacts": contacts,
-        "tags": tags,
-        "custom": dict(deal.custom or {}),
-        "stage_entered_at": deal.stage_entered_at,
-        "days_in_stage": _days(deal.stage_entered_at, ctx.now),
-        "last_activity_at": deal.last_activity_at,
-        "last_touched_at": deal.last_touched_at,
-        "idle_days": _days(deal.last_touched_at, ctx.now),
-        "has_planned_activity": deal.id in planned,
-        "created_at": deal.created_at,
-        "created_by": logins.get(deal.created_by_id or -1),
-        "updated_at": deal.updated_at,
-        "updated_by": logins.get(deal.updated_by_id or -1),
-        "deleted_at": deal.deleted_at,
-    }
-
-
-def _days(since: datetime | None, until: datetime) -> int | None:
-    # None: a column the database masks on a limited row (PostgreSQL column security).
-    if since is None:
-        return None
-    return int((until - since).total_seconds() // SECONDS_PER_DAY)
 
 
 def _loggable(record: dict[str, Any]) -> dict[str, Any]:

@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from crmctl.db.models import Company, Lead, Person, PersonCompany
 from crmctl.errors import Conflict, NotFound, ValidationError
-from crmctl.query.entities import lead_registry
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
-from crmctl.services.listing import ListOptions, apply_sort_and_limit, apply_where
+from crmctl.services.listing import ListOptions
+from crmctl.services.read import sources
+from crmctl.services.read.pipeline import list_records, show_record
+from crmctl.services.read.records import LEAD_TEXTS, lead_records
 from crmctl.services.refs import resolve_company, resolve_person, resolve_user
 from crmctl.services.users import logins_by_id
 from crmctl.text import company_name_key, person_name_key
@@ -28,10 +30,7 @@ ENTITY = "lead"
 SOURCES = ("web", "email", "phone", "import", "campaign", "manual")
 STATUSES = ("new", "contacted", "qualified", "converted", "rejected")
 OPEN_STATUSES = ("new", "contacted", "qualified")
-TEXT_FIELDS = (
-    "subject", "product", "region", "contact_name", "contact_email", "contact_phone",
-    "company_name", "ico", "message", "campaign",
-)  # fmt: skip
+TEXT_FIELDS = LEAD_TEXTS
 # What web forms tend to call the raw contact fields.
 ALIASES = {
     "name": "contact_name",
@@ -188,60 +187,15 @@ def _moment(ctx: Context, raw: Any) -> datetime:
 
 
 def list_leads(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    registry = lead_registry()
-    statement = select(Lead)
-    if not options.include_deleted:
-        statement = statement.where(Lead.deleted_at.is_(None))
-    statement = apply_where(ctx, statement, registry, options.where)
-    statement, scope = policy.restrict(ctx, ENTITY, statement, options.where)
-    statement = apply_sort_and_limit(
-        statement, registry, options.sort, options.limit, Lead.id, scope.sort_mask()
-    )
-    records = lead_records(ctx, list(ctx.session.scalars(statement).all()))
-    return policy.present(ctx, ENTITY, scope, records)
+    return list_records(ctx, sources.source("lead"), options)
 
 
 def show_lead(ctx: Context, ref: str) -> dict[str, Any]:
-    return lead_record(ctx, resolve_lead(ctx, ref))
+    return show_record(ctx, sources.source("lead"), ref)
 
 
 def lead_record(ctx: Context, lead: Lead) -> dict[str, Any]:
     return lead_records(ctx, [lead])[0]
-
-
-def lead_records(ctx: Context, leads: list[Lead]) -> list[dict[str, Any]]:
-    logins = logins_by_id(
-        ctx, [uid for lead in leads for uid in (lead.owner_id, lead.created_by_id)]
-    )
-    return [_record(lead, logins) for lead in leads]
-
-
-def _record(lead: Lead, logins: dict[int, str]) -> dict[str, Any]:
-    response = (
-        int((lead.first_response_at - lead.received_at).total_seconds() // 60)
-        if lead.first_response_at
-        else None
-    )
-    return {
-        "id": lead.id,
-        "source": lead.source,
-        "received_at": lead.received_at,
-        "status": lead.status,
-        "owner": logins.get(lead.owner_id or -1),
-        **{name: getattr(lead, name) for name in TEXT_FIELDS},
-        "reject_reason": lead.reject_reason,
-        "company_id": lead.company_id,
-        "person_id": lead.person_id,
-        "deal_id": lead.deal_id,
-        "first_response_at": lead.first_response_at,
-        "response_minutes": response,
-        "converted_at": lead.converted_at,
-        "last_activity_at": lead.last_activity_at,
-        "custom": dict(lead.custom or {}),
-        "created_at": lead.created_at,
-        "created_by": logins.get(lead.created_by_id or -1),
-        "updated_at": lead.updated_at,
-    }
 
 
 def assign_lead(

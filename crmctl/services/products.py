@@ -18,9 +18,7 @@ from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.services import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.listing import ListOptions
 from crmctl.services.refs import logins_by_id
-from crmctl.services.registry_lists import list_records
 from crmctl.text import fold
 
 ENTITY = "product"
@@ -114,26 +112,32 @@ def _unique_code(ctx: Context, code: str, current_id: int | None) -> None:
         raise Conflict(f"product code {code!r} is taken by product #{found}; choose another")
 
 
+def find_product_row(ctx: Context, ref: str | int) -> Any:
+    """A product by id or code (any case), as a row of the table (the read pipeline's
+    ``find``: Core only, no ORM)."""
+    text = str(ref).strip().lstrip("#")
+    condition = func.lower(_products.c.code) == text.lower()
+    if text.isdigit():
+        condition = or_(_products.c.id == int(text), condition)
+    row = ctx.session.execute(select(_products).where(condition).order_by(_products.c.id)).first()
+    if row is None:
+        raise NotFound(f"no product {ref!r}; see `crmctl products list`")
+    policy.require(ctx, ENTITY, row.id, "read")
+    return row
+
+
 def resolve_product(ctx: Context, ref: str | int) -> Any:
-    """A product by id or code (case-insensitive)."""
+    """The ORM product by id or code, for writes."""
     from crmctl.db.models import Product
 
-    text = str(ref).strip().lstrip("#")
-    condition = func.lower(Product.code) == text.lower()
-    if text.isdigit():
-        condition = or_(Product.id == int(text), condition)
-    product = ctx.session.scalars(select(Product).where(condition).order_by(Product.id)).first()
-    if product is None:
-        raise NotFound(f"no product {ref!r}; see `crmctl products list`")
-    policy.require(ctx, ENTITY, product.id, "read")
-    return product
+    return ctx.session.get_one(Product, find_product_row(ctx, ref).id)
 
 
 def product_id_for(ctx: Context, ref: str | None) -> int | None:
     """The id of the product given by id or code (None for no product)."""
     if ref is None or not str(ref).strip():
         return None
-    return int(resolve_product(ctx, ref).id)
+    return int(find_product_row(ctx, ref).id)
 
 
 def match_product_text(ctx: Context, text: str | None) -> int | None:
@@ -147,14 +151,8 @@ def match_product_text(ctx: Context, text: str | None) -> int | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def list_products(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
-    return list_records(ctx, ENTITY, options, product_records)
-
-
 def show_product(ctx: Context, ref: str | int) -> dict[str, Any]:
-    product_id = resolve_product(ctx, ref).id
-    row = ctx.session.execute(select(_products).where(_products.c.id == product_id)).one()
-    return product_records(ctx, [row])[0]
+    return product_records(ctx, [find_product_row(ctx, ref)])[0]
 
 
 def product_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, Table, func, select
 
 from crmctl import entities
 from crmctl.db import tables
@@ -122,7 +122,9 @@ def resolve_company(
 
     Everyone may find a company (its card); ``action`` read|write also checks the policy.
     """
-    company = _find_company(ctx, ref, include_deleted)
+    from crmctl.db.models import Company
+
+    company: Company = find_company(ctx, ref, include_deleted, Company)
     if action is not None:
         from crmctl.services import policy
 
@@ -130,27 +132,28 @@ def resolve_company(
     return company
 
 
-def _find_company(ctx: Context, ref: str | int, include_deleted: bool) -> Company:
-    from crmctl.db.models import Company
-
+def find_company(
+    ctx: Context, ref: str | int, include_deleted: bool, target: Any = tables.companies
+) -> Any:
+    """The company ``ref`` names: a row of its table, or a mapped ``Company`` as ``target``."""
+    companies = tables.companies.c
     text = str(ref).strip()
-    live = [] if include_deleted else [Company.deleted_at.is_(None)]
+    live = [] if include_deleted else [companies.deleted_at.is_(None)]
     if text.isdigit():
-        by_key = select(Company).where(Company.id == int(text), *live)
+        by_key = select(target).where(companies.id == int(text), *live)
         if len(text) == 8:
-            by_key = select(Company).where(Company.ico == text, *live)
-        found = ctx.session.scalars(by_key).first()
+            by_key = select(target).where(companies.ico == text, *live)
+        found = _fetch(ctx, by_key, target).first()
         if found is None and len(text) == 8:
-            found = ctx.session.scalars(
-                select(Company).where(Company.id == int(text), *live)
-            ).first()
+            found = _fetch(ctx, select(target).where(companies.id == int(text), *live), target)
+            found = found.first()
         if found is None:
             raise NotFound(f"no company with id or IČO {text}; see `crmctl companies list`")
         return found
-    name_key = func.crm_fold(Company.name)
-    exact = select(Company).where(name_key == fold(text), *live)
-    contains = select(Company).where(name_key.contains(fold(text), autoescape=True), *live)
-    return _pick_one(ctx, "company", text, exact, contains, _company_label)
+    name_key = func.crm_fold(companies.name)
+    exact = select(target).where(name_key == fold(text), *live)
+    contains = select(target).where(name_key.contains(fold(text), autoescape=True), *live)
+    return _pick_one(ctx, "company", text, exact, contains, _company_label, target)
 
 
 def resolve_person(
@@ -158,43 +161,61 @@ def resolve_person(
 ) -> Person:
     """By id, e-mail or full name (accent-insensitive), among the contacts the acting
     user may ``action`` (read|write): others are "permission denied", found or not."""
-    from crmctl.services import policy
+    from crmctl.db.models import Person
 
-    try:
-        person = _find_person(ctx, ref, include_deleted, policy.predicate(ctx, "contact", "read"))
-    except NotFound as error:
-        raise policy.missing(ctx, "contact", str(ref).strip(), error) from None
+    person: Person = find_person(ctx, ref, include_deleted=include_deleted, target=Person)
     if action == "write":
+        from crmctl.services import policy
+
         policy.require(ctx, "contact", person.id, "write")
     return person
 
 
-def _find_person(
-    ctx: Context, ref: str | int, include_deleted: bool, visible: ColumnElement[bool]
-) -> Person:
-    from crmctl.db.models import Person, PersonEmail
+def find_person(
+    ctx: Context, ref: str | int, *, include_deleted: bool = False, target: Any = tables.persons
+) -> Any:
+    """The readable contact ``ref`` names: a row of its table, or a mapped ``Person``."""
+    from crmctl.services import policy
 
+    visible = policy.predicate(ctx, "contact", "read")
+    try:
+        return _find_person(ctx, ref, include_deleted, visible, target)
+    except NotFound as error:
+        raise policy.missing(ctx, "contact", str(ref).strip(), error) from None
+
+
+def _find_person(
+    ctx: Context, ref: str | int, include_deleted: bool, visible: ColumnElement[bool], target: Any
+) -> Any:
+    persons, emails = tables.persons.c, tables.person_emails.c
     text = str(ref).strip()
-    live = [visible] if include_deleted else [Person.deleted_at.is_(None), visible]
+    live = [visible] if include_deleted else [persons.deleted_at.is_(None), visible]
     if text.isdigit():
-        found = ctx.session.scalars(select(Person).where(Person.id == int(text), *live)).first()
+        found = _fetch(ctx, select(target).where(persons.id == int(text), *live), target).first()
         if found is None:
             raise NotFound(f"no contact with id {text}; see `crmctl contacts list`")
         return found
     if "@" in text:
         by_email = (
-            select(Person)
-            .join(PersonEmail, PersonEmail.person_id == Person.id)
-            .where(PersonEmail.email == text.lower(), *live)
+            select(target)
+            .join(tables.person_emails, emails.person_id == persons.id)
+            .where(emails.email == text.lower(), *live)
         )
-        found = ctx.session.scalars(by_email).first()
+        found = _fetch(ctx, by_email, target).first()
         if found is None:
             raise NotFound(f"no contact with e-mail {text}; see `crmctl contacts list`")
         return found
-    full_name = func.crm_fold(func.coalesce(Person.first_name, "") + " " + Person.last_name)
-    exact = select(Person).where(func.trim(full_name) == fold(text), *live)
-    contains = select(Person).where(full_name.contains(fold(text), autoescape=True), *live)
-    return _pick_one(ctx, "contact", text, exact, contains, _person_label)
+    full_name = func.crm_fold(func.coalesce(persons.first_name, "") + " " + persons.last_name)
+    exact = select(target).where(func.trim(full_name) == fold(text), *live)
+    contains = select(target).where(full_name.contains(fold(text), autoescape=True), *live)
+    return _pick_one(ctx, "contact", text, exact, contains, _person_label, target)
+
+
+def _fetch(ctx: Context, statement: Select[Any], target: Any) -> Any:
+    """Mapped objects when ``target`` is an ORM class, rows when it is a Core table."""
+    if isinstance(target, Table):
+        return ctx.session.execute(statement)
+    return ctx.session.scalars(statement)
 
 
 def _pick_one(
@@ -204,9 +225,10 @@ def _pick_one(
     exact: Select[Any],
     contains: Select[Any],
     label: Any,
+    target: Any,
 ) -> Any:
     for query in (exact, contains):
-        found: Sequence[Any] = ctx.session.scalars(query.limit(CANDIDATES_SHOWN + 1)).all()
+        found: Sequence[Any] = _fetch(ctx, query.limit(CANDIDATES_SHOWN + 1), target).all()
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -222,9 +244,9 @@ def _plural(noun: str) -> str:
     return "companies" if noun == "company" else f"{noun}s"
 
 
-def _company_label(company: Company) -> str:
+def _company_label(company: Any) -> str:
     return f"#{company.id} {company.name}"
 
 
-def _person_label(person: Person) -> str:
+def _person_label(person: Any) -> str:
     return f"#{person.id} {' '.join(filter(None, [person.first_name, person.last_name]))}"

@@ -29,6 +29,7 @@ from crmctl.services.refs import (
 
 if TYPE_CHECKING:
     from crmctl.db.models import Task
+    from crmctl.services.listing import ListOptions
 
 ENTITY = "task"
 PRIORITY_NAMES = {value: name for name, value in PRIORITIES.items()}
@@ -94,6 +95,33 @@ def overdue_tasks(
     if limit is not None:
         statement = statement.limit(limit)
     return visible_records(ctx, scope, list(ctx.session.execute(statement).all()))
+
+
+def list_tasks(
+    ctx: Context,
+    options: ListOptions,
+    *,
+    owner: Ref = None,
+    team: Ref = None,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Tasks matching ``--where``, soonest due first unless ``--sort`` says otherwise."""
+    from crmctl.services.read import sources
+    from crmctl.services.read.pipeline import list_records
+
+    conditions = task_conditions(ctx, owner=owner, team=team, open_only=open_only)
+    return list_records(ctx, sources.source("task"), options, conditions)
+
+
+def task_conditions(
+    ctx: Context, *, owner: Ref = None, team: Ref = None, open_only: bool = False
+) -> list[ColumnElement[bool]]:
+    """What ``tasks list --owner/--team/--open`` adds to the read pipeline's base select."""
+    conditions = [tables.tasks.c.done_at.is_(None)] if open_only else []
+    who = assignee_condition(ctx, owner, team)
+    if who is not None:
+        conditions.append(who)
+    return conditions
 
 
 def record_columns() -> tuple[Any, ...]:

@@ -14,25 +14,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, union
 
 from crmctl import entities
-from crmctl.db.models import (
-    Company,
-    Deal,
-    Event,
-    Lead,
-    Person,
-    PersonCompany,
-    User,
-)
+from crmctl.db import tables
 from crmctl.errors import NotFound, UsageError
 from crmctl.query import entities as filters
 from crmctl.services import policy
 from crmctl.services.context import Context
-from crmctl.services.refs import resolve_company, resolve_person, resolve_user
+from crmctl.services.refs import find_company, find_person, resolve_user_row
+
+# Core columns, not the ORM: `timeline` and `companies|deals show` are read commands.
+Event, User = tables.events.c, tables.users.c
+Company, Person, PersonCompany = tables.companies.c, tables.persons.c, tables.person_companies.c
+Deal, Lead, Task = tables.deals.c, tables.leads.c, tables.tasks.c
+Activity, Document = tables.activities.c, tables.documents.c
 
 # The entities with a timeline, as `timeline ENTITY` names them (alphabetically).
 ENTITIES = tuple(sorted(e.name for e in entities.with_flag("timeline")))
 # Records that hang off a customer record through their link columns.
-LINKED = tuple((e.name, e.model) for e in entities.with_flag("attached"))
+LINKED = tuple((e.name, e.table.c) for e in entities.with_flag("attached"))
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,9 @@ def timeline_page(ctx: Context, entity: str, ref: str, options: TimelineOptions)
     # Only events about records the user may read: a customer's timeline is need-to-know.
     visible = policy.event_predicate(ctx)
     statement: Select[Any] = (
-        select(Event, User.login).outerjoin(User, User.id == Event.actor_id).where(scope, visible)
+        select(tables.events, User.login.label("actor_login"))
+        .outerjoin(tables.users, User.id == Event.actor_id)
+        .where(scope, visible)
     )
     for condition in _filters(ctx, options):
         statement = statement.where(condition)
@@ -69,8 +69,8 @@ def timeline_page(ctx: Context, entity: str, ref: str, options: TimelineOptions)
     rows = _newest(ctx, statement, options.limit + 1, options.before_id)
     more = len(rows) > options.limit
     rows = rows[: options.limit]
-    names = _subject_names(ctx, [event for event, _ in rows])
-    events = [event_record(event, login, names) for event, login in rows]
+    names = _subject_names(ctx, rows)
+    events = [event_record(row, row.actor_login, names) for row in rows]
     return TimelinePage(events, events[-1]["id"] if more and events else None)
 
 
@@ -101,7 +101,7 @@ def _newest(ctx: Context, statement: Select[Any], wanted: int, before: int | Non
 
 def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
     if entity == "company":
-        company = resolve_company(ctx, ref, include_deleted=True)
+        company = find_company(ctx, ref, include_deleted=True)
         # A merged company's history (and what hung off its duplicates) stays on its timeline.
         merged = merged_ids(ctx, Company, company.id)
         contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(merged))
@@ -117,37 +117,38 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
                                     model.person_id.in_(contact_ids))),
         )  # fmt: skip
     if entity == "contact":
-        person = resolve_person(ctx, ref, include_deleted=True)
+        person = find_person(ctx, ref, include_deleted=True)
         merged = merged_ids(ctx, Person, person.id)
         return or_(
             _about("contact", merged), *_linked(lambda model: (model.person_id.in_(merged),))
         )
-    if entity in ("deal", "lead"):
-        model = Deal if entity == "deal" else Lead
+    declared = entities.find(entity)
+    if declared is not None and declared.timeline:
+        # Deals, leads and any other entity with a timeline: its own events and those of
+        # the tasks, activities and documents pointing at it through its link column.
+        columns = declared.table.c
         text = str(ref).strip().lstrip("#")
-        if not text.isdigit() or ctx.session.get(model, int(text)) is None:
-            raise policy.missing(
-                ctx, entity, text, NotFound(f"no {entity} {ref!r}; see `crmctl {entity}s list`")
-            )
+        if not text.isdigit() and declared.find is not None:
+            text = str(declared.hook("find")(ctx, ref).id)  # a product's code, a campaign's name
+        if not text.isdigit() or _missing(ctx, columns, int(text)):
+            not_found = NotFound(f"no {entity} {ref!r}; see `crmctl {declared.plural} list`")
+            raise policy.missing(ctx, entity, text, not_found)
         record_id = int(text)
         policy.require(ctx, entity, record_id, "read")
-        column = "deal_id" if entity == "deal" else "lead_id"
+        if declared.links is None:  # nothing points at it: its own events
+            return _about(entity, [record_id])
+        link = declared.links.column
         return or_(
             _about(entity, [record_id]),
-            *_linked(lambda linked: (getattr(linked, column) == record_id,),
-                     skip=tuple(name for name, m in LINKED if column not in m.__table__.c)),
+            *_linked(lambda linked: (getattr(linked, link) == record_id,),
+                     skip=tuple(name for name, m in LINKED if link not in m)),
         )  # fmt: skip
-    if entity in ENTITIES:
-        return _about(entity, [_catalogue_record(ctx, entity, ref)])
-    raise UsageError(f"no timeline for {entity!r}; choose one of {', '.join(ENTITIES)}")
+    choices = ", ".join(sorted(e.name for e in entities.with_flag("timeline")))
+    raise UsageError(f"no timeline for {entity!r}; choose one of {choices}")
 
 
-def _catalogue_record(ctx: Context, entity: str, ref: str) -> int:
-    """Products and campaigns (issue 19): the record's own events, by id or its show hook."""
-    declared = entities.entity(entity)
-    show = declared.hook("show")
-    assert show is not None, f"{entity} declares a timeline without a show hook"
-    return int(show(ctx, ref)["id"])
+def _missing(ctx: Context, columns: Any, record_id: int) -> bool:
+    return ctx.session.scalar(select(columns.id).where(columns.id == record_id)) is None
 
 
 def merged_ids(ctx: Context, model: Any, record_id: int) -> list[int]:
@@ -192,7 +193,7 @@ def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]
     if options.until:
         conditions.append(Event.at < parse_moment(options.until, ctx.now, ctx.tz, "--until"))
     if options.author:
-        conditions.append(Event.actor_id == resolve_user(ctx, options.author).id)
+        conditions.append(Event.actor_id == resolve_user_row(ctx, options.author).id)
     if options.search and options.search.strip():
         # Accent-insensitive, over everything the event says (texts, before/after values).
         folded = func.crm_fold(cast(Event.payload, Text))
@@ -209,32 +210,29 @@ def _kind_matches(kind: str) -> ColumnElement[bool]:
     return or_(Event.kind.like(f"%.{kind}"), Event.kind.like(f"{kind}.%"))
 
 
-def _subject_names(ctx: Context, events: list[Event]) -> dict[tuple[str, int], str]:
+def _subject_names(ctx: Context, events: list[Any]) -> dict[tuple[str, int], str]:
     """Current names of the records the events are about, one query per entity type."""
     wanted: dict[str, set[int]] = {}
     for event in events:
         wanted.setdefault(event.entity_type, set()).add(event.entity_id)
     names: dict[tuple[str, int], str] = {}
     for entity_type, ids in wanted.items():
-        query = _NAME_QUERIES.get(entity_type)
-        if query is None:
+        if entity_type not in entities.ENTITIES:
             continue
-        for row_id, name in ctx.session.execute(query(ids)):
+        for row_id, name in ctx.session.execute(_title_query(entity_type, ids)):
             names[entity_type, row_id] = name or ""
     return names
 
 
-def _title_query(name: str) -> Any:
+def _title_query(name: str, ids: set[int]) -> Select[Any]:
+    """Every entity's records are named by their title (a company's name, a deal's title…),
+    as the registry declares it: an entity declared later is named too."""
     table, title = entities.ENTITIES[name].table, filters.title(name)
-    return lambda ids: select(table.c.id, title).where(table.c.id.in_(ids))
-
-
-# Every entity's records are named by their title (a company's name, a deal's title…).
-_NAME_QUERIES: dict[str, Any] = {name: _title_query(name) for name in entities.ENTITIES}
+    return select(table.c.id, title).where(table.c.id.in_(ids))
 
 
 def event_record(
-    event: Event, login: str | None, names: dict[tuple[str, int], str]
+    event: Any, login: str | None, names: dict[tuple[str, int], str]
 ) -> dict[str, Any]:
     subject = f"{event.entity_type} #{event.entity_id}"
     if (event.entity_type, event.entity_id) in names:

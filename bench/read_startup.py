@@ -1,0 +1,81 @@
+"""Read commands' whole-process time against the floor and against another checkout.
+
+Issue 16's start-up target: ``crmctl contacts list --limit 50`` on the 300k-contact
+database within 1.3× of ``python -c 'import sqlalchemy'``, side by side in one run, and
+no read command slower than before. Every round runs each command once, in turn (a slow
+spell of this shared machine then slows all of them alike); medians are printed.
+
+    .venv/bin/python bench/read_startup.py --db bench/data/contacts300k.db \\
+        --before /work/main/.venv/bin/crmctl --runs 9
+
+The database is bench/address_book.py's (``--persons 300000`` for 300k contacts).
+Nothing is written: copy the table into bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FLOOR = ("python -c 'import sqlalchemy'", [sys.executable, "-c", "import sqlalchemy"])
+HEADLINE = ("contacts", "list", "--limit", "50")
+OTHERS = (
+    ("contacts", "list", "--search", "dvorak", "--limit", "50"),
+    ("contacts", "list", "--where", 'name ~ "novak"', "--limit", "50"),
+    ("contacts", "show", "1"),
+    ("companies", "list", "--limit", "50"),
+    ("companies", "show", "1"),
+    ("deals", "list", "--limit", "50"),
+    ("leads", "list", "--limit", "50"),
+    ("tasks", "list", "--limit", "50"),
+    ("timeline", "company", "1", "--limit", "50"),
+)
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="bench/data/contacts300k.db")
+    parser.add_argument("--before", help="another checkout's crmctl script (e.g. main's)")
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--all", action="store_true", help="also the other read commands")
+    args = parser.parse_args()
+    after = str(Path(sys.executable).parent / "crmctl")
+    url = f"sqlite:///{Path(args.db).resolve()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env |= {"CRM_NOW": "2026-11-01T12:00:00+00:00"}
+    scripts = {"after": after, **({"before": args.before} if args.before else {})}
+    commands = [FLOOR]
+    for command in (HEADLINE, *(OTHERS if args.all else ())):
+        for label, script in scripts.items():
+            argv = [script, "--db", url, "--as", "admin", *command]
+            commands.append((f"`crmctl {' '.join(command)}` ({label})", argv))
+    for _, argv in commands:
+        run_once(argv, env)  # warm-up: byte-code and the page cache
+    seconds: dict[str, list[float]] = {name: [] for name, _ in commands}
+    for _ in range(args.runs):
+        for name, argv in commands:
+            seconds[name].append(run_once(argv, env))
+    floor = statistics.median(seconds[FLOOR[0]])
+    print("| command | median | min | max | × floor |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, runs in seconds.items():
+        median = statistics.median(runs)
+        print(
+            f"| {name} | {median * 1000:.0f} ms | {min(runs) * 1000:.0f} ms "
+            f"| {max(runs) * 1000:.0f} ms | {median / floor:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
