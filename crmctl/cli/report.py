@@ -1,14 +1,26 @@
-"""``crmctl report forecast``: analytical reports, rendered by ``crmctl.reports.render``."""
+"""``crmctl report …``: analytical reports, rendered by ``crmctl.reports.render``.
+
+Every analytical report takes the same options (``--from/--to``, ``--where``, ``-o``,
+``--output``, ``--generated-at``, ``--fail-if``) and ends in ``emit``: render, write,
+then turn a true ``--fail-if`` into exit 6.
+"""
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crmctl.cli.common import Where, info, new_app, service_context
+from crmctl.cli.common import Where, info, new_app, read_context, service_context
 
-app = new_app("Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML.")
+if TYPE_CHECKING:
+    from crmctl.reports.result import ReportResult
+    from crmctl.services.context import Context
+
+app = new_app(
+    "Reports: forecast, pipeline, funnel, cashflow, dashboard, first-contacts. "
+    "Table, CSV, JSON, XLSX or HTML."
+)
 
 ReportFormatOption = Annotated[
     str,
@@ -24,6 +36,56 @@ GeneratedAt = Annotated[
     bool,
     typer.Option("--generated-at", help="Stamp the time of the run (CRM_NOW) into the output."),
 ]
+
+
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from", metavar="PERIOD", help="From: 2027, 2027-Q1, 2027-01, 2027-01-15 or 15. 1. 2027."
+    ),
+]
+ToOption = Annotated[
+    str | None,
+    typer.Option("--to", metavar="PERIOD", help="Up to (inclusive): year, quarter, month or day."),
+]
+FailIfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-if",
+        metavar="EXPR",
+        help="Exit 6 when EXPR holds for the total row, e.g. 'win_rate < 25'.",
+    ),
+]
+
+
+def emit(
+    svc: "Context",
+    result: "ReportResult",
+    fmt: str,
+    output: Path | None,
+    generated_at: bool,
+    fail_if: str | None,
+) -> None:
+    """Render ``result``; a true ``--fail-if`` exits 6 after the report was written.
+
+    The expression is checked before anything is written, so a bad one (exit 2) leaves
+    no half-written file.
+    """
+    from crmctl.reports.checks import check_fail_if, raise_if_failed
+    from crmctl.reports.render import report_format, write_report
+
+    report_fmt = report_format(fmt)
+    failure = check_fail_if(svc, result, fail_if)
+    write_report(
+        result,
+        report_fmt,
+        stdout=sys.stdout,
+        output=output,
+        generated_at=svc.now if generated_at else None,
+    )
+    if output is not None:
+        info(f"{report_fmt} written to {output}")
+    raise_if_failed(failure)
 
 
 @app.command("forecast")
@@ -108,3 +170,119 @@ def first_contacts(
         )
     if output is not None:
         info(f"{report_fmt} written to {output}")
+
+
+FormatOption = Annotated[
+    str,
+    typer.Option("-o", "--format", metavar="FORMAT", help="table|csv|json|xlsx|html."),
+]
+
+
+@app.command("pipeline")
+def pipeline(
+    ctx: typer.Context,
+    by: Annotated[
+        str, typer.Option("--by", metavar="GROUP", help="stage|owner|pipeline|team.")
+    ] = "stage",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DAY", help="As it stood at the end of DAY."),
+    ] = None,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Open deals: count, value, weighted, average age and days in stage, idle > 10 days.
+
+    Examples: crmctl report pipeline --by owner; crmctl report pipeline --as-of 2027-03-31
+    """
+    from crmctl.reports.pipeline import PipelineOptions
+    from crmctl.reports.pipeline import pipeline as run_report
+
+    with read_context(ctx) as svc:
+        result = run_report(svc, PipelineOptions(start, end, where, by, as_of))
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("funnel")
+def funnel(
+    ctx: typer.Context,
+    pipeline: Annotated[
+        str | None, typer.Option("--pipeline", metavar="P", help="Pipeline key (default: first).")
+    ] = None,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Deals created in the period: reached per stage, conversions, median days, lost.
+
+    Example: crmctl report funnel --from 2027-Q1 --to 2027-Q1 --fail-if 'win_rate < 25'
+    """
+    from crmctl.reports.funnel import FunnelOptions
+    from crmctl.reports.funnel import funnel as run_report
+
+    with read_context(ctx) as svc:
+        result = run_report(svc, FunnelOptions(start, end, where, pipeline))
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("cashflow")
+def cashflow(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", metavar="PERIOD", help="month|week.")] = "month",
+    payment_days: Annotated[
+        int | None,
+        typer.Option("--payment-days", metavar="N", help="Days from close to payment (14)."),
+    ] = None,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Expected inflow per month or week: committed, likely and weighted.
+
+    Example: crmctl report cashflow --from 2027-01 --to 2027-06 --payment-days 30
+    """
+    from crmctl.reports.cashflow import CashflowOptions
+    from crmctl.reports.cashflow import cashflow as run_report
+
+    with read_context(ctx) as svc:
+        result = run_report(svc, CashflowOptions(start, end, where, by, payment_days))
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("dashboard")
+def dashboard(
+    ctx: typer.Context,
+    fmt: FormatOption = "html",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+) -> None:
+    """One self-contained HTML page: pipeline, forecast, funnel, win rate, top deals, ….
+
+    Example: crmctl report dashboard -o html --output dashboard.html
+    """
+    from crmctl.errors import UsageError
+    from crmctl.reports.dashboard import dashboard as build
+    from crmctl.reports.dashboard import render_dashboard
+
+    if fmt != "html":
+        raise UsageError(f"-o {fmt}: the dashboard is an HTML page; use -o html")
+    with read_context(ctx) as svc:
+        page = render_dashboard(build(svc), svc.now if generated_at else None)
+    if output is None:
+        sys.stdout.write(page)
+        return
+    output.write_text(page, encoding="utf-8", newline="")
+    info(f"dashboard written to {output}")

@@ -303,6 +303,8 @@ events = Table(
     Column("import_batch_id", Integer),
     Index("ix_events_entity", "entity_type", "entity_id", "id"),
     Index("ix_events_kind", "kind"),
+    # Time ranges of the log: `report pipeline --as-of` (0010).
+    Index("ix_events_at", "at"),
     partial_index(
         "ix_events_import_batch_id", "import_batch_id", where="import_batch_id IS NOT NULL"
     ),
@@ -433,6 +435,8 @@ deals = Table(
     ),
     Index("ix_deals_last_touched_at", "last_touched_at", "owner_id", "company_id", "deleted_at"),
     Index("ix_deals_expected_close", "expected_close"),
+    # Deals closed in a period: win rate, sales cycle, committed cash flow (0010).
+    Index("ix_deals_closed_at", "closed_at"),
     Index("ix_deals_owner_id", "owner_id"),
     Index("ix_deals_company_id", "company_id"),
 )

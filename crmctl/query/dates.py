@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from crmctl.dates import is_czech_day, parse_day
 from crmctl.errors import FilterError, UsageError
 from crmctl.query.ast import Compare, DateTimeValue, DateValue, Offset, Relative, Text, Value
 from crmctl.query.parser import parse
@@ -48,8 +49,8 @@ def resolve(value: Value, now: datetime, tz: ZoneInfo) -> date | datetime | None
 
 def _parse_iso(text: str, tz: ZoneInfo) -> date | datetime | None:
     # Quoted dates are accepted too, since people paste them from exports.
-    if _ISO_DATE.fullmatch(text):
-        return date.fromisoformat(text)
+    if _ISO_DATE.fullmatch(text) or is_czech_day(text):
+        return parse_day(text)
     if _ISO_DATETIME.fullmatch(text):
         return to_utc(datetime.fromisoformat(text), tz)
     return None
@@ -75,7 +76,9 @@ def add_months(day: date, months: int) -> date:
 
 def parse_moment(text: str, now: datetime, tz: ZoneInfo, option: str) -> datetime:
     """An option value such as ``--since -30d`` as a UTC instant (a date: local midnight)."""
-    moment: date | datetime | None = None
+    moment: date | datetime | None = parse_day(text)
+    if moment is not None:  # 31. 3. 2027: the filter grammar has no Czech dates
+        return start_of_day(moment, tz)
     try:
         # Reuse the filter grammar for the value so options and --where agree.
         node = parse(f"x = {text}")
@@ -97,7 +100,9 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, option: str) -> date | da
     ``2026-03-31``, ``today`` and ``+2d`` are days; ``2026-03-31T10:00``, ``now`` and
     ``+3h`` are UTC instants.
     """
-    moment: date | datetime | None = None
+    moment: date | datetime | None = parse_day(text)
+    if moment is not None:  # 31. 3. 2027 as well as 2027-03-31
+        return moment
     try:
         node = parse(f"x = {text.strip()}")
         if isinstance(node, Compare):

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
 from sqlalchemy.orm import aliased
 
+from crmctl.dates import parse_day
 from crmctl.db.functions import month_key, unindexed
 from crmctl.db.models import Deal, User
 from crmctl.errors import UsageError
@@ -35,7 +36,6 @@ GROUPINGS = ("month", "owner", "stage", "pipeline")
 DEFAULT_CURRENCY = "CZK"  # the currency of a zero row when no deal is in the period
 CENT = Decimal("0.01")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 NOTE = (
     "Open and won deals (not lost, not deleted, forecast category not omitted) by expected "
     "close; weighted = value × probability / 100; currencies are not converted."
@@ -82,8 +82,8 @@ def parse_bound(text: str | None, option: str, *, end: bool) -> date | None:
             year, month = int(match[1]), int(match[2])
             day = monthrange(year, month)[1] if end else 1
             return date(year, month, day)
-        if _DAY.match(value):
-            return date.fromisoformat(value)
+        if day := parse_day(value):  # 2026-03-15 or 15. 3. 2026
+            return day
     except ValueError:
         pass
     raise UsageError(f"{option} {value!r}: give a month (2026-03) or a date (2026-03-15)")

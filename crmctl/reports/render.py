@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
+from crmctl import present
 from crmctl.errors import UsageError
 from crmctl.render import csv_cell
 from crmctl.reports.result import NUMERIC_KINDS, Column, ColumnKind, ReportResult
@@ -106,6 +107,10 @@ def plain(value: Any, kind: ColumnKind) -> Any:
         return str(Decimal(value).quantize(TENTH))
     if kind is ColumnKind.int:
         return int(value)
+    if kind is ColumnKind.number:
+        return str(Decimal(value).quantize(TENTH))
+    if kind is ColumnKind.date:
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
     return str(value)
 
 
@@ -158,7 +163,51 @@ def human(value: Any, kind: ColumnKind) -> str:
         return f"{Decimal(value).quantize(TENTH)} %".replace(".", ",")
     if kind is ColumnKind.int:
         return f"{int(value):,}".replace(",", " ")
+    if kind is ColumnKind.number:
+        return str(Decimal(value).quantize(TENTH)).replace(".", ",")
     return str(value)
+
+
+def cell_text(result: ReportResult, row: Mapping[str, Any], column: Column) -> str:
+    """What a person sees in one cell: ``crmctl.present`` formats, labels for keys.
+
+    A result without a language (forecast) keeps ``human``'s original look.
+    """
+    value = row.get(column.key)
+    if result.lang is None:
+        return human(value, column.kind)
+    return present_value(value, column, row.get("currency"), result.lang, result.display)
+
+
+def present_value(
+    value: Any,
+    column: Column,
+    currency: str | None,
+    lang: str,
+    display: Mapping[str, Mapping[Any, str]],
+) -> str:
+    if value is None:
+        return ""
+    kind = column.kind
+    if kind is ColumnKind.money:
+        return present.money(value, currency, lang)
+    if kind is ColumnKind.percent:
+        return present.percent(value, lang)
+    if kind is ColumnKind.int:
+        return present.number(value, 0, lang)
+    if kind is ColumnKind.number:
+        return present.number(value, 1, lang)
+    if kind is ColumnKind.date:
+        return present.day(value, lang)
+    shown = display.get(column.key, {}).get(value)
+    return shown if shown is not None else str(value)
+
+
+def header(result: ReportResult, column: Column) -> str:
+    """A column's header for people: its label, in the result's language when it has one."""
+    if result.lang is None:
+        return column.label
+    return present.word(column.key, result.lang, column.label)
 
 
 def _grouped(amount: Decimal) -> str:
@@ -171,18 +220,19 @@ def render_table(result: ReportResult, generated_at: datetime | None = None) -> 
 
     if not result.rows:
         return "(no records)\n"
-    headers = [c.label for c in result.columns]
-    body = [[human(row.get(c.key), c.kind) for c in result.columns] for row in result.rows]
-    body += [[human(row.get(c.key), c.kind) for c in result.columns] for row in result.totals]
+    headers = [header(result, c) for c in result.columns]
+    body = [[cell_text(result, row, c) for c in result.columns] for row in result.rows]
+    body += [[cell_text(result, row, c) for c in result.columns] for row in result.totals]
     align = ["right" if c.kind in NUMERIC_KINDS else "left" for c in result.columns]
     text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)
     return text + "\n"
 
 
-def render_html(result: ReportResult, generated_at: datetime | None = None) -> str:
+def template_environment() -> Any:
+    """The Jinja2 environment of report templates (``templates/``), autoescaping HTML."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(
+    return Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
@@ -190,23 +240,47 @@ def render_html(result: ReportResult, generated_at: datetime | None = None) -> s
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = env.get_template(f"{result.name}.html")
+
+
+def render_html(result: ReportResult, generated_at: datetime | None = None) -> str:
+    template = template_environment().get_template(f"{result.name}.html")
+
+    return template.render(**html_context(result, generated_at))
+
+
+def html_context(result: ReportResult, generated_at: datetime | None) -> dict[str, Any]:
+    """What a report template gets: headers, cell texts, params, the chart(s)."""
 
     def cells(row: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [
-            {"text": human(row.get(c.key), c.kind), "numeric": c.kind in NUMERIC_KINDS}
+            {"text": cell_text(result, row, c), "numeric": c.kind in NUMERIC_KINDS}
             for c in result.columns
         ]
 
-    return template.render(
-        report=result,
-        columns=result.columns,
-        rows=[cells(row) for row in result.rows],
-        totals=[cells(row) for row in result.totals],
-        params=sorted((k, _param_text(v)) for k, v in result.params.items() if v not in (None, "")),
-        chart=bar_chart(result) if result.chart else None,
-        generated_at=generated_at.isoformat() if generated_at else None,
-    )
+    charts = charts_for(result)
+    return {
+        "report": result,
+        "columns": result.columns,
+        "headers": [header(result, c) for c in result.columns],
+        "rows": [cells(row) for row in result.rows],
+        "totals": [cells(row) for row in result.totals],
+        "params": sorted(
+            (k, _param_text(v)) for k, v in result.params.items() if v not in (None, "")
+        ),
+        "chart": charts[0] if charts else None,
+        "charts": charts,
+        "generated_at": generated_at.isoformat() if generated_at else None,
+    }
+
+
+def charts_for(result: ReportResult) -> list[Any]:
+    """The SVG chart, or one per currency when the chart spec asks for it."""
+    if result.chart is None:
+        return []
+    if not result.chart.per_currency:
+        return [bar_chart(result)]
+    currencies = sorted({row.get("currency") for row in result.rows if row.get("currency")})
+    return [bar_chart(result, currency) for currency in currencies]
 
 
 def _param_text(value: Any) -> str:
@@ -225,18 +299,29 @@ def money_format(currency: str | None) -> str:
 
 PERCENT_FORMAT = '0.0\\ "%"'
 INT_FORMAT = "#,##0"
+NUMBER_FORMAT = "#,##0.0"
+DATE_FORMAT = "d. m. yyyy"
 
 
 def xlsx_bytes(result: ReportResult, generated_at: datetime | None = None) -> bytes:
-    from crmctl.reports.xlsx import build_workbook, save_workbook
+    from crmctl.reports.xlsx import build_workbook, cache_formulas, formula_cache, save_workbook
 
-    workbook = build_workbook(result, money_format, PERCENT_FORMAT, INT_FORMAT, human)
+    formats = {ColumnKind.percent: PERCENT_FORMAT, ColumnKind.int: INT_FORMAT,
+               ColumnKind.number: NUMBER_FORMAT, ColumnKind.date: DATE_FORMAT}  # fmt: skip
+    workbook = build_workbook(result, money_format, formats)
     stamp = generated_at.replace(tzinfo=None) if generated_at else FIXED_TIMESTAMP
-    return normalise_zip(save_workbook(workbook, stamp))
+    cached = formula_cache(result)
+    sheet = "xl/worksheets/sheet1.xml"
+    return normalise_zip(
+        save_workbook(workbook, stamp), {sheet: lambda xml: cache_formulas(xml, cached)}
+    )
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite the archive with fixed entry times, so equal workbooks are equal bytes."""
+def normalise_zip(
+    data: bytes, patches: Mapping[str, Callable[[bytes], bytes]] | None = None
+) -> bytes:
+    """Rewrite the archive with fixed entry times, so equal workbooks are equal bytes;
+    ``patches`` rewrite named entries on the way (the totals' cached values)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     target_buffer = io.BytesIO()
     with zipfile.ZipFile(target_buffer, "w", zipfile.ZIP_DEFLATED) as target:
@@ -244,5 +329,8 @@ def normalise_zip(data: bytes) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
+            content = source.read(info.filename)
+            if patches and info.filename in patches:
+                content = patches[info.filename](content)
+            target.writestr(entry, content)
     return target_buffer.getvalue()

@@ -6,7 +6,7 @@ terminal table, CSV, JSON, XLSX or HTML, the same way for every report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -19,9 +19,11 @@ class ColumnKind(StrEnum):
     money = "money"  # Decimal with two places
     percent = "percent"  # a number 0–100 (not a fraction), one decimal place
     int = "int"
+    number = "number"  # a Decimal shown with one decimal place (days, averages)
+    date = "date"  # a ``date``: ISO in CSV/JSON, ``7. 12. 2026`` for people
 
 
-NUMERIC_KINDS = frozenset({ColumnKind.money, ColumnKind.percent, ColumnKind.int})
+NUMERIC_KINDS = frozenset({ColumnKind.money, ColumnKind.percent, ColumnKind.int, ColumnKind.number})
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class ChartSpec:
     title: str
     category_keys: tuple[str, ...]
     series_keys: tuple[str, ...]
+    # One chart per currency (rows must come grouped by currency, as ``by_currency`` sorts).
+    per_currency: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ class ReportResult:
     chart: ChartSpec | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # The language of human formats (``crmctl.present``); ``None`` keeps forecast's
+    # original look (plain labels, no currency symbol in cells).
+    lang: str | None = None
+    # What people see instead of a stored key: {"stage": {"nabidka": "Nabídka"}, …}.
+    display: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
 
     def column(self, key: str) -> Column:
         return next(column for column in self.columns if column.key == key)
@@ -81,3 +90,33 @@ def sum_rows(
 
 def category_label(row: Mapping[str, Any], keys: Sequence[str]) -> str:
     return " / ".join("—" if row.get(key) in (None, "") else str(row[key]) for key in keys)
+
+
+def currency_totals(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    label_key: str,
+    label: str = "Total",
+    finish: Callable[[dict[str, Any], Sequence[Mapping[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """One totals row per currency (or one when there is no currency column).
+
+    ``finish(total, rows_of_that_currency)`` fills what is not a sum (rates, averages).
+    """
+    has_currency = any(column.key == "currency" for column in columns)
+    currencies = sorted({row["currency"] for row in rows}) if has_currency else [None]
+    totals = []
+    for currency in currencies:
+        mine = [row for row in rows if not has_currency or row["currency"] == currency]
+        total = sum_rows(mine, columns, label_key, label)
+        if has_currency:
+            total["currency"] = currency
+        if finish is not None:
+            finish(total, mine)
+        totals.append(total)
+    return totals
+
+
+def by_currency(key: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any]], Any]:
+    """A sort key that groups rows by currency first (a chart per currency needs that)."""
+    return lambda row: (row.get("currency") or "", key(row))

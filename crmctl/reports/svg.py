@@ -6,8 +6,10 @@ Coordinates are rounded to one decimal so the HTML is byte-identical between run
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from crmctl.reports.result import ReportResult, category_label
 
@@ -51,24 +53,25 @@ class SvgChart:
     label_width: int
     groups: tuple[Group, ...]
     legend: tuple[Legend, ...]
+    currency: str = ""  # set on a chart per currency: drawn as its caption
 
 
 def _fixed(number: float | Decimal) -> str:
     return f"{float(number):.1f}"
 
 
-def bar_chart(result: ReportResult) -> SvgChart:
-    from crmctl.reports.render import human
+def bar_chart(result: ReportResult, currency: str | None = None) -> SvgChart:
+    """The chart of ``result``'s rows, or of the rows in ``currency`` only."""
+    from crmctl.reports.render import cell_text, header
 
     assert result.chart is not None
     spec = result.chart
+    rows = [r for r in result.rows if currency is None or r.get("currency") == currency]
     series = [result.column(key) for key in spec.series_keys]
-    peak = max(
-        (Decimal(row.get(s.key) or 0) for row in result.rows for s in series), default=Decimal(0)
-    )
+    peak = max((Decimal(row.get(s.key) or 0) for row in rows for s in series), default=Decimal(0))
     group_height = BAR_HEIGHT * len(series) + GROUP_GAP
     groups = []
-    for index, row in enumerate(result.rows):
+    for index, row in enumerate(rows):
         top = TOP + index * group_height
         bars = []
         for position, column in enumerate(series):
@@ -80,16 +83,34 @@ def bar_chart(result: ReportResult) -> SvgChart:
                     y=_fixed(top + position * BAR_HEIGHT),
                     width=_fixed(width),
                     colour=COLOURS[position % len(COLOURS)],
-                    value=human(row.get(column.key), column.kind),
+                    value=cell_text(result, row, column),
                 )
             )
         label_y = _fixed(top + BAR_HEIGHT * len(series) / 2 + 4)
-        groups.append(Group(category_label(row, spec.category_keys), label_y, tuple(bars)))
+        groups.append(Group(_category(result, row), label_y, tuple(bars)))
     legend = tuple(
-        Legend(column.label, COLOURS[i % len(COLOURS)], LABEL_WIDTH + i * 160)
+        Legend(header(result, column), COLOURS[i % len(COLOURS)], LABEL_WIDTH + i * 160)
         for i, column in enumerate(series)
     )
-    height = TOP + len(result.rows) * group_height + 10
+    height = TOP + len(rows) * group_height + 10
+    title = f"{spec.title} ({currency})" if currency else spec.title
     return SvgChart(
-        spec.title, LABEL_WIDTH + BAR_AREA + VALUE_WIDTH, height, LABEL_WIDTH, tuple(groups), legend
+        title,
+        LABEL_WIDTH + BAR_AREA + VALUE_WIDTH,
+        height,
+        LABEL_WIDTH,
+        tuple(groups),
+        legend,
+        currency or "",
     )
+
+
+def _category(result: ReportResult, row: Mapping[str, Any]) -> str:
+    """The bar group's label: display texts (stage labels, names) when the result has them."""
+    if result.lang is None:
+        return category_label(row, result.chart.category_keys if result.chart else ())
+    from crmctl.reports.render import cell_text
+
+    keys = result.chart.category_keys if result.chart else ()
+    texts = [cell_text(result, row, result.column(key)) for key in keys]
+    return " / ".join(text or "—" for text in texts)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from crmctl import entities
+from crmctl.dates import parse_day
 from crmctl.db.models import Company, Deal, DealContact, DealStageHistory, Person
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.money import currency_code, parse_money
@@ -406,10 +407,10 @@ def parse_date(raw: Any, field: str) -> date | None:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    try:
-        return date.fromisoformat(str(raw).strip()[:10])
-    except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a date such as 2026-06-30") from None
+    day = parse_day(str(raw)) or parse_day(str(raw).strip()[:10])
+    if day is None:
+        raise ValidationError(f"{field}: {raw!r} is not a date such as 2026-06-30 or 30. 6. 2026")
+    return day
 
 
 def _text(value: Any) -> str | None:

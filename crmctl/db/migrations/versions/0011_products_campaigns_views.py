@@ -5,7 +5,7 @@ they had becomes one campaign record per distinct name, and the text stays as it
 (filters and JSON that read ``campaign`` keep working).
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

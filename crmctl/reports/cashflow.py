@@ -1,0 +1,181 @@
+"""``report cashflow``: expected inflow per month or week.
+
+Columns, each at its date plus the payment terms (``--payment-days``, default
+``payment_days:`` in crmctl.yaml, else 14): committed = won deals, full value, at their
+close date (local day of ``closed_at``); likely = open deals in the ``commit`` and
+``best_case`` forecast categories, full value, at their expected close; weighted = all
+open deals, value × probability / 100, at their expected close. ``--from/--to`` select
+the months or weeks in which the money arrives. Sums in hellers; one row set per currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, case, cast, func, select
+
+from crmctl.errors import UsageError
+from crmctl.reports import common
+from crmctl.reports.common import ReportOptions, deals
+from crmctl.reports.result import (
+    ChartSpec,
+    Column,
+    ColumnKind,
+    ReportResult,
+    by_currency,
+    currency_totals,
+)
+from crmctl.reports.sql import hour_key
+from crmctl.services.context import Context
+
+DEFAULT_PAYMENT_DAYS = 14
+LIKELY_CATEGORIES = ("commit", "best_case")
+NOTE = (
+    "committed = won deals at close + terms; likely = open commit/best-case deals at "
+    "expected close + terms; weighted = all open deals × probability at expected close + "
+    "terms; currencies are not converted."
+)
+
+
+@dataclass(frozen=True)
+class CashflowOptions(ReportOptions):
+    by: str = "month"
+    payment_days: int | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {**super().params(), "by": self.by, "payment_days": self.payment_days}
+
+
+def payment_days(ctx: Context, given: int | None) -> int:
+    """``--payment-days``, else ``payment_days:`` in crmctl.yaml, else 14."""
+    if given is not None:
+        value, source = given, "--payment-days"
+    else:
+        setting = ctx.settings.values.get("payment_days")
+        if setting is None:
+            return DEFAULT_PAYMENT_DAYS
+        value, source = setting.value, f"payment_days in {setting.source}"
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = -1
+    if days < 0 or str(value).strip() != str(days):
+        raise UsageError(f"{source} {value!r}: give a whole number of days, 0 or more")
+    return days
+
+
+def bucket(day: date, by: str) -> str:
+    """``2027-03`` for a month, ``2027-W09`` (ISO week) for a week."""
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _open_days(ctx: Context, options: CashflowOptions) -> Any:
+    """Open deals summed per expected-close day and currency (few thousand rows)."""
+    likely = case((deals.forecast_category.in_(LIKELY_CATEGORIES), common.cents()), else_=0)
+    keys = (deals.expected_close, deals.currency)
+    return (
+        select(
+            *keys,
+            cast(func.sum(likely), BigInteger),
+            cast(func.sum(common.cents() * deals.probability), BigInteger),
+        )
+        .where(
+            deals.status == "open",
+            deals.expected_close.is_not(None),
+            *common.deal_conditions(ctx, options.where),
+        )
+        .group_by(*keys)
+    )
+
+
+def _won_hours(ctx: Context, options: CashflowOptions) -> Any:
+    """Won deals summed per UTC hour of closing and currency: local days come from hours."""
+    hour = hour_key(deals.closed_at)
+    return (
+        select(hour, deals.currency, cast(func.sum(common.cents()), BigInteger))
+        .where(
+            deals.status == "won",
+            deals.closed_at.is_not(None),
+            *common.deal_conditions(ctx, options.where),
+        )
+        .group_by(hour, deals.currency)
+    )
+
+
+def cashflow_rows(ctx: Context, options: CashflowOptions) -> list[dict[str, Any]]:
+    by = options.by
+    terms = timedelta(days=payment_days(ctx, options.payment_days))
+    period = options.period
+    sums: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(day: date, currency: str, name: str, amount: int) -> None:
+        paid = day + terms
+        if not period.contains(paid) or not amount:
+            return
+        row = sums.setdefault((bucket(paid, by), currency), {})
+        row[name] = row.get(name, 0) + amount
+
+    for close, currency, likely, weighted_units in ctx.session.execute(_open_days(ctx, options)):
+        day = close if isinstance(close, date) else date.fromisoformat(str(close))
+        add(day, currency, "likely", int(likely or 0))
+        add(day, currency, "weighted", int(weighted_units or 0))
+    for hour, currency, hellers in ctx.session.execute(_won_hours(ctx, options)):
+        add(_local_day(str(hour), ctx), currency, "committed", int(hellers or 0))
+    return [
+        {by: key, "currency": currency, "committed": common.money(row.get("committed")),
+         "likely": common.money(row.get("likely")),
+         "weighted": common.weighted_money(row.get("weighted"))}
+        for (key, currency), row in sums.items()
+    ]  # fmt: skip
+
+
+def _local_day(hour: str, ctx: Context) -> date:
+    from datetime import UTC
+
+    moment = datetime.strptime(hour[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+    return moment.astimezone(ctx.tz).date()
+
+
+def columns_for(by: str) -> tuple[Column, ...]:
+    return (
+        Column(by, "Month" if by == "month" else "Week", ColumnKind.month),
+        Column("currency", "Currency"),
+        Column("committed", "Committed", ColumnKind.money),
+        Column("likely", "Likely", ColumnKind.money),
+        Column("weighted", "Weighted", ColumnKind.money),
+    )
+
+
+def cashflow(ctx: Context, options: CashflowOptions) -> ReportResult:
+    by = options.by.strip().lower()
+    if by not in ("month", "week"):
+        raise UsageError(f"--by {options.by!r}: give month or week")
+    options = CashflowOptions(options.start, options.end, options.where, by, options.payment_days)
+    rows = cashflow_rows(ctx, options)
+    rows.sort(key=by_currency(lambda row: row[by]))
+    columns = columns_for(by)
+    lang = common.lang(ctx)
+    display: dict[str, dict[Any, str]] = {}
+    common.total_label(display, by, lang)
+    params: Mapping[str, Any] = {
+        **options.params(),
+        "payment_days": payment_days(ctx, options.payment_days),
+    }
+    return ReportResult(
+        name="cashflow",
+        title="Cash flow",
+        columns=columns,
+        rows=rows,
+        totals=currency_totals(rows, columns, by, "Total"),
+        chart=ChartSpec("Expected inflow", (by,), ("committed", "likely", "weighted"), True),
+        params=params,
+        notes=(NOTE,),
+        lang=lang,
+        display=display,
+    )
