@@ -20,7 +20,7 @@ venv: $(BIN)/crmctl
 
 demo: venv
 	mkdir -p $(dir $(DEMO_DB))
-	$(BIN)/crmctl --db $(DEMO_URL) init --demo --admin admin
+	$(BIN)/crmctl --db $(DEMO_URL) init --demo --history --admin admin
 	@# adresar.xlsx holds two rows that must be rejected: exit 4 is the expected outcome.
 	$(BIN)/crmctl --db $(DEMO_URL) --as admin import examples/adresar.xlsx --sheet all \
 		--rejects demo/rejects.csv || [ $$? -eq 4 ]
@@ -28,6 +28,13 @@ demo: venv
 	$(BIN)/crmctl --db $(DEMO_URL) --as admin companies show 27184315
 	$(BIN)/crmctl --db $(DEMO_URL) --as admin contacts list --search dvorak
 	$(BIN)/crmctl --db $(DEMO_URL) --as admin timeline company 27184315 --limit 5
+	@# The sales history: reports read demo/crmctl.yaml (business hours, commission plan).
+	cp examples/crmctl.demo.yaml $(dir $(DEMO_DB))crmctl.yaml
+	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report lead-response --by owner
+	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report performance \
+		--from $$(date +%Y)-Q$$(( ($$(date +%-m) + 2) / 3 ))
+	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report commissions \
+		--from $$(date +%Y)-Q$$(( ($$(date +%-m) + 2) / 3 ))
 
 test: venv
 	$(BIN)/pytest -q

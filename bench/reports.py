@@ -1,4 +1,5 @@
-"""Reports benchmark (issue 17): pipeline, pipeline --as-of, funnel, cash flow, dashboard.
+"""Reports benchmark (issue 17): pipeline, pipeline --as-of, funnel, cash flow, dashboard,
+lead response, performance, commissions.
 
 Generates (once, cached under ``bench/data/reports.db``) 1,000,000 deals with their stage
 history (~2.8 M rows), 5,000,000 events (1 M ``deal.created``, value changes, stage
@@ -212,6 +213,23 @@ def insert_leads(d: Dialect, sizes: Sizes) -> str:
     )
 
 
+def insert_targets(d: Dialect) -> str:
+    """A won_value target per salesperson and quarter of 2026 (issue 17's performance)."""
+    rows = []
+    for user in range(2, 2 + USERS):
+        for quarter, (first, last) in enumerate(
+            (("01-01", "03-31"), ("04-01", "06-30"), ("07-01", "09-30"), ("10-01", "12-31")), 1
+        ):
+            rows.append(
+                f"('user:{user}', {user}, '2026-Q{quarter}', '2026-{first}', '2026-{last}', "
+                f"'won_value', 50000000, 'CZK', '{ANCHOR_SQL}', '{ANCHOR_SQL}')"
+            )
+    return (
+        "INSERT INTO targets (subject, user_id, period, period_start, period_end, metric, "
+        "value, currency, created_at, updated_at) VALUES " + ", ".join(rows)
+    )
+
+
 def insert_users(d: Dialect) -> str:
     values = ", ".join(
         f"({n}, 'sales{n - 1:02d}', 'Obchodník {n - 1}', 'sales', true, "
@@ -230,6 +248,7 @@ def statements(d: Dialect, sizes: Sizes) -> list[tuple[str, str]]:
         ("deal_stage_history", insert_history(d, sizes)),
         ("events", insert_events(d, sizes)),
         ("leads", insert_leads(d, sizes)),
+        ("targets", insert_targets(d)),
     ]
 
 
@@ -348,6 +367,35 @@ def cases() -> list[tuple[str, float, Callable[[Any], str]]]:
         ("report cashflow --by week --from 2026-11 --to 2027-06", 1000.0,
          csv(lambda c: cashflow(c, CashflowOptions("2026-11", "2027-06", None, "week")))),
         ("report dashboard -o html", 1000.0, lambda c: render_dashboard(dashboard(c))),
+        *people_cases(csv),
+    ]  # fmt: skip
+
+
+COMMISSION_PLAN = {"plans": [{"name": "Standard", "default": True, "cap": 500000,
+                              "tiers": [{"up_to": 100, "rate": 5}, {"rate": 8}]}]}  # fmt: skip
+
+
+def people_cases(csv: Callable[[Callable[[Any], Any]], Callable[[Any], str]]) -> list[Any]:
+    """Issue 17's lead response, performance and commissions (P2)."""
+    from crmctl.config import Setting
+    from crmctl.reports.commissions import CommissionOptions, commission_report
+    from crmctl.reports.lead_response import LeadResponseOptions, lead_response
+    from crmctl.reports.performance import PerformanceOptions, performance
+
+    def with_plan(ctx: Any) -> Any:
+        ctx.settings.values["commissions"] = Setting(COMMISSION_PLAN, "bench")
+        return commission_report(ctx, CommissionOptions("2026-Q3", "2026-Q3"))
+
+    return [
+        ("report lead-response --from 2026-Q3 --to 2026-Q3", 1000.0,
+         csv(lambda c: lead_response(c, LeadResponseOptions("2026-Q3", "2026-Q3")))),
+        ("report lead-response --from 2026 --to 2026 --by source", 1000.0,
+         csv(lambda c: lead_response(c, LeadResponseOptions("2026", "2026", None, "source")))),
+        ("report performance --from 2026-Q3 --to 2026-Q3", 1000.0,
+         csv(lambda c: performance(c, PerformanceOptions("2026-Q3", "2026-Q3")))),
+        ("report performance --by team --from 2026-09 --to 2026-09", 1000.0,
+         csv(lambda c: performance(c, PerformanceOptions("2026-09", "2026-09", None, "team")))),
+        ("report commissions --from 2026-Q3 --to 2026-Q3", 1000.0, csv(with_plan)),
     ]  # fmt: skip
 
 

@@ -28,6 +28,8 @@ KNOWN_KEYS = (
     "workflows",
     "smtp_url",
     "policy",
+    "business_hours",
+    "commissions",
     "language",  # cs (default) or en: the language of report tables, HTML and XLSX
     "payment_days",  # days from close to payment in `report cashflow` (default 14)
     "territories",  # `campaigns launch --assign territory` (issue 19)

@@ -362,6 +362,10 @@ ISSUE_19_REFERENCES = {"campaign_id": "integer", "product_id": "integer"}
 for _name in ("lead", "deal"):
     OLD_FILTER_FIELDS[_name] = {**OLD_FILTER_FIELDS[_name], **ISSUE_19_REFERENCES}
     OLD_SORTABLE[_name] = OLD_SORTABLE[_name] | set(ISSUE_19_REFERENCES)
+# Issue 17 (i17-people): a lead's response time in wall-clock and business minutes.
+ISSUE_17_RESPONSE = {"response_minutes": "integer", "response_business_minutes": "integer"}
+OLD_FILTER_FIELDS["lead"] = {**OLD_FILTER_FIELDS["lead"], **ISSUE_17_RESPONSE}
+OLD_SORTABLE["lead"] = OLD_SORTABLE["lead"] | set(ISSUE_17_RESPONSE)
 
 
 @pytest.mark.parametrize("name", list(OLD_FILTER_FIELDS))

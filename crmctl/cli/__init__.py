@@ -52,6 +52,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "views": _noun("views", "Saved views: named filters for any list (`--view NAME`)."),
     "report": _noun("report", "Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML."),
+    "targets": _noun("targets", "Sales targets per salesperson or team, period and metric."),
     "tasks": _noun(
         "tasks", "Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics."
     ),

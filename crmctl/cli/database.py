@@ -21,6 +21,10 @@ config_app = new_app("Effective configuration.")
 def init(
     ctx: typer.Context,
     demo: Annotated[bool, typer.Option("--demo", help="Load Czech demo data.")] = False,
+    history: Annotated[
+        bool,
+        typer.Option("--history", help="With --demo: 18 months of leads, deals and targets."),
+    ] = False,
     admin: Annotated[
         str | None,
         typer.Option("--admin", help="Login of the first admin (else your --as/OS user)."),
@@ -31,7 +35,9 @@ def init(
     from crmctl.services import setup
 
     settings = settings_for(ctx)
-    result = setup.initialise(settings, admin_login=admin, admin_name=admin_name, demo=demo)
+    result = setup.initialise(
+        settings, admin_login=admin, admin_name=admin_name, demo=demo, history=history
+    )
     for line in result:
         info(line)
 

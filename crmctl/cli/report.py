@@ -286,3 +286,93 @@ def dashboard(
         return
     output.write_text(page, encoding="utf-8", newline="")
     info(f"dashboard written to {output}")
+
+
+@app.command("lead-response")
+def lead_response(
+    ctx: typer.Context,
+    by: Annotated[
+        str, typer.Option("--by", metavar="GROUP", help="owner|source|campaign.")
+    ] = "owner",
+    sla: Annotated[
+        str, typer.Option("--sla", metavar="TIME", help="Response SLA: 4h, 90m, 1h30m.")
+    ] = "4h",
+    breaches: Annotated[
+        bool, typer.Option("--breaches", help="List the leads answered late or not yet.")
+    ] = False,
+    calendar_time: Annotated[
+        bool,
+        typer.Option("--calendar-time", help="Count wall-clock time, not business hours."),
+    ] = False,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Leads received in the period: answered, median and 90th-percentile response time,
+    within the SLA, breaches, unanswered past the SLA (business hours unless told).
+
+    Examples: crmctl report lead-response --by owner --from 2027-Q1;
+    crmctl report lead-response --breaches --sla 2h
+    """
+    from crmctl.reports.lead_response import LeadResponseOptions
+    from crmctl.reports.lead_response import lead_response as run_report
+
+    options = LeadResponseOptions(start, end, where, by, sla, breaches, calendar_time)
+    with read_context(ctx) as svc:
+        result = run_report(svc, options)
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("performance")
+def performance(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", metavar="GROUP", help="owner|team.")] = "owner",
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Per salesperson (or team): won, lost, win rate, average won deal, sales cycle,
+    activities, open pipeline, and each target's actual and attainment % (default period:
+    this month; targets prorated by working days).
+
+    Examples: crmctl report performance --from 2027-01 --to 2027-01;
+    crmctl report performance --by team --from 2027-Q1 --fail-if 'won_value_attainment < 80'
+    """
+    from crmctl.reports.performance import PerformanceOptions
+    from crmctl.reports.performance import performance as run_report
+
+    with read_context(ctx) as svc:
+        result = run_report(svc, PerformanceOptions(start, end, where, by))
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("commissions")
+def commissions(
+    ctx: typer.Context,
+    details: Annotated[bool, typer.Option("--details", help="One row per won deal.")] = False,
+    where: Where = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Commission per salesperson from the plans in crmctl.yaml (commissions:): won value,
+    commission, effective rate; --details one row per deal (default period: this month).
+
+    Examples: crmctl report commissions --from 2027-01 --to 2027-01 --details
+    """
+    from crmctl.reports.commissions import CommissionOptions, commission_report
+
+    with read_context(ctx) as svc:
+        result = commission_report(svc, CommissionOptions(start, end, where, details))
+        emit(svc, result, fmt, output, generated_at, fail_if)

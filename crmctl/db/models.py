@@ -231,6 +231,7 @@ class Lead(Stamped, Base):
     reject_reason: Mapped[str | None]
     campaign: Mapped[str | None]
     first_response_at: Mapped[datetime | None]
+    response_business_minutes: Mapped[int | None]
     converted_at: Mapped[datetime | None]
     deal_id: Mapped[int | None]
     last_activity_at: Mapped[datetime | None]
@@ -524,6 +525,23 @@ class PolicyRule(Base):
     read: Mapped[str]
     write: Mapped[str]
     limited: Mapped[str | None]
+
+
+class Target(Stamped, Base):
+    """A sales target of a salesperson or team for a year, quarter or month."""
+
+    __table__ = tables.targets
+
+    id: Mapped[int]
+    subject: Mapped[str]
+    user_id: Mapped[int | None]
+    team_id: Mapped[int | None]
+    period: Mapped[str]
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    metric: Mapped[str]
+    value: Mapped[Decimal]
+    currency: Mapped[str | None]
 
 
 # --- issue 19: products, campaigns, views -------------------------------------------------

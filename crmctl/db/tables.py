@@ -377,6 +377,8 @@ leads = Table(
     Column("reject_reason", Text),
     Column("campaign", String(200)),
     Column("first_response_at", UtcDateTime()),
+    # Business minutes from received to first response, kept by the lead service (0009).
+    Column("response_business_minutes", Integer),
     Column("converted_at", UtcDateTime()),
     # No foreign key: deals.lead_id already points here and a cycle breaks table creation.
     Column("deal_id", Integer),
@@ -599,6 +601,27 @@ report_snapshots = Table(
     Column("rows", JsonType, default=list, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by_id", Integer, ForeignKey("users.id")),
+)
+
+
+# A sales target: one number per salesperson or team, period and metric (0009).
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # ``user:ID`` or ``team:ID``: "one target per subject, period and metric" without NULLs.
+    Column("subject", String(80), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("team_id", Integer, ForeignKey("teams.id")),
+    Column("period", String(10), nullable=False),  # 2027, 2027-Q1 or 2027-01
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("metric", String(20), nullable=False),
+    Column("value", Numeric(14, 2), nullable=False),
+    Column("currency", String(3)),  # won_value only
+    *_stamps(),
+    Index("uq_targets_subject_period_metric", "subject", "period", "metric", unique=True),
+    Index("ix_targets_period_start", "period_start", "period_end"),
 )
 
 

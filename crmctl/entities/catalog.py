@@ -200,7 +200,11 @@ LEAD = Entity(
         _f("person_id", INTEGER, "ID kontaktu", "Contact ID"),
         _f("deal_id", INTEGER, "ID obchodu", "Deal ID"),
         _f("first_response_at", DATETIME, "První reakce", "First response at"),
-        _shown("response_minutes", INTEGER, "Reakce (min)", "Response (min)", table=9),
+        computed(
+            "response_minutes", INTEGER, sql.response("response_minutes"), cs="Reakce (min)",
+            en="Response (min)", table=9,
+            description="minutes to the first response (unanswered: waiting so far)",
+        ),
         _f("converted_at", DATETIME, "Převedeno", "Converted at"),
         _f("last_activity_at", DATETIME, "Poslední aktivita", "Last activity at"),
         _custom(),
@@ -211,6 +215,11 @@ LEAD = Entity(
         _where_only(DELETED_AT),
         _where_only(_f("campaign_id", INTEGER, "ID kampaně", "Campaign ID")),
         _where_only(_f("product_id", INTEGER, "ID produktu", "Product ID")),
+        _where_only(computed(
+            "response_business_minutes", INTEGER, sql.response("response_business_minutes"),
+            cs="Reakce v pracovní době (min)", en="Response in business hours (min)",
+            description="business minutes to the first response (unanswered: so far)",
+        )),
     ),
 )  # fmt: skip
 

@@ -244,3 +244,16 @@ def count_of(rows: Any, link_column: str, table: Any) -> Callable[[], Spec]:
         return {"column": count.scalar_subquery()}
 
     return hook
+
+
+def response(name: str) -> Callable[[], Spec]:
+    """A lead's response time (issue 17): ``response_minutes`` or
+    ``response_business_minutes``, as ``crmctl.query.response_fields`` compares them."""
+
+    def hook() -> Spec:
+        from crmctl.query.response_fields import response_fields
+
+        spec = next(f for f in response_fields() if f.name == name)
+        return {"column": spec.column, "compare": spec.compare}
+
+    return hook

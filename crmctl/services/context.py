@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, event, select, text
 
-from crmctl import clock
+from crmctl import business_hours, clock
 from crmctl.config import Settings
 from crmctl.db import tables
 from crmctl.db.engine import (
@@ -218,6 +218,8 @@ def open_read_context(settings: Settings) -> Iterator[Context]:
 def _context(
     session: Session | Connection, actor: User | Actor | None, settings: Settings
 ) -> Context:
+    # Lead response times (filter fields too) count the configured business hours.
+    business_hours.use(settings)
     return Context(
         session=session, actor=actor, now=clock.now(), tz=settings.timezone, settings=settings
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crmctl import business_hours
 from crmctl.db.models import Company, Lead, Person, PersonCompany
 from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.services import policy
@@ -259,6 +260,10 @@ def _touch(ctx: Context, lead: Lead) -> None:
     # A rule assigning the lead is not a person answering it.
     if ctx.actor is not None and ctx.rule is None and lead.first_response_at is None:
         lead.first_response_at = ctx.now
+        # Stored so that ``--where response_business_minutes > 240`` is plain SQL.
+        lead.response_business_minutes = business_hours.from_settings(ctx.settings).minutes(
+            lead.received_at, ctx.now
+        )
     lead.last_activity_at = lead.updated_at = ctx.now
     lead.updated_by_id = ctx.actor_id
 

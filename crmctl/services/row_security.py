@@ -263,6 +263,12 @@ def policy_statements(ctx: Context | None = None) -> list[str]:
     add("events", "write", "ALL", admin, admin)
     own = f"{admin} OR created_by_id = {me}"
     add("report_snapshots", "all", "ALL", own, own)
+    # Targets: read with the deals of their salesperson (a team's by everyone who may
+    # read deals); set by admins and managers (the service checks whose, as crmctl).
+    deal_owners = _owners("deal", "read")
+    target_read = f"{deal_owners} IS NULL OR user_id = ANY({deal_owners}::int[]) OR user_id IS NULL"
+    target_write = f"{admin} OR (SELECT (crm_me()).role) = 'manager'"
+    _writes(add, "targets", target_read, target_write)
     for table in ADMIN_WRITES:
         add(table, "read", "SELECT", "true" if table in READ_ALL else admin, None)
         add(table, "write", "ALL", admin, admin)
@@ -300,7 +306,7 @@ def _limited_where(ctx: Context | None, entity: str) -> str | None:
 def protected_tables() -> list[str]:
     return sorted(
         {*(t for t, _, _ in OWNED.values()), *(t for t, _ in LINKED.values()), "persons",
-         "companies", *CHILDREN, "tags", "events", "report_snapshots", *ADMIN_WRITES,
+         "companies", *CHILDREN, "tags", "events", "report_snapshots", "targets", *ADMIN_WRITES,
          "notifications", "deliveries", *ABOUT}
     )  # fmt: skip
 

@@ -33,7 +33,12 @@ from crmctl.services.users import UserInput, add_user
 
 
 def initialise(
-    settings: Settings, *, admin_login: str | None, admin_name: str | None, demo: bool
+    settings: Settings,
+    *,
+    admin_login: str | None,
+    admin_name: str | None,
+    demo: bool,
+    history: bool = False,
 ) -> list[str]:
     """Idempotent: creates or upgrades the schema, then the first admin, then demo data."""
     before, after = upgrade_database(settings)
@@ -50,6 +55,10 @@ def initialise(
                 from crmctl.services.demo import load_demo
 
                 lines += load_demo(ctx)
+            if history:
+                from crmctl.services.demo_history import load_sales_history
+
+                lines += load_sales_history(ctx)
     finally:
         engine.dispose()
     return lines

@@ -7,7 +7,7 @@ this index were full scans. ``ix_deals_closed_at``: win rate, the sales cycle an
 committed column of the cash flow read the deals closed in a period.
 
 Revision ID: 0010
-Revises: 0008 (0009 is issue 17's targets table, made in parallel; re-chained at merge)
+Revises: 0009 (0009 is issue 17's targets table, made in parallel; re-chained at merge)
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

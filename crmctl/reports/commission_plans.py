@@ -1,0 +1,318 @@
+"""Commission plans (``commissions:`` in ``crmctl.yaml``) and the commission of a
+salesperson's won deals in one period.
+
+::
+
+    commissions:
+      currency: CZK              # the currency of caps (default CZK)
+      plans:
+        - name: Standard
+          default: true          # applies to everyone no other plan names
+          tiers:                 # against the period's won_value target
+            - {up_to: 100, rate: 5}   # 5 % of the value up to 100 % attainment
+            - {rate: 8}               # 8 % of the value above
+          pipelines: {servis: 3} # a pipeline's own rate (tiers do not apply)
+          products: {licence: 10}
+          cap: 150000            # per salesperson and period
+        - name: Lovci
+          users: [petr.kral]
+          teams: [Obchod Morava]
+          rate: 6
+
+A deal's rate: its product's (``custom.product``, else its lead's product), else its
+pipeline's, else the tiers (or ``rate`` when the plan has no tiers). Tiers split the
+running won value of the period (deals in close-time order) at ``up_to`` % of the won_value
+target; a deal crossing a boundary is split and each part paid at its tier's rate. With
+no won_value target for the period, the first tier's rate applies to everything. Each
+deal's commission is rounded half up to hellers; the cap then cuts the deal that
+crosses it and pays nothing on later ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from crmctl.errors import UsageError
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+PLAN_KEYS = ("name", "default", "users", "teams", "rate", "tiers", "pipelines", "products",
+             "cap")  # fmt: skip
+TOP_KEYS = ("currency", "plans")
+
+
+@dataclass(frozen=True)
+class Tier:
+    up_to: Decimal | None  # attainment % where this tier ends; None: no end
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    default: bool = False
+    users: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    rate: Decimal | None = None
+    tiers: tuple[Tier, ...] = ()
+    pipelines: Mapping[str, Decimal] = None  # type: ignore[assignment]
+    products: Mapping[str, Decimal] = None  # type: ignore[assignment]
+    cap: Decimal | None = None
+
+    def own_rate(self, pipeline: str, product: str | None) -> Decimal | None:
+        """The product's or pipeline's own rate, which tiers do not change."""
+        if product is not None and product.lower() in (self.products or {}):
+            return (self.products or {})[product.lower()]
+        return (self.pipelines or {}).get(pipeline)
+
+
+@dataclass(frozen=True)
+class Plans:
+    currency: str
+    plans: tuple[Plan, ...]
+
+    def plan_for(self, login: str, team: str | None) -> Plan | None:
+        """The plan naming the user, else one naming their team, else the default."""
+        for plan in self.plans:
+            if login in plan.users:
+                return plan
+        for plan in self.plans:
+            if team is not None and team in plan.teams:
+                return plan
+        return next((plan for plan in self.plans if plan.default), None)
+
+
+@dataclass(frozen=True)
+class WonDeal:
+    """What commission needs of a won deal; ``value`` in the plan's currency or not."""
+
+    id: int
+    value: Decimal
+    currency: str
+    pipeline: str
+    product: str | None
+
+
+@dataclass(frozen=True)
+class Commission:
+    deal_id: int
+    rate: Decimal | None  # the deal's single rate; None when split over tiers
+    commission: Decimal
+    capped: bool = False
+
+
+# --- the arithmetic ----------------------------------------------------------------------
+
+
+def commissions(
+    plan: Plan, deals: Sequence[WonDeal], target: Decimal | None, currency: str
+) -> list[Commission]:
+    """Per deal, in the given (close-time) order: see the module's docstring."""
+    running = Decimal(0)  # the period's won value so far in ``currency``: the attainment
+    results: list[Commission] = []
+    for deal in deals:
+        before = running
+        if deal.currency == currency:
+            running += deal.value  # every deal counts towards the target, whatever its rate
+        own = plan.own_rate(deal.pipeline, deal.product)
+        if own is None and not plan.tiers:
+            own = plan.rate or Decimal(0)
+        if own is None and (deal.currency != currency or not target):
+            own = plan.tiers[0].rate
+        if own is not None:
+            results.append(Commission(deal.id, own, _cents(deal.value * own / HUNDRED)))
+            continue
+        amount, rates = _tiered(plan.tiers, before, deal.value, target)  # type: ignore[arg-type]
+        results.append(Commission(deal.id, rates[0] if len(rates) == 1 else None, _cents(amount)))
+    if plan.cap is None:
+        return results
+    return _capped(results, [deal.currency == currency for deal in deals], plan.cap)
+
+
+def _tiered(
+    tiers: Sequence[Tier], before: Decimal, value: Decimal, target: Decimal
+) -> tuple[Decimal, list[Decimal]]:
+    """Commission (unrounded) of ``value`` won after ``before``, split at tier bounds."""
+    amount, rates = Decimal(0), []
+    start, end = before, before + value
+    lower = Decimal(0)
+    for tier in tiers:
+        upper = None if tier.up_to is None else target * tier.up_to / HUNDRED
+        part_start = max(start, lower)
+        part_end = end if upper is None else min(end, upper)
+        if part_end > part_start:
+            amount += (part_end - part_start) * tier.rate / HUNDRED
+            rates.append(tier.rate)
+        if upper is None:
+            break
+        lower = upper
+    if not rates:  # a zero-value deal
+        rates.append(tiers[0].rate)
+    return amount, rates
+
+
+def _capped(results: list[Commission], counted: list[bool], cap: Decimal) -> list[Commission]:
+    """The cap (in the plans' currency) cuts the deal that crosses it; later ones get 0."""
+    paid, capped = Decimal(0), []
+    for result, in_currency in zip(results, counted, strict=True):
+        if not in_currency:
+            capped.append(result)
+            continue
+        allowed = max(cap - paid, Decimal(0))
+        if result.commission > allowed:
+            capped.append(Commission(result.deal_id, result.rate, allowed, capped=True))
+            paid += allowed
+        else:
+            capped.append(result)
+            paid += result.commission
+    return capped
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- configuration -----------------------------------------------------------------------
+
+
+def load_plans(settings: Any) -> Plans | None:
+    """``commissions:`` of crmctl.yaml, validated; ``None`` when there is none."""
+    setting = settings.values.get("commissions") if settings is not None else None
+    if setting is None or setting.value is None:
+        return None
+    return parse_plans(setting.value, setting.source)
+
+
+def parse_plans(raw: Any, source: str = "crmctl.yaml") -> Plans:
+    where = f"commissions (from {source})"
+    if not isinstance(raw, Mapping):
+        raise UsageError(f"{where}: expected a mapping with plans: [...]")
+    _unknown(raw, TOP_KEYS, where)
+    items = raw.get("plans")
+    if not isinstance(items, list) or not items:
+        raise UsageError(f"{where}: plans: give a list of plans, e.g. - {{name: Standard, "
+                         "default: true, rate: 5}")  # fmt: skip
+    currency = str(raw.get("currency", "CZK")).strip().upper()
+    plans = tuple(_plan(item, f"{where}: plans[{index}]") for index, item in enumerate(items))
+    _check_unique(plans, where)
+    return Plans(currency, plans)
+
+
+def _plan(raw: Any, where: str) -> Plan:
+    if not isinstance(raw, Mapping):
+        raise UsageError(f"{where}: expected a mapping such as {{name: Standard, rate: 5}}")
+    _unknown(raw, PLAN_KEYS, where)
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        raise UsageError(f"{where}: name: every plan needs a name")
+    where = f"{where} ({name})"
+    tiers = _tiers(raw.get("tiers"), where)
+    rate = _percent(raw["rate"], f"{where}: rate") if raw.get("rate") is not None else None
+    if rate is None and not tiers:
+        raise UsageError(f"{where}: give rate: N (% of won value) or tiers: [...]")
+    if rate is not None and tiers:
+        raise UsageError(f"{where}: give either rate or tiers, not both")
+    users = _names(raw.get("users"), f"{where}: users")
+    teams = _names(raw.get("teams"), f"{where}: teams")
+    default = raw.get("default", False)
+    if not isinstance(default, bool):
+        raise UsageError(f"{where}: default: write true or false")
+    if not default and not users and not teams:
+        raise UsageError(f"{where}: name users: or teams:, or make it the default: true")
+    cap = _amount(raw["cap"], f"{where}: cap") if raw.get("cap") is not None else None
+    return Plan(
+        name=name, default=default, users=users, teams=teams, rate=rate, tiers=tiers,
+        pipelines=_rates(raw.get("pipelines"), f"{where}: pipelines", lower=False),
+        products=_rates(raw.get("products"), f"{where}: products", lower=True), cap=cap,
+    )  # fmt: skip
+
+
+def _tiers(raw: Any, where: str) -> tuple[Tier, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise UsageError(f"{where}: tiers: give a list such as [{{up_to: 100, rate: 5}}, "
+                         "{rate: 8}]")  # fmt: skip
+    tiers: list[Tier] = []
+    for index, item in enumerate(raw):
+        here = f"{where}: tiers[{index}]"
+        if not isinstance(item, Mapping) or "rate" not in item:
+            raise UsageError(f"{here}: expected {{up_to: N, rate: N}} (the last: {{rate: N}})")
+        _unknown(item, ("up_to", "rate"), here)
+        last = index == len(raw) - 1
+        if last and item.get("up_to") is not None:
+            raise UsageError(f"{here}: the last tier has no up_to (it takes everything above)")
+        if not last and item.get("up_to") is None:
+            raise UsageError(f"{here}: up_to: give the attainment % where this tier ends")
+        up_to = None if last else _percent(item["up_to"], f"{here}: up_to", limit=None)
+        if up_to is not None and tiers and tiers[-1].up_to is not None and up_to <= tiers[-1].up_to:
+            raise UsageError(f"{here}: up_to {up_to} must be above the previous tier's")
+        tiers.append(Tier(up_to, _percent(item["rate"], f"{here}: rate")))
+    return tuple(tiers)
+
+
+def _rates(raw: Any, where: str, *, lower: bool) -> dict[str, Decimal]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise UsageError(f"{where}: expected a mapping of name: rate, e.g. {{servis: 3}}")
+    return {
+        (str(key).lower() if lower else str(key)): _percent(value, f"{where}: {key}")
+        for key, value in raw.items()
+    }
+
+
+def _names(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(n, str) and n.strip() for n in raw):
+        raise UsageError(f"{where}: give a list of names, e.g. [petr.kral]")
+    return tuple(name.strip() for name in raw)
+
+
+def _percent(raw: Any, where: str, limit: Decimal | None = HUNDRED) -> Decimal:
+    number = _number(raw, where, "a percentage such as 5 or 7.5")
+    if number < 0 or (limit is not None and number > limit):
+        raise UsageError(f"{where}: {raw!r} is not a percentage between 0 and {limit}")
+    return number
+
+
+def _amount(raw: Any, where: str) -> Decimal:
+    number = _number(raw, where, "an amount such as 150000")
+    if number < 0:
+        raise UsageError(f"{where}: {raw!r} cannot be negative")
+    return number
+
+
+def _number(raw: Any, where: str, expected: str) -> Decimal:
+    if isinstance(raw, bool):
+        raise UsageError(f"{where}: {raw!r} is not {expected}")
+    try:
+        return Decimal(str(raw).strip().replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        raise UsageError(f"{where}: {raw!r} is not {expected}") from None
+
+
+def _unknown(raw: Mapping[str, Any], known: Sequence[str], where: str) -> None:
+    unknown = sorted(str(key) for key in raw if key not in known)
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+
+
+def _check_unique(plans: Sequence[Plan], where: str) -> None:
+    defaults = [plan.name for plan in plans if plan.default]
+    if len(defaults) > 1:
+        raise UsageError(f"{where}: more than one default plan ({', '.join(defaults)}); keep one")
+    for kind in ("users", "teams"):
+        seen: dict[str, str] = {}
+        for plan in plans:
+            for name in getattr(plan, kind):
+                if name in seen:
+                    raise UsageError(
+                        f"{where}: {kind[:-1]} {name!r} is in two plans ({seen[name]}, "
+                        f"{plan.name}); name each in one"
+                    )
+                seen[name] = plan.name
