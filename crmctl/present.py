@@ -114,6 +114,18 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "title": ("Název", "Title"),
     "expected_close": ("Očekávané uzavření", "Expected close"),
     "probability": ("Pravděpodobnost", "Probability"),
+    # The campaign report (issue 19).
+    "contacted": ("Dosáhlo kontaktu", "Reached contacted"),
+    "qualified": ("Dosáhlo kvalifikace", "Reached qualified"),
+    "converted": ("Převedeno", "Converted"),
+    "rejected": ("Zamítnuto", "Rejected"),
+    "median_response": ("Medián reakce (prac. min)", "Median response (business min)"),
+    "deals_won": ("Obchody vyhrané", "Deals won"),
+    "deals_lost": ("Obchody prohrané", "Deals lost"),
+    "deals_open": ("Obchody otevřené", "Deals open"),
+    "budget": ("Rozpočet", "Budget"),
+    "cost_per_won": ("Náklad na vyhraný obchod", "Cost per won deal"),
+    "return_on_budget": ("Návratnost rozpočtu", "Return on budget"),
     # Lead response, performance, targets and commissions (issue 17, people reports).
     "leads": ("Poptávky", "Leads"),
     "answered": ("Zodpovězeno", "Answered"),
