@@ -9,8 +9,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import typing
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Column
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Mapped
 
 from crmctl import entities
 from crmctl.query import entities as filters
+from crmctl.query.fields import FieldKind
 
 # Field name -> kind of each entity's ``--where`` registry on main before issue 16
 # (documents' ``size`` was "text" by accident of its BigInteger column: now "integer").
@@ -580,3 +583,39 @@ def test_every_declared_hook_resolves(entity: entities.Entity) -> None:
     for hook in ("show", "records", "present", "search", "find"):
         if getattr(entity, hook):
             assert callable(entity.hook(hook)), f"{entity.name}.{hook}"
+
+
+def test_an_entity_registered_at_run_time_gets_filters_and_the_policy() -> None:
+    from sqlalchemy import Integer, MetaData, String, Table
+
+    from crmctl.query import compile_where
+    from crmctl.services import policy
+
+    table = Table(
+        "gadgets", MetaData(), Column("id", Integer, primary_key=True),
+        Column("label", String(50)), Column("owner_id", Integer),
+    )  # fmt: skip
+    gadget = entities.Entity(
+        "gadget", "gadgets", "Věcičky", "Gadgets", table, "builtins:object", owner="owner_id",
+        title="label", fields=(
+            entities.Field("id", FieldKind.INTEGER, "ID", "ID", table=1),
+            entities.Field("label", FieldKind.TEXT, "Štítek", "Label", table=2, settable=1),
+        ),
+    )  # fmt: skip
+    entities.register(gadget)
+    try:
+        policy.cover(gadget)
+        assert entities.entity("gadgets") is gadget
+        assert set(filters.registry("gadget").fields) == {"id", "label"}
+        where = compile_where(
+            'label ~ "x"', filters.registry("gadget"), now=datetime.now(UTC), tz=ZoneInfo("UTC")
+        )
+        assert "gadgets.label" in str(where)
+        assert policy.entity_spec("gadget").owner() is table.c.owner_id
+        assert policy.DEFAULT_RULES["sales"]["gadget"] == policy.DEFAULT_RULES["sales"]["contact"]
+    finally:
+        entities.ENTITIES.pop("gadget")
+        policy.ENTITIES.pop("gadget", None)
+        for rules in policy.DEFAULT_RULES.values():
+            rules.pop("gadget", None)
+        filters.registry.cache_clear()

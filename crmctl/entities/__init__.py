@@ -49,6 +49,7 @@ __all__ = [
     "entity",
     "find",
     "linked_from",
+    "register",
     "resolve",
     "with_flag",
 ]
@@ -73,12 +74,25 @@ def entity(name: str) -> Entity:
     return found
 
 
+def register(new: Entity) -> Entity:
+    """Add an entity at run time (a test's throwaway entity, an extension).
+
+    What is derived on use sees it (``--where`` fields, hooks, :func:`find`); lists
+    derived at import (the policy's, the timeline's) do not: ``policy.cover`` adds it to
+    the policy.
+    """
+    ENTITIES[new.name] = new
+    return new
+
+
 def with_flag(flag: str) -> tuple[Entity, ...]:
     """Entities whose ``flag`` (``timeline``, ``importable``, ``show``…) is set."""
-    return tuple(e for e in ALL if getattr(e, flag))
+    return tuple(e for e in ENTITIES.values() if getattr(e, flag))
 
 
 def linked_from(other: Entity) -> tuple[Entity, ...]:
     """Entities the records of ``other`` (tasks, documents…) may point at: their link
     column is one of ``other``'s table columns."""
-    return tuple(e for e in ALL if e.links is not None and e.links.column in other.table.c)
+    return tuple(
+        e for e in ENTITIES.values() if e.links is not None and e.links.column in other.table.c
+    )

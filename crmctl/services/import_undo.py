@@ -223,7 +223,9 @@ def _remove_created(ctx: Context, batch: ImportBatch, plan: UndoPlan) -> None:
     ctx.session.flush()
     bulk = BulkWriter(ctx.session.connection())
     stamp = bulk.timestamp(ctx.now)
-    for entity_type, table in (("contact", "persons"), ("company", "companies")):
+    # Contacts before the companies they link to: the registry declares companies first.
+    for entity in reversed(entities.with_flag("importable")):
+        entity_type, table = entity.name, entity.table.name
         ids = plan.created[entity_type]
         if not ids:
             continue

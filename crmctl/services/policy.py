@@ -85,17 +85,18 @@ class EntitySpec:
     label: str = ""
 
 
-def _entity_specs() -> dict[str, EntitySpec]:
-    """Derived from the entity registry: every entity it declares is covered."""
-    return {entity.name: _derived_spec(entity) for entity in declared.ALL}
-
-
-def _derived_spec(entity: declared.Entity) -> EntitySpec:
+def _spec(entity: declared.Entity) -> EntitySpec:
+    """The policy's view of a registry entity."""
     where = partial(registries.registry, entity.name) if entity.where else None
     return EntitySpec(
         entity.name, entity.table, entity.owner_column, via_company=entity.via_company,
         registry=where, label=entity.plural,
     )  # fmt: skip
+
+
+def _entity_specs() -> dict[str, EntitySpec]:
+    """Derived from the entity registry: every entity it declares is covered."""
+    return {entity.name: _spec(entity) for entity in declared.ENTITIES.values()}
 
 
 ENTITIES: dict[str, EntitySpec] = _entity_specs()
@@ -110,6 +111,11 @@ def register_entity(spec: EntitySpec, defaults: Mapping[str, Rule] | None = None
     ENTITIES[spec.name] = spec
     for role, rules in DEFAULT_RULES.items():
         rules[spec.name] = (defaults or {}).get(role, rules["contact"])
+
+
+def cover(entity: declared.Entity, defaults: Mapping[str, Rule] | None = None) -> None:
+    """Cover an entity added to the registry at run time (``entities.register``)."""
+    register_entity(_spec(entity), defaults)
 
 
 def _same(scope: str) -> dict[str, Rule]:
@@ -163,7 +169,7 @@ def entity_spec(entity: str) -> EntitySpec:
     if spec is None and entity in declared.ENTITIES:
         # Declared in the registry after this module was imported (a test's entity):
         # covered on first use with the customer rule of each role, as at import.
-        register_entity(_derived_spec(declared.ENTITIES[entity]))
+        register_entity(_spec(declared.ENTITIES[entity]))
         spec = ENTITIES[entity]
     if spec is None:
         raise UsageError(f"unknown entity {entity!r}; choose one of {', '.join(ENTITIES)}")
