@@ -50,6 +50,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "campaigns": _noun(
         "campaigns", "Campaigns: open leads for a chosen set of companies, see what they brought."
     ),
+    "services": _noun(
+        "services", "Services: our contracts, competitors' contracts and customers' purchases."
+    ),
+    "plans": _noun("plans", "Account plans: goals, stakeholders, actions and whitespace."),
     "views": _noun("views", "Saved views: named filters for any list (`--view NAME`)."),
     "report": _noun("report", "Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML."),
     "targets": _noun("targets", "Sales targets per salesperson or team, period and metric."),

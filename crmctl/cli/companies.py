@@ -139,12 +139,14 @@ def show(
 ) -> None:
     """Show a company; as a table also its contacts and latest timeline."""
     from crmctl.render import OutputFormat, write_records
+    from crmctl.services.contracts import company_services
     from crmctl.services.read.records import contacts_of_company
     from crmctl.services.timeline import TimelineOptions, timeline
 
     with read_context(ctx) as svc:
         record = read_record(svc, "company", company)
         people = contacts_of_company(svc, record["id"]) if output == OutputFormat.table else []
+        services = company_services(svc, record["id"]) if output == OutputFormat.table else []
         events = (
             timeline(svc, "company", str(record["id"]), TimelineOptions(limit=10))
             if output == OutputFormat.table and not fields
@@ -158,8 +160,14 @@ def show(
         sys.stdout, people, output, formatters=phone_formatters(), tz=svc.tz,
         table_fields=("id", "name", "role", "function", "emails", "phones"),
     )  # fmt: skip
+    if services:  # a section only for customers with services: the card stays short
+        sys.stdout.write("\nServices\n")
+        write_records(sys.stdout, services, output, table_fields=SERVICE_FIELDS, tz=svc.tz)
     sys.stdout.write("\nTimeline (latest 10; `crmctl timeline company ID` for all)\n")
     write_records(sys.stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
+
+
+SERVICE_FIELDS = ("id", "name", "kind", "product", "ends_on", "notice_on", "value", "billing")
 
 
 @app.command("edit")

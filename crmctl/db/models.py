@@ -318,6 +318,7 @@ class Task(Stamped, Base):
     person_id: Mapped[int | None]
     lead_id: Mapped[int | None]
     deal_id: Mapped[int | None]
+    plan_id: Mapped[int | None]
     reminder_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     done_note: Mapped[str | None]
@@ -592,3 +593,52 @@ class SavedView(Stamped, Base):
     fields: Mapped[str | None]
     shared: Mapped[bool]
     owner_id: Mapped[int]
+
+
+class Service(Stamped, Base):
+    """A customer's contract (ours or a competitor's) or one-time purchase."""
+
+    __table__ = tables.services
+
+    id: Mapped[int]
+    company_id: Mapped[int]
+    product_id: Mapped[int | None]
+    name: Mapped[str]
+    kind: Mapped[str]
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    notice_days: Mapped[int | None]
+    notice_on: Mapped[date | None]
+    value: Mapped[Decimal | None]
+    currency: Mapped[str]
+    billing: Mapped[str | None]
+    provider: Mapped[str | None]
+    serial: Mapped[str | None]
+    note: Mapped[str | None]
+    deal_id: Mapped[int | None]
+
+
+class AccountPlan(Stamped, Base):
+    """An account plan for a key customer and period."""
+
+    __table__ = tables.account_plans
+
+    id: Mapped[int]
+    company_id: Mapped[int]
+    period: Mapped[str]
+    goal: Mapped[str | None]
+    target_value: Mapped[Decimal | None]
+    currency: Mapped[str]
+    owner_id: Mapped[int | None]
+
+
+class PlanStakeholder(Stamped, Base):
+    """A contact's role and attitude in an account plan."""
+
+    __table__ = tables.plan_stakeholders
+
+    id: Mapped[int]
+    plan_id: Mapped[int]
+    person_id: Mapped[int]
+    role: Mapped[str]
+    attitude: Mapped[str]

@@ -24,7 +24,9 @@ from crmctl.entities.catalog import (
     DEAL,
     DOCUMENT,
     LEAD,
+    PLAN,
     PRODUCT,
+    SERVICE,
     TASK,
 )
 from crmctl.entities.model import Entity, Field, Links, computed, resolve
@@ -40,7 +42,9 @@ __all__ = [
     "DOCUMENT",
     "ENTITIES",
     "LEAD",
+    "PLAN",
     "PRODUCT",
+    "SERVICE",
     "TASK",
     "Entity",
     "Field",

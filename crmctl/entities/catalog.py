@@ -333,6 +333,7 @@ TASK = Entity(
         _f("lead_id", INTEGER, "ID poptávky", "Lead ID"),
         _f("deal_id", INTEGER, "ID obchodu", "Deal ID"),
         _shown("deal", TEXT, "Obchod", "Deal", table=9),
+        _where_only(_f("plan_id", INTEGER, "ID plánu", "Account plan ID")),
         _f("reminder_at", DATETIME, "Připomenutí", "Reminder at"),
         _shown("overdue", BOOLEAN, "Po termínu", "Overdue"),
         _f("done_at", DATETIME, "Hotovo", "Done at"),
@@ -453,6 +454,73 @@ CAMPAIGN = Entity(
     ),
 )  # fmt: skip
 
+# --- services and account plans (issue 19) ----------------------------------------------------
+# Customer records: in scope through their company (the helpdesk reads services through
+# the policy's limited view, without values).
+
+_services = tables.services
+SERVICE = Entity(
+    "service", "services", "Služby a smlouvy", "Services", _services,
+    "crmctl.db.models:Service", owner="created_by_id", title="name", timeline=True,
+    via_company=lambda ids: _services.c.company_id.in_(ids),
+    show="crmctl.services.contracts:show_service",
+    present="crmctl.services.contracts:service_records",
+    find="crmctl.services.contracts:find_service_row",
+    default_sort="ends_on",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1, card=1),
+        _f("company_id", INTEGER, "ID firmy", "Company ID", card=2),
+        _company_name(_services, "company's name", table=2, card=3),
+        _f("name", TEXT, "Název", "Name", settable=1, table=3, card=4),
+        _f(
+            "kind", TEXT, "Druh", "Kind", settable=2, table=4, card=5,
+            description="ours | competitor | purchase",
+        ),
+        computed(
+            "product", TEXT, sql.product_code_of(_services), cs="Produkt", en="Product",
+            description="product's code", settable=3, card=6,
+        ),
+        _f("starts_on", DATE, "Od", "Starts on", settable=4, table=5, card=7),
+        _f("ends_on", DATE, "Do", "Ends on", settable=5, table=6, card=8),
+        _f("notice_days", INTEGER, "Výpovědní lhůta (dny)", "Notice days", settable=6, card=9),
+        _f(
+            "notice_on", DATE, "Termín výpovědi", "Notice deadline", table=7, card=10,
+            description="ends_on minus the notice period: the last day to give notice",
+        ),
+        _f("value", DECIMAL, "Hodnota", "Value", settable=7, table=8,
+           description="amount per billing period"),
+        _f("currency", TEXT, "Měna", "Currency", settable=8, table=9),
+        _f("billing", TEXT, "Účtování", "Billing", settable=9, card=11,
+           description="once | monthly | quarterly | yearly"),
+        _f("provider", TEXT, "Dodavatel", "Provider", settable=10, table=10, card=12),
+        _f("serial", TEXT, "Výrobní číslo", "Serial", settable=11, card=13),
+        _f("note", TEXT, "Poznámka", "Note", settable=12, card=14),
+        _f("deal_id", INTEGER, "ID obchodu", "Deal ID", card=15),
+        CREATED_AT, _created_by(_services), UPDATED_AT,
+    ),
+)  # fmt: skip
+
+_plans = tables.account_plans
+PLAN = Entity(
+    "plan", "plans", "Plány účtů", "Account plans", _plans,
+    "crmctl.db.models:AccountPlan", owner="owner_id", title="period", timeline=True,
+    via_company=lambda ids: _plans.c.company_id.in_(ids), links=Links("plan_id"),
+    show="crmctl.services.plans:show_plan",
+    present="crmctl.services.plans:plan_records",
+    find="crmctl.services.plans:find_plan_row",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1),
+        _f("company_id", INTEGER, "ID firmy", "Company ID"),
+        _company_name(_plans, "company's name", table=2),
+        _f("period", TEXT, "Období", "Period", settable=1, table=3),
+        _f("goal", TEXT, "Cíl", "Goal", settable=2, table=4),
+        _f("target_value", DECIMAL, "Cílová hodnota", "Target value", settable=3, table=5),
+        _f("currency", TEXT, "Měna", "Currency", settable=4, table=6),
+        _owner(_plans, settable=5, table=7),
+        CREATED_AT, _created_by(_plans), UPDATED_AT,
+    ),
+)  # fmt: skip
+
 ALL: tuple[Entity, ...] = (
-    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN,
+    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN, SERVICE, PLAN,
 )  # fmt: skip

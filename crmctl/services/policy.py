@@ -44,6 +44,8 @@ BUILTIN_ROLES = ("admin", "manager", "sales", "support")
 CARD_FIELDS = declared.COMPANY.card_fields
 # A support call should know where the customer stands: the deal card (stage, not value).
 SUPPORT_DEAL_FIELDS = declared.DEAL.card_fields
+# The helpdesk needs what a customer has and under which contract, not what it pays.
+SUPPORT_SERVICE_FIELDS = declared.SERVICE.card_fields
 
 
 # --- the model --------------------------------------------------------------------------
@@ -130,6 +132,7 @@ DEFAULT_RULES: dict[str, dict[str, Rule]] = {
         **_same("none"),
         "deal": Rule("none", "none", View("all", SUPPORT_DEAL_FIELDS)),
         "task": Rule("none", "none", View("all", None, "done_at is null")),
+        "service": Rule("none", "none", View("all", SUPPORT_SERVICE_FIELDS)),
     },
 }
 # The firm's catalogue and its campaigns are not need-to-know (issue 19): every role reads

@@ -107,8 +107,11 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(merged))
         deal_ids = select(Deal.id).where(Deal.company_id.in_(merged))
         lead_ids = select(Lead.id).where(Lead.company_id.in_(merged))
+        services, plans = tables.services.c, tables.account_plans.c
         return or_(
             _about("company", merged),
+            _about("service", select(services.id).where(services.company_id.in_(merged))),
+            _about("plan", select(plans.id).where(plans.company_id.in_(merged))),
             _about("contact", contact_ids),
             _about("deal", deal_ids),
             _about("lead", lead_ids),
