@@ -176,14 +176,35 @@ def move(
 
 
 @app.command("win")
-def win(ctx: typer.Context, deal: DealRef, reason: Reason = None, output: Output = "table") -> None:
+def win(
+    ctx: typer.Context,
+    deal: DealRef,
+    reason: Reason = None,
+    create_services: Annotated[
+        bool,
+        typer.Option(
+            "--create-services", help="Record the deal's product as the customer's service."
+        ),
+    ] = False,
+    output: Output = "table",
+) -> None:
     """Close a deal as won."""
     from crmctl.services.deals import win_deal
 
     with service_context(ctx) as svc:
         record = win_deal(svc, deal, reason)
+        created = _services_from(svc, record["id"]) if create_services else []
     info(f"deal #{record['id']} won")
+    for service in created:
+        info(f"service #{service['id']} {service['name']!r} ({service['kind']}) recorded")
     stdout_write_record(record, output, formatters=formatters(), tz=svc.tz)
+
+
+def _services_from(svc: Any, deal_id: int) -> list[dict[str, Any]]:
+    from crmctl.db.models import Deal
+    from crmctl.services.contracts import services_from_deal
+
+    return services_from_deal(svc, svc.session.get_one(Deal, deal_id))
 
 
 @app.command("lose")
