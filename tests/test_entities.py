@@ -147,6 +147,7 @@ OLD_FILTER_FIELDS: dict[str, dict[str, str]] = {
         "id": "integer",
         "kind": "text",
         "lead_id": "integer",
+        "plan_id": "integer",  # issue 19: a plan's planned actions
         "priority": "text",
         "reminder_at": "datetime",
         "start_at": "datetime",
@@ -299,6 +300,7 @@ OLD_SORTABLE: dict[str, set[str]] = {
         "subject",
         "body",
         "lead_id",
+        "plan_id",
         "reminder_at",
         "assignee",
         "company",
@@ -458,7 +460,7 @@ def test_ordered_flags_are_positions_one_to_n(entity: entities.Entity, flag: str
 
 
 def test_every_entity_is_declared_once_with_its_title_and_owner() -> None:
-    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 9
+    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 11
     for entity in entities.ALL:
         assert entity.field(entity.title) is not None, entity.name
         assert entity.owner in entity.table.c, entity.name
@@ -475,13 +477,14 @@ def test_policy_specs_are_derived() -> None:
 
     assert list(policy.ENTITIES) == [
         "company", "contact", "lead", "deal", "task", "activity", "document", "product",
-        "campaign",
+        "campaign", "service", "plan",
     ]  # fmt: skip
     owners = {name: spec.owner().key for name, spec in policy.ENTITIES.items()}
     assert owners == {
         "company": "owner_id", "contact": "owner_id", "lead": "owner_id", "deal": "owner_id",
         "task": "assignee_id", "activity": "created_by_id", "document": "created_by_id",
-        "product": "created_by_id", "campaign": "owner_id",
+        "product": "created_by_id", "campaign": "owner_id", "service": "created_by_id",
+        "plan": "owner_id",
     }  # fmt: skip
     assert [n for n, s in policy.ENTITIES.items() if s.via_company is None] == [
         "company", "product", "campaign",
@@ -503,6 +506,7 @@ def test_workflow_entity_kinds_are_derived() -> None:
     assert {k.name: k.plural for k in kinds.ENTITIES.values()} == {
         "lead": "leads", "deal": "deals", "company": "companies", "contact": "contacts",
         "task": "tasks", "product": "products", "campaign": "campaigns",
+        "service": "services", "plan": "plans",
     }  # fmt: skip
     for kind in kinds.ENTITIES.values():
         assert kind.registry is not None
@@ -515,22 +519,25 @@ def test_link_and_subject_lists_are_derived() -> None:
     from crmctl.services import documents, import_undo, refs, timeline, write_security
     from crmctl.workflows.actions import create_task
 
-    assert timeline.ENTITIES == ("campaign", "company", "contact", "deal", "lead", "product")
+    assert timeline.ENTITIES == (
+        "campaign", "company", "contact", "deal", "lead", "plan", "product", "service",
+    )  # fmt: skip
     assert [name for name, _ in timeline.LINKED] == ["task", "activity", "document"]
     # (i16-pipeline's timeline names every registry entity by its title: no name table)
     assert import_undo.ENTITIES == ("company", "contact")
     assert write_security.OWNED_BY == {
         "company": "companies", "contact": "persons", "deal": "deals", "lead": "leads",
-        "campaign": "campaigns",
+        "campaign": "campaigns", "plan": "account_plans",
     }  # fmt: skip
     assert documents.TARGETS == ("company", "contact", "deal")
-    assert {k: k for k in ("lead", "deal", "company", "contact")} == create_task._LINK
+    assert {k: k for k in ("lead", "deal", "company", "contact", "plan")} == create_task._LINK
     linked = {e.name: (e.links.column, e.title, e.links.public) for e in refs._LINKED if e.links}
     assert linked == {
         "company": ("company_id", "name", True),
         "contact": ("person_id", "name", False),
         "deal": ("deal_id", "title", False),
         "lead": ("lead_id", "subject", False),
+        "plan": ("plan_id", "period", False),
     }
 
 

@@ -466,7 +466,6 @@ SERVICE = Entity(
     show="crmctl.services.contracts:show_service",
     present="crmctl.services.contracts:service_records",
     find="crmctl.services.contracts:find_service_row",
-    default_sort="ends_on",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1, card=1),
         _f("company_id", INTEGER, "ID firmy", "Company ID", card=2),

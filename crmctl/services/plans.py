@@ -251,7 +251,7 @@ def _deal_sums(ctx: Context, plan: Any) -> dict[str, Decimal]:
             deals.status == "won",
             deals.closed_at >= period.start_utc(ctx.tz),
             deals.closed_at < period.end_utc(ctx.tz),
-        )  # fmt: skip
+        )
     )
     pipeline = ctx.session.scalar(
         select(func.coalesce(func.sum(deals.value), 0)).where(mine, deals.status == "open")
