@@ -109,6 +109,7 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "cycle_mean": ("Prodejní cyklus průměr (dny)", "Sales cycle mean (days)"),
     "committed": ("Jisté", "Committed"),
     "likely": ("Pravděpodobné", "Likely"),
+    "recurring": ("Opakované", "Recurring"),
     "open": ("Otevřený", "Open"),
     "total": ("Celkem", "Total"),
     "title": ("Název", "Title"),
