@@ -167,7 +167,7 @@ def show(
     write_records(sys.stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
 
 
-SERVICE_FIELDS = ("id", "name", "kind", "product", "ends_on", "notice_on", "value", "billing")
+SERVICE_FIELDS = ("id", "name", "kind", "product", "ends_on", "notice_deadline", "value", "billing")
 
 
 @app.command("edit")

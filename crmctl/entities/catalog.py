@@ -483,7 +483,8 @@ SERVICE = Entity(
         _f("ends_on", DATE, "Do", "Ends on", settable=5, table=6, card=8),
         _f("notice_days", INTEGER, "Výpovědní lhůta (dny)", "Notice days", settable=6, card=9),
         _f(
-            "notice_on", DATE, "Termín výpovědi", "Notice deadline", table=7, card=10,
+            "notice_deadline", DATE, "Termín výpovědi", "Notice deadline", table=7, card=10,
+            column="notice_on",
             description="ends_on minus the notice period: the last day to give notice",
         ),
         _f("value", DECIMAL, "Hodnota", "Value", settable=7, table=8,
@@ -495,6 +496,10 @@ SERVICE = Entity(
         _f("serial", TEXT, "Výrobní číslo", "Serial", settable=11, card=13),
         _f("note", TEXT, "Poznámka", "Note", settable=12, card=14),
         _f("deal_id", INTEGER, "ID obchodu", "Deal ID", card=15),
+        computed(
+            "owner", TEXT, sql.company_owner_login(_services), cs="Vlastník firmy",
+            en="Company owner", description="login of the company's owner", card=16,
+        ),
         CREATED_AT, _created_by(_services), UPDATED_AT,
     ),
 )  # fmt: skip

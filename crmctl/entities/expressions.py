@@ -257,3 +257,14 @@ def response(name: str) -> Callable[[], Spec]:
         return {"column": spec.column, "compare": spec.compare}
 
     return hook
+
+
+def company_owner_login(table: Any) -> Callable[[], Spec]:
+    """``owner`` of a record that belongs to a company: the company owner's login."""
+
+    def hook() -> Spec:
+        owner = select(company.owner_id).where(company.id == table.c.company_id)
+        login = select(user.login).where(user.id == owner.scalar_subquery())
+        return {"column": login.scalar_subquery()}
+
+    return hook

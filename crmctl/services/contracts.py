@@ -58,15 +58,19 @@ def show_service(ctx: Context, ref: str | int) -> dict[str, Any]:
 def service_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
     company_ids = {row.company_id for row in rows}
     names: dict[int, str] = {}
+    owners: dict[int, int | None] = {}
     if company_ids:
         companies = tables.companies.c
-        names = dict(
-            ctx.session.execute(
-                select(companies.id, companies.name).where(companies.id.in_(company_ids))
-            ).all()
-        )
+        found = ctx.session.execute(
+            select(companies.id, companies.name, companies.owner_id).where(
+                companies.id.in_(company_ids)
+            )
+        ).all()
+        names = {row.id: row.name for row in found}
+        owners = {row.id: row.owner_id for row in found}
     codes = dict(ctx.session.execute(select(tables.products.c.id, tables.products.c.code)).all())
-    logins = logins_by_id(ctx, [row.created_by_id for row in rows])
+    users = [row.created_by_id for row in rows] + list(owners.values())
+    logins = logins_by_id(ctx, users)
     return [
         {
             "id": row.id,
@@ -78,7 +82,7 @@ def service_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
             "starts_on": row.starts_on,
             "ends_on": row.ends_on,
             "notice_days": row.notice_days,
-            "notice_on": row.notice_on,
+            "notice_deadline": row.notice_on,
             "value": None if row.value is None else Decimal(row.value),
             "currency": row.currency,
             "billing": row.billing,
@@ -86,6 +90,7 @@ def service_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
             "serial": row.serial,
             "note": row.note,
             "deal_id": row.deal_id,
+            "owner": logins.get(owners.get(row.company_id) or -1),
             "created_at": row.created_at,
             "created_by": logins.get(row.created_by_id or -1),
             "updated_at": row.updated_at,

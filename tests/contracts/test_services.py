@@ -31,7 +31,11 @@ def test_add_list_show_edit_rm_round_trip(book: Crm) -> None:
     ours = _add(book, "--company", "Alfa", "--name", "Podpora", "--kind", "ours", "--product",
                 "SUP", "--starts", "2026-01-15", "--ends", "2027-01-14", "--notice-days", "60",
                 "--value", "1 500 Kč", "--billing", "monthly")  # fmt: skip
-    assert (ours["notice_on"], ours["value"], ours["product"]) == ("2026-11-15", "1500.00", "SUP")
+    assert (ours["notice_deadline"], ours["value"], ours["product"]) == (
+        "2026-11-15",
+        "1500.00",
+        "SUP",
+    )
     _add(book, "--company", "Beta", "--name", "Konkurence", "--kind", "competitor",
          "--ends", "2026-06-30", "--provider", "Raynet")  # fmt: skip
     bought = _add(book, "--company", "Alfa", "--name", "Server", "--kind", "purchase",
@@ -41,13 +45,13 @@ def test_add_list_show_edit_rm_round_trip(book: Crm) -> None:
     assert [s["id"] for s in listed] == [1, 2, 3]
     assert [s["id"] for s in book.json("services", "list", "--where", 'kind = "ours"')] == [1]
     assert [s["id"] for s in book.json("services", "list", "--sort", "-id")] == [3, 2, 1]
-    text = book("services", "list", "--fields", "id,name,notice_on", "-o", "csv").stdout
+    text = book("services", "list", "--fields", "id,name,notice_deadline", "-o", "csv").stdout
     assert list(csv.reader(io.StringIO(text)))[2] == ["2", "Konkurence", "2026-06-30"]
     for output in ("table", "csv", "json", "jsonl", "yaml"):
         assert "Podpora" in book("services", "list", "-o", output).stdout
     assert book.json("services", "show", "1") == ours
     renewed = book.json("services", "edit", "1", "--ends", "2028-01-14")
-    assert (renewed["ends_on"], renewed["notice_on"]) == ("2028-01-14", "2027-11-15")
+    assert (renewed["ends_on"], renewed["notice_deadline"]) == ("2028-01-14", "2027-11-15")
     kinds = [e["kind"] for e in book.json("timeline", "service", "1")]
     assert kinds == ["service.updated", "service.created"]
     book("services", "rm", "3")
@@ -67,7 +71,7 @@ def test_expiring_edges(book: Crm) -> None:
     contract("bought", "purchase", "--starts", "2026-03-10")
     found = book.json("services", "expiring", "--within", "30d")
     assert [s["name"] for s in found] == ["today", "notice passed", "last day"]
-    assert found[1]["notice_on"] == "2026-02-18"  # shown although already passed
+    assert found[1]["notice_deadline"] == "2026-02-18"  # shown although already passed
     ours = book.json("services", "expiring", "--within", "30", "--kind", "ours")
     assert [s["name"] for s in ours] == ["today", "notice passed"]
     failed = book("services", "expiring", "--within", "30d", "--fail-if-any", code=6)
