@@ -161,6 +161,7 @@ def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
         "timeline": timeline(ctx, "contact", str(person.id), TimelineOptions(limit=100_000)),
         "activities": _activities_of(ctx, person.id),
         "documents": _documents_of(ctx, person.id),
+        "account_plans": _stakeholder_roles(ctx, person.id),
     }
     for name, section in EXPORT_SECTIONS.items():
         data[name] = section(ctx, person.id)
@@ -262,6 +263,7 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
     _erase_own_events(ctx, person.id, lead_ids, result)
     _erase_linked_texts(ctx, person.id, result)
     blobs = _erase_own_documents(ctx, person.id, result)
+    _erase_stakeholder_roles(ctx, person.id, result)
     _erase_person_row(ctx, person, result)
     _scrub_database(ctx, matcher, result)
     blobs += _scrub_documents(ctx, matcher, blobs, result)
@@ -415,6 +417,50 @@ def _remove_blobs(store: Path, hashes: list[str]) -> None:
     for digest in hashes:
         with contextlib.suppress(FileNotFoundError):
             blob_path(store, digest).unlink()
+
+
+def _stakeholder_roles(ctx: Context, person_id: int) -> list[dict[str, Any]]:
+    """The account plans naming the person as a stakeholder, with the role and attitude
+    recorded about them (plans the acting user may read)."""
+    from crmctl.db import tables
+
+    roles, plans = tables.plan_stakeholders.c, tables.account_plans.c
+    rows = ctx.session.execute(
+        select(plans.id, plans.period, plans.company_id, roles.role, roles.attitude)
+        .join(tables.account_plans, plans.id == roles.plan_id)
+        .where(roles.person_id == person_id, policy.predicate(ctx, "plan"))
+        .order_by(plans.id)
+    ).all()
+    return [
+        {"plan_id": r.id, "period": r.period, "company_id": r.company_id, "role": r.role,
+         "attitude": r.attitude}
+        for r in rows
+    ]  # fmt: skip
+
+
+def _erase_stakeholder_roles(ctx: Context, person_id: int, result: Erasure) -> None:
+    """A stakeholder's role and attitude are judgements about the person: the rows go,
+    and the plans' events that recorded them keep only that a stakeholder was added."""
+    from crmctl.db import tables
+
+    stakeholders = tables.plan_stakeholders
+    result.add(
+        "plan_stakeholders",
+        int(
+            ctx.session.execute(
+                delete(stakeholders).where(stakeholders.c.person_id == person_id)
+            ).rowcount
+            or 0
+        ),
+    )
+    added = (Event.entity_type == "plan") & (Event.kind == "plan.stakeholder_added")
+    changed = 0
+    for event_id, payload in ctx.session.execute(select(Event.id, Event.payload).where(added)):
+        if (payload or {}).get("contact_id") == person_id:
+            cleaned = {"contact_id": person_id, "erased": True}
+            ctx.session.execute(update(Event).where(Event.id == event_id).values(payload=cleaned))
+            changed += 1
+    result.add("events.plan", changed)
 
 
 def _erase_person_row(ctx: Context, person: Person, result: Erasure) -> None:
