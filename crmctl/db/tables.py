@@ -868,8 +868,9 @@ services = Table(
     Column("note", Text),
     Column("deal_id", Integer, ForeignKey("deals.id")),
     *_stamps(),
-    # `services expiring`: a range of end dates for one kind, newest rows irrelevant.
-    Index("ix_services_kind_ends_on", "kind", "ends_on"),
+    # `services expiring`: one range of end dates, read in (ends_on, id) order as listed
+    # (purchases have no end date: not in the index range at all).
+    Index("ix_services_ends_on", "ends_on"),
     Index("ix_services_company_id", "company_id"),
 )
 

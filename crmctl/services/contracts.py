@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from crmctl.db import tables
 from crmctl.errors import NotFound, ValidationError
@@ -116,6 +116,16 @@ def expiring(ctx: Context, within_days: int, kind: str | None = None) -> list[di
     Ended contracts (end date before today), contracts without an end date and
     purchases are not expiring. Ordered by end date, then id.
     """
+    statement, scope = expiring_query(ctx, within_days, kind)
+    rows = ctx.session.execute(statement).all()
+    return policy.present(ctx, ENTITY, scope, service_records(ctx, rows))
+
+
+def expiring_query(
+    ctx: Context, within_days: int, kind: str | None = None
+) -> tuple[Select[Any], policy.ReadScope]:
+    """The rows of ``expiring``, in the reader's scope: a range of the (kind, ends_on)
+    index per kind (bench/services.py times it over 1,000,000 services)."""
     if kind is not None and kind not in CONTRACTS:
         raise ValidationError(
             f"--kind {kind!r}: choose ours or competitor (purchases never expire)"
@@ -128,8 +138,7 @@ def expiring(ctx: Context, within_days: int, kind: str | None = None) -> list[di
         _services.c.ends_on <= today + timedelta(days=within_days),
     )
     statement, scope = policy.restrict(ctx, ENTITY, statement)
-    rows = ctx.session.execute(statement.order_by(_services.c.ends_on, _services.c.id)).all()
-    return policy.present(ctx, ENTITY, scope, service_records(ctx, rows))
+    return statement.order_by(_services.c.ends_on, _services.c.id), scope
 
 
 # --- writes -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -27,6 +28,8 @@ def load_demo(ctx: Context) -> list[str]:
         companies.add_company(ctx, _company_input(company))
     person_ids = _add_contacts(ctx, data["contacts"])
     _apply_edits(ctx, data["edits"], person_ids)
+    _add_services(ctx, data.get("services") or [])
+    _add_plans(ctx, data.get("plans") or [], person_ids)
     return [
         f"demo data loaded: {len(data['companies'])} companies, {len(data['contacts'])} contacts, "
         f"{len(data['users'])} users"
@@ -82,3 +85,34 @@ def _apply_edits(ctx: Context, edits: list[dict[str, Any]], person_ids: dict[str
             )
         else:
             contacts.edit_contact(ctx, str(person_ids[edit["contact"]]), edit["set"])
+
+
+def _days(ctx: Context, offset: int | None) -> date | None:
+    return None if offset is None else ctx.now.astimezone(ctx.tz).date() + timedelta(offset)
+
+
+def _add_services(ctx: Context, entries: list[dict[str, Any]]) -> None:
+    from crmctl.services.contracts import add_service
+
+    for entry in entries:
+        desired = {k: v for k, v in entry.items() if not k.endswith("_days")}
+        desired["notice_days"] = entry.get("notice_days")
+        desired["starts_on"] = _days(ctx, entry.get("starts_days"))
+        desired["ends_on"] = _days(ctx, entry.get("ends_days"))
+        add_service(ctx, {k: v for k, v in desired.items() if v is not None})
+
+
+def _add_plans(ctx: Context, entries: list[dict[str, Any]], person_ids: dict[str, int]) -> None:
+    from crmctl.services import plans
+
+    for entry in entries:
+        year = ctx.now.astimezone(ctx.tz).year + int(entry.get("period_years", 0))
+        desired = {"period": str(year), "goal": entry.get("goal"),
+                   "target_value": entry.get("target_value")}  # fmt: skip
+        plan = plans.add_plan(ctx, entry["company"], desired)
+        for person in entry.get("stakeholders") or []:
+            plans.add_stakeholder(ctx, str(plan["id"]), str(person_ids[person["contact"]]),
+                                  person["role"], person["attitude"])  # fmt: skip
+        for action in entry.get("actions") or []:
+            plans.add_action(ctx, str(plan["id"]), action["subject"],
+                             due_at=_days(ctx, action["due_days"]))  # fmt: skip

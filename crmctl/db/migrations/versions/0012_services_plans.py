@@ -60,7 +60,7 @@ def upgrade() -> None:
         _fk("services", "deal_id", "deals"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_services")),
     )
-    op.create_index("ix_services_kind_ends_on", "services", ["kind", "ends_on"])
+    op.create_index("ix_services_ends_on", "services", ["ends_on"])
     op.create_index("ix_services_company_id", "services", ["company_id"])
     op.create_table(
         "account_plans",
@@ -106,5 +106,5 @@ def downgrade() -> None:
     op.drop_table("plan_stakeholders")
     op.drop_table("account_plans")
     op.drop_index("ix_services_company_id", table_name="services")
-    op.drop_index("ix_services_kind_ends_on", table_name="services")
+    op.drop_index("ix_services_ends_on", table_name="services")
     op.drop_table("services")
