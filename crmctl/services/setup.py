@@ -56,9 +56,11 @@ def initialise(
 
                 lines += load_demo(ctx)
             if history:
+                from crmctl.services.demo import load_demo_services
                 from crmctl.services.demo_history import load_sales_history
 
                 lines += load_sales_history(ctx)
+                lines += load_demo_services(ctx)
     finally:
         engine.dispose()
     return lines
