@@ -126,6 +126,8 @@ def test_rights_support_reads_without_values_sales_own_customers(book: Crm) -> N
     assert [r["name"] for r in novak.json("services", "list")] == ["Podpora"]
     assert [r["name"] for r in novak.json("services", "expiring")] == ["Podpora"]
     novak("services", "show", "2", code=5)
+    novak("timeline", "service", "2", code=5)
+    assert "Servis" not in novak("companies", "show", "Beta").stdout  # the card: no services
     novak("services", "add", "--company", "Beta", "--name", "X", "--kind", "ours", code=5)
     assert snapshot(book.url) == before
     _add(novak, "--company", "Alfa", "--name", "Own", "--kind", "competitor")
@@ -166,3 +168,12 @@ def test_deal_win_creates_services(book: Crm) -> None:
     failed = book("deals", "win", "2", "--create-services", code=4)
     assert "has no product" in failed.stderr
     assert snapshot(book.url) == before
+
+
+def test_saved_view_over_services(book: Crm) -> None:
+    _add(book, "--company", "Alfa", "--name", "Podpora", "--kind", "ours", "--ends", "2026-04-01")
+    _add(
+        book, "--company", "Beta", "--name", "Cizí", "--kind", "competitor", "--ends", "2026-05-01"
+    )
+    book("views", "save", "konkurence", "--entity", "services", "--where", 'kind = "competitor"')
+    assert [s["name"] for s in book.json("services", "list", "--view", "konkurence")] == ["Cizí"]
