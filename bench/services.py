@@ -4,7 +4,11 @@ Generates (once, cached under ``bench/data/services.db``) 20 sales users, 50,000
 companies and 1,000,000 services with set-based SQL (a recursive counter on SQLite,
 ``generate_series`` on PostgreSQL; no Python loop over rows). Per service n: kind by
 n % 10 (50 % ours, 30 % competitor, 20 % purchase); end dates spread over ten years
-around the anchor (purchases and every 7th contract without one), notice 0–90 days.
+as recorded when signed: start dates rise with the id over the ten years before the anchor,
+each contract runs 1–3 years (purchases and every 7th contract without an end), notice
+0–90 days. The rows of one window of end dates therefore lie in three runs of ids, as in
+a CRM where contracts are entered when signed; random placement is the worst case (found
+by hand: see RESULTS.md).
 
 Timed, each in a new read-only ``Context`` (new connection) as the CLI does:
 
@@ -83,8 +87,12 @@ def statements(dialect: str) -> list[tuple[str, str]]:
         f"SELECT n, 'Firma ' || n, 'CZ', 2 + n % {USERS}, '{{}}', '', '', {now}, {now} "
         f"FROM {_source(dialect, COMPANIES)}"
     )
-    # ends: 5 years before to 5 years after the anchor; no end for purchases and n % 7 = 0
-    ends = _day(dialect, "(n * 7919) % 3650 - 1825")
+    # Recorded as signed: starts rise with the id over the ten years before the anchor (a
+    # few days' jitter); a contract runs 1, 2 or 3 years. Purchases and every 7th contract
+    # have no end date.
+    start = f"(n * 3650) / {SERVICES} - 3650 + (n * 13) % 30"
+    term = "365 * (1 + (n * 7919) % 3)"
+    ends = _day(dialect, f"{start} + {term}")
     has_end = "n % 10 < 8 AND n % 7 <> 0"
     notice = "(n * 31) % 91"
     services = (
@@ -94,10 +102,10 @@ def statements(dialect: str) -> list[tuple[str, str]]:
         f"SELECT n, 1 + ((n * 104729) / 7) % {COMPANIES}, 'Služba ' || n, "
         "CASE WHEN n % 10 < 5 THEN 'ours' WHEN n % 10 < 8 THEN 'competitor' "
         "ELSE 'purchase' END, "
-        f"{_day(dialect, '-(n % 1000)')}, "
+        f"{_day(dialect, start)}, "
         f"CASE WHEN {has_end} THEN {ends} END, "
         f"CASE WHEN {has_end} THEN {notice} END, "
-        f"CASE WHEN {has_end} THEN {_day(dialect, f'(n * 7919) % 3650 - 1825 - {notice}')} END, "
+        f"CASE WHEN {has_end} THEN {_day(dialect, f'{start} + {term} - {notice}')} END, "
         "(n % 100) * 100, 'CZK', CASE WHEN n % 10 < 8 THEN 'monthly' ELSE 'once' END, "
         f"{now}, {now} FROM {_source(dialect, SERVICES)}"
     )
@@ -255,8 +263,9 @@ def write_results(body: str, command: str, runs: int) -> None:
         f"{sqlalchemy.__version__}; load average at the end {load}",
         f"- Reproduce: `{command}` (from the repository root)",
         f"- Dataset: {COMPANIES:,} companies (20 sales owners), {SERVICES:,} services (50 % ours, "
-        "30 % competitor, 20 % purchase; end dates over ten years around the anchor, a "
-        f"seventh of the contracts without one); `CRM_NOW={ANCHOR.isoformat()}`",
+        "30 % competitor, 20 % purchase; started over the ten years before the anchor in id "
+        "order, running 1–3 years; a seventh of the contracts without an end); "
+        f"`CRM_NOW={ANCHOR.isoformat()}`",
         f"- Runs: median and max of {runs} runs, each after one warm-up, each in a new "
         "read-only `Context` (new connection) as the CLI does",
         "",
