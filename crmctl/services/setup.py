@@ -59,6 +59,9 @@ def initialise(
                 from crmctl.services.demo_history import load_sales_history
 
                 lines += load_sales_history(ctx)
+                from crmctl.services.demo_campaigns import load_campaigns
+
+                lines += load_campaigns(ctx)
     finally:
         engine.dispose()
     return lines
