@@ -60,7 +60,10 @@ def initialise(
                 from crmctl.services.demo_history import load_sales_history
 
                 lines += load_sales_history(ctx)
-                lines += load_demo_services(ctx)
+                from crmctl.services.demo_campaigns import load_campaigns
+
+                lines += load_campaigns(ctx)
+                lines += load_demo_services(ctx)  # after the campaigns' products
     finally:
         engine.dispose()
     return lines
