@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, cast, func, literal_column, select
 
 from crmctl import present
 from crmctl.db import tables
@@ -67,6 +67,17 @@ def deal_conditions(
     if where:
         conditions.append(compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz))
     return conditions
+
+
+def open_live() -> list[ColumnElement[bool]]:
+    """Open, live deals, spelled as the partial index ``ix_deals_open_report`` says, so
+    both databases scan that narrow index instead of the table."""
+    return [deals.status == literal_column("'open'"), deals.deleted_at.is_(None)]
+
+
+def closed() -> ColumnElement[bool]:
+    """Closed deals, as ``ix_deals_closed_report`` says (closed by close time)."""
+    return deals.closed_at.is_not(None)
 
 
 def lead_conditions(ctx: Context, where: str | None) -> list[ColumnElement[bool]]:

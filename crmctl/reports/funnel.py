@@ -23,8 +23,8 @@ from crmctl.errors import UsageError
 from crmctl.reports import common
 from crmctl.reports.common import ReportOptions, deals
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult
-from crmctl.reports.sql import epoch_seconds
-from crmctl.reports.winrate import DAY_SECONDS, overall, win_stats
+from crmctl.reports.sql import epoch_seconds, whole_days
+from crmctl.reports.winrate import overall, win_stats
 from crmctl.services.context import Context
 from crmctl.services.pipelines import Pipeline, Stage, configured_pipelines
 
@@ -110,7 +110,7 @@ def cohort_by_currency(
     ).group_by(c.currency, c.status, c.highest, lost_from)  # fmt: skip
     parts = [counts]
     for step in range(len(stages)):
-        days = ((c[f"r{step}"] - c.created) // DAY_SECONDS).label("days")
+        days = whole_days(c.created_at, c[f"r{step}"]).label("days")
         parts.append(
             select(
                 literal(step), literal(""), literal(""), days, literal(0), func.count(), literal(0)
@@ -142,8 +142,10 @@ def _per_deal(
     )
     entered = epoch_seconds(history.entered_at)
     won_position = len(stages) - 1 if pipeline.won_stage is not None else len(stages)
+    # The first entry at or after each stage as the timestamp itself (no function per
+    # history row and stage); whole days are taken once per deal in the outer query.
     firsts = [
-        func.min(case((position >= step, entered), else_=None)).label(f"r{step}")
+        func.min(case((position >= step, history.entered_at), else_=None)).label(f"r{step}")
         for step in range(len(stages))
     ]
     statement = (
@@ -152,7 +154,7 @@ def _per_deal(
             deals.currency,
             deals.status,
             common.cents().label("cents"),
-            epoch_seconds(deals.created_at).label("created"),
+            deals.created_at,
             func.max(position).label("highest"),
             func.max(
                 case((position < won_position, entered * POSITIONS + position), else_=None)

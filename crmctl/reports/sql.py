@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import BigInteger, Text
+from sqlalchemy.types import BigInteger, Integer, Text
 
 
 class epoch_seconds(FunctionElement[int]):
@@ -73,3 +73,28 @@ def _hour_sqlite(element: hour_key, compiler: SQLCompiler, **kw: Any) -> str:
 def _hour_postgres(element: hour_key, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
     return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
+
+
+class whole_days(FunctionElement[int]):
+    """Whole days (24 h) from a timestamp column to a moment: ``whole_days(col, moment)``.
+
+    SQLite: one ``julianday`` per row (cheaper than ``strftime``), plus a millisecond's
+    worth of a day against binary rounding at exact day boundaries; PostgreSQL: floor of
+    the epoch difference. Both integers.
+    """
+
+    name = "whole_days"
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(whole_days, "sqlite")
+def _whole_days_sqlite(element: whole_days, compiler: SQLCompiler, **kw: Any) -> str:
+    since, moment = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({moment}) - julianday({since}) + 1e-8 AS INTEGER)"
+
+
+@compiles(whole_days, "postgresql")
+def _whole_days_postgres(element: whole_days, compiler: SQLCompiler, **kw: Any) -> str:
+    since, moment = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(floor(extract(epoch FROM ({moment} - {since})) / 86400) AS INTEGER)"

@@ -93,6 +93,7 @@ def win_stats(
         epoch_seconds(deals.created_at),
         epoch_seconds(deals.closed_at),
     ).where(
+        common.closed(),
         deals.status.in_(("won", "lost")),
         *common.deal_conditions(ctx, where),
         *closed_in(ctx, period),
@@ -150,6 +151,7 @@ def win_rate_by_month(
             cast(func.sum(common.cents()), BigInteger),
         )
         .where(
+            common.closed(),
             deals.status.in_(("won", "lost")),
             *common.deal_conditions(ctx, where),
             *closed_in(ctx, period),

@@ -234,6 +234,10 @@ def test_czech_dates_accepted_where_dates_are_taken(sales: Crm) -> None:
     forecast = sales("report", "forecast", "--from", "1. 3. 2027", "--to", "31. 3. 2027", "-o",
                      "csv").stdout  # fmt: skip
     assert "2027-03" in forecast
+    task = sales.json("tasks", "add", "Zavolat", "--due", "31. 3. 2027")
+    assert str(task["due_at"]).startswith("2027-03-31")
+    listed = sales("deals", "list", "--where", 'expected_close = "31. 3. 2027"', "-o", "csv")
+    assert "Zeta" in listed.stdout
 
 
 def test_permissions_salesperson_manager_support(sales: Crm) -> None:
