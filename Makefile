@@ -31,6 +31,8 @@ demo: venv
 	@# The sales history: reports read demo/crmctl.yaml (business hours, commission plan).
 	cp examples/crmctl.demo.yaml $(dir $(DEMO_DB))crmctl.yaml
 	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report lead-response --by owner
+	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin campaigns list
+	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report campaign
 	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report performance \
 		--from $$(date +%Y)-Q$$(( ($$(date +%-m) + 2) / 3 ))
 	cd $(dir $(DEMO_DB)) && $(abspath $(BIN))/crmctl --as admin report commissions \

@@ -33,6 +33,7 @@ KNOWN_KEYS = (
     "commissions",
     "language",  # cs (default) or en: the language of report tables, HTML and XLSX
     "payment_days",  # days from close to payment in `report cashflow` (default 14)
+    "territories",  # `campaigns launch --assign territory` (issue 19)
 )
 DEFAULT_DOCUMENTS_MAX_MB = 25
 

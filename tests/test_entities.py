@@ -150,6 +150,7 @@ OLD_FILTER_FIELDS: dict[str, dict[str, str]] = {
         "id": "integer",
         "kind": "text",
         "lead_id": "integer",
+        "plan_id": "integer",  # issue 19: a plan's planned actions
         "priority": "text",
         "reminder_at": "datetime",
         "start_at": "datetime",
@@ -304,6 +305,7 @@ OLD_SORTABLE: dict[str, set[str]] = {
         "subject",
         "body",
         "lead_id",
+        "plan_id",
         "reminder_at",
         "assignee",
         "company",
@@ -363,6 +365,17 @@ def test_the_model_is_resolved_lazily() -> None:
 
     assert entities.CONTACT.model is models.Person
     assert entities.entity("deals").model is models.Deal
+
+
+# Issue 19: leads and deals refer to their campaign and product by id (``--where`` only).
+ISSUE_19_REFERENCES = {"campaign_id": "integer", "product_id": "integer"}
+for _name in ("lead", "deal"):
+    OLD_FILTER_FIELDS[_name] = {**OLD_FILTER_FIELDS[_name], **ISSUE_19_REFERENCES}
+    OLD_SORTABLE[_name] = OLD_SORTABLE[_name] | set(ISSUE_19_REFERENCES)
+# Issue 17 (i17-people): a lead's response time in wall-clock and business minutes.
+ISSUE_17_RESPONSE = {"response_minutes": "integer", "response_business_minutes": "integer"}
+OLD_FILTER_FIELDS["lead"] = {**OLD_FILTER_FIELDS["lead"], **ISSUE_17_RESPONSE}
+OLD_SORTABLE["lead"] = OLD_SORTABLE["lead"] | set(ISSUE_17_RESPONSE)
 
 
 @pytest.mark.parametrize("name", list(OLD_FILTER_FIELDS))
@@ -452,7 +465,7 @@ def test_ordered_flags_are_positions_one_to_n(entity: entities.Entity, flag: str
 
 
 def test_every_entity_is_declared_once_with_its_title_and_owner() -> None:
-    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 7
+    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 11
     for entity in entities.ALL:
         assert entity.field(entity.title) is not None, entity.name
         assert entity.owner in entity.table.c, entity.name
@@ -468,14 +481,19 @@ def test_policy_specs_are_derived() -> None:
     from crmctl.services.access import policy
 
     assert list(policy.ENTITIES) == [
-        "company", "contact", "lead", "deal", "task", "activity", "document",
+        "company", "contact", "lead", "deal", "task", "activity", "document", "product",
+        "campaign", "service", "plan",
     ]  # fmt: skip
     owners = {name: spec.owner().key for name, spec in policy.ENTITIES.items()}
     assert owners == {
         "company": "owner_id", "contact": "owner_id", "lead": "owner_id", "deal": "owner_id",
         "task": "assignee_id", "activity": "created_by_id", "document": "created_by_id",
+        "product": "created_by_id", "campaign": "owner_id", "service": "created_by_id",
+        "plan": "owner_id",
     }  # fmt: skip
-    assert [n for n, s in policy.ENTITIES.items() if s.via_company is None] == ["company"]
+    assert [n for n, s in policy.ENTITIES.items() if s.via_company is None] == [
+        "company", "product", "campaign",
+    ]  # fmt: skip
     assert [n for n, s in policy.ENTITIES.items() if s.registry is None] == [
         "activity",
         "document",
@@ -492,7 +510,8 @@ def test_workflow_entity_kinds_are_derived() -> None:
 
     assert {k.name: k.plural for k in kinds.ENTITIES.values()} == {
         "lead": "leads", "deal": "deals", "company": "companies", "contact": "contacts",
-        "task": "tasks",
+        "task": "tasks", "product": "products", "campaign": "campaigns",
+        "service": "services", "plan": "plans",
     }  # fmt: skip
     for kind in kinds.ENTITIES.values():
         assert kind.registry is not None
@@ -507,22 +526,26 @@ def test_link_and_subject_lists_are_derived() -> None:
     from crmctl.services.imports import undo as import_undo
     from crmctl.workflows.actions import create_task
 
-    assert timeline.ENTITIES == ("company", "contact", "deal", "lead")
+    assert timeline.ENTITIES == (
+        "campaign", "company", "contact", "deal", "lead", "plan", "product", "service",
+    )  # fmt: skip
     assert [name for name, _ in timeline.LINKED] == ["task", "activity", "document"]
     # Subject names are the registry's titles, looked up on use (any entity, also later ones).
     assert all(timeline._title_query(name, {1}) is not None for name in entities.ENTITIES)
     assert import_undo.ENTITIES == ("company", "contact")
     assert write_security.OWNED_BY == {
         "company": "companies", "contact": "persons", "deal": "deals", "lead": "leads",
+        "campaign": "campaigns", "plan": "account_plans",
     }  # fmt: skip
     assert documents.TARGETS == ("company", "contact", "deal")
-    assert {k: k for k in ("lead", "deal", "company", "contact")} == create_task._LINK
+    assert {k: k for k in ("lead", "deal", "company", "contact", "plan")} == create_task._LINK
     linked = {e.name: (e.links.column, e.title, e.links.public) for e in refs._LINKED if e.links}
     assert linked == {
         "company": ("company_id", "name", True),
         "contact": ("person_id", "name", False),
         "deal": ("deal_id", "title", False),
         "lead": ("lead_id", "subject", False),
+        "plan": ("plan_id", "period", False),
     }
 
 

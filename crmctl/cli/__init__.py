@@ -45,6 +45,17 @@ COMMANDS: dict[str, LazyCommand] = {
         "leads", "Leads (poptávky): inquiries with an owner and a status from the start."
     ),
     "deals": _noun("deals", "Deals (obchodní případy): stages, values, owners, forecast."),
+    "products": _noun(
+        "products", "Products: the catalogue that deals, leads and campaigns refer to."
+    ),
+    "campaigns": _noun(
+        "campaigns", "Campaigns: open leads for a chosen set of companies, see what they brought."
+    ),
+    "services": _noun(
+        "services", "Services: our contracts, competitors' contracts and customers' purchases."
+    ),
+    "plans": _noun("plans", "Account plans: goals, stakeholders, actions and whitespace."),
+    "views": _noun("views", "Saved views: named filters for any list (`--view NAME`)."),
     "report": _noun("report", "Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML."),
     "targets": _noun("targets", "Sales targets per salesperson or team, period and metric."),
     "tasks": _noun(

@@ -215,6 +215,10 @@ Where = Annotated[
         "--where", "-w", metavar="EXPR", help='Filter, e.g. \'city ~ "praha" and tags = "vip"\'.'
     ),
 ]
+View = Annotated[
+    str | None,
+    typer.Option("--view", metavar="NAME", help="A saved view (`crmctl views`), AND --where."),
+]
 Search = Annotated[
     str | None, typer.Option("--search", "-s", help="Accent-insensitive text search.")
 ]

@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     SetValues,
     Sort,
     UnsetValues,
+    View,
     Where,
     info,
     new_app,
@@ -111,6 +112,7 @@ def add(
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     search: Search = None,
     sort: Sort = None,
     limit: Limit = None,
@@ -123,7 +125,7 @@ def list_(
 
     options = ListOptions(where, search, sort, limit, include_deleted)
     list_entity(
-        ctx, "company", options, output, fields,
+        ctx, "company", options, output, fields, view=view,
         formatters=phone_formatters(),
     )  # fmt: skip
 
@@ -137,12 +139,14 @@ def show(
 ) -> None:
     """Show a company; as a table also its contacts and latest timeline."""
     from crmctl.render import OutputFormat, write_records
+    from crmctl.services.contracts import company_services
     from crmctl.services.read.records import contacts_of_company
     from crmctl.services.timeline import TimelineOptions, timeline
 
     with read_context(ctx) as svc:
         record = read_record(svc, "company", company)
         people = contacts_of_company(svc, record["id"]) if output == OutputFormat.table else []
+        services = company_services(svc, record["id"]) if output == OutputFormat.table else []
         events = (
             timeline(svc, "company", str(record["id"]), TimelineOptions(limit=10))
             if output == OutputFormat.table and not fields
@@ -156,8 +160,14 @@ def show(
         console().stdout, people, output, formatters=phone_formatters(), tz=svc.tz,
         table_fields=("id", "name", "role", "function", "emails", "phones"),
     )  # fmt: skip
+    if services:  # a section only for customers with services: the card stays short
+        console().write("\nServices\n")
+        write_records(console().stdout, services, output, table_fields=SERVICE_FIELDS, tz=svc.tz)
     console().write("\nTimeline (latest 10; `crmctl timeline company ID` for all)\n")
     write_records(console().stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
+
+
+SERVICE_FIELDS = ("id", "name", "kind", "product", "ends_on", "notice_deadline", "value", "billing")
 
 
 @app.command("edit")

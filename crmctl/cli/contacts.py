@@ -15,6 +15,7 @@ from crmctl.cli.common import (
     SetValues,
     Sort,
     UnsetValues,
+    View,
     Where,
     info,
     new_app,
@@ -87,6 +88,7 @@ def add(
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     search: Search = None,
     sort: Sort = None,
     limit: Limit = None,
@@ -99,7 +101,7 @@ def list_(
 
     options = ListOptions(where, search, sort, limit, include_deleted)
     list_entity(
-        ctx, "contact", options, output, fields,
+        ctx, "contact", options, output, fields, view=view,
         formatters=phone_formatters(),
     )  # fmt: skip
 

@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     Search,
     SetValues,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -113,6 +114,7 @@ def _contact(item: str) -> dict[str, Any]:
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     search: Search = None,
     sort: Sort = None,
     limit: Limit = None,
@@ -124,7 +126,7 @@ def list_(
     from crmctl.services.listing import ListOptions
 
     options = ListOptions(where, search, sort, limit, include_deleted)
-    list_entity(ctx, "deal", options, output, fields, formatters=formatters())
+    list_entity(ctx, "deal", options, output, fields, view=view, formatters=formatters())
 
 
 @app.command("show")
@@ -175,14 +177,35 @@ def move(
 
 
 @app.command("win")
-def win(ctx: typer.Context, deal: DealRef, reason: Reason = None, output: Output = "table") -> None:
+def win(
+    ctx: typer.Context,
+    deal: DealRef,
+    reason: Reason = None,
+    create_services: Annotated[
+        bool,
+        typer.Option(
+            "--create-services", help="Record the deal's product as the customer's service."
+        ),
+    ] = False,
+    output: Output = "table",
+) -> None:
     """Close a deal as won."""
     from crmctl.services.deals import win_deal
 
     with service_context(ctx) as svc:
         record = win_deal(svc, deal, reason)
+        created = _services_from(svc, record["id"]) if create_services else []
     info(f"deal #{record['id']} won")
+    for service in created:
+        info(f"service #{service['id']} {service['name']!r} ({service['kind']}) recorded")
     stdout_write_record(record, output, formatters=formatters(), tz=svc.tz)
+
+
+def _services_from(svc: Any, deal_id: int) -> list[dict[str, Any]]:
+    from crmctl.db.models import Deal
+    from crmctl.services.contracts import services_from_deal
+
+    return services_from_deal(svc, svc.session.get_one(Deal, deal_id))
 
 
 @app.command("lose")

@@ -11,6 +11,7 @@ from crmctl.cli.common import (
     Limit,
     Output,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -93,6 +94,7 @@ def _read(path: str) -> str:
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     sort: Sort = None,
     limit: Limit = None,
     include_deleted: IncludeDeleted = False,
@@ -103,7 +105,7 @@ def list_(
     from crmctl.services.listing import ListOptions
 
     options = ListOptions(where, None, sort, limit, include_deleted)
-    list_entity(ctx, "lead", options, output, fields)
+    list_entity(ctx, "lead", options, output, fields, view=view)
 
 
 @app.command("show")

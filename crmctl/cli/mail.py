@@ -1,6 +1,5 @@
 """``crmctl mail import|list|show|thread|why|pair|unpair|send``: e-mail on the timeline."""
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.cli.console import console
 
 app = new_app(
     "E-mail: import and pair messages to deals, leads, contacts and companies; send from templates."
@@ -67,16 +67,16 @@ def import_(
     from crmctl.services.mail import import_mail
 
     progress = None
-    if sys.stderr.isatty():
+    if console().stderr_isatty:
 
         def progress(count: int) -> None:
-            sys.stderr.write(f"\r{count} messages read…")
-            sys.stderr.flush()
+            console().stderr.write(f"\r{count} messages read…")
+            console().stderr.flush()
 
     with service_context(ctx) as svc:
         summary = import_mail(svc, source, progress=progress, jobs=jobs)
     if progress is not None:
-        sys.stderr.write("\n")
+        console().stderr.write("\n")
     for skipped in summary.skipped_attachments:
         info(f"warning: attachment skipped (over documents_max_mb): {skipped}")
     if summary.rescanned:
@@ -234,7 +234,7 @@ def send(
     with service_context(ctx) as svc:
         record = send_mail(svc, request)
     if dry_run:
-        sys.stdout.write(record["rendered"])
+        console().write(record["rendered"])
         return
     record["delivery"] = _deliver_now(ctx, svc)
     info(f"message #{record['id']} {record['delivery']}")

@@ -18,6 +18,7 @@ from crmctl.cli.common import (
     Output,
     Search,
     Sort,
+    View,
     Where,
     new_app,
     read_context,
@@ -39,15 +40,21 @@ def list_entity(
     table_fields: Sequence[str] | None = None,
     formatters: dict[str, Any] | None = None,
     narrow: Narrow | None = None,
+    view: str | None = None,
 ) -> None:
     """``crmctl NOUN list``: one page of records as the user asked to see them; as a
-    table, the registry's default columns unless ``table_fields`` says otherwise."""
+    table, the registry's default columns unless ``table_fields`` says otherwise.
+    ``view`` names a saved view: its filter AND ``--where`` (issue 19)."""
     from crmctl.entities import entity as declared
     from crmctl.services.read.pipeline import list_records
     from crmctl.services.read.sources import source
 
     table_fields = table_fields or declared(entity).table_fields
     with read_context(ctx) as svc:
+        if view is not None:
+            from crmctl.services.views import with_view
+
+            options, fields = with_view(svc, entity, view, options, fields)
         conditions = narrow(svc) if narrow is not None else ()
         records = list_records(svc, source(entity), options, conditions)
     stdout_write_records(
@@ -92,6 +99,7 @@ def read_app(entity: str, help_text: str) -> typer.Typer:
     def list_(
         ctx: typer.Context,
         where: Where = None,
+        view: View = None,
         search: Search = None,
         sort: Sort = None,
         limit: Limit = None,
@@ -103,7 +111,7 @@ def read_app(entity: str, help_text: str) -> typer.Typer:
         from crmctl.services.listing import ListOptions
 
         options = ListOptions(where, search, sort, limit, include_deleted)
-        list_entity(ctx, entity, options, output, fields)
+        list_entity(ctx, entity, options, output, fields, view=view)
 
     @app.command("show")
     def show(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crmctl.cli.common import Where, info, new_app, read_context, service_context
+from crmctl.cli.common import View, Where, info, new_app, read_context, service_context
 from crmctl.cli.console import console
 
 if TYPE_CHECKING:
@@ -196,6 +196,7 @@ def pipeline(
         typer.Option("--as-of", metavar="DAY", help="As it stood at the end of DAY."),
     ] = None,
     where: Where = None,
+    view: View = None,
     start: FromOption = None,
     end: ToOption = None,
     fmt: FormatOption = "table",
@@ -209,8 +210,10 @@ def pipeline(
     """
     from crmctl.reports.pipeline import PipelineOptions
     from crmctl.reports.pipeline import pipeline as run_report
+    from crmctl.services.views import view_where
 
     with read_context(ctx) as svc:
+        where = view_where(svc, "deal", view, where)
         result = run_report(svc, PipelineOptions(start, end, where, by, as_of))
         emit(svc, result, fmt, output, generated_at, fail_if)
 
@@ -222,6 +225,7 @@ def funnel(
         str | None, typer.Option("--pipeline", metavar="P", help="Pipeline key (default: first).")
     ] = None,
     where: Where = None,
+    view: View = None,
     start: FromOption = None,
     end: ToOption = None,
     fmt: FormatOption = "table",
@@ -235,8 +239,10 @@ def funnel(
     """
     from crmctl.reports.funnel import FunnelOptions
     from crmctl.reports.funnel import funnel as run_report
+    from crmctl.services.views import view_where
 
     with read_context(ctx) as svc:
+        where = view_where(svc, "deal", view, where)
         result = run_report(svc, FunnelOptions(start, end, where, pipeline))
         emit(svc, result, fmt, output, generated_at, fail_if)
 
@@ -250,6 +256,7 @@ def cashflow(
         typer.Option("--payment-days", metavar="N", help="Days from close to payment (14)."),
     ] = None,
     where: Where = None,
+    view: View = None,
     start: FromOption = None,
     end: ToOption = None,
     fmt: FormatOption = "table",
@@ -263,8 +270,10 @@ def cashflow(
     """
     from crmctl.reports.cashflow import CashflowOptions
     from crmctl.reports.cashflow import cashflow as run_report
+    from crmctl.services.views import view_where
 
     with read_context(ctx) as svc:
+        where = view_where(svc, "deal", view, where)
         result = run_report(svc, CashflowOptions(start, end, where, by, payment_days))
         emit(svc, result, fmt, output, generated_at, fail_if)
 
@@ -312,6 +321,7 @@ def lead_response(
         typer.Option("--calendar-time", help="Count wall-clock time, not business hours."),
     ] = False,
     where: Where = None,
+    view: View = None,
     start: FromOption = None,
     end: ToOption = None,
     fmt: FormatOption = "table",
@@ -327,9 +337,11 @@ def lead_response(
     """
     from crmctl.reports.lead_response import LeadResponseOptions
     from crmctl.reports.lead_response import lead_response as run_report
+    from crmctl.services.views import view_where
 
-    options = LeadResponseOptions(start, end, where, by, sla, breaches, calendar_time)
     with read_context(ctx) as svc:
+        where = view_where(svc, "lead", view, where)
+        options = LeadResponseOptions(start, end, where, by, sla, breaches, calendar_time)
         result = run_report(svc, options)
         emit(svc, result, fmt, output, generated_at, fail_if)
 
@@ -382,4 +394,35 @@ def commissions(
 
     with read_context(ctx) as svc:
         result = commission_report(svc, CommissionOptions(start, end, where, details))
+        emit(svc, result, fmt, output, generated_at, fail_if)
+
+
+@app.command("campaign")
+def campaign(
+    ctx: typer.Context,
+    campaign_ref: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="One campaign (id or name); default all.")
+    ] = None,
+    where: Annotated[
+        str | None,
+        typer.Option("--where", "-w", metavar="EXPR", help="Campaigns, e.g. 'budget > 0'."),
+    ] = None,
+    view: View = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = "table",
+    output: OutputFile = None,
+    generated_at: GeneratedAt = False,
+    fail_if: FailIfOption = None,
+) -> None:
+    """Per campaign: leads and how far they got, response, deals won/lost/open, won value,
+    cost per won deal and return on budget.
+
+    Examples: crmctl report campaign; crmctl report campaign 3 --fail-if 'return_on_budget < 0'
+    """
+    from crmctl.reports.campaigns import CampaignReportOptions, campaign_report
+
+    options = CampaignReportOptions(start, end, where, campaign_ref, view)
+    with read_context(ctx) as svc:
+        result = campaign_report(svc, options)
         emit(svc, result, fmt, output, generated_at, fail_if)

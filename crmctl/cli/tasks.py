@@ -10,6 +10,7 @@ from crmctl.cli.common import (
     Limit,
     Output,
     Sort,
+    View,
     Where,
     info,
     new_app,
@@ -81,6 +82,7 @@ def add(
 def list_(
     ctx: typer.Context,
     where: Where = None,
+    view: View = None,
     owner: Owner = None,
     team: Team = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only tasks not done.")] = False,
@@ -96,7 +98,7 @@ def list_(
 
     options = ListOptions(where, None, sort, limit, include_deleted)
     list_entity(
-        ctx, "task", options, output, fields,
+        ctx, "task", options, output, fields, view=view,
         narrow=lambda svc: task_conditions(svc, owner=owner, team=team, open_only=open_only),
     )  # fmt: skip
 

@@ -122,3 +122,75 @@ def lead(
 ) -> None:
     """A lead's timeline: status changes, assignment, conversion, tasks, activities."""
     _show(ctx, "lead", ref, type_, since, until, author, limit, before, search, output, fields)
+
+
+@app.command("product")
+def product(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Product id or code.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    search: TextSearch = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """A product's timeline: when it was added and every change of price or name."""
+    _show(ctx, "product", ref, type_, since, until, author, limit, before, search, output, fields)
+
+
+@app.command("campaign")
+def campaign(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Campaign id or name.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    search: TextSearch = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """A campaign's timeline: changes and launches."""
+    _show(ctx, "campaign", ref, type_, since, until, author, limit, before, search, output, fields)
+
+
+@app.command("service")
+def service(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Service id.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    search: TextSearch = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """A service's timeline: recorded, renewed (a new end date), changed."""
+    _show(ctx, "service", ref, type_, since, until, author, limit, before, search, output, fields)
+
+
+@app.command("plan")
+def plan(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Account plan id.")],
+    type_: Types = None,
+    since: Since = None,
+    until: Until = None,
+    author: Author = None,
+    limit: Limit = 50,
+    before: Before = None,
+    search: TextSearch = None,
+    output: Output = "table",
+    fields: Fields = None,
+) -> None:
+    """An account plan's timeline: changes, stakeholders and its planned actions."""
+    _show(ctx, "plan", ref, type_, since, until, author, limit, before, search, output, fields)

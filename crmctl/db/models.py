@@ -237,6 +237,8 @@ class Lead(Stamped, Base):
     last_activity_at: Mapped[datetime | None]
     custom: Mapped[dict[str, Any]]
     deleted_at: Mapped[datetime | None]
+    campaign_id: Mapped[int | None]
+    product_id: Mapped[int | None]
 
 
 class Deal(Stamped, Base):
@@ -269,6 +271,8 @@ class Deal(Stamped, Base):
     last_touched_at: Mapped[datetime]
     custom: Mapped[dict[str, Any]]
     deleted_at: Mapped[datetime | None]
+    campaign_id: Mapped[int | None]
+    product_id: Mapped[int | None]
 
 
 class DealContact(Base):
@@ -314,6 +318,7 @@ class Task(Stamped, Base):
     person_id: Mapped[int | None]
     lead_id: Mapped[int | None]
     deal_id: Mapped[int | None]
+    plan_id: Mapped[int | None]
     reminder_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     done_note: Mapped[str | None]
@@ -600,3 +605,102 @@ class MailSyncState(Base):
     uidvalidity: Mapped[int]
     last_uid: Mapped[int]
     synced_at: Mapped[datetime]
+
+
+# --- issue 19: products, campaigns, views -------------------------------------------------
+
+
+class Product(Stamped, Base):
+    """A catalogue item that deals, leads, campaigns and services refer to."""
+
+    __table__ = tables.products
+
+    id: Mapped[int]
+    code: Mapped[str]
+    name: Mapped[str]
+    category: Mapped[str | None]
+    list_price: Mapped[Decimal | None]
+    currency: Mapped[str]
+    billing: Mapped[str]
+    active: Mapped[bool]
+
+
+class Campaign(Stamped, Base):
+    """A campaign: `campaigns launch` opens its leads."""
+
+    __table__ = tables.campaigns
+
+    id: Mapped[int]
+    name: Mapped[str]
+    description: Mapped[str | None]
+    product_id: Mapped[int | None]
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    budget: Mapped[Decimal | None]
+    currency: Mapped[str]
+    owner_id: Mapped[int | None]
+    launched_at: Mapped[datetime | None]
+
+
+class SavedView(Stamped, Base):
+    """A saved filter (``--view NAME``) over one entity's list."""
+
+    __table__ = tables.saved_views
+
+    id: Mapped[int]
+    name: Mapped[str]
+    entity: Mapped[str]
+    where_text: Mapped[str]
+    sort: Mapped[str | None]
+    fields: Mapped[str | None]
+    shared: Mapped[bool]
+    owner_id: Mapped[int]
+
+
+class Service(Stamped, Base):
+    """A customer's contract (ours or a competitor's) or one-time purchase."""
+
+    __table__ = tables.services
+
+    id: Mapped[int]
+    company_id: Mapped[int]
+    product_id: Mapped[int | None]
+    name: Mapped[str]
+    kind: Mapped[str]
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    notice_days: Mapped[int | None]
+    notice_on: Mapped[date | None]
+    value: Mapped[Decimal | None]
+    currency: Mapped[str]
+    billing: Mapped[str | None]
+    provider: Mapped[str | None]
+    serial: Mapped[str | None]
+    note: Mapped[str | None]
+    deal_id: Mapped[int | None]
+
+
+class AccountPlan(Stamped, Base):
+    """An account plan for a key customer and period."""
+
+    __table__ = tables.account_plans
+
+    id: Mapped[int]
+    company_id: Mapped[int]
+    period: Mapped[str]
+    goal: Mapped[str | None]
+    target_value: Mapped[Decimal | None]
+    currency: Mapped[str]
+    owner_id: Mapped[int | None]
+
+
+class PlanStakeholder(Stamped, Base):
+    """A contact's role and attitude in an account plan."""
+
+    __table__ = tables.plan_stakeholders
+
+    id: Mapped[int]
+    plan_id: Mapped[int]
+    person_id: Mapped[int]
+    role: Mapped[str]
+    attitude: Mapped[str]

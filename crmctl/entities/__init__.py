@@ -18,11 +18,15 @@ from __future__ import annotations
 from crmctl.entities.catalog import (
     ACTIVITY,
     ALL,
+    CAMPAIGN,
     COMPANY,
     CONTACT,
     DEAL,
     DOCUMENT,
     LEAD,
+    PLAN,
+    PRODUCT,
+    SERVICE,
     TASK,
 )
 from crmctl.entities.model import Entity, Field, Links, computed, resolve
@@ -31,12 +35,16 @@ from crmctl.errors import UsageError
 __all__ = [
     "ACTIVITY",
     "ALL",
+    "CAMPAIGN",
     "COMPANY",
     "CONTACT",
     "DEAL",
     "DOCUMENT",
     "ENTITIES",
     "LEAD",
+    "PLAN",
+    "PRODUCT",
+    "SERVICE",
     "TASK",
     "Entity",
     "Field",

@@ -219,6 +219,8 @@ LEAD = Entity(
             description="business minutes to the first response (unanswered: so far)",
         )),
         _where_only(DELETED_AT),
+        _where_only(_f("campaign_id", INTEGER, "ID kampaně", "Campaign ID")),
+        _where_only(_f("product_id", INTEGER, "ID produktu", "Product ID")),
     ),
 )  # fmt: skip
 
@@ -288,6 +290,9 @@ DEAL = Entity(
         ),
         CREATED_AT, _created_by(_deals), UPDATED_AT, UPDATED_BY, DELETED_AT,
         _shown("stage_history", TEXT, "Historie fází", "Stage history"),
+        # --where only
+        _where_only(_f("campaign_id", INTEGER, "ID kampaně", "Campaign ID")),
+        _where_only(_f("product_id", INTEGER, "ID produktu", "Product ID")),
     ),
 )  # fmt: skip
 
@@ -329,6 +334,7 @@ TASK = Entity(
         _f("lead_id", INTEGER, "ID poptávky", "Lead ID"),
         _f("deal_id", INTEGER, "ID obchodu", "Deal ID"),
         _shown("deal", TEXT, "Obchod", "Deal", table=9),
+        _where_only(_f("plan_id", INTEGER, "ID plánu", "Account plan ID")),
         _f("reminder_at", DATETIME, "Připomenutí", "Reminder at"),
         _shown("overdue", BOOLEAN, "Po termínu", "Overdue"),
         _f("done_at", DATETIME, "Hotovo", "Done at"),
@@ -392,7 +398,137 @@ DOCUMENT = Entity(
     ),
 )  # fmt: skip
 
-ALL: tuple[Entity, ...] = (COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT)
+
+# --- products and campaigns (issue 19) --------------------------------------------------------
+# Not customer records: no company link, and the catalogue is the firm's, not a person's
+# (its "owner" for the scope rule is whoever created it; the policy lets every role read).
+
+_products = tables.products
+PRODUCT = Entity(
+    "product", "products", "Produkty", "Products", _products, "crmctl.db.models:Product",
+    owner="created_by_id", title="name", timeline=True,
+    show="crmctl.services.products:show_product",
+    present="crmctl.services.products:product_records",
+    find="crmctl.services.products:find_product_row",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1),
+        _f("code", TEXT, "Kód", "Code", settable=1, table=2),
+        _f("name", TEXT, "Název", "Name", settable=2, table=3),
+        _f("category", TEXT, "Kategorie", "Category", settable=3, table=4),
+        _f("list_price", DECIMAL, "Ceníková cena", "List price", settable=4, table=5),
+        _f("currency", TEXT, "Měna", "Currency", settable=5, table=6),
+        _f(
+            "billing", TEXT, "Účtování", "Billing", settable=6, table=7,
+            description="once | monthly | quarterly | yearly",
+        ),
+        _f("active", BOOLEAN, "Aktivní", "Active", settable=7, table=8),
+        CREATED_AT, _created_by(_products), UPDATED_AT,
+    ),
+)  # fmt: skip
+
+_campaigns = tables.campaigns
+CAMPAIGN = Entity(
+    "campaign", "campaigns", "Kampaně", "Campaigns", _campaigns, "crmctl.db.models:Campaign",
+    owner="owner_id", title="name", timeline=True,
+    show="crmctl.services.campaigns:show_campaign",
+    present="crmctl.services.campaigns:campaign_records",
+    find="crmctl.services.campaigns:find_campaign_row",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1),
+        _f("name", TEXT, "Název", "Name", settable=1, table=2),
+        _f("description", TEXT, "Popis", "Description", settable=2),
+        computed(
+            "product", TEXT, sql.product_code_of(_campaigns), cs="Produkt", en="Product",
+            description="product's code", settable=3, table=3,
+        ),
+        _f("starts_on", DATE, "Začátek", "Starts on", settable=4, table=4),
+        _f("ends_on", DATE, "Konec", "Ends on", settable=5, table=5),
+        _f("budget", DECIMAL, "Rozpočet", "Budget", settable=6, table=6),
+        _f("currency", TEXT, "Měna", "Currency", settable=7),
+        _owner(_campaigns, settable=8, table=7),
+        _f("launched_at", DATETIME, "Spuštěno", "Launched at", table=8),
+        computed(
+            "leads", INTEGER, sql.count_of(tables.leads, "campaign_id", _campaigns),
+            cs="Poptávky", en="Leads", description="leads opened in the campaign", table=9,
+        ),
+        CREATED_AT, _created_by(_campaigns), UPDATED_AT,
+    ),
+)  # fmt: skip
+
+# --- services and account plans (issue 19) ----------------------------------------------------
+# Customer records: in scope through their company (the helpdesk reads services through
+# the policy's limited view, without values).
+
+_services = tables.services
+SERVICE = Entity(
+    "service", "services", "Služby a smlouvy", "Services", _services,
+    "crmctl.db.models:Service", owner="created_by_id", title="name", timeline=True,
+    via_company=lambda ids: _services.c.company_id.in_(ids),
+    show="crmctl.services.contracts:show_service",
+    present="crmctl.services.contracts:service_records",
+    find="crmctl.services.contracts:find_service_row",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1, card=1),
+        _f("company_id", INTEGER, "ID firmy", "Company ID", card=2),
+        _company_name(_services, "company's name", table=2, card=3),
+        _f("name", TEXT, "Název", "Name", settable=1, table=3, card=4),
+        _f(
+            "kind", TEXT, "Druh", "Kind", settable=2, table=4, card=5,
+            description="ours | competitor | purchase",
+        ),
+        computed(
+            "product", TEXT, sql.product_code_of(_services), cs="Produkt", en="Product",
+            description="product's code", settable=3, card=6,
+        ),
+        _f("starts_on", DATE, "Od", "Starts on", settable=4, table=5, card=7),
+        _f("ends_on", DATE, "Do", "Ends on", settable=5, table=6, card=8),
+        _f("notice_days", INTEGER, "Výpovědní lhůta (dny)", "Notice days", settable=6, card=9),
+        _f(
+            "notice_deadline", DATE, "Termín výpovědi", "Notice deadline", table=7, card=10,
+            column="notice_on",
+            description="ends_on minus the notice period: the last day to give notice",
+        ),
+        _f("value", DECIMAL, "Hodnota", "Value", settable=7, table=8,
+           description="amount per billing period"),
+        _f("currency", TEXT, "Měna", "Currency", settable=8, table=9),
+        _f("billing", TEXT, "Účtování", "Billing", settable=9, card=11,
+           description="once | monthly | quarterly | yearly"),
+        _f("provider", TEXT, "Dodavatel", "Provider", settable=10, table=10, card=12),
+        _f("serial", TEXT, "Výrobní číslo", "Serial", settable=11, card=13),
+        _f("note", TEXT, "Poznámka", "Note", settable=12, card=14),
+        _f("deal_id", INTEGER, "ID obchodu", "Deal ID", card=15),
+        computed(
+            "owner", TEXT, sql.company_owner_login(_services), cs="Vlastník firmy",
+            en="Company owner", description="login of the company's owner", card=16,
+        ),
+        CREATED_AT, _created_by(_services), UPDATED_AT,
+    ),
+)  # fmt: skip
+
+_plans = tables.account_plans
+PLAN = Entity(
+    "plan", "plans", "Plány účtů", "Account plans", _plans,
+    "crmctl.db.models:AccountPlan", owner="owner_id", title="period", timeline=True,
+    via_company=lambda ids: _plans.c.company_id.in_(ids), links=Links("plan_id"),
+    show="crmctl.services.plans:show_plan",
+    present="crmctl.services.plans:plan_records",
+    find="crmctl.services.plans:find_plan_row",
+    fields=(
+        _f("id", INTEGER, "ID", "ID", table=1),
+        _f("company_id", INTEGER, "ID firmy", "Company ID"),
+        _company_name(_plans, "company's name", table=2),
+        _f("period", TEXT, "Období", "Period", settable=1, table=3),
+        _f("goal", TEXT, "Cíl", "Goal", settable=2, table=4),
+        _f("target_value", DECIMAL, "Cílová hodnota", "Target value", settable=3, table=5),
+        _f("currency", TEXT, "Měna", "Currency", settable=4, table=6),
+        _owner(_plans, settable=5, table=7),
+        CREATED_AT, _created_by(_plans), UPDATED_AT,
+    ),
+)  # fmt: skip
+
+ALL: tuple[Entity, ...] = (
+    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN, SERVICE, PLAN,
+)  # fmt: skip
 
 
 # --- issue 18: messages ------------------------------------------------------------------

@@ -26,6 +26,7 @@ person = tables.persons.c
 person_company = tables.person_companies.c
 person_email = tables.person_emails.c
 person_phone = tables.person_phones.c
+product = tables.products.c
 tag = tables.tags.c
 task = tables.tasks.c
 user = tables.users.c
@@ -223,3 +224,34 @@ def _task_status(op: str, value: Any, now: datetime) -> ColumnElement[bool]:
 
 def task_status() -> Spec:
     return {"compare": _task_status}
+
+
+def product_code_of(table: Any) -> Callable[[], Spec]:
+    """``product``: the code of the catalogue product the record refers to."""
+
+    def hook() -> Spec:
+        code = select(product.code).where(product.id == table.c.product_id)
+        return {"column": code.scalar_subquery()}
+
+    return hook
+
+
+def count_of(rows: Any, link_column: str, table: Any) -> Callable[[], Spec]:
+    """How many ``rows`` point at the record through ``link_column``."""
+
+    def hook() -> Spec:
+        count = select(func.count()).select_from(rows).where(rows.c[link_column] == table.c.id)
+        return {"column": count.scalar_subquery()}
+
+    return hook
+
+
+def company_owner_login(table: Any) -> Callable[[], Spec]:
+    """``owner`` of a record that belongs to a company: the company owner's login."""
+
+    def hook() -> Spec:
+        owner = select(company.owner_id).where(company.id == table.c.company_id)
+        login = select(user.login).where(user.id == owner.scalar_subquery())
+        return {"column": login.scalar_subquery()}
+
+    return hook

@@ -6,6 +6,12 @@ close date (local day of ``closed_at``); likely = open deals in the ``commit`` a
 ``best_case`` forecast categories, full value, at their expected close; weighted = all
 open deals, value × probability / 100, at their expected close. ``--from/--to`` select
 the months or weeks in which the money arrives. Sums in hellers; one row set per currency.
+
+recurring (issue 19) = our contracts (services of kind ``ours`` with a value and a start
+date): their amount per billing period on each day it falls due — the start date's day
+of month (the month's last day when shorter), every month, quarter or year (once: the
+start date) until ``ends_on``; payment days do not shift it. Without ``--to`` or an end
+date the schedule stops 12 months after today. ``--where`` filters deals only.
 """
 
 from __future__ import annotations
@@ -37,8 +43,11 @@ LIKELY_CATEGORIES = ("commit", "best_case")
 NOTE = (
     "committed = won deals at close + terms; likely = open commit/best-case deals at "
     "expected close + terms; weighted = all open deals × probability at expected close + "
-    "terms; currencies are not converted."
+    "terms; recurring = our contracts' billing on each due day until they end; currencies "
+    "are not converted."
 )
+BILLING_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+HORIZON_MONTHS = 12  # an open-ended contract's schedule without --to
 
 
 @dataclass(frozen=True)
@@ -130,12 +139,70 @@ def cashflow_rows(ctx: Context, options: CashflowOptions) -> list[dict[str, Any]
         add(day, currency, "weighted", int(weighted_units or 0))
     for hour, currency, hellers in ctx.session.execute(_won_hours(ctx, options)):
         add(_local_day(str(hour), ctx), currency, "committed", int(hellers or 0))
+    for day, currency, hellers in recurring_dues(ctx, options):
+        if period.contains(day):  # due on the day: payment terms do not shift it
+            row = sums.setdefault((bucket(day, by), currency), {})
+            row["recurring"] = row.get("recurring", 0) + hellers
     return [
         {by: key, "currency": currency, "committed": common.money(row.get("committed")),
          "likely": common.money(row.get("likely")),
-         "weighted": common.weighted_money(row.get("weighted"))}
+         "weighted": common.weighted_money(row.get("weighted")),
+         "recurring": common.money(row.get("recurring"))}
         for (key, currency), row in sums.items()
     ]  # fmt: skip
+
+
+def _contracts(ctx: Context) -> Any:
+    """Our contracts with an amount and a start, that the reader may fully read."""
+    from crmctl.db.tables import services
+    from crmctl.services.access import policy
+
+    return select(
+        services.c.starts_on, services.c.ends_on, services.c.billing, services.c.currency,
+        common.cents(services.c.value),
+    ).where(
+        services.c.kind == "ours", services.c.value.is_not(None),
+        services.c.starts_on.is_not(None), services.c.billing.is_not(None),
+        policy.predicate(ctx, "service"),
+    )  # fmt: skip
+
+
+def recurring_dues(ctx: Context, options: CashflowOptions) -> list[tuple[date, str, int]]:
+    """(due day, currency, hellers) of every billing of our contracts up to the period's
+    end (or 12 months after today)."""
+    today = ctx.now.astimezone(ctx.tz).date()
+    horizon = options.period.end or add_months(today, HORIZON_MONTHS)
+    dues = []
+    for starts, ends, billing, currency, hellers in ctx.session.execute(_contracts(ctx)):
+        last = min(ends, horizon) if ends else horizon
+        for day in due_days(_as_date(starts), billing, last):
+            dues.append((day, currency, int(hellers or 0)))
+    return dues
+
+
+def due_days(starts: date, billing: str, last: date) -> list[date]:
+    """The start date, then every billing period on the start's day of month."""
+    step = BILLING_MONTHS.get(billing)
+    if step is None:  # once
+        return [starts] if starts <= last else []
+    days, count = [], 0
+    while (day := add_months(starts, count * step)) <= last:
+        days.append(day)
+        count += 1
+    return days
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of month ``months`` later; the month's last day when it is shorter."""
+    from calendar import monthrange
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _local_day(hour: str, ctx: Context) -> date:
@@ -152,6 +219,7 @@ def columns_for(by: str) -> tuple[Column, ...]:
         Column("committed", "Committed", ColumnKind.money),
         Column("likely", "Likely", ColumnKind.money),
         Column("weighted", "Weighted", ColumnKind.money),
+        Column("recurring", "Recurring", ColumnKind.money),
     )
 
 
@@ -176,7 +244,9 @@ def cashflow(ctx: Context, options: CashflowOptions) -> ReportResult:
         columns=columns,
         rows=rows,
         totals=currency_totals(rows, columns, by, "Total"),
-        chart=ChartSpec("Expected inflow", (by,), ("committed", "likely", "weighted"), True),
+        chart=ChartSpec(
+            "Expected inflow", (by,), ("committed", "likely", "weighted", "recurring"), True
+        ),
         params=params,
         notes=(NOTE,),
         lang=lang,

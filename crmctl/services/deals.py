@@ -289,6 +289,11 @@ def _assign(ctx: Context, deal: Deal, wanted: dict[str, Any], stage: Stage) -> N
     for name in ("title", "value", "currency", "expected_close", "source", "campaign"):
         if name in wanted:
             setattr(deal, name, wanted[name])
+    if "campaign" in wanted:
+        from crmctl.services.campaigns import campaign_id_named
+
+        # The text names a campaign record where one has that name (issue 19).
+        deal.campaign_id = campaign_id_named(ctx, wanted["campaign"])
     if "company_id" in wanted:
         deal.company_id = wanted["company_id"]
     if "owner_id" in wanted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -82,3 +83,55 @@ def _apply_edits(ctx: Context, edits: list[dict[str, Any]], person_ids: dict[str
             )
         else:
             contacts.edit_contact(ctx, str(person_ids[edit["contact"]]), edit["set"])
+
+
+def load_demo_services(ctx: Context) -> list[str]:
+    """With ``--history`` (``make demo``): services of each kind and an account plan.
+
+    Not part of plain ``--demo``, whose records the golden corpus pins by id.
+    """
+    from crmctl.db.tables import services
+
+    if ctx.session.scalar(select(func.count()).select_from(services)):
+        return ["demo services skipped: the database already has services"]
+    data = yaml.safe_load(files("crmctl.data").joinpath("demo.yaml").read_text(encoding="utf-8"))
+    if ctx.actor is None:
+        return []
+    _add_services(ctx, data.get("services") or [])
+    _add_plans(ctx, data.get("plans") or [])
+    return [
+        f"demo services loaded: {len(data.get('services') or [])} services, "
+        f"{len(data.get('plans') or [])} account plan(s)"
+    ]
+
+
+def _days(ctx: Context, offset: int | None) -> date | None:
+    return None if offset is None else ctx.now.astimezone(ctx.tz).date() + timedelta(offset)
+
+
+def _add_services(ctx: Context, entries: list[dict[str, Any]]) -> None:
+    from crmctl.services.contracts import add_service
+
+    for entry in entries:
+        desired = {k: v for k, v in entry.items() if not k.endswith("_days")}
+        desired["notice_days"] = entry.get("notice_days")
+        desired["starts_on"] = _days(ctx, entry.get("starts_days"))
+        desired["ends_on"] = _days(ctx, entry.get("ends_days"))
+        add_service(ctx, {k: v for k, v in desired.items() if v is not None})
+
+
+def _add_plans(ctx: Context, entries: list[dict[str, Any]]) -> None:
+    from crmctl.services import plans
+
+    for entry in entries:
+        year = ctx.now.astimezone(ctx.tz).year + int(entry.get("period_years", 0))
+        desired = {"period": str(year), "goal": entry.get("goal"),
+                   "target_value": entry.get("target_value")}  # fmt: skip
+        plan = plans.add_plan(ctx, entry["company"], desired)
+        for person in entry.get("stakeholders") or []:
+            plans.add_stakeholder(
+                ctx, str(plan["id"]), person["contact"], person["role"], person["attitude"]
+            )
+        for action in entry.get("actions") or []:
+            plans.add_action(ctx, str(plan["id"]), action["subject"],
+                             due_at=_days(ctx, action["due_days"]))  # fmt: skip

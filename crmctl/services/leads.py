@@ -61,6 +61,7 @@ def add_lead(
     policy.require_any_write(ctx, ENTITY, "add leads")
     wanted = _normalise(ctx, desired, default_source)
     policy.require_owner_in_scope(ctx, ENTITY, wanted.get("owner_id", actor.id))
+    _link_references(ctx, wanted)
     lead = Lead(
         status="new",
         custom=wanted.pop("custom", {}),
@@ -152,6 +153,16 @@ def _normalise(ctx: Context, desired: dict[str, Any], default_source: str) -> di
         )
     wanted["custom"] = custom
     return wanted
+
+
+def _link_references(ctx: Context, wanted: dict[str, Any]) -> None:
+    """The free-text product and campaign point at the catalogue product and the campaign
+    they name, where one matches (the text is kept as the sender wrote it)."""
+    from crmctl.services.campaigns import campaign_id_named
+    from crmctl.services.products import match_product_text
+
+    wanted.setdefault("product_id", match_product_text(ctx, wanted.get("product")))
+    wanted.setdefault("campaign_id", campaign_id_named(ctx, wanted.get("campaign")))
 
 
 def _moment(ctx: Context, raw: Any) -> datetime:
@@ -275,6 +286,7 @@ def convert_lead(ctx: Context, ref: str, deal_fields: dict[str, Any]) -> dict[st
     if person is not None:
         desired["contacts"] = [{"id": person.id, "role": None}]
     deal = add_deal(ctx, desired)
+    _keep_references(ctx, lead, deal["id"])
     lead.company_id = company.id if company else None
     lead.person_id = person.id if person else None
     lead.deal_id, lead.converted_at = deal["id"], ctx.now
@@ -289,6 +301,17 @@ def convert_lead(ctx: Context, ref: str, deal_fields: dict[str, Any]) -> dict[st
         },
     )  # fmt: skip
     return {"lead": lead_record(ctx, lead), "deal": deal}
+
+
+def _keep_references(ctx: Context, lead: Lead, deal_id: int) -> None:
+    """The deal keeps the lead's campaign and product as references (not only text)."""
+    from crmctl.db.models import Deal
+
+    deal = ctx.session.get_one(Deal, deal_id)
+    if lead.campaign_id is not None:
+        deal.campaign_id = lead.campaign_id
+    if lead.product_id is not None:
+        deal.product_id = lead.product_id
 
 
 def _company_for(ctx: Context, lead: Lead, owner: str | None) -> tuple[Company | None, bool]:

@@ -56,9 +56,14 @@ def initialise(
 
                 lines += load_demo(ctx)
             if history:
+                from crmctl.services.demo import load_demo_services
                 from crmctl.services.demo_history import load_sales_history
 
                 lines += load_sales_history(ctx)
+                from crmctl.services.demo_campaigns import load_campaigns
+
+                lines += load_campaigns(ctx)
+                lines += load_demo_services(ctx)  # after the campaigns' products
     finally:
         engine.dispose()
     return lines

@@ -107,8 +107,11 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         contact_ids = select(PersonCompany.person_id).where(PersonCompany.company_id.in_(merged))
         deal_ids = select(Deal.id).where(Deal.company_id.in_(merged))
         lead_ids = select(Lead.id).where(Lead.company_id.in_(merged))
+        services, plans = tables.services.c, tables.account_plans.c
         return or_(
             _about("company", merged),
+            _about("service", select(services.id).where(services.company_id.in_(merged))),
+            _about("plan", select(plans.id).where(plans.company_id.in_(merged))),
             _about("contact", contact_ids),
             _about("deal", deal_ids),
             _about("lead", lead_ids),
@@ -128,6 +131,8 @@ def _scope(ctx: Context, entity: str, ref: str) -> ColumnElement[bool]:
         # the tasks, activities and documents pointing at it through its link column.
         columns = declared.table.c
         text = str(ref).strip().lstrip("#")
+        if not text.isdigit() and declared.find is not None:
+            text = str(declared.hook("find")(ctx, ref).id)  # a product's code, a campaign's name
         if not text.isdigit() or _missing(ctx, columns, int(text)):
             not_found = NotFound(f"no {entity} {ref!r}; see `crmctl {declared.plural} list`")
             raise policy.missing(ctx, entity, text, not_found)

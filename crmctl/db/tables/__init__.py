@@ -42,6 +42,8 @@ from crmctl.db.tables.sales import leads, deals, deal_contacts, deal_stage_histo
 from crmctl.db.tables.work import tasks, activities, documents
 from crmctl.db.tables.meta import crm_meta, report_snapshots
 from crmctl.db.tables.targets import targets
+from crmctl.db.tables.campaigns import products, campaigns, saved_views
+from crmctl.db.tables.contracts import services, account_plans, plan_stakeholders
 from crmctl.db.tables.mail import messages, message_pairings, message_attachments, mail_sync_state
 from crmctl.db.tables.workflows import (
     workflow_firings,
@@ -60,8 +62,10 @@ __all__ = [
     "JsonDocument",
     "JsonType",
     "UtcDateTime",
+    "account_plans",
     "activities",
     "approvals",
+    "campaigns",
     "companies",
     "consents",
     "crm_meta",
@@ -88,8 +92,12 @@ __all__ = [
     "person_phones",
     "person_relations",
     "persons",
+    "plan_stakeholders",
     "policy_rules",
+    "products",
     "report_snapshots",
+    "saved_views",
+    "services",
     "stamps",
     "tags",
     "targets",

@@ -44,6 +44,8 @@ BUILTIN_ROLES = ("admin", "manager", "sales", "support")
 CARD_FIELDS = declared.COMPANY.card_fields
 # A support call should know where the customer stands: the deal card (stage, not value).
 SUPPORT_DEAL_FIELDS = declared.DEAL.card_fields
+# The helpdesk needs what a customer has and under which contract, not what it pays.
+SUPPORT_SERVICE_FIELDS = declared.SERVICE.card_fields
 
 
 # --- the model --------------------------------------------------------------------------
@@ -130,8 +132,20 @@ DEFAULT_RULES: dict[str, dict[str, Rule]] = {
         **_same("none"),
         "deal": Rule("none", "none", View("all", SUPPORT_DEAL_FIELDS)),
         "task": Rule("none", "none", View("all", None, "done_at is null")),
+        "service": Rule("none", "none", View("all", SUPPORT_SERVICE_FIELDS)),
     },
 }
+# The firm's catalogue and its campaigns are not need-to-know (issue 19): every role reads
+# the catalogue (support too: "what did they buy"), the sales roles read campaigns, and
+# managers and admins keep both (a salesperson does not launch leads for others' customers).
+for _role, (_product, _campaign) in {
+    "admin": (Rule("all", "all"), Rule("all", "all")),
+    "manager": (Rule("all", "all"), Rule("all", "all")),
+    "sales": (Rule("all", "none"), Rule("all", "none")),
+    "support": (Rule("all", "none"), Rule("none", "none")),
+}.items():
+    DEFAULT_RULES[_role]["product"] = _product
+    DEFAULT_RULES[_role]["campaign"] = _campaign
 
 
 @dataclass(frozen=True)

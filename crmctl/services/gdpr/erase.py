@@ -90,6 +90,7 @@ def _erase(ctx: Context, person_ref: str, dry_run: bool) -> Erasure:
     _erase_linked_texts(ctx, person.id, result)
     blobs = _erase_own_documents(ctx, person.id, result)
     _erase_mail(ctx, person, result)
+    _erase_stakeholder_roles(ctx, person.id, result)
     _erase_person_row(ctx, person, result)
     _scrub_database(ctx, matcher, result)
     blobs += _scrub_documents(ctx, matcher, blobs, result)
@@ -258,6 +259,31 @@ def _erase_mail(ctx: Context, person: Person, result: Erasure) -> None:
     names = [display_name(person), full]
     for key, count in erase_messages(ctx, person.id, emails, names).items():
         result.add(key, count)
+
+
+def _erase_stakeholder_roles(ctx: Context, person_id: int, result: Erasure) -> None:
+    """A stakeholder's role and attitude are judgements about the person: the rows go,
+    and the plans' events that recorded them keep only that a stakeholder was added."""
+    from crmctl.db import tables
+
+    stakeholders = tables.plan_stakeholders
+    result.add(
+        "plan_stakeholders",
+        int(
+            ctx.session.execute(
+                delete(stakeholders).where(stakeholders.c.person_id == person_id)
+            ).rowcount
+            or 0
+        ),
+    )
+    added = (Event.entity_type == "plan") & (Event.kind == "plan.stakeholder_added")
+    changed = 0
+    for event_id, payload in ctx.session.execute(select(Event.id, Event.payload).where(added)):
+        if (payload or {}).get("contact_id") == person_id:
+            cleaned = {"contact_id": person_id, "erased": True}
+            ctx.session.execute(update(Event).where(Event.id == event_id).values(payload=cleaned))
+            changed += 1
+    result.add("events.plan", changed)
 
 
 def _erase_person_row(ctx: Context, person: Person, result: Erasure) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from crmctl.db import tables
 from crmctl.db.models import Activity, Deal, DealContact, Document, Lead, Person, Task
 from crmctl.services.access import policy
 from crmctl.services.context import Context
@@ -37,6 +38,7 @@ def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
         "activities": _activities_of(ctx, person.id),
         "documents": _documents_of(ctx, person.id),
         "messages": _messages_of(ctx, person.id, record["emails"]),
+        "account_plans": _stakeholder_roles(ctx, person.id),
     }
     for name, section in EXPORT_SECTIONS.items():
         data[name] = section(ctx, person.id)
@@ -47,6 +49,23 @@ def _messages_of(ctx: Context, person_id: int, emails: list[Any]) -> list[dict[s
     from crmctl.services.mail import export_messages
 
     return export_messages(ctx, person_id, [str(e) for e in emails])
+
+
+def _stakeholder_roles(ctx: Context, person_id: int) -> list[dict[str, Any]]:
+    """The account plans naming the person as a stakeholder, with the role and attitude
+    recorded about them (plans the acting user may read)."""
+    roles, plans = tables.plan_stakeholders.c, tables.account_plans.c
+    rows = ctx.session.execute(
+        select(plans.id, plans.period, plans.company_id, roles.role, roles.attitude)
+        .join(tables.account_plans, plans.id == roles.plan_id)
+        .where(roles.person_id == person_id, policy.predicate(ctx, "plan"))
+        .order_by(plans.id)
+    ).all()
+    return [
+        {"plan_id": r.id, "period": r.period, "company_id": r.company_id, "role": r.role,
+         "attitude": r.attitude}
+        for r in rows
+    ]  # fmt: skip
 
 
 def _deals_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, select
+from sqlalchemy import ColumnElement, Row, Select, Table, select, true
 
 from crmctl.errors import NotFound, UsageError, ValidationError
 from crmctl.query.fields import EntityRegistry
@@ -52,6 +52,8 @@ class ReadSource:
 
     def live(self) -> ColumnElement[bool]:
         """Neither deleted nor merged (a merged record is deleted into the one kept)."""
+        if "deleted_at" not in self.table.c:  # never deleted softly (products, campaigns)
+            return true()
         return self.table.c.deleted_at.is_(None)
 
 

@@ -10,6 +10,7 @@ from types import ModuleType
 
 from crmctl.workflows.actions import (
     assign,
+    create_lead,
     create_task,
     move,
     notify,
@@ -20,5 +21,14 @@ from crmctl.workflows.actions import (
 
 REGISTRY: dict[str, ModuleType] = {
     module.ID: module
-    for module in (create_task, assign, notify, set_fields, move, request_approval, send_mail)
+    for module in (
+        create_task,
+        create_lead,
+        assign,
+        notify,
+        set_fields,
+        move,
+        request_approval,
+        send_mail,
+    )
 }

@@ -64,6 +64,8 @@ def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
     wanted = options.get("assignee", "owner")
     assignee = record.get("owner") or record.get("assignee") if wanted == "owner" else wanted
     links = {_LINK[target.kind.name]: target.id} if target.kind.name in _LINK else {}
+    if not links and record.get("company_id"):  # a service: the task is about its company
+        links = {"company": record["company_id"]}
     task = add_task(
         ctx,
         title,
