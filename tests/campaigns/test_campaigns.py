@@ -38,7 +38,9 @@ def sales(crm: Crm) -> Crm:
 def _without_owner(url: str, name: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE companies SET owner_id = NULL WHERE name = :n"), {"n": name})
+        connection.execute(
+            text("UPDATE companies SET owner_id = NULL WHERE name = :n"), {"n": name}
+        )
     engine.dispose()
 
 
