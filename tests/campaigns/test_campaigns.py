@@ -269,3 +269,15 @@ def test_free_text_campaigns_become_records_on_upgrade(db_url: str) -> None:
     assert [tuple(row) for row in links] == [
         (1, names["jaro26"]), (2, names["jaro26"]), (3, names["veletrh"]), (4, None),
     ]  # fmt: skip
+
+
+def test_gdpr_export_and_erase_cover_launched_leads(sales: Crm) -> None:
+    """A launched lead copies its primary contact's name: it is that person's data."""
+    launch(sales, "--where", 'name = "Alfa s.r.o."')
+    exported = sales.json("gdpr", "export", "1")
+    assert [lead["contact_name"] for lead in exported["leads"]] == ["Jan Dvořák"]
+    sales("gdpr", "erase", "1")
+    (lead,) = sales.json("leads", "list", "--where", "campaign_id = 1")
+    assert lead["contact_name"] != "Jan Dvořák"
+    events = sales("timeline", "lead", str(lead["id"]), "-o", "json").stdout
+    assert "Jan Dvořák" not in events and "Dvořák" not in events
