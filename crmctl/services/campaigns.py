@@ -2,7 +2,7 @@
 
 ``launch`` is set-based: one query picks the matching companies with their owner and
 primary contact, the already-opened ones are skipped, and the leads and their
-``lead.created`` events are inserted in bulk (100,000 companies in seconds). The events
+``lead.created`` events are inserted in bulk, 5,000 rows a statement. The events
 are the same as those of ``leads add``, so the workflow runner fires the lead rules
 (``source = "campaign"``) for them like for any lead.
 """
