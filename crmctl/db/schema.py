@@ -13,5 +13,6 @@ SCHEMA_REVISIONS: tuple[str, ...] = (
     "0007",
     "0008",
     "0010",
+    "0015",
 )
 SCHEMA_HEAD: str = SCHEMA_REVISIONS[-1]
