@@ -100,17 +100,28 @@ def win_stats(
         *conditions,
     )
     found: dict[tuple[int | None, str], WinStats] = {}
+    # Hellers summed as integers and turned into money once per group: a Decimal per row
+    # was half the time of a year's 200,000 closed deals (the sums are the same, exactly).
+    hellers_of: dict[tuple[int | None, str], list[int]] = {}  # [won, lost]
     for owner_id, currency, status, hellers, created, closed in ctx.session.execute(statement):
-        owner = owner_id if by_owner else None
-        stats = found.setdefault((owner, currency), WinStats(currency, owner))
-        amount = common.money(hellers)
+        key = (owner_id if by_owner else None, currency)
+        stats = found.get(key)
+        if stats is None:
+            stats = found[key] = WinStats(currency, key[0])
+            hellers_of[key] = [0, 0]
         if status == "won":
             stats.won_count += 1
-            stats.won_value += amount
+            hellers_of[key][0] += int(hellers or 0)
             stats.cycle_seconds.append(int(closed) - int(created))
         else:
             stats.lost_count += 1
-            stats.lost_value += amount
+            hellers_of[key][1] += int(hellers or 0)
+    for key, (won, lost) in hellers_of.items():
+        stats = found[key]
+        if stats.won_count:  # else it keeps ZERO, as before
+            stats.won_value = common.money(won)
+        if stats.lost_count:
+            stats.lost_value = common.money(lost)
     return [found[key] for key in sorted(found, key=lambda k: (k[0] or 0, k[1]))]
 
 
