@@ -549,6 +549,28 @@ def test_link_and_subject_lists_are_derived() -> None:
     }
 
 
+def test_row_security_tables_and_event_kinds_are_derived() -> None:
+    from crmctl.services.access import row_security
+    from crmctl.workflows.triggers import event
+
+    # Owned, and a customer's through their own company_id: deals and leads.
+    assert row_security.OWNED == {
+        "lead": ("leads", "owner_id", "company_id"), "deal": ("deals", "owner_id", "company_id"),
+    }  # fmt: skip
+    # Hanging off customers (attached): owned by their assignee or author.
+    assert row_security.LINKED == {
+        "task": ("tasks", "assignee_id"),
+        "activity": ("activities", "created_by_id"),
+        "document": ("documents", "created_by_id"),
+    }
+    assert {e.name for e in entities.ENTITIES.values() if e.attached} == set(row_security.LINKED)
+    # Workflow event kinds are each entity's declared events, plus approvals'.
+    declared = {e.name: e.events for e in entities.ENTITIES.values() if e.events}
+    assert {**declared, "approval": ("requested", "decided")} == event.KNOWN_KINDS
+    assert event.KNOWN_KINDS["deal"] == ("created", "updated", "stage_changed", "won", "lost")
+    assert set(declared) == {"company", "contact", "lead", "deal", "task"}
+
+
 def test_settable_lists_are_derived() -> None:
     from crmctl.services import companies, contacts, deals
     from crmctl.workflows.actions import set_fields

@@ -37,13 +37,7 @@ TOP_LEVEL_LAYERS: dict[str, str] = {"ics": "reports"}
 # Imports that climb today, each with who removes it (none left).
 ALLOWED_CLIMBS: dict[tuple[str, str], str] = {}
 # Imports that close a circle across folders today, left to whoever owns the file.
-ALLOWED_CIRCLE_EDGES: dict[tuple[str, str], str] = {
-    # policy.explain (the ``policy explain`` command) resolves a login and names owners
-    # through services/refs, which checks the policy: explain belongs in its own module
-    # (services/access/explain.py). policy.py is R1's (i16-registry) to edit and over 600
-    # lines: the coordinator moves explain out when splitting it at merge.
-    ("crmctl.services.access.policy", "crmctl.services.refs"): "coordinator (policy.py split)",
-}
+ALLOWED_CIRCLE_EDGES: dict[tuple[str, str], str] = {}
 
 
 def module_paths() -> dict[str, Path]:

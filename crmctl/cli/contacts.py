@@ -186,7 +186,7 @@ def merge(
     output: Output = "table",
 ) -> None:
     """Merge DUPLICATE into KEEP: e-mails, phones, links, relations and history move."""
-    from crmctl.services.contacts import merge_contacts
+    from crmctl.services.contact_merge import merge_contacts
 
     with service_context(ctx) as svc:
         record = merge_contacts(svc, keep, duplicate)

@@ -12,7 +12,7 @@ app = new_app("Need-to-know permissions: the effective policy and why a user may
 @app.command("show")
 def show(ctx: typer.Context, output: Output = "table", fields: Fields = None) -> None:
     """Print the effective matrix: per role and entity the read and write scopes."""
-    from crmctl.services.access.policy import policy_matrix
+    from crmctl.services.access.explain import policy_matrix
 
     with service_context(ctx) as svc:
         rows = policy_matrix(svc)
@@ -30,7 +30,7 @@ def explain(
     output: Output = "table",
 ) -> None:
     """Say why USER may or may not read and change one record."""
-    from crmctl.services.access.policy import explain as run_explain
+    from crmctl.services.access.explain import explain as run_explain
 
     with service_context(ctx) as svc:
         rows = run_explain(svc, user, entity, record_id)

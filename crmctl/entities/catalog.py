@@ -91,6 +91,7 @@ COMPANY = Entity(
     "company", "companies", "Firmy", "Companies", _companies, "crmctl.db.models:Company",
     owner="owner_id", custom=True, timeline=True, importable=True,
     title="name", links=Links("company_id", public=True),  # the card is public
+    events=("created", "updated", "removed", "merged"),
     show="crmctl.services.records:show_company",
     present="crmctl.services.read.records:company_records",
     search="crmctl.services.read.sources:company_search",
@@ -125,6 +126,7 @@ _person_links = tables.person_companies.c
 CONTACT = Entity(
     "contact", "contacts", "Kontakty", "Contacts", _persons, "crmctl.db.models:Person",
     owner="owner_id", custom=True, timeline=True, importable=True,
+    events=("created", "updated", "removed", "merged"),
     via_company=lambda ids: _persons.c.id.in_(
         select(_person_links.person_id).where(_person_links.company_id.in_(ids))
     ),
@@ -176,6 +178,7 @@ _leads = tables.leads
 LEAD = Entity(
     "lead", "leads", "Poptávky", "Leads", _leads, "crmctl.db.models:Lead",
     owner="owner_id", custom=True, timeline=True,
+    events=("created", "assigned", "status_changed", "converted", "rejected"),
     via_company=lambda ids: _leads.c.company_id.in_(ids),
     title="subject", links=Links("lead_id"),
     show="crmctl.services.records:show_lead", records="crmctl.services.records:lead_records",
@@ -231,6 +234,7 @@ _deals = tables.deals
 DEAL = Entity(
     "deal", "deals", "Obchody", "Deals", _deals, "crmctl.db.models:Deal",
     owner="owner_id", custom=True, timeline=True,
+    events=("created", "updated", "stage_changed", "won", "lost"),
     via_company=lambda ids: _deals.c.company_id.in_(ids),
     title="title", links=Links("deal_id"),
     show="crmctl.services.records:show_deal", records="crmctl.services.records:deal_records",
@@ -303,6 +307,7 @@ _tasks = tables.tasks
 TASK = Entity(
     "task", "tasks", "Úkoly", "Tasks", _tasks, "crmctl.db.models:Task",
     owner="assignee_id", title="subject",
+    events=("created", "updated", "assigned", "done", "overdue"),
     via_company=lambda ids: _about_customer(_tasks, ids), attached=True,
     show="crmctl.services.records:show_task", default_sort="due_at",
     present="crmctl.services.task_records:task_records",

@@ -96,6 +96,8 @@ class Entity:
     # documents): shown in those records' timelines.
     attached: bool = False
     importable: bool = False  # created by `import` (and removed again by `import undo`)
+    # The event kinds a workflow ``event:`` trigger may name (``ENTITY.KIND``).
+    events: tuple[str, ...] = ()
     # Hooks the read pipeline and workflows call, as "module:function" import paths so the
     # registry imports no service: ``show(ctx, id) -> record``;
     # ``records(ctx, ids) -> {id: record}`` (many in one query; None: ``show`` each).

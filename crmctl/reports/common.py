@@ -20,9 +20,9 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, literal_column, se
 
 from crmctl import present
 from crmctl.db import tables
-from crmctl.query import compile_where
 from crmctl.reports.period import Period, parse_period
 from crmctl.services.context import Context
+from crmctl.services.read.pipeline import readable_conditions
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -54,19 +54,12 @@ class ReportOptions:
 def deal_conditions(
     ctx: Context, where: str | None, *, live: bool = True
 ) -> list[ColumnElement[bool]]:
-    """Deals the reader may fully read, narrowed by ``--where`` (deal fields).
+    """Deals the reader may fully read, narrowed by ``--where`` (deal fields): the read
+    pipeline's stages (:func:`crmctl.services.read.pipeline.readable_conditions`).
 
     ``live=False`` leaves deleted deals in (a past day's pipeline had them).
     """
-    from crmctl.query.entities import deal_registry
-    from crmctl.services.access import policy
-
-    conditions = [policy.predicate(ctx, "deal", "read")]
-    if live:
-        conditions.append(deals.deleted_at.is_(None))
-    if where:
-        conditions.append(compile_where(where, deal_registry(), now=ctx.now, tz=ctx.tz))
-    return conditions
+    return readable_conditions(ctx, "deal", where, live=live)
 
 
 def open_live() -> list[ColumnElement[bool]]:
@@ -82,13 +75,7 @@ def closed() -> ColumnElement[bool]:
 
 def lead_conditions(ctx: Context, where: str | None) -> list[ColumnElement[bool]]:
     """Live leads the reader may fully read, narrowed by ``--where`` (lead fields)."""
-    from crmctl.query.entities import lead_registry
-    from crmctl.services.access import policy
-
-    conditions = [leads.deleted_at.is_(None), policy.predicate(ctx, "lead", "read")]
-    if where:
-        conditions.append(compile_where(where, lead_registry(), now=ctx.now, tz=ctx.tz))
-    return conditions
+    return readable_conditions(ctx, "lead", where)
 
 
 def cents(column: Any = None) -> ColumnElement[int]:

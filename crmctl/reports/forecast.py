@@ -25,11 +25,10 @@ from crmctl.dates import parse_day
 from crmctl.db import tables
 from crmctl.db.functions import month_key, unindexed
 from crmctl.errors import UsageError
-from crmctl.query.entities import deal_registry
-from crmctl.query.parsed import ParsedFilter
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
 from crmctl.services.context import Context
 from crmctl.services.pipelines import configured_pipelines
+from crmctl.services.read.pipeline import readable_conditions
 
 GROUPINGS = ("month", "owner", "stage", "pipeline")
 DEFAULT_CURRENCY = "CZK"  # the currency of a zero row when no deal is in the period
@@ -101,18 +100,12 @@ def in_forecast(
     ctx: Context, statement: Select[Any], where: str | None, start: str | None, end: str | None
 ) -> Select[Any]:
     """The deals a forecast counts, narrowed by ``--where`` and ``--from/--to``."""
-    from crmctl.services.access import policy
-
     statement = statement.where(
-        Deal.deleted_at.is_(None),
         Deal.status != "lost",
         Deal.forecast_category != "omitted",
-        # A report counts only the deals its reader may see in full.
-        policy.predicate(ctx, "deal", "read"),
+        # The read pipeline's stages: live deals the reader may see in full, the filter.
+        *readable_conditions(ctx, "deal", where),
     )
-    parsed = ParsedFilter.parse(where)  # the read pipeline's filter stage, parsed once
-    if parsed is not None:
-        statement = statement.where(parsed.condition(deal_registry(), now=ctx.now, tz=ctx.tz))
     lower = parse_bound(start, "--from", end=False)
     upper = parse_bound(end, "--to", end=True)
     if lower and upper and lower > upper:

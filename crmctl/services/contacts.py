@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from crmctl import entities
 from crmctl.db.models import (
     Company,
-    Event,
     Person,
     PersonCompany,
     PersonEmail,
@@ -22,7 +21,6 @@ from crmctl.errors import Conflict, NotFound, ValidationError
 from crmctl.services import stale
 from crmctl.services import tags as tag_store
 from crmctl.services.access import policy
-from crmctl.services.activities import move_links
 from crmctl.services.context import Context, dry_run_scope
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions
@@ -77,7 +75,7 @@ def add_contact(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     )
     ctx.session.add(person)
     ctx.session.flush()
-    _write(ctx, person, wanted)
+    write_person(ctx, person, wanted)
     record = contact_record(ctx, person)
     record_event(
         ctx,
@@ -91,11 +89,11 @@ def add_contact(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
 
 def update_contact(ctx: Context, person: Person, desired: dict[str, Any]) -> dict[str, Any]:
     wanted = normalise_desired(ctx, desired)
-    _write_changes(ctx, person, wanted, _changes(ctx, person, wanted))
+    _write_changes(ctx, person, wanted, planned_changes(ctx, person, wanted))
     return contact_record(ctx, person)
 
 
-def _changes(ctx: Context, person: Person, wanted: dict[str, Any]) -> dict[str, list[Any]]:
+def planned_changes(ctx: Context, person: Person, wanted: dict[str, Any]) -> dict[str, list[Any]]:
     """What writing the normalised ``wanted`` state would change, as before/after pairs."""
     _refuse_new_links_to_removed(ctx, person.id, wanted.get("companies") or [])
     current = _comparable(contact_record(ctx, person))
@@ -106,7 +104,7 @@ def _write_changes(
     ctx: Context, person: Person, wanted: dict[str, Any], changes: dict[str, list[Any]]
 ) -> None:
     if changes:
-        _write(ctx, person, wanted)
+        write_person(ctx, person, wanted)
         person.updated_at, person.updated_by_id = ctx.now, ctx.actor_id
         record_event(ctx, ENTITY, person.id, "contact.updated", {"changes": changes})
 
@@ -190,43 +188,6 @@ def relate(
     if not remove:
         related.append({"id": other.id, "label": label})
     return update_contact(ctx, person, {"related": related})
-
-
-def merge_contacts(ctx: Context, keep_ref: str, duplicate_ref: str) -> dict[str, Any]:
-    keep = resolve_person(ctx, keep_ref, action="write")
-    duplicate = resolve_person(ctx, duplicate_ref, action="write")
-    if keep.id == duplicate.id:
-        raise ValidationError(f"cannot merge contact #{keep.id} into itself")
-    for person in sorted((keep, duplicate), key=lambda item: item.id):  # one order: no deadlock
-        lock_for_write(ctx, person)
-    kept, dup = contact_record(ctx, keep), contact_record(ctx, duplicate)
-    ctx.session.execute(delete(PersonEmail).where(PersonEmail.person_id == duplicate.id))
-    ctx.session.flush()  # frees the duplicate's e-mails for KEEP
-    desired = _merged_state(kept, dup, keep.id, duplicate.id)
-    _repoint_incoming_relations(ctx, keep.id, duplicate.id)
-    duplicate.deleted_at, duplicate.merged_into_id = ctx.now, keep.id
-    # Events are append-only: KEEP's timeline follows `merged_into` to the duplicate's.
-    moved_events = ctx.session.scalar(
-        select(func.count())
-        .select_from(Event)
-        .where(Event.entity_type == ENTITY, Event.entity_id == duplicate.id)
-    )
-    # Tasks, activities and documents follow the contact kept (and its timeline).
-    move_links(ctx, "person_id", duplicate.id, keep.id)
-    wanted = normalise_desired(ctx, desired)
-    changes = _changes(ctx, keep, wanted)
-    _write(ctx, keep, wanted)
-    keep.updated_at, keep.updated_by_id = ctx.now, ctx.actor_id
-    payload = {"duplicate_id": duplicate.id, "duplicate_name": dup["name"]}
-    record_event(
-        ctx,
-        ENTITY,
-        keep.id,
-        "contact.merged",
-        {**payload, "moved_events": moved_events, "changes": changes},
-    )
-    record_event(ctx, ENTITY, duplicate.id, "contact.merged_into", {"keep_id": keep.id})
-    return contact_record(ctx, keep)
 
 
 def list_contacts(ctx: Context, options: ListOptions) -> list[dict[str, Any]]:
@@ -326,7 +287,7 @@ def normalise_desired(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
             wanted[name] = str(value).strip() or None if value is not None else None
     for name, normalise in _LIST_NORMALISERS.items():
         if name in desired:
-            wanted[name] = _unique([normalise(str(v)) for v in _as_list(desired[name], name)])
+            wanted[name] = unique([normalise(str(v)) for v in _as_list(desired[name], name)])
     if "owner" in desired:
         wanted["owner"] = resolve_user(ctx, desired["owner"]).login if desired["owner"] else None
     if "custom" in desired:
@@ -355,7 +316,7 @@ def _as_list(value: Any, name: str) -> list[Any]:
     return value
 
 
-def _unique(values: list[str]) -> list[str]:
+def unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
@@ -411,7 +372,7 @@ def _refuse_new_links_to_removed(
             raise NotFound(f"field 'companies': no company with id {company_id}")
 
 
-def _write(ctx: Context, person: Person, wanted: dict[str, Any]) -> None:
+def write_person(ctx: Context, person: Person, wanted: dict[str, Any]) -> None:
     for name in SCALAR_FIELDS:
         if name in wanted:
             setattr(person, name, wanted[name])
@@ -535,45 +496,6 @@ def person_search_text(name: str, emails: Iterable[str], phones: Iterable[str]) 
     return fold_parts([name, *emails, *forms])
 
 
-def _merged_state(
-    kept: dict[str, Any], dup: dict[str, Any], keep_id: int, duplicate_id: int
-) -> dict[str, Any]:
-    """KEEP's values win; DUPLICATE fills what KEEP lacks and adds its many-valued items."""
-    desired: dict[str, Any] = {
-        name: kept[name] if kept[name] not in (None, "") else dup[name] for name in SCALAR_FIELDS
-    }
-    for name in ("emails", "phones", "tags"):
-        desired[name] = _unique([*kept[name], *dup[name]])
-    links = {link["id"]: link for link in dup["companies"]}
-    links.update({link["id"]: link for link in kept["companies"]})
-    desired["companies"] = list(links.values())
-    desired["custom"] = {**dup["custom"], **kept["custom"]}
-    for name in RELATION_FIELDS:
-        target = kept[name] if kept[name] is not None else dup[name]
-        desired[name] = None if target in (keep_id, duplicate_id) else target
-    related = {item["id"]: item for item in [*dup["related"], *kept["related"]]}
-    desired["related"] = [r for i, r in related.items() if i not in (keep_id, duplicate_id)]
-    return desired
-
-
-def _repoint_incoming_relations(ctx: Context, keep_id: int, duplicate_id: int) -> None:
-    incoming = ctx.session.scalars(
-        select(PersonRelation).where(PersonRelation.other_person_id == duplicate_id)
-    ).all()
-    existing = {
-        (r.person_id, r.kind)
-        for r in ctx.session.scalars(
-            select(PersonRelation).where(PersonRelation.other_person_id == keep_id)
-        )
-    }
-    for relation in incoming:
-        if relation.person_id == keep_id or (relation.person_id, relation.kind) in existing:
-            ctx.session.delete(relation)
-        else:
-            relation.other_person_id = keep_id
-    ctx.session.flush()
-
-
 def apply_contacts(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
     """Create or update each record by id, else by e-mail; all or nothing (a dry run
     checks and plans every record, then rolls back)."""
@@ -610,7 +532,7 @@ def _apply_one(ctx: Context, record: Any, *, dry_run: bool) -> Plan:
         changes = {key: [None, value] for key, value in jsonable(desired).items()}
         return Plan("create", created, label, changes)
     wanted = _not_undoing(ctx, person, record, normalise_desired(ctx, desired))
-    changes = _changes(ctx, person, wanted)
+    changes = planned_changes(ctx, person, wanted)
     if not dry_run:
         _write_changes(ctx, person, wanted, changes)
     return Plan("update" if changes else "unchanged", person.id, display_name(person), changes)

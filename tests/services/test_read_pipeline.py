@@ -202,3 +202,56 @@ def test_the_policy_reads_the_fields_off_the_tree() -> None:
     stage_only = ParsedFilter.parse('Stage = "won" or stage in ("a", "b")')
     assert stage_only is not None and stage_only.uses_only(registry, ("stage",))
     assert ParsedFilter.parse("  ") is None
+
+
+# --- the scoped, filtered base select for counts (reports, scans) ----------------------------
+
+
+def _readable(crm: Crm, user: str, where: str | None, *, live: bool = True) -> list[int]:
+    from crmctl.services.read.pipeline import readable_ids
+
+    with open_read_context(load_settings(crm.url, user)) as ctx:
+        statement = readable_ids(ctx, "gadget", where, live=live).order_by(GADGETS.c.id)
+        return list(ctx.session.scalars(statement))
+
+
+def test_readable_ids_are_the_pipelines_first_stages(gadgets: Crm) -> None:
+    """Deleted left out (unless ``live=False``), the policy's scope, then the filter."""
+    engine = create_engine(gadgets.url)
+    with engine.begin() as connection:
+        connection.execute(
+            GADGETS.update().where(GADGETS.c.id == 3).values(deleted_at=datetime.now(UTC))
+        )
+    engine.dispose()
+    assert _readable(gadgets, "admin", None) == [1, 2]
+    assert _readable(gadgets, "admin", None, live=False) == [1, 2, 3]
+    assert _readable(gadgets, "admin", 'colour = "red"', live=False) == [1, 3]
+    assert _readable(gadgets, "jana", None) == [1]  # sales: own gadgets only
+    assert _readable(gadgets, "jana", 'colour = "blue"') == []
+    assert _readable(gadgets, "hana", None) == []  # support: none
+
+
+def test_report_filters_go_through_the_read_pipeline(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``report forecast --where`` narrows deals by the pipeline's stages: one parsed filter
+    compiled by the pipeline, not a compile of its own."""
+    import crmctl.services.read.pipeline as pipeline
+
+    crm("deals", "add", "--title", "Servery", "--value", "1000", "--expected-close", "2026-12-01")
+    crm("deals", "add", "--title", "Disky", "--value", "500", "--expected-close", "2026-12-01")
+    seen: list[tuple[str, str | None]] = []
+    readable_conditions = pipeline.readable_conditions
+
+    def recorded(ctx: Any, entity: str, where: Any, **kwargs: Any) -> Any:
+        seen.append((entity, where))
+        return readable_conditions(ctx, entity, where, **kwargs)
+
+    import crmctl.reports.common as common
+    import crmctl.reports.forecast as forecast
+
+    for module in (pipeline, common, forecast):
+        monkeypatch.setattr(module, "readable_conditions", recorded)
+    rows = crm.json("report", "forecast", "--where", 'title ~ "serv"')
+    assert ("deal", 'title ~ "serv"') in seen
+    assert "Disky" not in json.dumps(rows)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, text
 
+from crmctl import entities as declared
 from crmctl.db.models import PolicyRule, User
 from crmctl.errors import UsageError
 from crmctl.services.access import policy
@@ -140,17 +141,16 @@ BEGIN
 END $$""",
 )
 
-# entity → (table, owner column, company column)
+# Derived from the entity registry (crmctl.entities), so a new entity is protected too.
+# entity → (table, owner column, company column): owned, and a customer's through the
+# company it belongs to (deals, leads; contacts link through person_companies instead)
 OWNED = {
-    "deal": ("deals", "owner_id", "company_id"),
-    "lead": ("leads", "owner_id", "company_id"),
+    e.name: (e.table.name, e.owner, "company_id")
+    for e in declared.ENTITIES.values()
+    if e.via_company is not None and not e.attached and "company_id" in e.table.c
 }
 # entity → (table, owner column): linked to a customer by company_id and person_id
-LINKED = {
-    "task": ("tasks", "assignee_id"),
-    "activity": ("activities", "created_by_id"),
-    "document": ("documents", "created_by_id"),
-}
+LINKED = {e.name: (e.table.name, e.owner) for e in declared.ENTITIES.values() if e.attached}
 # child table → (entity, the column holding that entity's id)
 CHILDREN = {
     "person_emails": ("contact", "person_id"),

@@ -7,16 +7,28 @@ from typing import Any
 from sqlalchemy import select
 
 from crmctl.db.models import ImportBatch, ImportIssue
+from crmctl.errors import PermissionDenied
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_batch
 from crmctl.services.users import logins_by_id
 
 
 def require_import_rights(ctx: Context) -> None:
-    """Imports match (and may update) any company or contact: write scope all on both."""
+    """Imports match (and may update) any company or contact: write scope all on both.
+
+    An import updates the duplicates it finds, so a narrower scope would reveal and change
+    records its user may not see.
+    """
     from crmctl.services.access import policy
 
-    policy.require_everything(ctx, ("company", "contact"), "import or inspect imports")
+    actor = ctx.require_actor()
+    entities = ("company", "contact")
+    narrow = [entity for entity in entities if policy.rule_for(ctx, entity).write != "all"]
+    if narrow:
+        raise PermissionDenied(
+            f"permission denied: {actor.login} ({actor.role}) may not import or inspect "
+            f"imports: it needs write scope all on {', '.join(narrow)} (see `crmctl policy show`)"
+        )
 
 
 def list_batches(ctx: Context, limit: int | None = None) -> list[dict[str, Any]]:

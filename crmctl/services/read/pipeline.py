@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, Table, select, true
 
 from crmctl.errors import NotFound, UsageError, ValidationError
+from crmctl.query.entities import registry
 from crmctl.query.fields import EntityRegistry
-from crmctl.query.parsed import ParsedFilter
+from crmctl.query.parsed import ParsedFilter, as_parsed
 from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.listing import ListOptions, apply_sort_and_limit
@@ -90,6 +91,32 @@ def list_records(
     )
     rows = list(ctx.session.execute(statement).all())
     return policy.present(ctx, source.entity, scope, source.records(ctx, rows))
+
+
+def readable_conditions(
+    ctx: Context, entity: str, where: ParsedFilter | str | None, *, live: bool = True
+) -> list[ColumnElement[bool]]:
+    """The pipeline's first stages for a count over ``entity`` (a report, a scan):
+    deleted/merged → policy scope → the filter, parsed once.
+
+    Only records the actor may fully read: a total must not count rows the actor sees as
+    a card only. ``live=False`` leaves deleted records in (a past day's pipeline had them).
+    """
+    table = policy.entity_spec(entity).table
+    conditions = [table.c.deleted_at.is_(None)] if live else []
+    conditions.append(policy.read_scope(ctx, entity).full)
+    parsed = as_parsed(where)
+    if parsed is not None:
+        conditions.append(parsed.condition(registry(entity), now=ctx.now, tz=ctx.tz))
+    return conditions
+
+
+def readable_ids(
+    ctx: Context, entity: str, where: ParsedFilter | str | None, *, live: bool = True
+) -> Select[Any]:
+    """``select(id)`` of the records :func:`readable_conditions` keeps."""
+    table = policy.entity_spec(entity).table
+    return select(table.c.id).where(*readable_conditions(ctx, entity, where, live=live))
 
 
 def show_record(ctx: Context, source: ReadSource, ref: str | int) -> dict[str, Any]:

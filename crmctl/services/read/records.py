@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from crmctl import entities
 from crmctl.db import tables
 from crmctl.services import tags as tag_store
 from crmctl.services.access import policy
@@ -23,11 +24,9 @@ from crmctl.services.refs import logins_by_id
 # A record's source: a mapped object (writes) or a row of its table's columns (reads).
 Source = Any
 
-COMPANY_SCALARS = (
-    "name", "ico", "dic", "street", "city", "psc", "region", "district", "country",
-    "industry", "website", "phone", "email",
-)  # fmt: skip
-CONTACT_SCALARS = ("title_before", "first_name", "last_name", "title_after", "function", "note")
+# The plain text fields each record shows, as the entity registry declares them.
+COMPANY_SCALARS = entities.COMPANY.scalar_fields
+CONTACT_SCALARS = entities.CONTACT.scalar_fields
 LEAD_TEXTS = (
     "subject", "product", "region", "contact_name", "contact_email", "contact_phone",
     "company_name", "ico", "message", "campaign",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crmctl import entities
 from crmctl.workflows.entities import EntityKind, entity_kind
 from crmctl.workflows.options import Opt, Problems, check_options, where_of
 from crmctl.workflows.triggers.base import EventTrigger
@@ -31,12 +32,9 @@ OPTIONS = {
     "decision": Opt((str,), "approved or rejected", choices=("approved", "rejected")),
     "for": Opt((str,), "the records an approval is about: deals, leads, …"),
 }
+# Each entity's kinds are declared with it (crmctl.entities); approvals are not an entity.
 KNOWN_KINDS = {
-    "lead": ("created", "assigned", "status_changed", "converted", "rejected"),
-    "deal": ("created", "updated", "stage_changed", "won", "lost"),
-    "task": ("created", "updated", "assigned", "done", "overdue"),
-    "company": ("created", "updated", "removed", "merged"),
-    "contact": ("created", "updated", "removed", "merged"),
+    **{e.name: e.events for e in entities.ENTITIES.values() if e.events},
     "approval": ("requested", "decided"),
 }
 # Events whose payload is {"from": …, "to": …} about one field.
