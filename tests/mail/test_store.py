@@ -274,7 +274,7 @@ def test_a_failing_batch_leaves_earlier_batches_and_nothing_half(
     world: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Messages are committed per batch: a crash mid-import keeps whole messages only."""
-    from crmctl.services import mail as service
+    from crmctl.services.mail import store as service
 
     monkeypatch.setattr(service, "BATCH", 2)
     calls = {"n": 0}
