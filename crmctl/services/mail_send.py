@@ -364,7 +364,8 @@ def _queue(
     from crmctl.notify.outbox import enqueue
 
     enqueue(
-        ctx,
+        ctx.session,
+        ctx.now,
         "email",
         ", ".join(r.address for r in to),
         subject=subject[:300],

@@ -10,9 +10,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import DeclarativeBase, Mapped
+from sqlalchemy.orm import Mapped
 
 from crmctl.db import tables
+from crmctl.db.models.base import Base, Stamped
+
+# The classes of later issues live in modules by concern; re-exported so that
+# ``from crmctl.db.models import X`` and the entity registry's "crmctl.db.models:X" resolve.
+from crmctl.db.models.campaigns import Campaign, Product, SavedView  # noqa: F401
+from crmctl.db.models.contracts import AccountPlan, PlanStakeholder, Service  # noqa: F401
+from crmctl.db.models.mail import (  # noqa: F401
+    MailSyncState,
+    Message,
+    MessageAttachment,
+    MessagePairing,
+)
 
 # Re-exported: services and migrations have always found them here.
 from crmctl.db.tables import (  # noqa: F401
@@ -24,19 +36,6 @@ from crmctl.db.tables import (  # noqa: F401
     declare_postgresql_options,
     partial_index,
 )
-
-
-class Base(DeclarativeBase):
-    metadata = tables.metadata
-
-
-class Stamped:
-    """Who created and last changed a record, and when."""
-
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    created_by_id: Mapped[int | None]
-    updated_by_id: Mapped[int | None]
 
 
 class Team(Base):
@@ -543,164 +542,3 @@ class Target(Stamped, Base):
     metric: Mapped[str]
     value: Mapped[Decimal]
     currency: Mapped[str | None]
-
-
-# --- issue 18: mail ---------------------------------------------------------------------
-
-
-class Message(Base):
-    """An e-mail, stored once by Message-ID (crmctl.services.mail writes it with Core)."""
-
-    __table__ = tables.messages
-
-    id: Mapped[int]
-    message_id: Mapped[str]
-    direction: Mapped[str]
-    from_address: Mapped[str | None]
-    from_name: Mapped[str | None]
-    to_addresses: Mapped[Any]
-    cc_addresses: Mapped[Any]
-    sent_at: Mapped[datetime | None]
-    subject: Mapped[str]
-    body: Mapped[str]
-    in_reply_to: Mapped[str | None]
-    reference_ids: Mapped[Any]
-    thread_key: Mapped[str]
-    mailbox: Mapped[str | None]
-    source: Mapped[str | None]
-    content_hash: Mapped[str]
-    skipped_attachments: Mapped[Any]
-    unpaired_reason: Mapped[str | None]
-    misses: Mapped[Any]
-    owner_id: Mapped[int | None]
-    created_at: Mapped[datetime]
-    created_by_id: Mapped[int | None]
-    deleted_at: Mapped[datetime | None]
-
-
-class MessagePairing(Base):
-    __table__ = tables.message_pairings
-
-    id: Mapped[int]
-    message_id: Mapped[int]
-    entity_type: Mapped[str]
-    entity_id: Mapped[int]
-    rule: Mapped[int]
-    reason: Mapped[str]
-    created_at: Mapped[datetime]
-
-
-class MessageAttachment(Base):
-    __table__ = tables.message_attachments
-
-    id: Mapped[int]
-    message_id: Mapped[int]
-    document_id: Mapped[int]
-
-
-class MailSyncState(Base):
-    __table__ = tables.mail_sync_state
-
-    mailbox: Mapped[str]
-    uidvalidity: Mapped[int]
-    last_uid: Mapped[int]
-    synced_at: Mapped[datetime]
-
-
-# --- issue 19: products, campaigns, views -------------------------------------------------
-
-
-class Product(Stamped, Base):
-    """A catalogue item that deals, leads, campaigns and services refer to."""
-
-    __table__ = tables.products
-
-    id: Mapped[int]
-    code: Mapped[str]
-    name: Mapped[str]
-    category: Mapped[str | None]
-    list_price: Mapped[Decimal | None]
-    currency: Mapped[str]
-    billing: Mapped[str]
-    active: Mapped[bool]
-
-
-class Campaign(Stamped, Base):
-    """A campaign: `campaigns launch` opens its leads."""
-
-    __table__ = tables.campaigns
-
-    id: Mapped[int]
-    name: Mapped[str]
-    description: Mapped[str | None]
-    product_id: Mapped[int | None]
-    starts_on: Mapped[date | None]
-    ends_on: Mapped[date | None]
-    budget: Mapped[Decimal | None]
-    currency: Mapped[str]
-    owner_id: Mapped[int | None]
-    launched_at: Mapped[datetime | None]
-
-
-class SavedView(Stamped, Base):
-    """A saved filter (``--view NAME``) over one entity's list."""
-
-    __table__ = tables.saved_views
-
-    id: Mapped[int]
-    name: Mapped[str]
-    entity: Mapped[str]
-    where_text: Mapped[str]
-    sort: Mapped[str | None]
-    fields: Mapped[str | None]
-    shared: Mapped[bool]
-    owner_id: Mapped[int]
-
-
-class Service(Stamped, Base):
-    """A customer's contract (ours or a competitor's) or one-time purchase."""
-
-    __table__ = tables.services
-
-    id: Mapped[int]
-    company_id: Mapped[int]
-    product_id: Mapped[int | None]
-    name: Mapped[str]
-    kind: Mapped[str]
-    starts_on: Mapped[date | None]
-    ends_on: Mapped[date | None]
-    notice_days: Mapped[int | None]
-    notice_on: Mapped[date | None]
-    value: Mapped[Decimal | None]
-    currency: Mapped[str]
-    billing: Mapped[str | None]
-    provider: Mapped[str | None]
-    serial: Mapped[str | None]
-    note: Mapped[str | None]
-    deal_id: Mapped[int | None]
-
-
-class AccountPlan(Stamped, Base):
-    """An account plan for a key customer and period."""
-
-    __table__ = tables.account_plans
-
-    id: Mapped[int]
-    company_id: Mapped[int]
-    period: Mapped[str]
-    goal: Mapped[str | None]
-    target_value: Mapped[Decimal | None]
-    currency: Mapped[str]
-    owner_id: Mapped[int | None]
-
-
-class PlanStakeholder(Stamped, Base):
-    """A contact's role and attitude in an account plan."""
-
-    __table__ = tables.plan_stakeholders
-
-    id: Mapped[int]
-    plan_id: Mapped[int]
-    person_id: Mapped[int]
-    role: Mapped[str]
-    attitude: Mapped[str]
