@@ -553,9 +553,11 @@ def test_row_security_tables_and_event_kinds_are_derived() -> None:
     from crmctl.services.access import row_security
     from crmctl.workflows.triggers import event
 
-    # Owned, and a customer's through their own company_id: deals and leads.
+    # Owned, and a customer's through their own company_id: deals, leads, services, plans.
     assert row_security.OWNED == {
         "lead": ("leads", "owner_id", "company_id"), "deal": ("deals", "owner_id", "company_id"),
+        "service": ("services", "created_by_id", "company_id"),
+        "plan": ("account_plans", "owner_id", "company_id"),
     }  # fmt: skip
     # Hanging off customers (attached): owned by their assignee or author.
     assert row_security.LINKED == {

@@ -56,7 +56,11 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "plans": _noun("plans", "Account plans: goals, stakeholders, actions and whitespace."),
     "views": _noun("views", "Saved views: named filters for any list (`--view NAME`)."),
-    "report": _noun("report", "Reports: forecast, first-contacts. Table, CSV, JSON, XLSX or HTML."),
+    "report": _noun(
+        "report",
+        "Reports: forecast, pipeline, funnel, cashflow, lead-response, performance, commissions, "
+        "campaign, dashboard, first-contacts. Table, CSV, JSON, XLSX or HTML.",
+    ),
     "targets": _noun("targets", "Sales targets per salesperson or team, period and metric."),
     "tasks": _noun(
         "tasks", "Tasks, calls and meetings (úkoly): due dates, overdue lists, agenda, .ics."

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from crmctl.services.context import Context
 
 app = new_app(
-    "Reports: forecast, pipeline, funnel, cashflow, dashboard, first-contacts. "
-    "Table, CSV, JSON, XLSX or HTML."
+    "Reports: forecast, pipeline, funnel, cashflow, lead-response, performance, commissions, "
+    "campaign, dashboard, first-contacts. Table, CSV, JSON, XLSX or HTML."
 )
 
 ReportFormatOption = Annotated[

@@ -83,11 +83,11 @@ def _about_readable_records(ctx: Context) -> ColumnElement[bool]:
     """Approvals about records the actor may fully read, as ``decide`` requires: a role's
     approver (every manager, say) does not see the reason of a request about a deal
     hidden from them."""
-    from crmctl.services.access import policy
+    from crmctl.services.access import about, policy
 
     return or_(
         Approval.entity_type.not_in(list(policy.ENTITIES)),
-        policy.about_predicate(ctx, Approval.entity_type, Approval.entity_id),
+        about.about_predicate(ctx, Approval.entity_type, Approval.entity_id),
     )
 
 

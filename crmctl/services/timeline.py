@@ -17,7 +17,7 @@ from crmctl import entities
 from crmctl.db import tables
 from crmctl.errors import NotFound, UsageError
 from crmctl.query import entities as filters
-from crmctl.services.access import policy
+from crmctl.services.access import about, policy
 from crmctl.services.context import Context
 from crmctl.services.refs import find_company, find_person, resolve_user
 
@@ -57,7 +57,7 @@ def timeline(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> l
 def timeline_page(ctx: Context, entity: str, ref: str, options: TimelineOptions) -> TimelinePage:
     scope = _scope(ctx, entity, ref)
     # Only events about records the user may read: a customer's timeline is need-to-know.
-    visible = policy.event_predicate(ctx)
+    visible = about.event_predicate(ctx)
     statement: Select[Any] = (
         select(tables.events, User.login.label("actor_login"))
         .outerjoin(tables.users, User.id == Event.actor_id)

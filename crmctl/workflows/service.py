@@ -21,7 +21,7 @@ from crmctl.query import ast, to_text
 from crmctl.query.compiler import compile_node
 from crmctl.query.parsed import ParsedFilter
 from crmctl.query.parser import parse
-from crmctl.services.access import policy
+from crmctl.services.access import about, policy
 from crmctl.services.context import Context, dry_run_scope
 from crmctl.workflows.entities import entity_kind
 from crmctl.workflows.firings import Firing, RunResult
@@ -156,7 +156,7 @@ def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, A
         select(WorkflowFiring)
         .where(WorkflowFiring.status.in_(statuses))
         # Need-to-know: only firings about records the user may read (all, for admins).
-        .where(policy.about_predicate(ctx, WorkflowFiring.entity_type, WorkflowFiring.entity_id))
+        .where(about.about_predicate(ctx, WorkflowFiring.entity_type, WorkflowFiring.entity_id))
         .order_by(WorkflowFiring.id)
     ):
         rows.append(
@@ -177,7 +177,7 @@ def failures(ctx: Context, *, include_retrying: bool = True) -> list[dict[str, A
             or_(Delivery.status.in_(given_up), Delivery.last_error.is_not(None)),
             Delivery.status != "sent",
             true() if include_retrying else Delivery.status.in_(given_up),
-            policy.about_predicate(ctx, Delivery.entity_type, Delivery.entity_id),
+            about.about_predicate(ctx, Delivery.entity_type, Delivery.entity_id),
         )
         .order_by(Delivery.id)
     ):
@@ -321,7 +321,7 @@ def _simulate(ctx: Context, rules: RuleSet, since: str) -> list[dict[str, Any]]:
     }
     events = ctx.session.execute(
         select(Event.id, Event.at, Event.kind, Event.entity_type, Event.entity_id, Event.payload)
-        .where(Event.at >= start, policy.event_predicate(ctx))
+        .where(Event.at >= start, about.event_predicate(ctx))
         .order_by(Event.id)
     ).all()
     for event in events:

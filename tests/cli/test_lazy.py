@@ -73,7 +73,7 @@ def completions(args: list[str], incomplete: str) -> list[str]:
 
 
 def test_completion_goes_through_the_lazy_group() -> None:
-    assert completions([], "t") == ["teams", "timeline", "tasks"]
+    assert completions([], "t") == ["teams", "timeline", "targets", "tasks"]
     assert completions(["tasks"], "ov") == ["overdue"]
     assert "--owner" in completions(["tasks", "overdue"], "--o")
 

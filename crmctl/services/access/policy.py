@@ -571,33 +571,3 @@ def read_level(ctx: Context, entity: str, record_id: int) -> str:
     if found is None:
         raise denied(ctx, entity, record_id)
     return "full" if found[1] else "limited"
-
-
-def event_predicate(ctx: Context) -> ColumnElement[bool]:
-    """Events the actor may see: those about records they may fully read.
-
-    Events about anything else (users, teams, imports) belong to the audit log (admins).
-    """
-    events = tables.events.c
-    return about_predicate(ctx, events.entity_type, events.entity_id)
-
-
-def about_predicate(
-    ctx: Context, type_column: Any, id_column: Any, user: User | Actor | None = None
-) -> ColumnElement[bool]:
-    """Rows that point at a record by (entity type, id) — events, approvals, notifications,
-    workflow firings — whose record ``user`` (default: the actor) may fully read."""
-    actor = user if user is not None else ctx.actor
-    parts: list[ColumnElement[bool]] = []
-    everything = True
-    for name, spec in ENTITIES.items():
-        scope = rule_for(ctx, name, actor).read
-        everything = everything and scope == "all"
-        if scope == "all":
-            parts.append(type_column == name)
-        elif scope != "none":
-            visible = select(spec.table.c.id).where(scope_predicate(ctx, name, scope, actor))
-            parts.append((type_column == name) & id_column.in_(visible))
-    if everything:
-        return true()
-    return or_(*parts) if parts else false()
