@@ -553,7 +553,8 @@ def test_row_security_tables_and_event_kinds_are_derived() -> None:
     from crmctl.services.access import row_security
     from crmctl.workflows.triggers import event
 
-    # Owned, and a customer's through their own company_id: deals, leads, services, plans.
+    # Owned, and a customer's through their own company_id: deals, leads and (issue 19)
+    # services and account plans.
     assert row_security.OWNED == {
         "lead": ("leads", "owner_id", "company_id"), "deal": ("deals", "owner_id", "company_id"),
         "service": ("services", "created_by_id", "company_id"),
@@ -570,7 +571,11 @@ def test_row_security_tables_and_event_kinds_are_derived() -> None:
     declared = {e.name: e.events for e in entities.ENTITIES.values() if e.events}
     assert {**declared, "approval": ("requested", "decided")} == event.KNOWN_KINDS
     assert event.KNOWN_KINDS["deal"] == ("created", "updated", "stage_changed", "won", "lost")
-    assert set(declared) == {"company", "contact", "lead", "deal", "task"}
+    assert set(declared) == {
+        "company", "contact", "lead", "deal", "task", "product", "campaign", "service", "plan",
+    }  # fmt: skip
+    # Messages record their events on the record they pair with (email.*), not as message.*.
+    assert "message" not in declared
 
 
 def test_settable_lists_are_derived() -> None:

@@ -139,8 +139,8 @@ def show(
 ) -> None:
     """Show a company; as a table also its contacts and latest timeline."""
     from crmctl.render import OutputFormat, write_records
-    from crmctl.services.contracts import company_services
     from crmctl.services.read.records import contacts_of_company
+    from crmctl.services.service_records import company_services
     from crmctl.services.timeline import TimelineOptions, timeline
 
     with read_context(ctx) as svc:

@@ -415,6 +415,7 @@ PRODUCT = Entity(
     show="crmctl.services.products:show_product",
     present="crmctl.services.products:product_records",
     find="crmctl.services.products:find_product_row",
+    events=("created", "updated"),  # what crmctl.services.products records
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("code", TEXT, "Kód", "Code", settable=1, table=2),
@@ -438,6 +439,7 @@ CAMPAIGN = Entity(
     show="crmctl.services.campaigns:show_campaign",
     present="crmctl.services.campaigns:campaign_records",
     find="crmctl.services.campaigns:find_campaign_row",
+    events=("created", "updated", "launched", "removed"),
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("name", TEXT, "Název", "Name", settable=1, table=2),
@@ -469,9 +471,10 @@ SERVICE = Entity(
     "service", "services", "Služby a smlouvy", "Services", _services,
     "crmctl.db.models:Service", owner="created_by_id", title="name", timeline=True,
     via_company=lambda ids: _services.c.company_id.in_(ids),
-    show="crmctl.services.contracts:show_service",
-    present="crmctl.services.contracts:service_records",
-    find="crmctl.services.contracts:find_service_row",
+    show="crmctl.services.service_records:show_service",
+    present="crmctl.services.service_records:service_records",
+    find="crmctl.services.service_records:find_service_row",
+    events=("created", "updated", "removed"),  # recorded by crmctl.services.contracts
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1, card=1),
         _f("company_id", INTEGER, "ID firmy", "Company ID", card=2),
@@ -518,6 +521,7 @@ PLAN = Entity(
     show="crmctl.services.plans:show_plan",
     present="crmctl.services.plans:plan_records",
     find="crmctl.services.plans:find_plan_row",
+    events=("created", "updated", "stakeholder_added", "action_added"),
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("company_id", INTEGER, "ID firmy", "Company ID"),

@@ -413,7 +413,7 @@ def _chooser(ctx: Context, assign: str) -> Any:
 
 
 def _territory_chooser(ctx: Context) -> Any:
-    from crmctl.workflows.actions.assign import _match
+    from crmctl.services.territory import match_territory
 
     raw = ctx.settings.values.get("territories")
     config = raw.value if raw is not None else None
@@ -436,7 +436,7 @@ def _territory_chooser(ctx: Context) -> Any:
     def choose(company: Any) -> tuple[int | None, str]:
         value = getattr(company, by)
         value = value.replace(" ", "") if value and by == "psc" else value
-        key = _match(by, value, table)
+        key = match_territory(by, value, table)
         if key is not None:
             return ids[key], ""
         return fallback, f"{by} {value or '(empty)'} matches no territory and there is no fallback"

@@ -175,7 +175,7 @@ def add_action(ctx: Context, plan_ref: str, subject: str, **task: Any) -> dict[s
 
 def _checked(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     from crmctl.money import currency_code, parse_money
-    from crmctl.reports.period import parse_period
+    from crmctl.services.period import parse_period
     from crmctl.services.refs import resolve_user
 
     values: dict[str, Any] = {}
@@ -237,7 +237,7 @@ def plan_detail(ctx: Context, ref: str | int) -> dict[str, Any]:
 
 def _deal_sums(ctx: Context, plan: Any) -> dict[str, Decimal]:
     """Won value closed in the plan's period and open pipeline, in the plan's currency."""
-    from crmctl.reports.period import parse_period
+    from crmctl.services.period import parse_period
 
     period = parse_period(plan.period, plan.period)
     deals = tables.deals.c

@@ -137,3 +137,28 @@ def test_the_rules_file_comes_from_the_config_when_not_given(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["workflows", "list", "-o", "json"])
     assert result.exit_code == 0, result.stderr
     assert [rule["id"] for rule in json.loads(result.stdout)] == ["jen-tohle"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "product.created", "product.updated", "campaign.launched", "campaign.removed",
+        "service.created", "service.updated", "service.removed",
+        "plan.created", "plan.stakeholder_added", "plan.action_added",
+    ],
+)  # fmt: skip
+def test_events_of_the_issue_18_and_19_entities_are_known(tmp_path: Path, event: str) -> None:
+    problems = _problems(
+        tmp_path,
+        "rules:\n"
+        "  - id: a\n"
+        f"    trigger: {{event: {event}}}\n"
+        "    actions:\n"
+        "      - notify: {to: owner, subject: Změna}\n",
+    )
+    assert problems == []
+
+
+def test_the_shipped_rules_file_validates() -> None:
+    result = CliRunner().invoke(app, ["workflows", "validate", str(DEFAULT_RULES)])
+    assert result.exit_code == 0, result.output

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from crmctl.db.models import Company, User, WorkflowState
 from crmctl.errors import ValidationError
 from crmctl.services.context import Context
-from crmctl.text import fold
+from crmctl.services.territory import match_territory
 from crmctl.workflows.actions.base import Target, check_entity, require_entity
 from crmctl.workflows.options import Opt, check_options, where_of
 from crmctl.workflows.yamlmarks import Loc
@@ -98,7 +98,7 @@ def _territory(
     by = territory["by"]
     value = _attribute(ctx, target, by)
     table = {str(key): val for key, val in territory["table"].items()}
-    key = _match(by, value, table)
+    key = match_territory(by, value, table)
     if key is not None:
         candidates = _logins(table[key])
         active = _active(ctx, candidates)
@@ -124,16 +124,6 @@ def _attribute(ctx: Context, target: Target, by: str) -> str | None:
         psc = (company.psc if company else None) or custom.get("psc") or custom.get("PSČ")
         return str(psc).replace(" ", "") if psc else None
     return record.get(by) or custom.get(by)
-
-
-def _match(by: str, value: str | None, table: dict[str, Any]) -> str | None:
-    if not value:
-        return None
-    if by == "psc":
-        prefixes = [key for key in table if value.startswith(key.replace(" ", ""))]
-        return max(prefixes, key=len) if prefixes else None
-    folded = fold(value)
-    return next((key for key in table if fold(key) == folded), None)
 
 
 def _logins(value: Any) -> list[str]:
