@@ -21,8 +21,11 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, literal_column, se
 from crmctl import present
 from crmctl.db import tables
 from crmctl.query import compile_where
+from crmctl.query.entities import deal_registry, lead_registry
 from crmctl.reports.period import Period, parse_period
+from crmctl.services.access import policy
 from crmctl.services.context import Context
+from crmctl.services.pipelines import configured_pipelines
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -58,9 +61,6 @@ def deal_conditions(
 
     ``live=False`` leaves deleted deals in (a past day's pipeline had them).
     """
-    from crmctl.query.entities import deal_registry
-    from crmctl.services.access import policy
-
     conditions = [policy.predicate(ctx, "deal", "read")]
     if live:
         conditions.append(deals.deleted_at.is_(None))
@@ -82,9 +82,6 @@ def closed() -> ColumnElement[bool]:
 
 def lead_conditions(ctx: Context, where: str | None) -> list[ColumnElement[bool]]:
     """Live leads the reader may fully read, narrowed by ``--where`` (lead fields)."""
-    from crmctl.query.entities import lead_registry
-    from crmctl.services.access import policy
-
     conditions = [leads.deleted_at.is_(None), policy.predicate(ctx, "lead", "read")]
     if where:
         conditions.append(compile_where(where, lead_registry(), now=ctx.now, tz=ctx.tz))
@@ -130,8 +127,6 @@ def median_of(values: Sequence[float | int | Decimal]) -> Decimal | None:
 
 def stage_labels(ctx: Context) -> dict[str, str]:
     """Stage key → its label (the first pipeline that names the key wins)."""
-    from crmctl.services.pipelines import configured_pipelines
-
     labels: dict[str, str] = {}
     for pipeline in configured_pipelines(ctx).values():
         for stage in pipeline.stages:
@@ -140,15 +135,11 @@ def stage_labels(ctx: Context) -> dict[str, str]:
 
 
 def pipeline_labels(ctx: Context) -> dict[str, str]:
-    from crmctl.services.pipelines import configured_pipelines
-
     return {key: pipeline.label for key, pipeline in configured_pipelines(ctx).items()}
 
 
 def stage_order(ctx: Context) -> dict[str, int]:
     """Stage key → position across all pipelines, in pipeline order."""
-    from crmctl.services.pipelines import configured_pipelines
-
     order: dict[str, int] = {}
     for pipeline in configured_pipelines(ctx).values():
         for stage in pipeline.stages:

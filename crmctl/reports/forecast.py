@@ -28,6 +28,7 @@ from crmctl.errors import UsageError
 from crmctl.query.entities import deal_registry
 from crmctl.query.parsed import ParsedFilter
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, sum_rows
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.pipelines import configured_pipelines
 
@@ -101,8 +102,6 @@ def in_forecast(
     ctx: Context, statement: Select[Any], where: str | None, start: str | None, end: str | None
 ) -> Select[Any]:
     """The deals a forecast counts, narrowed by ``--where`` and ``--from/--to``."""
-    from crmctl.services.access import policy
-
     statement = statement.where(
         Deal.deleted_at.is_(None),
         Deal.status != "lost",
@@ -252,7 +251,7 @@ def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
     by = parse_by(options.by)
     if not options.compare and not options.snapshot:
         return forecast_result(ctx, by, options)  # a read: no snapshot (ORM) module
-    from crmctl.reports import snapshots
+    from crmctl.reports import snapshots  # noqa: PLC0415  (start-up: the ORM only to save)
 
     if options.compare:
         return snapshots.compare(ctx, options)

@@ -14,9 +14,13 @@ paired to; every message also by admins and by the owner of its mailbox (``owner
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,14 +35,25 @@ from crmctl.mail.pairing import (
     ContactMatch,
     KnownMessage,
     PairingResult,
+    deal_token_pattern,
     pair_message,
 )
-from crmctl.mail.parse import Address, ParsedMessage, parse_message
+from crmctl.mail.parse import Address, ParsedMessage, message_id_header, parse_message
 from crmctl.mail.settings import MailSettings, mail_settings
-from crmctl.mail.sources import ImapSource, ImapState, RawMessage, open_source
+from crmctl.mail.sources import ImapSource, ImapState, RawMessage, open_source, parse_imap_url
+from crmctl.query.compiler import compile_where
+from crmctl.query.entities import registry
 from crmctl.services.access import policy
 from crmctl.services.context import Context
+from crmctl.services.documents import store_content
 from crmctl.services.events import record_event
+from crmctl.services.refs import (
+    resolve_company,
+    resolve_deal,
+    resolve_lead,
+    resolve_person,
+    resolve_user,
+)
 
 ENTITY = "message"
 TARGETS = ("deal", "lead", "contact", "company")
@@ -128,8 +143,6 @@ def _pairings_of(ctx: Context, ids: Sequence[int]) -> dict[int, list[tuple[str, 
 
 
 def _deal_tokens(ctx: Context, parsed: Sequence[ParsedMessage]) -> set[int]:
-    from crmctl.mail.pairing import deal_token_pattern
-
     pattern = deal_token_pattern(mail_settings(ctx.settings).deal_token)
     wanted = {int(m.group(1)) for p in parsed for m in pattern.finditer(p.subject)}
     wanted = {i for i in wanted if i < 2**31}
@@ -286,11 +299,6 @@ def _unknown(
     """Messages whose Message-ID is stored already are counted and not parsed (a re-run,
     a re-scan after UIDVALIDITY changed): reading the header costs a fraction of parsing
     the attachments. Messages without one are parsed (their id is a content hash)."""
-    from email.parser import BytesHeaderParser
-    from email.policy import compat32
-
-    from crmctl.mail.parse import message_id_header
-
     stored = set(ctx.session.scalars(select(_m.c.message_id)))
     parser = BytesHeaderParser(policy=compat32)
     for raw in raw_messages:
@@ -313,8 +321,6 @@ def parallel_parse(
     """Parsing is most of an import's CPU (the stdlib feed parser): workers parse, in
     order, while the caller writes. The reader stays here, so IMAP state and errors
     (exit 1 / 4) behave as in one process."""
-    import multiprocessing
-
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     with context.Pool(jobs) as pool:
         yield from pool.imap(_parse_one, ((raw, limit) for raw in raw_messages), chunksize=16)
@@ -331,15 +337,11 @@ def _origin(ctx: Context, source: str, settings: MailSettings, actor_id: int) ->
         return _Origin(source, None, actor_id, env_password)
     owner_id = actor_id
     if box.owner:
-        from crmctl.services.refs import resolve_user
-
         owner_id = resolve_user(ctx, box.owner).id
     return _Origin(box.url, box.name, owner_id, env_password or box.password)
 
 
 def _sync_state(ctx: Context, spec: str) -> ImapState | None:
-    from crmctl.mail.sources import parse_imap_url
-
     s = tables.mail_sync_state.c
     row = ctx.session.execute(
         select(s.uidvalidity, s.last_uid).where(s.mailbox == str(parse_imap_url(spec)))
@@ -537,7 +539,7 @@ def _timeline(
 
 def _lead_from_inquiry(ctx: Context, parsed: ParsedMessage) -> int:
     """A lead through the leads service (``lead.created`` → the workflow rules)."""
-    from crmctl.services.leads import add_lead
+    from crmctl.services.leads import add_lead  # noqa: PLC0415  (circle: mail ↔ leads)
 
     contact = inquiry_contact(parsed)
     desired: dict[str, Any] = {
@@ -584,8 +586,6 @@ def _attachments(
     summary: ImportSummary,
 ) -> None:
     """Each attachment a document of the message's deal, contact and company."""
-    from crmctl.services.documents import store_content
-
     for skipped in parsed.skipped_attachments:
         summary.skipped_attachments.append(f"{parsed.message_id}: {skipped.filename}")
     if not parsed.attachments:
@@ -680,8 +680,6 @@ class MailFilter:
 def list_messages(ctx: Context, options: MailFilter) -> list[dict[str, Any]]:
     statement = select(_m).where(_m.c.deleted_at.is_(None), readable(ctx))
     if options.where:
-        from crmctl.query.compiler import compile_where
-
         registry = message_registry()
         statement = statement.where(compile_where(options.where, registry, now=ctx.now, tz=ctx.tz))
     if options.unpaired:
@@ -703,8 +701,6 @@ def list_messages(ctx: Context, options: MailFilter) -> list[dict[str, Any]]:
 
 
 def message_registry() -> Any:
-    from crmctl.query.entities import registry
-
     return registry(ENTITY)
 
 
@@ -801,8 +797,6 @@ def why(ctx: Context, ref: str) -> list[dict[str, Any]]:
 
 
 def _target_id(ctx: Context, target: str, ref: str) -> int:
-    from crmctl.services.refs import resolve_company, resolve_deal, resolve_lead, resolve_person
-
     if target == "deal":
         return int(resolve_deal(ctx, ref).id)
     if target == "lead":
@@ -936,7 +930,6 @@ def _delete_message(ctx: Context, message_id: int) -> None:
 def _scrub(text: str | None, needles: Sequence[str]) -> str | None:
     if text is None:
         return None
-    import re
 
     for needle in needles:
         text = re.sub(re.escape(needle), "[erased]", text, flags=re.IGNORECASE)

@@ -20,6 +20,8 @@ import yaml
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, select
 from typer.testing import CliRunner
 
+import crmctl.query.compiler as compiler
+import crmctl.query.parser as parser
 from crmctl import entities
 from crmctl.cli.reading import read_app
 from crmctl.config import load_settings
@@ -168,9 +170,6 @@ def test_a_filter_is_parsed_once_and_compiled_once(
 ) -> None:
     """Support's limited deal view: the policy asks the tree which fields the filter reads
     instead of compiling it again against the view's fields."""
-    import crmctl.query.compiler as compiler
-    import crmctl.query.parser as parser
-
     crm("users", "add", "hana", "--role", "support")
     crm("deals", "add", "--title", "Servery", "--value", "1000")
     calls = {"parse": 0, "compile": 0}

@@ -384,7 +384,7 @@ def view_condition(ctx: Context, entity: str, where: str) -> ColumnElement[bool]
 
 
 def _compile(ctx: Context, entity: str, where: str) -> ColumnElement[bool]:
-    from crmctl.query import compile_where
+    from crmctl.query import compile_where  # noqa: PLC0415  (start-up)
 
     entity_spec(entity)  # an unknown entity is a usage error
     registry = registries.registry(entity)
@@ -506,7 +506,7 @@ def visible_to(ctx: Context, user: User | Actor, entity: str, record_id: int) ->
 
 def users_who_may_read(ctx: Context, entity: str, record_id: int) -> list[User]:
     """The active users who may fully read a record: the recipients a notice may reach."""
-    from crmctl.db.models import User
+    from crmctl.db.models import User  # noqa: PLC0415  (start-up: ORM only for writes)
 
     users = ctx.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
     return [user for user in users if visible_to(ctx, user, entity, record_id)]
@@ -536,7 +536,7 @@ def present(
     """Records of limited rows lose the fields their view does not show."""
     if scope.limited is None or not records:
         return records
-    from crmctl.services.tags import chunked
+    from crmctl.services.tags import chunked  # noqa: PLC0415  (start-up)
 
     ids = entity_spec(entity).table.c.id
     full: set[int] = set()
@@ -657,7 +657,7 @@ def explain(ctx: Context, login: str, entity: str, record_id: int) -> list[dict[
     Admins may ask about anyone; others only about themselves and only about records they
     may read (else the answer would reveal the record's owner).
     """
-    from crmctl.services.refs import resolve_user
+    from crmctl.services.refs import resolve_user  # noqa: PLC0415  (circle: policy ↔ refs)
 
     spec = entity_spec(entity)
     user = resolve_user(ctx, login)
@@ -693,7 +693,7 @@ def _line(aspect: str, text: str) -> dict[str, Any]:
 
 
 def _owners(ctx: Context, spec: EntitySpec, record: Any) -> str:
-    from crmctl.services.refs import logins_by_id
+    from crmctl.services.refs import logins_by_id  # noqa: PLC0415  (circle: policy ↔ refs)
 
     owner_id = getattr(record, spec.owner().key)
     company_id = record.id if spec.name == "company" else getattr(record, "company_id", None)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crmctl.db.models import ImportBatch, ImportIssue
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_batch
 from crmctl.services.users import logins_by_id
@@ -14,8 +15,6 @@ from crmctl.services.users import logins_by_id
 
 def require_import_rights(ctx: Context) -> None:
     """Imports match (and may update) any company or contact: write scope all on both."""
-    from crmctl.services.access import policy
-
     policy.require_everything(ctx, ("company", "contact"), "import or inspect imports")
 
 

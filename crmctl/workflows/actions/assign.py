@@ -23,6 +23,8 @@ from sqlalchemy import select
 from crmctl.db.models import Company, User, WorkflowState
 from crmctl.errors import ValidationError
 from crmctl.services.context import Context
+from crmctl.services.deals import assign_deal
+from crmctl.services.refs import resolve_team
 from crmctl.text import fold
 from crmctl.workflows.actions.base import Target, check_entity, require_entity
 from crmctl.workflows.options import Opt, check_options, where_of
@@ -61,16 +63,14 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
+    from crmctl.services.leads import assign_lead  # noqa: PLC0415  (circle: workflows.actions.assign ↔ services.leads)
+
     require_entity(target, ("lead", "deal"), ID)
     login, reason = choose(ctx, target, options)
     # The services write the owner and the event that says why (the action writes nothing).
     if target.kind.name == "lead":
-        from crmctl.services.leads import assign_lead
-
         assign_lead(ctx, target.id, login, reason=reason)
     else:
-        from crmctl.services.deals import assign_deal
-
         assign_deal(ctx, target.id, login, reason=reason)
     return f"assigned {target.label()} to {login} ({reason})"
 
@@ -141,8 +141,6 @@ def _logins(value: Any) -> list[str]:
 
 
 def _team_logins(ctx: Context, team: str) -> list[str]:
-    from crmctl.services.refs import resolve_team
-
     team_id = resolve_team(ctx, team).id
     rows = ctx.session.scalars(select(User.login).where(User.team_id == team_id).order_by(User.id))
     return list(rows)
