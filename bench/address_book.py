@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
 import re
 import shlex
@@ -36,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import Engine, Table, event, func, insert, select
 
 from crmctl.config import load_settings
@@ -53,7 +55,9 @@ from crmctl.db.models import (
 )
 from crmctl.geo import _table as psc_table
 from crmctl.normalize import format_phone_national
-from crmctl.services.contacts import display_name
+from crmctl.services import companies, contacts
+from crmctl.services.companies import list_companies
+from crmctl.services.contacts import display_name, list_contacts
 from crmctl.services.context import Context, open_context
 from crmctl.services.listing import ListOptions
 from crmctl.text import fold
@@ -500,8 +504,6 @@ def generate(path: Path, sizes: Sizes) -> None:
 
 def verify_search_text(path: Path, sample: int = 200) -> None:
     """The stored ``search_text`` must equal what the services would write."""
-    from crmctl.services import companies, contacts
-
     with service_context(path) as ctx:
         persons = ctx.session.scalars(select(Person).order_by(func.random()).limit(sample))
         for person in persons:
@@ -571,9 +573,6 @@ class Case:
 
 
 def list_cases() -> list[Case]:
-    from crmctl.services.companies import list_companies
-    from crmctl.services.contacts import list_contacts
-
     def contacts(options: ListOptions) -> Callable[[Context], list[dict[str, Any]]]:
         return lambda ctx: list_contacts(ctx, options)
 
@@ -765,10 +764,6 @@ def markdown_table(metrics: list[Metric]) -> str:
 
 
 def machine_note() -> str:
-    import platform
-
-    import sqlalchemy
-
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     return (
         f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}, "

@@ -43,6 +43,14 @@ from typing import Any
 # bench/ is not a package; run as a script, its directory is on sys.path.
 from process import whole_process
 
+from crmctl.config import load_settings
+from crmctl.reports.forecast import ForecastOptions, forecast
+from crmctl.reports.render import ReportFormat, render_text
+from crmctl.services.context import open_context, open_read_context
+from crmctl.services.deal_batch import batch_update
+from crmctl.services.deals import list_deals
+from crmctl.services.listing import ListOptions
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 DEFAULT_DB = BENCH_DIR / "data" / "deals.db"
@@ -281,7 +289,7 @@ def sqlite_ready(path: Path, sizes: Sizes) -> bool:
 
 
 def generate_postgres(base_url: str, sizes: Sizes) -> str:
-    import psycopg
+    import psycopg  # noqa: PLC0415  (optional dependency: the postgres extra)
 
     plain = base_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
@@ -378,9 +386,6 @@ def timed_in_context(
     machine the wall time also measures the other processes, the CPU time (SQLite works
     in-process) less so.
     """
-    from crmctl.config import load_settings
-    from crmctl.services.context import open_context, open_read_context
-
     opened = open_read_context if read_only else open_context
     started, cpu_started = time.perf_counter(), time.process_time()
     with opened(load_settings(url)) as ctx:
@@ -390,8 +395,6 @@ def timed_in_context(
 
 
 def update_case(url: str, database: str, runs: int) -> Metric:
-    from crmctl.services.deal_batch import batch_update
-
     seconds, counts, cpu = [], [], []
     for run in range(runs):
         # A new value each run, so every run changes all 100,000 deals again.
@@ -407,9 +410,6 @@ def update_case(url: str, database: str, runs: int) -> Metric:
 
 
 def list_case(url: str, database: str, runs: int) -> Metric:
-    from crmctl.services.deals import list_deals
-    from crmctl.services.listing import ListOptions
-
     options = ListOptions(where=LIST_WHERE, limit=50)
     timed_in_context(url, lambda ctx: list_deals(ctx, options), [])  # warm-up
     seconds, rows, cpu = [], 0, []
@@ -430,9 +430,6 @@ def list_wall_case(url: str, database: str, runs: int) -> Metric:
 
 def forecast_cases(url: str, database: str, runs: int) -> list[Metric]:
     """``report forecast --by month,owner``: the grouped SQL and the CSV rendering."""
-    from crmctl.reports.forecast import ForecastOptions, forecast
-    from crmctl.reports.render import ReportFormat, render_text
-
     options = ForecastOptions(by=FORECAST_BY)
 
     def call(ctx: Any) -> str:

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from openpyxl import Workbook
+
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
@@ -93,8 +95,6 @@ def rows(count: int, seed: int = 7) -> Iterator[list[object]]:
 
 
 def generate_xlsx(path: Path, count: int) -> None:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Kontakty")
     sheet.append([f"Adresář zákazníků ({count:,} řádků)"])
@@ -176,7 +176,7 @@ def fresh_sqlite(workdir: Path, name: str) -> str:
 
 
 def fresh_postgres(base_url: str) -> str:
-    import psycopg
+    import psycopg  # noqa: PLC0415  (optional dependency: the postgres extra)
 
     plain = base_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:

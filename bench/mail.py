@@ -35,6 +35,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
+from tests.mail.dovecot import PASSWORD, running_dovecot
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
@@ -196,8 +200,6 @@ def run_backend(
 
 
 def _imap(url: str, label: str, mbox: Path, count: int, jobs: int, workdir: Path) -> list[Step]:
-    from tests.mail.dovecot import PASSWORD, running_dovecot
-
     with running_dovecot() as server:
         user = f"bench{os.getpid()}"
         client = server.client(user)
@@ -229,8 +231,6 @@ def _forget_messages(url: str) -> None:
 
 
 def _postgres_database(admin_url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     name = f"bench_mail_{os.getpid()}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
@@ -240,8 +240,6 @@ def _postgres_database(admin_url: str) -> str:
 
 
 def _drop_postgres(admin_url: str, url: str) -> None:
-    from sqlalchemy.engine import make_url
-
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))

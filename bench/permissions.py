@@ -35,6 +35,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crmctl.config import load_settings
+from crmctl.services.context import open_context
+from crmctl.services.deals import list_deals
+from crmctl.services.listing import ListOptions
+from crmctl.services.tasks import overdue_tasks
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deals as base  # bench/deals.py: the generator and the timing helpers
@@ -75,7 +81,7 @@ def add_manager(path: Path) -> None:
 
 def load_postgres(base_url: str, sizes: base.Sizes, database: str = PG_DATABASE) -> str:
     """bench/deals.py's dataset, COPYed into a database of this benchmark's own."""
-    import psycopg
+    import psycopg  # noqa: PLC0415  (optional dependency: the postgres extra)
 
     plain = base_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
@@ -102,9 +108,6 @@ Url = str | Callable[[str], str]  # one database URL, or the URL of each user's 
 def timed_once(url: Url, login: str, call: Callable[[Any], list[Any]]) -> tuple[float, float]:
     """``call(ctx)`` in a new ``Context`` as ``login``, as one CLI command runs it: the wall
     time, and this process's CPU time (the load of other processes hardly moves it)."""
-    from crmctl.config import load_settings
-    from crmctl.services.context import open_context
-
     where = url(login) if callable(url) else url
     started, cpu = base.time.perf_counter(), base.time.process_time()
     with open_context(load_settings(where, login)) as ctx:
@@ -115,9 +118,6 @@ def timed_once(url: Url, login: str, call: Callable[[Any], list[Any]]) -> tuple[
 
 
 def deals_page(where: str | None, limit: int) -> Callable[[Any], list[Any]]:
-    from crmctl.services.deals import list_deals
-    from crmctl.services.listing import ListOptions
-
     options = ListOptions(where=where, limit=limit)
 
     def call(ctx: Any) -> list[Any]:
@@ -129,8 +129,6 @@ def deals_page(where: str | None, limit: int) -> Callable[[Any], list[Any]]:
 
 
 def overdue(ctx: Any) -> list[Any]:
-    from crmctl.services.tasks import overdue_tasks
-
     return overdue_tasks(ctx, owner=TASKS_OWNER)
 
 
@@ -304,7 +302,7 @@ def prepare_sqlite(
 def own_logins(url: str, logins: Sequence[str]) -> Callable[[str], str]:
     """Each user connects under a login role of their own, mapped to them, with row-level
     security installed (`crmctl policy install`), as a PostgreSQL deployment runs."""
-    import psycopg
+    import psycopg  # noqa: PLC0415  (optional dependency: the postgres extra)
 
     roles = {login: f"{LOGIN_PREFIX}{login}" for login in logins}
     with psycopg.connect(

@@ -34,6 +34,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from crmctl.business_hours import DEFAULT
+from crmctl.config import Setting, load_settings
+from crmctl.reports.cashflow import CashflowOptions, cashflow
+from crmctl.reports.commissions import CommissionOptions, commission_report
+from crmctl.reports.dashboard import dashboard, render_dashboard
+from crmctl.reports.funnel import FunnelOptions, funnel
+from crmctl.reports.lead_response import LeadResponseOptions, lead_response
+from crmctl.reports.performance import PerformanceOptions, performance
+from crmctl.reports.pipeline import PipelineOptions, pipeline
+from crmctl.reports.render import ReportFormat, render_text
+from crmctl.services.context import open_read_context
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 DEFAULT_DB = BENCH_DIR / "data" / "reports.db"
@@ -248,8 +264,6 @@ def fill_response_minutes(
     the lead service store it (default business hours), so that lead response reads
     stored values as on a real database. Python, not SQL: SQL cannot hold the holiday
     calendar. ~800,000 leads: a minute or two."""
-    from crmctl.business_hours import DEFAULT
-
     rows = execute(
         "SELECT id, received_at, first_response_at FROM leads WHERE first_response_at IS NOT NULL"
     )
@@ -316,7 +330,6 @@ def fill_sqlite_response_minutes(connection: sqlite3.Connection) -> None:
 def fill_postgres_response_minutes(conn: Any) -> None:
     """Through a temporary table and one joined UPDATE (800,000 single-row updates
     would take minutes)."""
-    from sqlalchemy import text
 
     def update(pairs: list[tuple[int, int]]) -> None:
         conn.exec_driver_sql("CREATE TEMPORARY TABLE answered (minutes int, id int)")
@@ -331,9 +344,6 @@ def fill_postgres_response_minutes(conn: Any) -> None:
 
 
 def generate_postgres(base_url: str, sizes: Sizes) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
@@ -393,9 +403,6 @@ def bench_env() -> dict[str, str]:
 def timed(url: str, call: Callable[[Any], str], cpu: list[float]) -> tuple[float, str]:
     """Wall time of one call in a new Context; appends this process's CPU time to ``cpu``
     (SQLite works in-process, so on a shared machine CPU time is the steadier figure)."""
-    from crmctl.config import load_settings
-    from crmctl.services.context import open_read_context
-
     started, cpu_started = time.perf_counter(), time.process_time()
     with open_read_context(load_settings(url)) as ctx:
         text = call(ctx)
@@ -404,12 +411,6 @@ def timed(url: str, call: Callable[[Any], str], cpu: list[float]) -> tuple[float
 
 
 def cases() -> list[tuple[str, float, Callable[[Any], str]]]:
-    from crmctl.reports.cashflow import CashflowOptions, cashflow
-    from crmctl.reports.dashboard import dashboard, render_dashboard
-    from crmctl.reports.funnel import FunnelOptions, funnel
-    from crmctl.reports.pipeline import PipelineOptions, pipeline
-    from crmctl.reports.render import ReportFormat, render_text
-
     def csv(make: Callable[[Any], Any]) -> Callable[[Any], str]:
         return lambda ctx: render_text(make(ctx), ReportFormat.csv, None)
 
@@ -439,10 +440,6 @@ COMMISSION_PLAN = {"plans": [{"name": "Standard", "default": True, "cap": 500000
 
 def people_cases(csv: Callable[[Callable[[Any], Any]], Callable[[Any], str]]) -> list[Any]:
     """Issue 17's lead response, performance and commissions (P2)."""
-    from crmctl.config import Setting
-    from crmctl.reports.commissions import CommissionOptions, commission_report
-    from crmctl.reports.lead_response import LeadResponseOptions, lead_response
-    from crmctl.reports.performance import PerformanceOptions, performance
 
     def with_plan(ctx: Any) -> Any:
         ctx.settings.values["commissions"] = Setting(COMMISSION_PLAN, "bench")
@@ -494,8 +491,6 @@ def section(
     runs: int,
     markers: tuple[str, str] = (RESULTS_BEGIN, RESULTS_END),
 ) -> str:
-    import sqlalchemy
-
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
         markers[0],
@@ -562,8 +557,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     dataset = f"`{path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}`: "
     dataset += counts(path)
     if args.postgres:
-        from sqlalchemy.engine import make_url
-
         if args.reuse_postgres:
             url = make_url(args.postgres).set(database=PG_DATABASE)
             pg_url = url.render_as_string(hide_password=False)
@@ -582,8 +575,6 @@ PG_MARKERS = ("<!-- reports-postgres:begin (written by bench/reports.py) -->",
 
 
 def postgres_only(args: argparse.Namespace, sizes: Sizes) -> int:
-    from sqlalchemy.engine import make_url
-
     if args.reuse_postgres:
         url = make_url(args.postgres).set(database=PG_DATABASE)
         pg_url = url.render_as_string(hide_password=False)

@@ -39,6 +39,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from crmctl.config import load_settings
+from crmctl.services.context import open_read_context
+from crmctl.services.contracts import expiring, expiring_query
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 DEFAULT_DB = BENCH_DIR / "data" / "services.db"
@@ -145,9 +153,6 @@ def generate_sqlite(path: Path) -> None:
 
 
 def generate_postgres(base_url: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
@@ -171,9 +176,6 @@ def generate_postgres(base_url: str) -> str:
 
 
 def timed(url: str, user: str, call: Callable[[Any], int]) -> tuple[float, int]:
-    from crmctl.config import load_settings
-    from crmctl.services.context import open_read_context
-
     os.environ["CRM_USER"] = user
     with open_read_context(load_settings(url)) as ctx:
         started = time.perf_counter()
@@ -184,7 +186,6 @@ def timed(url: str, user: str, call: Callable[[Any], int]) -> tuple[float, int]:
 def query(within: int) -> Callable[[Any], int]:
     """The statement with its values inlined, run on the raw driver connection (execute
     + fetchall), as bench/address_book.py measures SQL: no SQLAlchemy row processing."""
-    from crmctl.services.contracts import expiring_query
 
     def run(ctx: Any) -> int:
         statement, _ = expiring_query(ctx, within)
@@ -199,8 +200,6 @@ def query(within: int) -> Callable[[Any], int]:
 
 
 def core(within: int) -> Callable[[Any], int]:
-    from crmctl.services.contracts import expiring_query
-
     def run(ctx: Any) -> int:
         statement, _ = expiring_query(ctx, within)
         return len(ctx.session.execute(statement).all())
@@ -209,8 +208,6 @@ def core(within: int) -> Callable[[Any], int]:
 
 
 def service(within: int) -> Callable[[Any], int]:
-    from crmctl.services.contracts import expiring
-
     return lambda ctx: len(expiring(ctx, within))
 
 
@@ -251,8 +248,6 @@ def table(results: list[tuple[str, float | None, list[float], int]]) -> str:
 
 
 def write_results(body: str, command: str, runs: int) -> None:
-    import sqlalchemy
-
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     section = "\n".join([
         RESULTS_BEGIN,

@@ -42,6 +42,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from crmctl.db.tables import tasks
+from crmctl.services.task_records import (
+    assignee_condition,
+    overdue_condition,
+    overdue_tasks,
+    record_columns,
+)
+from crmctl.services.timeline import TimelineOptions, timeline_page
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # bench/ is not a package: the shared loaders and timers live in bench/deals.py, the
@@ -298,7 +309,7 @@ def sqlite_ready(path: Path, sizes: Sizes) -> bool:
 
 
 def generate_postgres(base_url: str, sizes: Sizes, database: str = "crmctl_bench_tasks") -> str:
-    import psycopg
+    import psycopg  # noqa: PLC0415  (optional dependency: the postgres extra)
 
     plain = base_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
@@ -351,12 +362,6 @@ def repeat(
 
 
 def overdue_cases(url: str, database: str, runs: int) -> list[Metric]:
-    from crmctl.services.task_records import (
-        assignee_condition,
-        overdue_condition,
-        overdue_tasks,
-        record_columns,
-    )
 
     # On a plain connection, as the command runs it (no ORM on its path).
     seconds, records = repeat(
@@ -366,10 +371,6 @@ def overdue_cases(url: str, database: str, runs: int) -> list[Metric]:
                      seconds, f"{len(records)} rows")  # fmt: skip
 
     def sql_only(ctx: Any) -> float:
-        from sqlalchemy import select
-
-        from crmctl.db.tables import tasks
-
         who = assignee_condition(ctx, OWNER, None)
         columns = record_columns()
         statement = (
@@ -387,8 +388,6 @@ def overdue_cases(url: str, database: str, runs: int) -> list[Metric]:
 
 
 def timeline_cases(url: str, database: str, runs: int) -> list[Metric]:
-    from crmctl.services.timeline import TimelineOptions, timeline_page
-
     first = TimelineOptions(limit=50)
     seconds, page = repeat(url, lambda ctx: timeline_page(ctx, "company", str(HOT), first), runs)
     metrics = [Metric(database, f"`timeline company {HOT} --limit 50` (service call)", 150.0,

@@ -29,6 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from crmctl.config import load_settings
+from crmctl.db.models import Deal, Event, Lead, Notification
+from crmctl.services.context import open_context
+from crmctl.services.leads import add_lead
+from crmctl.workflows.runner import Runner
+from crmctl.workflows.schema import load_rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CRMCTL = str(REPO_ROOT / ".venv" / "bin" / "crmctl")
@@ -67,11 +75,6 @@ def _fresh(url: str, rules: Path) -> None:
 
 
 def latency(url: str, rules: Path, leads: int) -> tuple[float, float]:
-    from crmctl.config import load_settings
-    from crmctl.db.models import Notification
-    from crmctl.services.context import open_context
-    from crmctl.services.leads import add_lead
-
     os.environ.update(_env(url, rules, None))
     log = open(os.devnull, "w")  # noqa: SIM115 - closed with the daemon
     daemon = subprocess.Popen([CRMCTL, "daemon", "--poll", "0.2"], env=_env(url, rules, None),
@@ -104,11 +107,6 @@ def latency(url: str, rules: Path, leads: int) -> tuple[float, float]:
 
 
 def time_rule_scan(url: str, rules: Path, deals: int) -> tuple[float, int]:
-    from crmctl.config import load_settings
-    from crmctl.db.models import Deal
-    from crmctl.workflows.runner import Runner
-    from crmctl.workflows.schema import load_rules
-
     engine = create_engine(url)
     old = NOW - timedelta(days=20)
     with engine.begin() as connection:
@@ -137,11 +135,6 @@ def time_rule_scan(url: str, rules: Path, deals: int) -> tuple[float, int]:
 
 
 def throughput(url: str, rules: Path, events: int) -> tuple[float, int]:
-    from crmctl.config import load_settings
-    from crmctl.db.models import Event, Lead
-    from crmctl.workflows.runner import Runner
-    from crmctl.workflows.schema import load_rules
-
     engine = create_engine(url)
     with engine.begin() as connection:
         first = connection.scalar(select(func.coalesce(func.max(Lead.id), 0))) + 1
@@ -208,8 +201,6 @@ def _run(name: str, make_url: Any, rules: Path, args: Any) -> None:
 
 
 def _pg_database(admin_url: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
     database = f"crmctl_bench_wf_{name}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:

@@ -58,7 +58,7 @@ class BusinessHours:
     def holidays(self, year: int) -> frozenset[date]:
         if self.country is None:
             return frozenset()
-        import holidays
+        import holidays  # noqa: PLC0415  (start-up)
 
         return frozenset(holidays.country_holidays(self.country, years=year))
 
@@ -271,7 +271,7 @@ def _country(value: Any, where: str) -> str | None:
     if value is None or value is False or str(value).strip().lower() in ("none", ""):
         return None
     code = str(value).strip().upper()
-    import holidays
+    import holidays  # noqa: PLC0415  (start-up)
 
     if code not in holidays.list_supported_countries():
         raise UsageError(f"{where}: holidays: {value!r} is not a country code such as CZ")

@@ -100,13 +100,13 @@ class Settings:
 
 
 def user_config_dir() -> Path:
-    import platformdirs
+    import platformdirs  # noqa: PLC0415  (start-up)
 
     return Path(platformdirs.user_config_dir(APP_NAME))
 
 
 def user_data_dir() -> Path:
-    import platformdirs
+    import platformdirs  # noqa: PLC0415  (start-up)
 
     return Path(platformdirs.user_data_dir(APP_NAME))
 
@@ -119,7 +119,7 @@ def find_config_file() -> Path | None:
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    import yaml
+    import yaml  # noqa: PLC0415  (start-up)
 
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -201,7 +201,7 @@ def _acting_user_setting(as_option: str | None) -> Setting:
 
 
 def _os_user() -> str | None:
-    import getpass
+    import getpass  # noqa: PLC0415  (start-up)
 
     try:
         return getpass.getuser()

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from icalendar import Alarm, Calendar, Event
+
 from crmctl.services.tasks import CalendarExport
 
 PRODID = "-//crmctl//crmctl tasks//CS"
@@ -30,8 +32,6 @@ def task_uid(task_id: int, install_id: str) -> str:
 
 
 def render_ics(export: CalendarExport) -> bytes:
-    from icalendar import Calendar
-
     tz = ZoneInfo(export.timezone)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -45,8 +45,6 @@ def render_ics(export: CalendarExport) -> bytes:
 
 
 def _event(task: dict[str, Any], install_id: str, tz: ZoneInfo) -> Any:
-    from icalendar import Event
-
     event = Event()
     event.add("uid", task_uid(task["id"], install_id))
     event.add("dtstamp", task["updated_at"])
@@ -82,8 +80,6 @@ def _span(task: dict[str, Any], tz: ZoneInfo) -> tuple[Any, Any]:
 
 
 def _alarm(task: dict[str, Any], start: Any, tz: ZoneInfo) -> Any:
-    from icalendar import Alarm
-
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", task["subject"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import yaml
+
 from crmctl.errors import ValidationError
 from crmctl.text import nfc
 
@@ -77,8 +79,6 @@ def _json_lines(text: str, source: str) -> list[Any]:
 
 
 def _yaml(text: str, source: str) -> list[Any]:
-    import yaml
-
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as error:

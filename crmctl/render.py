@@ -146,7 +146,7 @@ def table(
         _plain(text) for line in body for text in line
     ):
         return plain_table(headers, body)
-    from tabulate import tabulate
+    from tabulate import tabulate  # noqa: PLC0415  (start-up)
 
     return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
 
@@ -231,7 +231,7 @@ def _write_jsonl(stream: TextIO, rows: list[dict[str, Any]]) -> None:
 
 
 def _write_yaml(stream: TextIO, data: Any) -> None:
-    import yaml
+    import yaml  # noqa: PLC0415  (start-up)
 
     class Dumper(yaml.SafeDumper):
         pass

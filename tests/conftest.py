@@ -7,6 +7,7 @@ migrations (``crmctl init``) into a template; each test gets a fresh copy.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -164,8 +165,6 @@ class Crm:
         return result
 
     def json(self, *args: str) -> Any:
-        import json
-
         return json.loads(self(*args, "-o", "json").stdout)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crmctl import business_hours
-from crmctl.business_hours import DEFAULT, BusinessHours, parse
+from crmctl.business_hours import DEFAULT, BusinessHours, epoch_clock, parse
 from crmctl.config import Setting
 from crmctl.errors import UsageError
 
@@ -92,10 +93,6 @@ def test_active_calendar_follows_the_commands_settings() -> None:
 
 
 def test_epoch_clock_agrees_with_minutes() -> None:
-    import random
-
-    from crmctl.business_hours import epoch_clock
-
     clock = epoch_clock(DEFAULT, date(2026, 12, 1), date(2027, 6, 30))
     rng = random.Random(5)
     base = int(at(2026, 12, 2, 0, 0).timestamp())

@@ -15,12 +15,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Column
+from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.orm import Mapped
 
 from crmctl import entities
+from crmctl.cli.common import table_fields
+from crmctl.db import models
+from crmctl.query import compile_where
 from crmctl.query import entities as filters
 from crmctl.query.fields import FieldKind
+from crmctl.services import companies, contacts, deals, documents, refs, timeline
+from crmctl.services.access import policy, row_security, write_security
+from crmctl.services.imports import undo as import_undo
+from crmctl.workflows import entities as kinds
+from crmctl.workflows.actions import create_task, set_fields
+from crmctl.workflows.triggers import event
 
 # Field name -> kind of each entity's ``--where`` registry on main before issue 16
 # (documents' ``size`` was "text" by accident of its BigInteger column: now "integer"), plus
@@ -361,8 +370,6 @@ def test_the_registry_imports_without_the_orm() -> None:
 
 
 def test_the_model_is_resolved_lazily() -> None:
-    from crmctl.db import models
-
     assert entities.CONTACT.model is models.Person
     assert entities.entity("deals").model is models.Deal
 
@@ -478,8 +485,6 @@ def test_every_entity_is_declared_once_with_its_title_and_owner() -> None:
 
 
 def test_policy_specs_are_derived() -> None:
-    from crmctl.services.access import policy
-
     assert list(policy.ENTITIES) == [
         "company", "contact", "lead", "deal", "task", "activity", "document", "product",
         "campaign", "service", "plan",
@@ -506,8 +511,6 @@ def test_policy_specs_are_derived() -> None:
 
 
 def test_workflow_entity_kinds_are_derived() -> None:
-    from crmctl.workflows import entities as kinds
-
     assert {k.name: k.plural for k in kinds.ENTITIES.values()} == {
         "lead": "leads", "deal": "deals", "company": "companies", "contact": "contacts",
         "task": "tasks", "product": "products", "campaign": "campaigns",
@@ -521,11 +524,6 @@ def test_workflow_entity_kinds_are_derived() -> None:
 
 
 def test_link_and_subject_lists_are_derived() -> None:
-    from crmctl.services import documents, refs, timeline
-    from crmctl.services.access import write_security
-    from crmctl.services.imports import undo as import_undo
-    from crmctl.workflows.actions import create_task
-
     assert timeline.ENTITIES == (
         "campaign", "company", "contact", "deal", "lead", "plan", "product", "service",
     )  # fmt: skip
@@ -550,9 +548,6 @@ def test_link_and_subject_lists_are_derived() -> None:
 
 
 def test_row_security_tables_and_event_kinds_are_derived() -> None:
-    from crmctl.services.access import row_security
-    from crmctl.workflows.triggers import event
-
     # Owned, and a customer's through their own company_id: deals, leads and (issue 19)
     # services and account plans.
     assert row_security.OWNED == {
@@ -579,9 +574,6 @@ def test_row_security_tables_and_event_kinds_are_derived() -> None:
 
 
 def test_settable_lists_are_derived() -> None:
-    from crmctl.services import companies, contacts, deals
-    from crmctl.workflows.actions import set_fields
-
     scalars = ("title_before", "first_name", "last_name", "title_after", "function", "note")
     assert scalars == contacts.SCALAR_FIELDS
     assert (
@@ -602,8 +594,6 @@ def test_settable_lists_are_derived() -> None:
 
 
 def test_cli_default_table_columns_are_derived() -> None:
-    from crmctl.cli.common import table_fields
-
     assert table_fields("company") == ("id", "name", "ico", "city", "region", "owner", "tags")
     assert table_fields("contact") == ("id", "name", "function", "company", "emails", "phones")
     assert table_fields("deal") == (
@@ -630,11 +620,6 @@ def test_every_declared_hook_resolves(entity: entities.Entity) -> None:
 
 
 def test_an_entity_registered_at_run_time_gets_filters_and_the_policy() -> None:
-    from sqlalchemy import Integer, MetaData, String, Table
-
-    from crmctl.query import compile_where
-    from crmctl.services.access import policy
-
     table = Table(
         "gadgets", MetaData(), Column("id", Integer, primary_key=True),
         Column("label", String(50)), Column("owner_id", Integer),

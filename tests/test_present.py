@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from crmctl import present
+from crmctl.config import Setting, Settings
 from crmctl.dates import parse_day
 from crmctl.errors import UsageError
 from crmctl.reports.period import parse_bound, parse_period
@@ -37,8 +39,6 @@ def test_english_formats_and_words() -> None:
 
 
 def test_language_from_environment_then_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    from crmctl.config import Setting, Settings
-
     settings = Settings(values={"language": Setting("en", "config file")})
     monkeypatch.delenv("CRM_LANG", raising=False)
     assert present.language() == "cs"
@@ -75,8 +75,6 @@ def test_bad_period_bounds_name_the_option_and_the_forms(text: str) -> None:
 
 
 def test_period_order_and_local_instants() -> None:
-    from zoneinfo import ZoneInfo
-
     with pytest.raises(UsageError):
         parse_period("2027-03", "2027-01")
     period = parse_period("2027-Q1", "2027-Q1")

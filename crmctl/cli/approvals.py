@@ -7,6 +7,7 @@ import typer
 from crmctl.cli.common import Fields, Output, info, new_app, service_context
 from crmctl.cli.common import stdout_write_record as write_one
 from crmctl.cli.common import stdout_write_records as write
+from crmctl.services.approvals import decide, list_approvals
 
 app = new_app("Approvals requested by workflow rules (e.g. a discount over the limit).")
 ApprovalId = Annotated[int, typer.Argument(metavar="ID", help="Approval id.")]
@@ -21,8 +22,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """Pending approvals (all with --all)."""
-    from crmctl.services.approvals import list_approvals
-
     with service_context(ctx) as svc:
         records = list_approvals(svc, status=None if all_ else "pending")
     write(records, output, fields=fields, tz=svc.tz)
@@ -31,8 +30,6 @@ def list_(
 def _decide(
     ctx: typer.Context, approval: int, decision: str, note: str | None, output: str
 ) -> None:
-    from crmctl.services.approvals import decide
-
     with service_context(ctx) as svc:
         record = decide(svc, approval, decision, note)
     info(f"approval #{approval} {decision}")

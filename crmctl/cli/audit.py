@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from crmctl.cli.common import Fields, Output, new_app, service_context, stdout_write_records
+from crmctl.services.audit import AuditOptions, audit_list
 
 app = new_app("The audit log: who changed what and when, with before and after values.")
 TABLE_FIELDS = ("id", "at", "actor", "entity", "kind", "summary")
@@ -30,8 +31,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List changes newest first, with before/after values (admins only)."""
-    from crmctl.services.audit import AuditOptions, audit_list
-
     options = AuditOptions(user, entity, since, until, kind, limit)
     with service_context(ctx) as svc:
         rows = audit_list(svc, options)

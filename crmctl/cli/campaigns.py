@@ -18,6 +18,14 @@ from crmctl.cli.common import (
     stdout_write_records,
 )
 from crmctl.cli.reading import list_entity, show_entity
+from crmctl.services.campaigns import (
+    LaunchOptions,
+    add_campaign,
+    edit_campaign,
+    launch_campaign,
+    remove_campaign,
+)
+from crmctl.services.listing import ListOptions
 
 app = new_app("Campaigns: open leads for a chosen set of companies, see what they brought.")
 
@@ -45,8 +53,6 @@ def add(
     output: Output = "table",
 ) -> None:
     """Add a campaign (managers and admins)."""
-    from crmctl.services.campaigns import add_campaign
-
     desired = _given(name=name, description=description, product=product, starts_on=starts,
                      ends_on=ends, budget=budget, owner=owner)  # fmt: skip
     with service_context(ctx) as svc:
@@ -66,8 +72,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List campaigns, e.g. --where 'launched_at is null'."""
-    from crmctl.services.listing import ListOptions
-
     options = ListOptions(where, None, sort, limit)
     list_entity(ctx, "campaign", options, output, fields, view=view)
 
@@ -94,8 +98,6 @@ def edit(
     output: Output = "table",
 ) -> None:
     """Change a campaign's fields (only those given; '' clears one)."""
-    from crmctl.services.campaigns import edit_campaign
-
     desired = _given(name=name, description=description, product=product, starts_on=starts,
                      ends_on=ends, budget=budget, owner=owner)  # fmt: skip
     with service_context(ctx) as svc:
@@ -107,8 +109,6 @@ def edit(
 @app.command("rm")
 def rm(ctx: typer.Context, campaign: CampaignRef) -> None:
     """Remove a campaign that has no leads or deals yet."""
-    from crmctl.services.campaigns import remove_campaign
-
     with service_context(ctx) as svc:
         record = remove_campaign(svc, campaign)
     info(f"campaign #{record['id']} {record['name']!r} removed")
@@ -133,8 +133,6 @@ def launch(
     fields: Fields = None,
 ) -> None:
     """Open one lead per matching company (a second launch opens only new matches)."""
-    from crmctl.services.campaigns import LaunchOptions, launch_campaign
-
     options = LaunchOptions(where, view, assign, task, due, dry_run)
     with service_context(ctx) as svc:
         result = launch_campaign(svc, campaign, options)

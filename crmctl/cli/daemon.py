@@ -6,6 +6,8 @@ import typer
 
 from crmctl.cli.common import Output, info, new_app, service_context, settings_for
 from crmctl.cli.common import stdout_write_records as write
+from crmctl.errors import CheckFailed
+from crmctl.workflows.service import daemon_status, rules_path, run_daemon
 
 app = new_app("Run workflow rules continuously; `daemon status` tells if one is alive.")
 app.info.invoke_without_command = True
@@ -26,7 +28,6 @@ def daemon(
     """Process events as they come and time rules on schedule; SIGTERM/SIGINT stop it."""
     if ctx.invoked_subcommand is not None:
         return
-    from crmctl.workflows.service import rules_path, run_daemon
 
     settings = settings_for(ctx)
     raise typer.Exit(run_daemon(settings, rules_path(settings, workflows), poll=poll, log=info))
@@ -35,13 +36,9 @@ def daemon(
 @app.command("status")
 def status(ctx: typer.Context, output: Output = "table") -> None:
     """Recent daemons: alive (heartbeat within a minute), silent or stopped; 6 if none alive."""
-    from crmctl.workflows.service import daemon_status
-
     with service_context(ctx) as svc:
         records = daemon_status(svc)
     write(records, output, tz=svc.tz)
     if not any(record["state"] == "alive" for record in records):
-        from crmctl.errors import CheckFailed
-
         # Exit 6 lets monitoring (or cron) notice that nobody runs the rules.
         raise CheckFailed("no daemon is alive; start one with `crmctl daemon`")

@@ -13,6 +13,8 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.services import setup
+from crmctl.services.backup import backup as run_backup
 
 db_app = new_app("Database schema and backups.")
 config_app = new_app("Effective configuration.")
@@ -32,8 +34,6 @@ def init(
     admin_name: Annotated[str | None, typer.Option("--admin-name", help="Admin's name.")] = None,
 ) -> None:
     """Create the database (or upgrade an existing one) and the first admin."""
-    from crmctl.services import setup
-
     settings = settings_for(ctx)
     result = setup.initialise(
         settings, admin_login=admin, admin_name=admin_name, demo=demo, history=history
@@ -45,8 +45,6 @@ def init(
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Apply pending schema migrations."""
-    from crmctl.services import setup
-
     before, after = setup.upgrade_database(settings_for(ctx))
     if before == after:
         info(f"database schema is up to date (revision {after})")
@@ -57,8 +55,6 @@ def upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def current(ctx: typer.Context, output: Output = "table") -> None:
     """Print the database's schema revision and whether it is up to date."""
-    from crmctl.services import setup
-
     stdout_write_record(setup.schema_status(settings_for(ctx)), output)
 
 
@@ -73,8 +69,6 @@ def backup(
 ) -> None:
     """Back up the database (SQLite online backup; pg_dump for PostgreSQL) and the
     document store (FILE.documents.tar); both readable by you only."""
-    from crmctl.services.backup import backup as run_backup
-
     done = run_backup(settings_for(ctx), file, documents=not no_documents)
     info(f"database backup written to {done.database}")
     if done.archive is None:
@@ -89,6 +83,4 @@ def backup(
 @config_app.command("show")
 def show(ctx: typer.Context, output: Output = "table") -> None:
     """Print the effective settings and where each came from."""
-    from crmctl.services import setup
-
     stdout_write_records(setup.describe_settings(settings_for(ctx)), output)

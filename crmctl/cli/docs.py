@@ -17,6 +17,8 @@ from crmctl.cli.common import (
     write_output_file,
 )
 from crmctl.cli.console import console
+from crmctl.errors import UsageError
+from crmctl.services.documents import attach_document, document_content, list_documents
 
 app = new_app("Documents: files attached to companies, contacts and deals (kept by SHA-256).")
 
@@ -32,8 +34,6 @@ def attach(
     output: Output = "table",
 ) -> None:
     """Attach a file; the content goes to the document store, the event to the timeline."""
-    from crmctl.services.documents import attach_document
-
     with service_context(ctx) as svc:
         record = attach_document(svc, target, ref, file)
     info(f"document #{record['id']} {record['file_name']} attached")
@@ -50,9 +50,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List attached documents."""
-    from crmctl.errors import UsageError
-    from crmctl.services.documents import list_documents
-
     given = [(name, value) for name, value in
              (("company", company), ("contact", contact), ("deal", deal)) if value]  # fmt: skip
     if len(given) > 1:
@@ -74,8 +71,6 @@ def get(
     ],
 ) -> None:
     """Write a document's content to a file (checked against its SHA-256)."""
-    from crmctl.services.documents import document_content
-
     with service_context(ctx) as svc:
         record, data = document_content(svc, document)
     if output_file == "-":

@@ -13,6 +13,11 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.errors import UsageError
+from crmctl.services.gdpr.consent import list_consents, record_consent
+from crmctl.services.gdpr.erase import erase_person
+from crmctl.services.gdpr.export import export_person
+from crmctl.services.gdpr.retention import retention_candidates
 
 app = new_app("GDPR: consents with history, export of a person's data, erasure, retention.")
 
@@ -36,8 +41,6 @@ def consent(
     output: Output = "table",
 ) -> None:
     """Record a consent decision for PURPOSE; earlier decisions stay as history."""
-    from crmctl.services.gdpr.consent import record_consent
-
     with service_context(ctx) as svc:
         history = record_consent(
             svc, person, purpose=purpose, granted=grant, basis=basis, source=source,
@@ -52,8 +55,6 @@ def consents(
     ctx: typer.Context, person: Person, output: Output = "table", fields: Fields = None
 ) -> None:
     """A person's consents, every decision with the current one marked."""
-    from crmctl.services.gdpr.consent import list_consents
-
     with service_context(ctx) as svc:
         history = list_consents(svc, person)
     stdout_write_records(history, output, fields=fields, table_fields=CONSENT_FIELDS, tz=svc.tz)
@@ -62,9 +63,6 @@ def consents(
 @app.command("export")
 def export(ctx: typer.Context, person: Person, output: Output = "json") -> None:
     """Everything held about PERSON (-o json|yaml): fields, links, consents, deals, timeline."""
-    from crmctl.errors import UsageError
-    from crmctl.services.gdpr.export import export_person
-
     if output not in ("json", "yaml"):
         raise UsageError(f"gdpr export writes json or yaml, not {output}")
     with service_context(ctx) as svc:
@@ -82,8 +80,6 @@ def erase(
     output: Output = "table",
 ) -> None:
     """Anonymise PERSON everywhere (timeline included); deal values and counts stay."""
-    from crmctl.services.gdpr.erase import erase_person
-
     with service_context(ctx) as svc:
         result = erase_person(svc, person, dry_run=dry_run)
     rows = [{"where": key, "rows": count} for key, count in sorted(result.counts.items())]
@@ -102,8 +98,6 @@ def retention(
     fields: Fields = None,
 ) -> None:
     """List contacts inactive for a period: candidates for erasure (changes nothing)."""
-    from crmctl.services.gdpr.retention import retention_candidates
-
     with service_context(ctx) as svc:
         rows = retention_candidates(svc, inactive)
     stdout_write_records(rows, output, fields=fields, tz=svc.tz)

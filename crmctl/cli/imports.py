@@ -18,6 +18,15 @@ from crmctl.cli.common import (
 )
 from crmctl.cli.console import console
 from crmctl.errors import ExitCode
+from crmctl.importer.mapping import Mapping
+from crmctl.importer.mapping_file import load_mapping, save_mapping
+from crmctl.importer.readers import ReadOptions
+from crmctl.importer.rejects import write_rejects
+from crmctl.render import OutputFormat
+from crmctl.services.imports.batches import list_batches as list_service
+from crmctl.services.imports.batches import show_batch
+from crmctl.services.imports.run import ImportOptions, issue_row, mapping_rows, run_import
+from crmctl.services.imports.undo import undo_batch
 
 WARNINGS_SHOWN = 20
 
@@ -98,9 +107,6 @@ def run(
     output: Output = "table",
 ) -> None:
     """Import FILE as one batch (exit 4 when rows were rejected)."""
-    from crmctl.importer.readers import ReadOptions
-    from crmctl.services.imports.run import ImportOptions, run_import
-
     _check_rejects_path(rejects)
     options = ImportOptions(
         read=ReadOptions(sheet, header_row, encoding, delimiter, low_memory),
@@ -147,15 +153,11 @@ def _check_rejects_path(path: Path | None) -> None:
 def _load_mapping(path: Path | None) -> dict[str, str] | None:
     if path is None:
         return None
-    from crmctl.importer.mapping_file import load_mapping
 
     return load_mapping(path)
 
 
 def _save_mapping(path: Path, report: Any) -> None:
-    from crmctl.importer.mapping import Mapping
-    from crmctl.importer.mapping_file import save_mapping
-
     by_header: dict[str, Any] = {}
     for table in report.tables:
         for column in table.mapping.columns:
@@ -165,8 +167,6 @@ def _save_mapping(path: Path, report: Any) -> None:
 
 
 def _write_rejects(path: Path, report: Any) -> None:
-    from crmctl.importer.rejects import write_rejects
-
     write_rejects(
         path,
         [(issue.sheet, issue.row, issue.message, issue.cells or []) for issue in report.rejects],
@@ -175,9 +175,6 @@ def _write_rejects(path: Path, report: Any) -> None:
 
 
 def _print_report(report: Any, output: Any) -> None:
-    from crmctl.render import OutputFormat
-    from crmctl.services.imports.run import issue_row, mapping_rows
-
     if output != OutputFormat.table:
         summary = report.summary()
         summary["rejects"] = [issue_row(issue) for issue in report.rejects]
@@ -263,8 +260,6 @@ def list_batches(
     ctx: typer.Context, limit: Limit = None, output: Output = "table", fields: Fields = None
 ) -> None:
     """List import batches, newest first."""
-    from crmctl.services.imports.batches import list_batches as list_service
-
     with service_context(ctx) as svc:
         records = list_service(svc, limit)
     columns = ("id", "created_at", "created_by", "file", "status", "rows", "created", "updated",
@@ -275,9 +270,6 @@ def list_batches(
 @app.command("show")
 def show(ctx: typer.Context, batch: BatchRef, output: Output = "table") -> None:
     """Show a batch: file, SHA-256, mapping, counts and the first rejected rows and warnings."""
-    from crmctl.render import OutputFormat
-    from crmctl.services.imports.batches import show_batch
-
     with service_context(ctx) as svc:
         record = show_batch(svc, batch)
     if output != OutputFormat.table:
@@ -306,8 +298,6 @@ def undo(
     output: Output = "table",
 ) -> None:
     """Remove what a batch created and restore what it updated (refused if later edits exist)."""
-    from crmctl.services.imports.undo import undo_batch
-
     with service_context(ctx) as svc:
         result = undo_batch(svc, batch, dry_run=dry_run)
     stdout_write_record(result, output)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 import typer
 
 from crmctl.cli.common import Output, info, new_app, service_context, stdout_write_record
+from crmctl.services.activities import log_activity
 
 app = new_app("Log activities: calls, meetings, notes and e-mails, on the timeline.")
 
@@ -20,8 +21,6 @@ At = Annotated[str | None, typer.Option(help="When it happened (default: now), e
 
 
 def _log(ctx: typer.Context, kind: str, output: str, **options: Any) -> None:
-    from crmctl.services.activities import log_activity
-
     with service_context(ctx) as svc:
         record = log_activity(svc, kind, **options)
     first = f" (first {record['first_contact']})" if record["first_contact"] else ""

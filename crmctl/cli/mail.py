@@ -12,10 +12,27 @@ from crmctl.cli.common import (
     info,
     new_app,
     service_context,
+    settings_for,
     stdout_write_record,
     stdout_write_records,
 )
 from crmctl.cli.console import console
+from crmctl.db.engine import make_engine
+from crmctl.errors import UsageError
+from crmctl.notify.outbox import deliver_due
+from crmctl.notify.smtp import smtp_config
+from crmctl.services.mail import (
+    MailFilter,
+    _target_id,
+    import_mail,
+    list_messages,
+    pair,
+    show_message,
+    thread,
+    unpair,
+    why,
+)
+from crmctl.services.mail_send import SendRequest, send_mail
 
 app = new_app(
     "E-mail: import and pair messages to deals, leads, contacts and companies; send from templates."
@@ -34,8 +51,6 @@ LIST_FIELDS = ("id", "date", "direction", "from", "to", "subject", "paired")
 
 
 def _one_target(**given: str | None) -> tuple[str, str] | None:
-    from crmctl.errors import UsageError
-
     chosen = [(name, value) for name, value in given.items() if value]
     if len(chosen) > 1:
         raise UsageError(f"give one of {', '.join('--' + name for name in given)}")
@@ -64,8 +79,6 @@ def import_(
     """Import new messages (stored once by Message-ID), pair them and put them on the
     timelines; mail to mail.lead_addresses from strangers becomes leads. IMAP password:
     CRM_IMAP_PASSWORD or the mailbox's password: in crmctl.yaml."""
-    from crmctl.services.mail import import_mail
-
     progress = None
     if console().stderr_isatty:
 
@@ -99,8 +112,6 @@ def list_(
 ) -> None:
     """Messages you may read, oldest first (--where over id, date, direction, sender,
     subject, body, mailbox, thread, message_id)."""
-    from crmctl.services.mail import MailFilter, _target_id, list_messages
-
     chosen = _one_target(contact=contact, company=company, deal=deal, lead=lead)
     with service_context(ctx) as svc:
         target = (chosen[0], _target_id(svc, chosen[0], chosen[1])) if chosen else None
@@ -113,8 +124,6 @@ def show(
     ctx: typer.Context, message: MessageRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Headers, text, attachments and pairings of one message."""
-    from crmctl.services.mail import show_message
-
     with service_context(ctx) as svc:
         record = show_message(svc, message)
     if fields:
@@ -127,8 +136,6 @@ def thread_(
     ctx: typer.Context, message: MessageRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """The messages of the thread, oldest first."""
-    from crmctl.services.mail import thread
-
     with service_context(ctx) as svc:
         records = thread(svc, message)
     stdout_write_records(records, output, fields=fields, table_fields=LIST_FIELDS, tz=svc.tz)
@@ -139,8 +146,6 @@ def why_(
     ctx: typer.Context, message: MessageRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Which rule paired the message to each record, or why no rule matched."""
-    from crmctl.services.mail import why
-
     with service_context(ctx) as svc:
         records = why(svc, message)
     stdout_write_records(records, output, fields=fields, tz=svc.tz)
@@ -157,9 +162,6 @@ def pair_(
     output: Output = "table",
 ) -> None:
     """Pair a message to a record by hand (an event on its timeline)."""
-    from crmctl.errors import UsageError
-    from crmctl.services.mail import pair
-
     chosen = _one_target(deal=deal, lead=lead, contact=contact, company=company)
     if chosen is None:
         raise UsageError("give one of --deal, --lead, --contact, --company")
@@ -180,9 +182,6 @@ def unpair_(
     output: Output = "table",
 ) -> None:
     """Remove a pairing (an event on the record's timeline)."""
-    from crmctl.errors import UsageError
-    from crmctl.services.mail import unpair
-
     chosen = _one_target(deal=deal, lead=lead, contact=contact, company=company)
     if chosen is None:
         raise UsageError("give one of --deal, --lead, --contact, --company")
@@ -218,8 +217,6 @@ def send(
 ) -> None:
     """Send an e-mail through the outbox (exactly once): our Message-ID and the deal
     token in the subject make replies pair back; stored and on the timeline as sent."""
-    from crmctl.services.mail_send import SendRequest, send_mail
-
     about = _one_target(deal=deal, lead=lead, company=company)
     request = SendRequest(
         to=tuple(to),
@@ -244,11 +241,6 @@ def send(
 def _deliver_now(ctx: typer.Context, svc: object) -> str:
     """Send the committed outbox now when SMTP is configured (else the daemon or
     `workflows run` sends it): the outbox's claim makes it exactly once either way."""
-    from crmctl.cli.common import settings_for
-    from crmctl.db.engine import make_engine
-    from crmctl.notify.outbox import deliver_due
-    from crmctl.notify.smtp import smtp_config
-
     settings = settings_for(ctx)
     if smtp_config(settings) is None:
         return "queued (no smtp_url: the daemon or `workflows run` sends it once one is set)"

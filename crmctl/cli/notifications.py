@@ -6,6 +6,7 @@ import typer
 
 from crmctl.cli.common import Fields, Output, info, new_app, service_context
 from crmctl.cli.common import stdout_write_records as write
+from crmctl.services.notifications import list_notifications, read_notifications
 
 app = new_app("Your in-app inbox: notifications from workflow rules.")
 
@@ -21,8 +22,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """Unread notifications, newest first."""
-    from crmctl.services.notifications import list_notifications
-
     with service_context(ctx) as svc:
         records = list_notifications(svc, include_read=all_, user=user)
     write(records, output, fields=fields, tz=svc.tz)
@@ -35,8 +34,6 @@ def read(
     all_: Annotated[bool, typer.Option("--all", help="Mark every notification read.")] = False,
 ) -> None:
     """Mark notifications read."""
-    from crmctl.services.notifications import read_notifications
-
     with service_context(ctx) as svc:
         count = read_notifications(svc, ids or [], all_=all_)
     info(f"{count} notification(s) marked read")

@@ -6,6 +6,8 @@ import typer
 
 from crmctl.cli.common import Output, new_app, service_context, stdout_write_records
 from crmctl.cli.console import console
+from crmctl.render import OutputFormat, write_record
+from crmctl.services.pipelines import list_pipelines, show_pipeline
 
 app = new_app("Sales pipelines and their stages (from `pipelines:` in crmctl.yaml).")
 
@@ -13,8 +15,6 @@ app = new_app("Sales pipelines and their stages (from `pipelines:` in crmctl.yam
 @app.command("list")
 def list_(ctx: typer.Context, output: Output = "table") -> None:
     """List pipelines with their stages and probabilities."""
-    from crmctl.services.pipelines import list_pipelines
-
     with service_context(ctx) as svc:
         records = list_pipelines(svc)
     stdout_write_records(records, output)
@@ -27,9 +27,6 @@ def show(
     output: Output = "table",
 ) -> None:
     """Show one pipeline's stages in order."""
-    from crmctl.render import OutputFormat, write_record
-    from crmctl.services.pipelines import show_pipeline
-
     with service_context(ctx) as svc:
         record = show_pipeline(svc, pipeline)
     if output != OutputFormat.table:

@@ -19,6 +19,9 @@ from crmctl.cli.common import (
 )
 from crmctl.cli.console import console
 from crmctl.cli.reading import list_entity
+from crmctl.render import OutputFormat, write_records
+from crmctl.services.listing import ListOptions
+from crmctl.services.plans import add_action, add_plan, add_stakeholder, edit_plan, plan_detail
 
 app = new_app("Account plans: goals, stakeholders, actions and whitespace.")
 stakeholder_app = new_app("A plan's stakeholders: who decides at the customer.")
@@ -49,8 +52,6 @@ def add(
     output: Output = "table",
 ) -> None:
     """Add an account plan: `plans add 27184315 --period 2027 --target-value 500000`."""
-    from crmctl.services.plans import add_plan
-
     desired = _given(period=period, goal=goal, target_value=target_value, owner=owner)
     with service_context(ctx) as svc:
         record = add_plan(svc, company, desired)
@@ -69,8 +70,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List account plans, e.g. --where 'period = "2027"'."""
-    from crmctl.services.listing import ListOptions
-
     list_entity(ctx, "plan", ListOptions(where, None, sort, limit), output, fields, view=view)
 
 
@@ -81,9 +80,6 @@ def show(
     """Show a plan with its progress: won value in the period against the target, open
     pipeline, actions done and overdue, stakeholders without contact in 90 days, and
     whitespace (catalogue products the customer neither has nor is offered)."""
-    from crmctl.render import OutputFormat, write_records
-    from crmctl.services.plans import plan_detail
-
     with read_context(ctx) as svc:
         detail = plan_detail(svc, plan)
     if output != OutputFormat.table or fields:
@@ -114,8 +110,6 @@ def edit(
     output: Output = "table",
 ) -> None:
     """Change a plan's fields (only those given)."""
-    from crmctl.services.plans import edit_plan
-
     desired = _given(period=period, goal=goal, target_value=target_value, owner=owner)
     with service_context(ctx) as svc:
         record = edit_plan(svc, plan, desired)
@@ -132,8 +126,6 @@ def stakeholder_add(
     attitude: Annotated[str, typer.Option(help="supporter|neutral|opponent.")],
 ) -> None:
     """Add a stakeholder to a plan."""
-    from crmctl.services.plans import add_stakeholder
-
     with service_context(ctx) as svc:
         entry = add_stakeholder(svc, plan, contact, role, attitude)
     info(f"contact #{entry['contact_id']} added to plan #{plan} as {entry['role']}")
@@ -149,8 +141,6 @@ def action_add(
     output: Output = "table",
 ) -> None:
     """Plan an action: a task about the plan's company, linked to the plan."""
-    from crmctl.services.plans import add_action
-
     with service_context(ctx) as svc:
         record = add_action(svc, plan, subject, due_at=due, assignee=assignee)
     info(f"task #{record['id']} planned for plan #{plan}")

@@ -4,7 +4,10 @@ from typing import Annotated
 
 import typer
 
-from crmctl.cli.common import Fields, Output, new_app, service_context, stdout_write_records
+from crmctl.cli.common import Fields, Output, info, new_app, service_context, stdout_write_records
+from crmctl.services.access.explain import explain as run_explain
+from crmctl.services.access.explain import policy_matrix
+from crmctl.services.access.row_security import install_row_security
 
 app = new_app("Need-to-know permissions: the effective policy and why a user may see a record.")
 
@@ -12,7 +15,6 @@ app = new_app("Need-to-know permissions: the effective policy and why a user may
 @app.command("show")
 def show(ctx: typer.Context, output: Output = "table", fields: Fields = None) -> None:
     """Print the effective matrix: per role and entity the read and write scopes."""
-    from crmctl.services.access.explain import policy_matrix
 
     with service_context(ctx) as svc:
         rows = policy_matrix(svc)
@@ -30,7 +32,6 @@ def explain(
     output: Output = "table",
 ) -> None:
     """Say why USER may or may not read and change one record."""
-    from crmctl.services.access.explain import explain as run_explain
 
     with service_context(ctx) as svc:
         rows = run_explain(svc, user, entity, record_id)
@@ -46,8 +47,6 @@ def install(
     output: Output = "table",
 ) -> None:
     """PostgreSQL: install row-level security enforcing the policy (admins; as the owner)."""
-    from crmctl.cli.common import info
-    from crmctl.services.access.row_security import install_row_security
 
     with service_context(ctx) as svc:
         rows = install_row_security(svc, group)

@@ -17,6 +17,8 @@ from crmctl.cli.common import (
     stdout_write_record,
 )
 from crmctl.cli.reading import list_entity, show_entity
+from crmctl.services.listing import ListOptions
+from crmctl.services.products import add_product, edit_product
 
 app = new_app("Products: the catalogue that deals, leads and campaigns refer to.")
 
@@ -40,8 +42,6 @@ def add(
     output: Output = "table",
 ) -> None:
     """Add a product: `products add CRM-PRO --name 'CRM Pro' --price 990 --billing monthly`."""
-    from crmctl.services.products import add_product
-
     desired = _given(code=code, name=name, category=category, list_price=price,
                      currency=currency, billing=billing)  # fmt: skip
     with service_context(ctx) as svc:
@@ -61,8 +61,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List products, e.g. --where 'billing = "monthly"'."""
-    from crmctl.services.listing import ListOptions
-
     options = ListOptions(where, None, sort, limit)
     list_entity(ctx, "product", options, output, fields, view=view)
 
@@ -91,8 +89,6 @@ def edit(
     output: Output = "table",
 ) -> None:
     """Change a product's fields (only those given)."""
-    from crmctl.services.products import edit_product
-
     desired = _given(code=code, name=name, category=category, list_price=price,
                      currency=currency, billing=billing, active=active)  # fmt: skip
     with service_context(ctx) as svc:

@@ -21,6 +21,10 @@ from crmctl.cli.common import (
     table_fields,
 )
 from crmctl.cli.reading import list_entity, show_entity
+from crmctl.errors import CheckFailed, UsageError
+from crmctl.services.contracts import add_service, edit_service, remove_service
+from crmctl.services.contracts import expiring as expiring_services
+from crmctl.services.listing import ListOptions
 
 app = new_app("Services: our contracts, competitors' contracts and customers' purchases.")
 
@@ -62,8 +66,6 @@ def add(
 ) -> None:
     """Record a service: `services add --company 27184315 --name Podpora --kind ours
     --starts 2026-01-01 --ends 2026-12-31 --notice-days 60 --value 1500 --billing monthly`."""
-    from crmctl.services.contracts import add_service
-
     desired = _given(company=company, name=name, kind=kind, product=product, starts_on=starts,
                      ends_on=ends, notice_days=notice_days, value=value, currency=currency,
                      billing=billing, provider=provider, serial=serial, note=note)  # fmt: skip
@@ -84,8 +86,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List services, e.g. --where 'kind = "ours" and ends_on < 2027-01-01'."""
-    from crmctl.services.listing import ListOptions
-
     options = ListOptions(where, None, sort, limit)
     list_entity(ctx, "service", options, output, fields, view=view)
 
@@ -118,8 +118,6 @@ def edit(
     output: Output = "table",
 ) -> None:
     """Change a service's fields (only those given); a renewal is a new --ends."""
-    from crmctl.services.contracts import edit_service
-
     desired = _given(company=company, name=name, kind=kind, product=product, starts_on=starts,
                      ends_on=ends, notice_days=notice_days, value=value, currency=currency,
                      billing=billing, provider=provider, serial=serial, note=note)  # fmt: skip
@@ -132,8 +130,6 @@ def edit(
 @app.command("rm")
 def rm(ctx: typer.Context, service: ServiceRef) -> None:
     """Remove a service (recorded by mistake; an ended contract keeps its end date)."""
-    from crmctl.services.contracts import remove_service
-
     with service_context(ctx) as svc:
         record = remove_service(svc, service)
     info(f"service #{record['id']} {record['name']!r} removed")
@@ -153,9 +149,6 @@ def expiring(
     fields: Fields = None,
 ) -> None:
     """Contracts ending from today to today + --within, with their notice deadline."""
-    from crmctl.errors import CheckFailed
-    from crmctl.services.contracts import expiring as expiring_services
-
     days = _days(within)
     with read_context(ctx) as svc:
         records = expiring_services(svc, days, kind.strip().lower() if kind else None)
@@ -167,8 +160,6 @@ def expiring(
 
 
 def _days(text: str) -> int:
-    from crmctl.errors import UsageError
-
     found = re.fullmatch(r"\s*(\d+)\s*d?\s*", text)
     if found is None:
         raise UsageError(f"--within {text!r}: a number of days, e.g. 90d")

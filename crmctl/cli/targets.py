@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.services.targets import list_targets, remove_target, set_target
 
 app = new_app("Sales targets per salesperson or team, period and metric.")
 
@@ -41,8 +42,6 @@ def set_(
     output: Output = "table",
 ) -> None:
     """Set (or replace) a target; admins set anyone's, managers their people's and team's."""
-    from crmctl.services.targets import set_target
-
     with service_context(ctx) as svc:
         record = set_target(svc, subject, period, metric, value, currency)
     info(f"target #{record['id']} set: {record['subject']} {record['period']} {record['metric']}")
@@ -62,8 +61,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """List the targets you may read (your own; a manager's people's; all for admins)."""
-    from crmctl.services.targets import list_targets
-
     with service_context(ctx) as svc:
         records = list_targets(svc, period, subject)
     stdout_write_records(records, output, fields=fields)
@@ -75,8 +72,6 @@ def rm(
     target_id: Annotated[int, typer.Argument(metavar="ID", help="The target's id.")],
 ) -> None:
     """Remove a target (who may set it may remove it)."""
-    from crmctl.services.targets import remove_target
-
     with service_context(ctx) as svc:
         record = remove_target(svc, target_id)
     info(f"target #{record['id']} removed ({record['subject']} {record['period']} "

@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.services.users import add_team, list_teams
 
 app = new_app("Teams of users.")
 
@@ -25,8 +26,6 @@ def add(
     output: Output = "table",
 ) -> None:
     """Add a team (admins only); put users in it with `users edit LOGIN --team NAME`."""
-    from crmctl.services.users import add_team
-
     with service_context(ctx) as svc:
         record = add_team(svc, name, description)
     info(f"team {record['name']!r} added")
@@ -36,8 +35,6 @@ def add(
 @app.command("list")
 def list_(ctx: typer.Context, output: Output = "table", fields: Fields = None) -> None:
     """List teams and their members."""
-    from crmctl.services.users import list_teams
-
     with service_context(ctx) as svc:
         records = list_teams(svc)
     stdout_write_records(records, output, fields=fields)

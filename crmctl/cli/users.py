@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.services.users import UserInput, add_user, edit_user, list_users, show_user
 
 app = new_app("Users: login, name, e-mail, role, manager, team.")
 
@@ -41,8 +42,6 @@ def add(
     output: Output = "table",
 ) -> None:
     """Add a user (admins only)."""
-    from crmctl.services.users import UserInput, add_user
-
     data = UserInput(login, name, email, role, manager, team, db_role=db_role)
     with service_context(ctx) as svc:
         record = add_user(svc, data)
@@ -53,8 +52,6 @@ def add(
 @app.command("list")
 def list_(ctx: typer.Context, output: Output = "table", fields: Fields = None) -> None:
     """List users."""
-    from crmctl.services.users import list_users
-
     with service_context(ctx) as svc:
         records = list_users(svc)
     stdout_write_records(records, output, fields=fields, table_fields=TABLE_FIELDS, tz=svc.tz)
@@ -68,8 +65,6 @@ def show(
     fields: Fields = None,
 ) -> None:
     """Show one user."""
-    from crmctl.services.users import show_user
-
     with service_context(ctx) as svc:
         record = show_user(svc, login)
     stdout_write_record(record, output, fields=fields, tz=svc.tz)
@@ -91,8 +86,6 @@ def edit(
     output: Output = "table",
 ) -> None:
     """Change a user (admins only)."""
-    from crmctl.services.users import UserInput, edit_user
-
     data = UserInput(None, name, email, role, manager, team, active, db_role)
     with service_context(ctx) as svc:
         record = edit_user(svc, login, data)

@@ -13,6 +13,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.services.views import list_views, remove_view, save_view, show_view
 
 app = new_app("Saved views: named filters for any list (`--view NAME`).")
 
@@ -34,8 +35,6 @@ def save(
     output: Output = "table",
 ) -> None:
     """Save a view (replacing your view of the same name)."""
-    from crmctl.services.views import save_view
-
     with service_context(ctx) as svc:
         record = save_view(svc, name, entity, where, sort=sort, fields=fields, shared=shared)
     info(f"view {record['name']!r} saved; use it with `crmctl {record['entity']} list "
@@ -51,8 +50,6 @@ def list_(
     fields: Fields = None,
 ) -> None:
     """Your views and the shared ones."""
-    from crmctl.services.views import list_views
-
     with service_context(ctx) as svc:
         records = list_views(svc, entity)
     stdout_write_records(records, output, fields=fields, table_fields=TABLE, tz=svc.tz)
@@ -63,8 +60,6 @@ def show(
     ctx: typer.Context, name: ViewName, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a view (yours first, else the shared one; LOGIN/NAME picks one)."""
-    from crmctl.services.views import show_view
-
     with service_context(ctx) as svc:
         record = show_view(svc, name)
     stdout_write_record(record, output, fields=fields, tz=svc.tz)
@@ -73,8 +68,6 @@ def show(
 @app.command("rm")
 def rm(ctx: typer.Context, name: ViewName) -> None:
     """Remove one of your views (an admin may remove anyone's)."""
-    from crmctl.services.views import remove_view
-
     with service_context(ctx) as svc:
         record = remove_view(svc, name)
     info(f"view {record['name']!r} removed")

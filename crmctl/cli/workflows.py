@@ -14,6 +14,10 @@ from crmctl.cli.common import (
     stdout_write_records,
 )
 from crmctl.cli.console import console
+from crmctl.errors import CheckFailed, ValidationError
+from crmctl.workflows import service as rule_service
+from crmctl.workflows.schema import load_rules
+from crmctl.workflows.service import list_rules, rules_path, run_daemon, run_once
 
 app = new_app("Workflow rules (workflows.yaml): validate, list, run, simulate, explain.")
 
@@ -40,12 +44,9 @@ def validate(
 
     With a database at hand, every login, team and role the rules name must exist there.
     """
-    from crmctl.errors import ValidationError
-    from crmctl.workflows.service import rules_path, validate
-
     settings = settings_for(ctx)
     path = rules_path(settings, file)
-    problems, count, note = validate(settings, path)
+    problems, count, note = rule_service.validate(settings, path)
     for problem in problems:
         console().message(f"{problem}")
     if note:
@@ -60,8 +61,6 @@ def list_(
     ctx: typer.Context, workflows: RulesFile = None, output: Output = "table", fields: Fields = None
 ) -> None:
     """List the rules: trigger, condition and actions."""
-    from crmctl.workflows.service import list_rules, rules_path
-
     settings = settings_for(ctx)
     records = list_rules(settings, rules_path(settings, workflows))
     stdout_write_records(records, output, fields=fields, tz=settings.timezone)
@@ -84,8 +83,6 @@ def run(
     fields: Fields = None,
 ) -> None:
     """Process pending events and due time rules; print what fired."""
-    from crmctl.workflows.service import rules_path, run_daemon, run_once
-
     settings = settings_for(ctx)
     path = rules_path(settings, workflows)
     if not once:
@@ -111,8 +108,6 @@ def _summary(result: Any, dry_run: bool) -> None:
     )
     given_up = statuses.count("dead") + uncertain
     if failed or given_up:
-        from crmctl.errors import CheckFailed
-
         # Exit 6 lets cron (MAILTO) notice: a retried firing is still a failure now.
         raise CheckFailed(
             f"{failed} firing(s) failed and {given_up} delivery(ies) need a human in this "
@@ -131,13 +126,10 @@ def simulate(
     fields: Fields = None,
 ) -> None:
     """Replay recorded events against the rules and print what would fire; changes nothing."""
-    from crmctl.workflows.schema import load_rules
-    from crmctl.workflows.service import rules_path, simulate
-
     settings = settings_for(ctx)
     rules = load_rules(rules_path(settings, workflows), settings)
     with service_context(ctx) as svc:
-        records = simulate(svc, rules, since)
+        records = rule_service.simulate(svc, rules, since)
     stdout_write_records(records, output, fields=fields, tz=svc.tz)
 
 
@@ -153,13 +145,10 @@ def why(
     fields: Fields = None,
 ) -> None:
     """Which rules fired for a record, when and why; which do not match and on what."""
-    from crmctl.workflows.schema import load_rules
-    from crmctl.workflows.service import rules_path, why
-
     settings = settings_for(ctx)
     rules = load_rules(rules_path(settings, workflows), settings)
     with service_context(ctx) as svc:
-        records = why(svc, rules, entity, entity_id)
+        records = rule_service.why(svc, rules, entity, entity_id)
     stdout_write_records(records, output, fields=fields, tz=svc.tz)
 
 
@@ -173,10 +162,8 @@ def failures(
     fields: Fields = None,
 ) -> None:
     """Failed firings and deliveries: retrying (with the next attempt) or dead-lettered."""
-    from crmctl.workflows.service import failures
-
     with service_context(ctx) as svc:
-        records = failures(svc, include_retrying=not dead_only)
+        records = rule_service.failures(svc, include_retrying=not dead_only)
     stdout_write_records(records, output, fields=fields, tz=svc.tz)
 
 
@@ -188,10 +175,8 @@ def resend(
     ],
 ) -> None:
     """Queue an uncertain or dead e-mail/webhook again (same Message-ID); admins only."""
-    from crmctl.workflows.service import resend
-
     with service_context(ctx) as svc:
-        record = resend(svc, delivery_id)
+        record = rule_service.resend(svc, delivery_id)
     info(
         f"delivery {record['id']} ({record['channel']} {record['target']}) queued again; "
         "the next `crmctl workflows run --once` or the daemon sends it"

@@ -81,7 +81,7 @@ def make_engine(url: str) -> Engine:
 def _declare_dialect_options(engine: Engine) -> None:
     """The tables' PostgreSQL-only index options, declared once PostgreSQL is in use."""
     if engine.dialect.name == "postgresql":
-        from crmctl.db.tables import declare_postgresql_options
+        from crmctl.db.tables import declare_postgresql_options  # noqa: PLC0415  (start-up)
 
         declare_postgresql_options()
 
@@ -162,10 +162,10 @@ def require_current_schema(engine: Engine, url: str) -> None:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit when the block succeeds, roll back on any error."""
     # Imported here: read-only commands use ``connection_scope`` and never load the ORM.
-    from sqlalchemy import event
-    from sqlalchemy.orm import sessionmaker
+    from sqlalchemy import event  # noqa: PLC0415  (start-up)
+    from sqlalchemy.orm import sessionmaker  # noqa: PLC0415  (start-up)
 
-    from crmctl.db.text_limits import check_text_limits
+    from crmctl.db.text_limits import check_text_limits  # noqa: PLC0415  (start-up)
 
     factory = sessionmaker(engine, expire_on_commit=False)
     session = factory()

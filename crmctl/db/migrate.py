@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alembic import command
+from alembic.config import Config
+
 from crmctl.db.engine import current_revision
 from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
 from crmctl.errors import SchemaMismatch
@@ -14,8 +17,6 @@ if TYPE_CHECKING:
 
 
 def alembic_config(engine: Engine) -> Config:
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", "crmctl.db:migrations")
     config.attributes["engine"] = engine
@@ -24,8 +25,6 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to head; returns (revision before, revision after)."""
-    from alembic import command
-
     before = current_revision(engine)
     if before is not None and before not in SCHEMA_REVISIONS:
         raise SchemaMismatch(

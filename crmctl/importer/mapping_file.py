@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from crmctl.errors import FileUnreadable, ValidationError
 from crmctl.importer.fields import FIELDS, UNMAPPED_POLICIES, is_valid_field
 from crmctl.importer.mapping import Mapping, SavedMapping
@@ -24,8 +26,6 @@ def _where(path: Path, node: Any) -> str:
 
 
 def _compose(path: Path) -> Any:
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -43,8 +43,6 @@ def _compose(path: Path) -> Any:
 
 def _pairs(path: Path, node: Any, what: str) -> list[tuple[Any, Any]]:
     """The key/value nodes of a mapping node; text keys only, each once."""
-    import yaml
-
     if not isinstance(node, yaml.MappingNode):
         raise ValidationError(f"{_where(path, node)}: {what} must be a mapping")
     seen: set[str] = set()
@@ -61,8 +59,6 @@ def _pairs(path: Path, node: Any, what: str) -> list[tuple[Any, Any]]:
 
 
 def _scalar_text(path: Path, node: Any, what: str) -> str:
-    import yaml
-
     if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG:
         raise ValidationError(f"{_where(path, node)}: {what} must be text")
     return str(node.value)
@@ -113,8 +109,6 @@ def load_mapping(path: Path) -> SavedMapping:
 
 def save_mapping(path: Path, mapping: Mapping) -> None:
     """Write ``mapping`` in the format ``load_mapping`` reads (UTF-8, sheet column order)."""
-    import yaml
-
     body = yaml.safe_dump(
         mapping.as_yaml_dict(),
         allow_unicode=True,

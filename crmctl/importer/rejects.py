@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 from crmctl.errors import UsageError
 from crmctl.render import csv_cell
 
@@ -55,9 +58,6 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
 
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Rejects")
     sheet.append(header)

@@ -7,6 +7,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import vobject
+from vobject.base import VObjectError
+
 from crmctl.errors import ImportFileError
 from crmctl.importer.encoding import decode_error, text_start
 from crmctl.importer.model import Cell, SourceRow, SourceTable
@@ -80,9 +83,6 @@ def _vcard_rows(path: Path, encoding: str) -> Iterator[SourceRow]:
 
 
 def _vcard_cells(path: Path, begin: int, text: str) -> tuple[Cell, ...]:
-    import vobject
-    from vobject.base import VObjectError
-
     try:
         # allowQP: vCard 2.1 folds quoted-printable values with a trailing "=".
         card = vobject.readOne(text, allowQP=True)

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
 from crmctl.errors import ImportFileError
 from crmctl.importer.encoding import open_binary
 from crmctl.importer.model import Cell, SourceRow, SourceTable
@@ -162,13 +166,6 @@ class _CalamineWorkbook:
     """The default reader: fast, but it holds the whole sheet in memory."""
 
     def __init__(self, path: Path) -> None:
-        from python_calamine import (
-            CalamineError,
-            CalamineWorkbook,
-            SheetTypeEnum,
-            SheetVisibleEnum,
-        )
-
         self._path = path
         self._errors = (CalamineError, OSError, ValueError)
         try:
@@ -210,8 +207,6 @@ class _OpenpyxlWorkbook:
     """The low-memory reader: openpyxl streams the sheet XML row by row."""
 
     def __init__(self, path: Path) -> None:
-        from openpyxl import load_workbook
-
         self._path = path
         try:
             self._book = load_workbook(path, read_only=True, data_only=True)
@@ -229,7 +224,6 @@ class _OpenpyxlWorkbook:
 
 
 def _openpyxl_errors() -> tuple[type[BaseException], ...]:
-    from openpyxl.utils.exceptions import InvalidFileException
 
     # XML parse errors (ElementTree's and lxml's) are SyntaxError subclasses; openpyxl's
     # descriptors raise TypeError for a part (e.g. the stylesheet) with unexpected content.

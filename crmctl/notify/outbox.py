@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, or_, select, update
@@ -225,8 +226,6 @@ def _attempt(sender: Sender, row: Delivery) -> None:
 
 def _attachment(item: dict[str, Any]) -> tuple[str, str, bytes]:
     """A file of the document store named by a `mail send` delivery."""
-    from pathlib import Path
-
     try:
         data = Path(item["path"]).read_bytes()
     except OSError as error:

@@ -16,7 +16,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, getaddresses, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -155,8 +155,6 @@ def _transmit(smtp: smtplib.SMTP, config: SmtpConfig, message: EmailMessage, whe
 
 def _recipients(message: EmailMessage) -> list[str]:
     """Every To and Cc address (a notification has one To)."""
-    from email.utils import getaddresses
-
     values = [str(message[name]) for name in ("To", "Cc") if message[name]]
     return [address for _, address in getaddresses(values) if address] or [str(message["To"])]
 

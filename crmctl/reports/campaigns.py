@@ -20,10 +20,15 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, func, select
 
 from crmctl.db import tables
+from crmctl.query import compile_where
+from crmctl.query.entities import registry
 from crmctl.reports import common
 from crmctl.reports.common import ReportOptions, deals, leads
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult, currency_totals
+from crmctl.services.access import policy
+from crmctl.services.campaigns import find_campaign_row
 from crmctl.services.context import Context
+from crmctl.services.views import view_where
 
 campaigns = tables.campaigns.c
 events = tables.events.c
@@ -88,15 +93,8 @@ def campaign_report(ctx: Context, options: CampaignReportOptions) -> ReportResul
 
 def _campaigns(ctx: Context, options: CampaignReportOptions) -> list[Any]:
     """The campaigns the reader may read, by ``[ID]``, ``--where`` and ``--view``."""
-    from crmctl.query import compile_where
-    from crmctl.query.entities import registry
-    from crmctl.services.access import policy
-    from crmctl.services.views import view_where
-
     statement = select(tables.campaigns).where(policy.predicate(ctx, "campaign", "read"))
     if options.campaign is not None:
-        from crmctl.services.campaigns import find_campaign_row
-
         statement = statement.where(campaigns.id == find_campaign_row(ctx, options.campaign).id)
     where = view_where(ctx, "campaign", options.view, options.where)
     if where:

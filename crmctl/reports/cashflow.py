@@ -16,14 +16,16 @@ date the schedule stops 12 months after today. ``--where`` filters deals only.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, case, cast, func, select
 
 from crmctl.db.functions import unindexed
+from crmctl.db.tables import services
 from crmctl.errors import UsageError
 from crmctl.reports import common
 from crmctl.reports.common import ReportOptions, deals
@@ -36,6 +38,7 @@ from crmctl.reports.result import (
     currency_totals,
 )
 from crmctl.reports.sql import hour_key
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 
 DEFAULT_PAYMENT_DAYS = 14
@@ -154,9 +157,6 @@ def cashflow_rows(ctx: Context, options: CashflowOptions) -> list[dict[str, Any]
 
 def _contracts(ctx: Context) -> Any:
     """Our contracts with an amount and a start, that the reader may fully read."""
-    from crmctl.db.tables import services
-    from crmctl.services.access import policy
-
     return select(
         services.c.starts_on, services.c.ends_on, services.c.billing, services.c.currency,
         common.cents(services.c.value),
@@ -194,8 +194,6 @@ def due_days(starts: date, billing: str, last: date) -> list[date]:
 
 def add_months(day: date, months: int) -> date:
     """The same day of month ``months`` later; the month's last day when it is shorter."""
-    from calendar import monthrange
-
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
@@ -206,8 +204,6 @@ def _as_date(value: Any) -> date:
 
 
 def _local_day(hour: str, ctx: Context) -> date:
-    from datetime import UTC
-
     moment = datetime.strptime(hour[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
     return moment.astimezone(ctx.tz).date()
 

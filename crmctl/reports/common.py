@@ -22,6 +22,7 @@ from crmctl import present
 from crmctl.db import tables
 from crmctl.reports.period import Period, parse_period
 from crmctl.services.context import Context
+from crmctl.services.pipelines import configured_pipelines
 from crmctl.services.read.pipeline import readable_conditions
 
 CENT = Decimal("0.01")
@@ -117,7 +118,6 @@ def median_of(values: Sequence[float | int | Decimal]) -> Decimal | None:
 
 def stage_labels(ctx: Context) -> dict[str, str]:
     """Stage key → its label (the first pipeline that names the key wins)."""
-    from crmctl.services.pipelines import configured_pipelines
 
     labels: dict[str, str] = {}
     for pipeline in configured_pipelines(ctx).values():
@@ -127,14 +127,12 @@ def stage_labels(ctx: Context) -> dict[str, str]:
 
 
 def pipeline_labels(ctx: Context) -> dict[str, str]:
-    from crmctl.services.pipelines import configured_pipelines
 
     return {key: pipeline.label for key, pipeline in configured_pipelines(ctx).items()}
 
 
 def stage_order(ctx: Context) -> dict[str, int]:
     """Stage key → position across all pipelines, in pipeline order."""
-    from crmctl.services.pipelines import configured_pipelines
 
     order: dict[str, int] = {}
     for pipeline in configured_pipelines(ctx).values():

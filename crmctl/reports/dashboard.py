@@ -28,8 +28,13 @@ from crmctl import present
 from crmctl.query.dates import add_months
 from crmctl.reports import common
 from crmctl.reports.common import deals
+from crmctl.reports.forecast import ForecastOptions, forecast_result
+from crmctl.reports.funnel import FunnelOptions, funnel
 from crmctl.reports.period import Period
+from crmctl.reports.pipeline import PipelineOptions, pipeline
+from crmctl.reports.render import html_context, template_environment
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult
+from crmctl.reports.winrate import win_rate_by_month
 from crmctl.services.context import Context
 
 # Sections other reports provide: (module, function). The function takes a Context and
@@ -62,9 +67,6 @@ def last_twelve_months(today: date) -> Period:
 
 
 def dashboard(ctx: Context) -> Dashboard:
-    from crmctl.reports.funnel import FunnelOptions, funnel
-    from crmctl.reports.pipeline import PipelineOptions, pipeline
-
     today = ctx.now.astimezone(ctx.tz).date()
     lang = common.lang(ctx)
     year = last_twelve_months(today)
@@ -112,8 +114,6 @@ def _hooked(ctx: Context, key: str) -> ReportResult | None:
 
 
 def _forecast(ctx: Context, today: date) -> ReportResult:
-    from crmctl.reports.forecast import ForecastOptions, forecast_result
-
     first = today.replace(day=1)
     last = add_months(first, 5)
     options = ForecastOptions("month", None, first.isoformat()[:7], last.isoformat()[:7])
@@ -127,8 +127,6 @@ def _forecast(ctx: Context, today: date) -> ReportResult:
 
 
 def win_rate_months(ctx: Context, period: Period, lang: str) -> ReportResult:
-    from crmctl.reports.winrate import win_rate_by_month
-
     columns = (
         Column("month", "Month", ColumnKind.month),
         Column("currency", "Currency"),
@@ -205,8 +203,6 @@ def top_deals(ctx: Context, lang: str) -> ReportResult:
 
 
 def render_dashboard(board: Dashboard, generated_at: datetime | None = None) -> str:
-    from crmctl.reports.render import html_context, template_environment
-
     template = template_environment().get_template("dashboard.html")
     sections = [
         {

@@ -245,7 +245,7 @@ def forecast(ctx: Context, options: ForecastOptions) -> ReportResult:
     by = parse_by(options.by)
     if not options.compare and not options.snapshot:
         return forecast_result(ctx, by, options)  # a read: no snapshot (ORM) module
-    from crmctl.reports import snapshots
+    from crmctl.reports import snapshots  # noqa: PLC0415  (start-up: the ORM only to save)
 
     if options.compare:
         return snapshots.compare(ctx, options)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -412,8 +412,6 @@ def _note(options: LeadResponseOptions, sla: int) -> str:
 
 def dashboard_section(ctx: Context) -> ReportResult:
     """For ``report dashboard``: response per owner over the last 90 days, SLA 4 h."""
-    from datetime import timedelta
-
     today = ctx.now.astimezone(ctx.tz).date()
     start = (today - timedelta(days=89)).isoformat()
     return drawable(lead_response(ctx, LeadResponseOptions(start, today.isoformat())))
@@ -422,8 +420,6 @@ def dashboard_section(ctx: Context) -> ReportResult:
 def drawable(result: ReportResult) -> ReportResult:
     """``result`` without its chart when every charted value is zero or empty (a dashboard
     section with nothing to draw shows its table only)."""
-    from dataclasses import replace
-
     if result.chart is None:
         return result
     keys = result.chart.series_keys

@@ -13,7 +13,7 @@ the period by working days (``crmctl.reports.targets``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from crmctl.errors import UsageError
 from crmctl.reports import common
 from crmctl.reports import targets as target_rows
 from crmctl.reports.common import DEFAULT_CURRENCY, ReportOptions, deals
+from crmctl.reports.lead_response import drawable
 from crmctl.reports.outcomes import local_day, owners_after_close
 from crmctl.reports.period import Period
 from crmctl.reports.result import (
@@ -36,6 +37,7 @@ from crmctl.reports.result import (
     currency_totals,
 )
 from crmctl.reports.sql import hour_key
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.targets import METRICS
 
@@ -137,8 +139,6 @@ def _count(condition: Any) -> Any:
 
 def _add_activities(ctx: Context, cells: dict[tuple[Any, str], dict[str, Any]],
                     period: Period) -> None:  # fmt: skip
-    from crmctl.services.access import policy
-
     statement = select(
         activities.created_by_id,
         _count(activities.kind == "call"),
@@ -328,10 +328,6 @@ DASHBOARD_KEYS = ("won_value", "won_value_target", "won_value_attainment", "won_
 
 def dashboard_section(ctx: Context) -> ReportResult:
     """For ``report dashboard``: each salesperson's attainment in the current quarter."""
-    from dataclasses import replace
-
-    from crmctl.reports.lead_response import drawable
-
     today = ctx.now.astimezone(ctx.tz).date()
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     result = performance(ctx, PerformanceOptions(quarter, quarter, None, "owner"))

@@ -53,6 +53,7 @@ from crmctl.reports.result import (
 )
 from crmctl.reports.sql import change_before, whole_days
 from crmctl.services.context import Context
+from crmctl.services.pipelines import configured_pipelines
 
 GROUPINGS = ("stage", "owner", "pipeline", "team")
 DAY_SECONDS = 86400
@@ -232,8 +233,6 @@ def _value_changes(moment: datetime) -> tuple[Any, Any]:
 
 def _stage_probability(ctx: Context, then: Any) -> ColumnElement[Any]:
     """The configured probability of the stage a deal was in (by pipeline and stage)."""
-    from crmctl.services.pipelines import configured_pipelines
-
     whens = [
         (and_(deals.pipeline == pipeline.key, then.c.stage == stage.key), stage.probability)
         for pipeline in configured_pipelines(ctx).values()

@@ -216,7 +216,7 @@ def _grouped(amount: Decimal) -> str:
 
 
 def render_table(result: ReportResult, generated_at: datetime | None = None) -> str:
-    from tabulate import tabulate
+    from tabulate import tabulate  # noqa: PLC0415  (start-up)
 
     if not result.rows:
         return "(no records)\n"
@@ -230,7 +230,7 @@ def render_table(result: ReportResult, generated_at: datetime | None = None) -> 
 
 def template_environment() -> Any:
     """The Jinja2 environment of report templates (``templates/``), autoescaping HTML."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: PLC0415  (start-up)
 
     return Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
@@ -304,7 +304,7 @@ DATE_FORMAT = "d. m. yyyy"
 
 
 def xlsx_bytes(result: ReportResult, generated_at: datetime | None = None) -> bytes:
-    from crmctl.reports.xlsx import build_workbook, cache_formulas, formula_cache, save_workbook
+    from crmctl.reports.xlsx import build_workbook, cache_formulas, formula_cache, save_workbook  # noqa: PLC0415  (start-up)
 
     formats = {ColumnKind.percent: PERCENT_FORMAT, ColumnKind.int: INT_FORMAT,
                ColumnKind.number: NUMBER_FORMAT, ColumnKind.date: DATE_FORMAT}  # fmt: skip

@@ -62,7 +62,7 @@ def _fixed(number: float | Decimal) -> str:
 
 def bar_chart(result: ReportResult, currency: str | None = None) -> SvgChart:
     """The chart of ``result``'s rows, or of the rows in ``currency`` only."""
-    from crmctl.reports.render import cell_text, header
+    from crmctl.reports.render import cell_text, header  # noqa: PLC0415  (circle: reports.svg ↔ reports.render)
 
     assert result.chart is not None
     spec = result.chart
@@ -107,9 +107,10 @@ def bar_chart(result: ReportResult, currency: str | None = None) -> SvgChart:
 
 def _category(result: ReportResult, row: Mapping[str, Any]) -> str:
     """The bar group's label: display texts (stage labels, names) when the result has them."""
+    from crmctl.reports.render import cell_text  # noqa: PLC0415  (circle: reports.svg ↔ reports.render)
+
     if result.lang is None:
         return category_label(row, result.chart.category_keys if result.chart else ())
-    from crmctl.reports.render import cell_text
 
     keys = result.chart.category_keys if result.chart else ()
     texts = [cell_text(result, row, result.column(key)) for key in keys]

@@ -10,6 +10,7 @@ shortest are used, so nothing counts twice.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,7 @@ from crmctl import business_hours
 from crmctl.db import tables
 from crmctl.reports.period import Period
 from crmctl.services.context import Context
+from crmctl.services.targets import visible_targets
 
 target_table = tables.targets.c
 CENT = Decimal("0.01")
@@ -41,8 +43,6 @@ class TargetRow:
 
 def targets_in(ctx: Context, period: Period) -> list[TargetRow]:
     """The targets the reader may see that overlap ``period`` (both ends required)."""
-    from crmctl.services.targets import visible_targets
-
     assert period.start is not None and period.end is not None
     statement = select(
         target_table.user_id, target_table.team_id, target_table.metric, target_table.value,
@@ -96,8 +96,6 @@ def by_subject(found: Iterable[TargetRow], *, teams: bool) -> dict[int, list[Tar
 
 def bounded(ctx: Context, period: Period) -> Period:
     """Both ends: a missing one is the current month's first or last day (local)."""
-    from calendar import monthrange
-
     today = ctx.now.astimezone(ctx.tz).date()
     first = today.replace(day=1)
     last = today.replace(day=monthrange(today.year, today.month)[1])

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 
 from crmctl.reports import common
 from crmctl.reports.common import TENTH, ZERO, deals
 from crmctl.reports.period import Period
-from crmctl.reports.sql import epoch_seconds
+from crmctl.reports.sql import epoch_seconds, hour_key
 from crmctl.services.context import Context
 
 DAY_SECONDS = 86400
@@ -148,10 +149,6 @@ def win_rate_by_month(
     One grouped query (by UTC hour of closing, then folded into local months), so twelve
     months cost one scan, not twelve.
     """
-    from sqlalchemy import BigInteger, cast, func
-
-    from crmctl.reports.sql import hour_key
-
     hour = hour_key(deals.closed_at)
     statement = (
         select(
@@ -187,8 +184,6 @@ def win_rate_by_month(
 
 
 def _local_month(hour: str, ctx: Context) -> str:
-    from datetime import UTC, datetime
-
     moment = datetime.strptime(hour[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
     local = moment.astimezone(ctx.tz)
     return f"{local.year:04d}-{local.month:02d}"

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from crmctl.reports.render import cell_text, header
 from crmctl.reports.result import ColumnKind, ReportResult
 
 MAX_WIDTH = 50
@@ -32,8 +33,6 @@ def build_workbook(
     money_format: Callable[[str | None], str],
     formats: Mapping[ColumnKind, str],
 ) -> Workbook:
-    from crmctl.reports.render import header
-
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -143,8 +142,6 @@ def _letter(result: ReportResult, key: str) -> str | None:
 
 
 def _set_widths(sheet: Worksheet, result: ReportResult) -> None:
-    from crmctl.reports.render import cell_text, header
-
     for position, column in enumerate(result.columns, start=1):
         texts = [header(result, column)] + [
             cell_text(result, row, column) for row in (*result.rows, *result.totals)
@@ -181,8 +178,6 @@ def _add_chart(sheet: Worksheet, result: ReportResult, last_data_row: int) -> No
 
 def _add_currency_charts(sheet: Worksheet, result: ReportResult) -> None:
     """One chart per currency over that currency's (contiguous) rows, stacked vertically."""
-    from crmctl.reports.render import header
-
     assert result.chart is not None
     spans: dict[str, list[int]] = {}
     for index, row in enumerate(result.rows, start=2):

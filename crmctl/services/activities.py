@@ -12,14 +12,18 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from crmctl.db.models import Activity, Company, Deal, Lead, PersonCompany
+from crmctl.db.models import Activity, Company, Deal, Document, Lead, PersonCompany, Task
 from crmctl.errors import Conflict, ValidationError
+from crmctl.query.dates import parse_moment
 from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
+from crmctl.services.leads import record_lead_activity
+from crmctl.services.refs import resolve_company
+from crmctl.services.tasks import resolve_links
 from crmctl.services.users import logins_by_id
 
 ENTITY = "activity"
@@ -32,8 +36,6 @@ Ref = str | int | None
 
 def touch_deal_and_lead(ctx: Context, deal_id: int | None, lead_id: int | None) -> None:
     """Stamp last activity on the deal (also ``last_touched_at``) and the lead."""
-    from crmctl.services.leads import record_lead_activity
-
     if deal_id is not None:
         deal = ctx.session.get(Deal, deal_id)
         if deal is not None:
@@ -61,8 +63,6 @@ def log_activity(
     first_contact: bool = False,
 ) -> dict[str, Any]:
     """Record an activity and its ``activity.<kind>`` event; returns its record."""
-    from crmctl.services.tasks import resolve_links
-
     actor = ctx.require_actor()
     kind = _kind(kind)
     policy.require_any_write(ctx, ENTITY, "log activities")
@@ -168,8 +168,6 @@ def _kind(kind: str) -> str:
 
 
 def _occurred_at(ctx: Context, at: str | datetime | None) -> datetime:
-    from crmctl.query.dates import parse_moment
-
     if at is None or at == "":
         return ctx.now
     if isinstance(at, datetime):
@@ -194,8 +192,6 @@ def _duration(value: str | int | None) -> int | None:
 def list_activities(
     ctx: Context, *, company: Ref = None, kind: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
-    from crmctl.services.refs import resolve_company
-
     statement = select(Activity).order_by(Activity.occurred_at.desc(), Activity.id.desc())
     statement = statement.where(policy.predicate(ctx, ENTITY, "read"))
     if company not in (None, ""):
@@ -248,10 +244,6 @@ def move_links(ctx: Context, column: str, from_id: int, to_id: int) -> int:
 
     Two companies that both had a first call keep only the earlier one as first.
     """
-    from sqlalchemy import update
-
-    from crmctl.db.models import Document, Task
-
     if column == "company_id":
         for kind in FIRST_CONTACT_KINDS:
             firsts = ctx.session.scalars(

@@ -13,8 +13,11 @@ from sqlalchemy import ColumnElement, Select, or_, select
 
 from crmctl.db.models import Approval
 from crmctl.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from crmctl.services.access import about, policy
 from crmctl.services.context import Actor, Context
 from crmctl.services.events import record_event
+from crmctl.services.notifications import Message, notify, recipients
+from crmctl.services.refs import resolve_user
 from crmctl.services.users import logins_by_id
 
 STATUSES = ("pending", "approved", "rejected")
@@ -29,8 +32,6 @@ def request_approval(
     *,
     blocks_moves: bool = True,
 ) -> dict[str, Any]:
-    from crmctl.services.notifications import Message, notify, recipients
-    from crmctl.services.refs import resolve_user
 
     approval = Approval(
         entity_type=entity_type,
@@ -83,7 +84,6 @@ def _about_readable_records(ctx: Context) -> ColumnElement[bool]:
     """Approvals about records the actor may fully read, as ``decide`` requires: a role's
     approver (every manager, say) does not see the reason of a request about a deal
     hidden from them."""
-    from crmctl.services.access import about, policy
 
     return or_(
         Approval.entity_type.not_in(list(policy.ENTITIES)),
@@ -134,7 +134,6 @@ def _require_approver(actor: Actor, approval: Approval) -> None:
 def _require_readable(ctx: Context, approval: Approval) -> None:
     """Deciding about a record takes reading it: a rule may name an approver (a role, say)
     who may not see that particular deal; the answer is the same as for showing it."""
-    from crmctl.services.access import policy
 
     if approval.entity_type in policy.ENTITIES:
         policy.require(ctx, approval.entity_type, approval.entity_id, "read")

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, select
 
 from crmctl.db.models import Event, User
 from crmctl.errors import UsageError
+from crmctl.query.dates import parse_moment
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_user
 from crmctl.services.timeline import summarise
@@ -43,8 +44,6 @@ def audit_list(ctx: Context, options: AuditOptions) -> list[dict[str, Any]]:
 
 
 def _conditions(ctx: Context, options: AuditOptions) -> list[ColumnElement[bool]]:
-    from crmctl.query.dates import parse_moment
-
     conditions: list[ColumnElement[bool]] = []
     if options.user:
         conditions.append(Event.actor_id == resolve_user(ctx, options.user).id)

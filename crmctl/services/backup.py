@@ -18,6 +18,9 @@ from pathlib import Path
 from crmctl.config import Settings
 from crmctl.db.engine import PRIVATE_FILE_MODE
 from crmctl.errors import DatabaseError
+from crmctl.services.context import open_read_context
+from crmctl.services.setup import backup_database
+from crmctl.services.users import require_admin
 
 ARCHIVE_SUFFIX = ".documents.tar"
 # A file being copied into the store: not a document yet (see documents._store).
@@ -33,8 +36,6 @@ class Backup:
 
 
 def backup(settings: Settings, target: Path, *, documents: bool = True) -> Backup:
-    from crmctl.services.setup import backup_database
-
     require_admin_to_back_up(settings)
     written = backup_database(settings, target)
     store = settings.documents_dir
@@ -46,9 +47,6 @@ def backup(settings: Settings, target: Path, *, documents: bool = True) -> Backu
 
 def require_admin_to_back_up(settings: Settings) -> None:
     """A backup holds every record and document: need-to-know allows it to admins only."""
-    from crmctl.services.context import open_read_context
-    from crmctl.services.users import require_admin
-
     with open_read_context(settings) as ctx:
         require_admin(ctx, "back up the database (it holds every customer's records)")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import cycle
 from typing import Any
@@ -19,11 +19,20 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from crmctl.db import tables
+from crmctl.db.models import Campaign, Product
 from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
+from crmctl.money import currency_code, parse_money
+from crmctl.query import compile_where
+from crmctl.query.dates import parse_when
+from crmctl.query.entities import registry
 from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
+from crmctl.services.products import product_id_for
 from crmctl.services.refs import logins_by_id, resolve_user
+from crmctl.services.tasks import add_task
+from crmctl.services.territory import match_territory
+from crmctl.services.views import view_where
 from crmctl.values import jsonable
 
 ENTITY = "campaign"
@@ -57,7 +66,6 @@ def find_campaign_row(ctx: Context, ref: str | int) -> Any:
 
 def resolve_campaign(ctx: Context, ref: str | int, *, action: str = "read") -> Any:
     """The ORM campaign by id or name that the actor may ``action``, for writes."""
-    from crmctl.db.models import Campaign
 
     row = find_campaign_row(ctx, ref)
     if action != "read":
@@ -117,7 +125,6 @@ def campaign_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def add_campaign(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
-    from crmctl.db.models import Campaign
 
     actor = ctx.require_actor()
     policy.require_any_write(ctx, ENTITY, "add campaigns")
@@ -177,7 +184,6 @@ def edit_campaign(ctx: Context, ref: str, desired: dict[str, Any]) -> dict[str, 
 
 def remove_campaign(ctx: Context, ref: str) -> dict[str, Any]:
     """Remove a campaign that opened nothing yet (one with leads or deals stays their record)."""
-    from crmctl.db.models import Campaign
 
     campaign = resolve_campaign(ctx, ref, action="write")
     record = show_campaign(ctx, campaign.id)
@@ -199,8 +205,6 @@ def remove_campaign(ctx: Context, ref: str) -> dict[str, Any]:
 
 
 def _checked(ctx: Context, desired: dict[str, Any], current_id: int | None) -> dict[str, Any]:
-    from crmctl.money import currency_code, parse_money
-    from crmctl.services.products import product_id_for
 
     unknown = sorted(set(desired) - set(EDITABLE))
     if unknown:
@@ -239,9 +243,6 @@ def _checked(ctx: Context, desired: dict[str, Any], current_id: int | None) -> d
 
 
 def _day(ctx: Context, raw: Any, option: str) -> date | None:
-    from datetime import datetime
-
-    from crmctl.query.dates import parse_when
 
     if raw in (None, ""):
         return None
@@ -277,7 +278,6 @@ class LaunchResult:
 
 def launch_campaign(ctx: Context, ref: str, options: LaunchOptions) -> LaunchResult:
     """Open one lead per matching company not yet in the campaign (see the module doc)."""
-    from crmctl.services.views import view_where
 
     actor = ctx.require_actor()
     campaign = resolve_campaign(ctx, ref, action="write")
@@ -348,8 +348,6 @@ def _opened(company: Any, lead_id: int | None, login: str) -> dict[str, Any]:
 def _candidates(ctx: Context, where: str) -> list[Any]:
     """The live companies the filter matches and the actor may see, with their primary
     contact, in id order."""
-    from crmctl.query import compile_where
-    from crmctl.query.entities import registry
 
     links, persons = tables.person_companies, tables.persons
     statement = (
@@ -413,7 +411,6 @@ def _chooser(ctx: Context, assign: str) -> Any:
 
 
 def _territory_chooser(ctx: Context) -> Any:
-    from crmctl.services.territory import match_territory
 
     raw = ctx.settings.values.get("territories")
     config = raw.value if raw is not None else None
@@ -477,7 +474,6 @@ def _insert_leads(
 
 
 def _product_model() -> Any:
-    from crmctl.db.models import Product
 
     return Product
 
@@ -521,7 +517,6 @@ def _add_tasks(
     logins: dict[int, str],
 ) -> None:
     """A follow-up task per opened lead, for its owner, through the task service."""
-    from crmctl.services.tasks import add_task
 
     for (_, owner_id), lead_id in zip(planned, lead_ids, strict=True):
         add_task(ctx, title, due_at=due, assignee=logins[owner_id], lead=str(lead_id))

@@ -10,6 +10,16 @@ from sqlalchemy import delete, func, select, update
 from crmctl import entities
 from crmctl.db.models import Company, Event, PersonCompany
 from crmctl.errors import Conflict, ValidationError
+from crmctl.geo import lookup_psc
+from crmctl.normalize import (
+    normalize_dic,
+    normalize_email,
+    normalize_ico,
+    normalize_phone,
+    normalize_psc,
+    normalize_website,
+    phone_search_forms,
+)
 from crmctl.services import tags as tag_store
 from crmctl.services.access import policy
 from crmctl.services.activities import move_links
@@ -185,15 +195,6 @@ def _loggable(record: dict[str, Any]) -> dict[str, Any]:
 
 def normalise_values(values: dict[str, str | None]) -> dict[str, str | None]:
     """Validate and normalise user input; an empty string clears a field."""
-    from crmctl.normalize import (
-        normalize_dic,
-        normalize_email,
-        normalize_ico,
-        normalize_phone,
-        normalize_psc,
-        normalize_website,
-    )
-
     normalisers = {
         "ico": normalize_ico,
         "dic": normalize_dic,
@@ -233,8 +234,6 @@ def _assign(company: Company, values: dict[str, Any], *, explicit_region: bool) 
 
 
 def _derive_region(company: Company) -> None:
-    from crmctl.geo import lookup_psc
-
     place = lookup_psc(company.psc, company.city) if company.psc else None
     company.region = place.kraj if place else None
     company.district = place.okres if place else None
@@ -284,8 +283,6 @@ def company_search_text(
     name: str, ico: str | None, email: str | None, phone: str | None, city: str | None
 ) -> str:
     """The folded text ``--search`` matches: name, IČO, e-mail, phone forms and city."""
-    from crmctl.normalize import phone_search_forms
-
     forms = phone_search_forms(phone) if phone else []
     return fold_parts([name, ico, email, *forms, city])
 

@@ -18,6 +18,7 @@ from crmctl.db.models import (
     PersonRelation,
 )
 from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.normalize import normalize_email, normalize_phone, phone_search_forms, split_person_name
 from crmctl.services import stale
 from crmctl.services import tags as tag_store
 from crmctl.services.access import policy
@@ -248,14 +249,10 @@ def _comparable(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _normalise_email(raw: str) -> str:
-    from crmctl.normalize import normalize_email
-
     return normalize_email(raw)
 
 
 def _normalise_phone(raw: str) -> str:
-    from crmctl.normalize import normalize_phone
-
     return normalize_phone(raw)
 
 
@@ -270,8 +267,6 @@ def normalise_desired(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     """Validate a (partial) desired state; unknown and derived keys are dropped."""
     wanted: dict[str, Any] = {}
     if desired.get("full_name"):
-        from crmctl.normalize import split_person_name
-
         parts = split_person_name(str(desired["full_name"]))
         # A single word ("Novák") is a surname, as in every Czech address book.
         first, last = parts.first_name or None, parts.last_name or None
@@ -490,8 +485,6 @@ def _refresh_search_text(ctx: Context, person: Person) -> None:
 
 def person_search_text(name: str, emails: Iterable[str], phones: Iterable[str]) -> str:
     """The folded text ``--search`` matches: name, e-mails, phones as E.164 and national."""
-    from crmctl.normalize import phone_search_forms
-
     forms = [form for phone in phones for form in phone_search_forms(phone)]
     return fold_parts([name, *emails, *forms])
 

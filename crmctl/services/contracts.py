@@ -70,7 +70,7 @@ def expiring_query(
 
 
 def add_service(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
-    from crmctl.db.models import Service
+    from crmctl.db.models import Service  # noqa: PLC0415  (start-up)
 
     actor = ctx.require_actor()
     policy.require_any_write(ctx, ENTITY, "add services")
@@ -90,7 +90,7 @@ def add_service(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
 
 
 def edit_service(ctx: Context, ref: str, desired: dict[str, Any]) -> dict[str, Any]:
-    from crmctl.db.models import Service
+    from crmctl.db.models import Service  # noqa: PLC0415  (start-up)
 
     row = find_service_row(ctx, ref)
     policy.require(ctx, ENTITY, row.id, "write")
@@ -111,7 +111,7 @@ def edit_service(ctx: Context, ref: str, desired: dict[str, Any]) -> dict[str, A
 
 
 def remove_service(ctx: Context, ref: str) -> dict[str, Any]:
-    from crmctl.db.models import Service
+    from crmctl.db.models import Service  # noqa: PLC0415  (start-up)
 
     row = find_service_row(ctx, ref)
     policy.require(ctx, ENTITY, row.id, "write")
@@ -141,7 +141,7 @@ def services_from_deal(ctx: Context, deal: Any) -> list[dict[str, Any]]:
         "billing": product.billing,
     }  # fmt: skip
     record = add_service(ctx, desired)
-    from crmctl.db.models import Service
+    from crmctl.db.models import Service  # noqa: PLC0415  (start-up)
 
     ctx.session.get_one(Service, record["id"]).deal_id = deal.id
     ctx.session.flush()
@@ -169,8 +169,8 @@ def _checked(ctx: Context, desired: dict[str, Any], current: Any) -> dict[str, A
 def _identity(
     ctx: Context, desired: dict[str, Any], values: dict[str, Any], *, creating: bool
 ) -> None:
-    from crmctl.services.products import product_id_for
-    from crmctl.services.refs import resolve_company
+    from crmctl.services.products import product_id_for  # noqa: PLC0415  (start-up)
+    from crmctl.services.refs import resolve_company  # noqa: PLC0415  (start-up)
 
     if creating and not desired.get("company"):
         raise ValidationError("a service needs a company: `services add --company C ...`")
@@ -211,7 +211,7 @@ def _dates(ctx: Context, desired: dict[str, Any], values: dict[str, Any]) -> Non
 
 
 def _money(desired: dict[str, Any], values: dict[str, Any]) -> None:
-    from crmctl.money import currency_code, parse_money
+    from crmctl.money import currency_code, parse_money  # noqa: PLC0415  (start-up)
 
     if desired.get("value") not in (None, ""):
         raw = desired["value"]
@@ -263,7 +263,7 @@ def _consistent(values: dict[str, Any], current: Any) -> None:
 
 
 def _day(ctx: Context, raw: Any, option: str) -> date | None:
-    from crmctl.query.dates import parse_when
+    from crmctl.query.dates import parse_when  # noqa: PLC0415  (start-up)
 
     if raw in (None, ""):
         return None

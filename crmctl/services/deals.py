@@ -21,6 +21,7 @@ from crmctl.money import currency_code, parse_money
 from crmctl.services import stale
 from crmctl.services import tags as tag_store
 from crmctl.services.access import policy
+from crmctl.services.approvals import require_no_pending
 from crmctl.services.context import Context, dry_run_scope
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.listing import ListOptions
@@ -233,8 +234,6 @@ def _change_stage(
             f"`crmctl deals lose {deal.id} --reason TEXT`"
         )
     if not stage.lost:
-        from crmctl.services.approvals import require_no_pending
-
         # A pending approval (e.g. a discount over the limit) holds the deal where it is.
         require_no_pending(ctx, ENTITY, deal.id)
     before_stage, before_probability = deal.stage, deal.probability
@@ -286,12 +285,12 @@ def _change_stage(
 
 
 def _assign(ctx: Context, deal: Deal, wanted: dict[str, Any], stage: Stage) -> None:
+    from crmctl.services.campaigns import campaign_id_named  # noqa: PLC0415  (circle: deals ↔ campaigns)
+
     for name in ("title", "value", "currency", "expected_close", "source", "campaign"):
         if name in wanted:
             setattr(deal, name, wanted[name])
     if "campaign" in wanted:
-        from crmctl.services.campaigns import campaign_id_named
-
         # The text names a campaign record where one has that name (issue 19).
         deal.campaign_id = campaign_id_named(ctx, wanted["campaign"])
     if "company_id" in wanted:

@@ -10,8 +10,10 @@ import yaml
 from sqlalchemy import func, select
 
 from crmctl.db.models import Company
-from crmctl.services import companies, contacts, users
+from crmctl.db.tables import services
+from crmctl.services import companies, contacts, plans, users
 from crmctl.services.context import Context
+from crmctl.services.contracts import add_service
 from crmctl.services.refs import resolve_company
 
 
@@ -90,8 +92,6 @@ def load_demo_services(ctx: Context) -> list[str]:
 
     Not part of plain ``--demo``, whose records the golden corpus pins by id.
     """
-    from crmctl.db.tables import services
-
     if ctx.session.scalar(select(func.count()).select_from(services)):
         return ["demo services skipped: the database already has services"]
     data = yaml.safe_load(files("crmctl.data").joinpath("demo.yaml").read_text(encoding="utf-8"))
@@ -110,8 +110,6 @@ def _days(ctx: Context, offset: int | None) -> date | None:
 
 
 def _add_services(ctx: Context, entries: list[dict[str, Any]]) -> None:
-    from crmctl.services.contracts import add_service
-
     for entry in entries:
         desired = {k: v for k, v in entry.items() if not k.endswith("_days")}
         desired["notice_days"] = entry.get("notice_days")
@@ -121,8 +119,6 @@ def _add_services(ctx: Context, entries: list[dict[str, Any]]) -> None:
 
 
 def _add_plans(ctx: Context, entries: list[dict[str, Any]]) -> None:
-    from crmctl.services import plans
-
     for entry in entries:
         year = ctx.now.astimezone(ctx.tz).year + int(entry.get("period_years", 0))
         desired = {"period": str(year), "goal": entry.get("goal"),

@@ -27,6 +27,7 @@ from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.refs import linked_names, resolve_document
+from crmctl.services.tasks import resolve_links
 from crmctl.services.users import logins_by_id
 
 ENTITY = "document"
@@ -65,8 +66,6 @@ def attach_document(ctx: Context, target: str, ref: str | int, path: Path) -> di
 
 
 def _target_links(ctx: Context, target: str, ref: str | int) -> dict[str, int | None]:
-    from crmctl.services.tasks import resolve_links
-
     if target not in TARGETS:
         raise UsageError(f"cannot attach to {target!r}; choose one of {', '.join(TARGETS)}")
     links = resolve_links(ctx, **{target: ref})

@@ -14,12 +14,17 @@ from typing import Any
 from sqlalchemy import select
 
 from crmctl import business_hours
-from crmctl.db.models import Company, Lead, Person, PersonCompany
+from crmctl.db.models import Company, Deal, Lead, Person, PersonCompany
 from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.normalize import normalize_email, normalize_ico, normalize_phone, split_person_name
+from crmctl.query.dates import parse_moment
 from crmctl.services.access import policy
+from crmctl.services.campaigns import campaign_id_named
 from crmctl.services.context import Context
+from crmctl.services.deals import add_deal
 from crmctl.services.events import record_event
 from crmctl.services.listing import ListOptions
+from crmctl.services.products import match_product_text
 from crmctl.services.read import sources
 from crmctl.services.read.pipeline import list_records, show_record
 from crmctl.services.read.records import LEAD_TEXTS, lead_records
@@ -118,8 +123,6 @@ def add_leads_from_json(
 
 
 def _normalise(ctx: Context, desired: dict[str, Any], default_source: str) -> dict[str, Any]:
-    from crmctl.normalize import normalize_email, normalize_ico, normalize_phone
-
     wanted: dict[str, Any] = {}
     custom: dict[str, Any] = dict(desired.get("custom") or {})
     for key, value in desired.items():
@@ -158,16 +161,11 @@ def _normalise(ctx: Context, desired: dict[str, Any], default_source: str) -> di
 def _link_references(ctx: Context, wanted: dict[str, Any]) -> None:
     """The free-text product and campaign point at the catalogue product and the campaign
     they name, where one matches (the text is kept as the sender wrote it)."""
-    from crmctl.services.campaigns import campaign_id_named
-    from crmctl.services.products import match_product_text
-
     wanted.setdefault("product_id", match_product_text(ctx, wanted.get("product")))
     wanted.setdefault("campaign_id", campaign_id_named(ctx, wanted.get("campaign")))
 
 
 def _moment(ctx: Context, raw: Any) -> datetime:
-    from crmctl.query.dates import parse_moment
-
     return parse_moment(str(raw), ctx.now, ctx.tz, "received_at")
 
 
@@ -259,8 +257,6 @@ def record_lead_activity(ctx: Context, lead_id: int) -> None:
 
 def convert_lead(ctx: Context, ref: str, deal_fields: dict[str, Any]) -> dict[str, Any]:
     """Company and person (reused by IČO, name or e-mail, else created) and a new deal."""
-    from crmctl.services.deals import add_deal
-
     lead = resolve_lead(ctx, ref, action="write")
     if lead.status not in OPEN_STATUSES:
         raise Conflict(f"lead #{lead.id} is already {lead.status}; only open leads convert")
@@ -305,8 +301,6 @@ def convert_lead(ctx: Context, ref: str, deal_fields: dict[str, Any]) -> dict[st
 
 def _keep_references(ctx: Context, lead: Lead, deal_id: int) -> None:
     """The deal keeps the lead's campaign and product as references (not only text)."""
-    from crmctl.db.models import Deal
-
     deal = ctx.session.get_one(Deal, deal_id)
     if lead.campaign_id is not None:
         deal.campaign_id = lead.campaign_id
@@ -315,7 +309,7 @@ def _keep_references(ctx: Context, lead: Lead, deal_id: int) -> None:
 
 
 def _company_for(ctx: Context, lead: Lead, owner: str | None) -> tuple[Company | None, bool]:
-    from crmctl.services.companies import CompanyInput, add_company
+    from crmctl.services.companies import CompanyInput, add_company  # noqa: PLC0415  (circle: leads ↔ companies)
 
     if lead.company_id:
         return ctx.session.get(Company, lead.company_id), True
@@ -346,8 +340,7 @@ def _company_for(ctx: Context, lead: Lead, owner: str | None) -> tuple[Company |
 def _person_for(
     ctx: Context, lead: Lead, company: Company | None, owner: str | None
 ) -> tuple[Person | None, bool]:
-    from crmctl.normalize import split_person_name
-    from crmctl.services.contacts import add_contact, find_by_emails
+    from crmctl.services.contacts import add_contact, find_by_emails  # noqa: PLC0415  (circle: leads ↔ contacts)
 
     if lead.person_id:
         return ctx.session.get(Person, lead.person_id), True

@@ -38,7 +38,7 @@ def apply_where(
         return statement
     # Imported when there is a filter: the parser and compiler take ~20 ms to import, and
     # `tasks overdue` (policy imports this module) has none unless a limited view has one.
-    from crmctl.query import compile_where
+    from crmctl.query import compile_where  # noqa: PLC0415  (start-up)
 
     return statement.where(compile_where(where, registry, now=ctx.now, tz=ctx.tz))
 

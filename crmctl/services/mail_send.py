@@ -17,7 +17,7 @@ import hashlib
 import mimetypes
 import uuid
 from dataclasses import dataclass
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,19 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import insert, select
 
+from crmctl import entities
 from crmctl.db import tables
 from crmctl.errors import FileUnreadable, UsageError, ValidationError
 from crmctl.mail.pairing import format_deal_token
 from crmctl.mail.settings import mail_settings
+from crmctl.notify.outbox import enqueue
+from crmctl.notify.smtp import message_domain, smtp_config
 from crmctl.services.access import policy
 from crmctl.services.context import Context
+from crmctl.services.documents import blob_path, store_content
 from crmctl.services.events import record_event
+from crmctl.services.mail import _target_id
+from crmctl.services.refs import resolve_person
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "mail"
 SUFFIX = ".txt"
@@ -100,8 +106,6 @@ def render_template(ctx: Context, name: str, values: dict[str, Any]) -> tuple[st
 
 def send_mail(ctx: Context, request: SendRequest) -> dict[str, Any]:
     """Store and queue one message (nothing written on ``dry_run``)."""
-    from crmctl.notify.smtp import message_domain, smtp_config
-
     actor = ctx.require_actor()
     if not request.to:
         raise UsageError("give at least one --to CONTACT|EMAIL")
@@ -140,6 +144,8 @@ def send_mail(ctx: Context, request: SendRequest) -> dict[str, Any]:
 
 
 def _recipient(ctx: Context, ref: str) -> _Recipient:
+    from crmctl.services.contacts import display_name  # noqa: PLC0415  (circle: mail_send ↔ contacts)
+
     text = ref.strip()
     if "@" in text and " " not in text:
         address = text.lower()
@@ -147,8 +153,6 @@ def _recipient(ctx: Context, ref: str) -> _Recipient:
             select(tables.person_emails.c.person_id).where(tables.person_emails.c.email == address)
         ).first()
         return _Recipient(address, "", found[0] if found else None)
-    from crmctl.services.contacts import display_name
-    from crmctl.services.refs import resolve_person
 
     person = resolve_person(ctx, text)
     emails = tables.person_emails.c
@@ -168,8 +172,6 @@ def _about(
 ) -> tuple[tuple[str, int] | None, dict[str, Any]]:
     if about is None:
         return None, {}
-    from crmctl import entities
-    from crmctl.services.mail import _target_id
 
     target, ref = about
     target_id = _target_id(ctx, target, ref)
@@ -186,6 +188,8 @@ def _text(
     record: dict[str, Any],
     to: list[_Recipient],
 ) -> tuple[str, str]:
+    from crmctl.services.records import show_contact  # noqa: PLC0415  (circle: mail_send ↔ records)
+
     if request.template:
         if request.subject or request.body_file:
             raise UsageError("give --template NAME or --subject with --body-file, not both")
@@ -194,8 +198,6 @@ def _text(
             values[about[0]] = record
         contact_id = next((r.contact_id for r in to if r.contact_id), None)
         if contact_id is not None:
-            from crmctl.services.records import show_contact
-
             values["contact"] = show_contact(ctx, contact_id)
         return render_template(ctx, request.template, values)
     if request.subject is None or (request.body_file is None and request.body is None):
@@ -270,8 +272,6 @@ def _store(
     pairings: list[tuple[str, int, str]],
     actor_id: int,
 ) -> int:
-    from email.utils import parseaddr
-
     name, address = parseaddr(sender)
     m = tables.messages
     row = ctx.session.execute(
@@ -319,8 +319,6 @@ def _documents(
     files: list[tuple[Path, bytes]],
     pairings: list[tuple[str, int, str]],
 ) -> list[dict[str, Any]]:
-    from crmctl.services.documents import blob_path, store_content
-
     links = {
         "deal_id": next((i for t, i, _ in pairings if t == "deal"), None),
         "person_id": next((i for t, i, _ in pairings if t == "contact"), None),
@@ -361,8 +359,6 @@ def _queue(
     body: str,
     documents: list[dict[str, Any]],
 ) -> None:
-    from crmctl.notify.outbox import enqueue
-
     enqueue(
         ctx.session,
         ctx.now,

@@ -14,8 +14,11 @@ from sqlalchemy import select, update
 from crmctl.db.models import Notification, User
 from crmctl.errors import NotFound, UsageError
 from crmctl.notify import inbox, outbox
+from crmctl.services.access import policy
 from crmctl.services.context import Actor, Context
 from crmctl.services.events import record_event
+from crmctl.services.refs import resolve_team, resolve_user
+from crmctl.services.users import require_admin
 from crmctl.values import jsonable
 
 
@@ -46,8 +49,6 @@ def _user(ctx: Context, login: str) -> User:
 
 def _mapped_user(ctx: Context, login: str) -> User:
     """Recipients are mapped users (some come from ORM queries by role or team)."""
-    from crmctl.services.refs import resolve_user
-
     user = ctx.session.get(User, resolve_user(ctx, login).id)
     assert user is not None  # just resolved in this transaction
     return user
@@ -55,8 +56,6 @@ def _mapped_user(ctx: Context, login: str) -> User:
 
 def recipients(ctx: Context, wanted: list[str], *, owner_login: str | None) -> list[User]:
     """Active users meant by owner, manager, user:LOGIN, role:ROLE, team:NAME (no repeats)."""
-    from crmctl.services.refs import resolve_team
-
     found: dict[int, User] = {}
     owner = _user(ctx, owner_login) if owner_login else None
     for who in wanted:
@@ -153,8 +152,6 @@ def notify(
 
 def _may_read(ctx: Context, users: list[User], message: Message) -> tuple[list[User], list[str]]:
     """The users who may read the record of ``message``, and the logins of the others."""
-    from crmctl.services.access import policy
-
     if message.entity_type not in policy.ENTITIES or message.entity_id is None:
         return users, []
     allowed = [
@@ -202,9 +199,6 @@ def read_notifications(ctx: Context, ids: list[int], *, all_: bool = False) -> i
 
 
 def _inbox_owner(ctx: Context, user: str | None) -> Actor:
-    from crmctl.services.refs import resolve_user
-    from crmctl.services.users import require_admin
-
     actor = ctx.require_actor()
     if user is None or user == actor.login:
         return actor

@@ -15,12 +15,18 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, true
 
+from crmctl.clock import as_utc
 from crmctl.db import tables
+from crmctl.db.models import AccountPlan, PlanStakeholder, Task
 from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.money import currency_code, parse_money
 from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
-from crmctl.services.refs import logins_by_id
+from crmctl.services.period import parse_period
+from crmctl.services.read.records import display_name
+from crmctl.services.refs import logins_by_id, resolve_company, resolve_person, resolve_user
+from crmctl.services.tasks import add_task
 
 ENTITY = "plan"
 ROLES = ("decision-maker", "influencer", "user", "blocker")
@@ -79,8 +85,6 @@ def plan_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def add_plan(ctx: Context, company_ref: str, desired: dict[str, Any]) -> dict[str, Any]:
-    from crmctl.db.models import AccountPlan
-    from crmctl.services.refs import resolve_company
 
     actor = ctx.require_actor()
     policy.require_any_write(ctx, ENTITY, "add account plans")
@@ -104,7 +108,6 @@ def add_plan(ctx: Context, company_ref: str, desired: dict[str, Any]) -> dict[st
 
 
 def edit_plan(ctx: Context, ref: str, desired: dict[str, Any]) -> dict[str, Any]:
-    from crmctl.db.models import AccountPlan
 
     row = find_plan_row(ctx, ref)
     policy.require(ctx, ENTITY, row.id, "write")
@@ -128,8 +131,6 @@ def edit_plan(ctx: Context, ref: str, desired: dict[str, Any]) -> dict[str, Any]
 def add_stakeholder(
     ctx: Context, plan_ref: str, contact_ref: str, role: str, attitude: str
 ) -> dict[str, Any]:
-    from crmctl.db.models import PlanStakeholder
-    from crmctl.services.refs import resolve_person
 
     row = find_plan_row(ctx, plan_ref)
     policy.require(ctx, ENTITY, row.id, "write")
@@ -161,8 +162,6 @@ def add_stakeholder(
 
 def add_action(ctx: Context, plan_ref: str, subject: str, **task: Any) -> dict[str, Any]:
     """A planned action: a task about the plan's company, linked to the plan."""
-    from crmctl.db.models import Task
-    from crmctl.services.tasks import add_task
 
     row = find_plan_row(ctx, plan_ref)
     policy.require(ctx, ENTITY, row.id, "write")
@@ -174,9 +173,6 @@ def add_action(ctx: Context, plan_ref: str, subject: str, **task: Any) -> dict[s
 
 
 def _checked(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
-    from crmctl.money import currency_code, parse_money
-    from crmctl.services.period import parse_period
-    from crmctl.services.refs import resolve_user
 
     values: dict[str, Any] = {}
     if desired.get("period") is not None:
@@ -237,7 +233,6 @@ def plan_detail(ctx: Context, ref: str | int) -> dict[str, Any]:
 
 def _deal_sums(ctx: Context, plan: Any) -> dict[str, Decimal]:
     """Won value closed in the plan's period and open pipeline, in the plan's currency."""
-    from crmctl.services.period import parse_period
 
     period = parse_period(plan.period, plan.period)
     deals = tables.deals.c
@@ -260,7 +255,6 @@ def _deal_sums(ctx: Context, plan: Any) -> dict[str, Decimal]:
 
 
 def _stakeholder_rows(ctx: Context, plan_id: int) -> list[dict[str, Any]]:
-    from crmctl.services.read.records import display_name
 
     people, acts = tables.persons.c, tables.activities.c
     last = (
@@ -288,8 +282,6 @@ def _stakeholder_rows(ctx: Context, plan_id: int) -> list[dict[str, Any]]:
     for row in rows:
         last_at = row.last_contact_at
         if last_at is not None and last_at.tzinfo is None:
-            from crmctl.clock import as_utc
-
             last_at = as_utc(last_at)
         result.append({
             "contact_id": row.person_id, "name": display_name(row), "role": row.role,
@@ -306,7 +298,6 @@ def _actions(ctx: Context, plan_id: int) -> list[dict[str, Any]]:
         .where(tasks.plan_id == plan_id)
         .order_by(tasks.due_at, tasks.id)
     ).all()
-    from crmctl.clock import as_utc
 
     return [
         {

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 
 from crmctl.db import tables
+from crmctl.db.models import Product
 from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.money import currency_code, parse_money
 from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
@@ -28,8 +30,6 @@ _products = tables.products
 
 
 def add_product(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
-    from crmctl.db.models import Product
-
     actor = ctx.require_actor()
     policy.require_any_write(ctx, ENTITY, "add products")
     values = _checked(ctx, desired, creating=True)
@@ -69,8 +69,6 @@ def edit_product(ctx: Context, ref: str, desired: dict[str, Any]) -> dict[str, A
 def _checked(
     ctx: Context, desired: dict[str, Any], *, creating: bool, current_id: int | None = None
 ) -> dict[str, Any]:
-    from crmctl.money import currency_code, parse_money
-
     values: dict[str, Any] = {}
     unknown = sorted(set(desired) - set(EDITABLE))
     if unknown:
@@ -128,8 +126,6 @@ def find_product_row(ctx: Context, ref: str | int) -> Any:
 
 def resolve_product(ctx: Context, ref: str | int) -> Any:
     """The ORM product by id or code, for writes."""
-    from crmctl.db.models import Product
-
     return ctx.session.get_one(Product, find_product_row(ctx, ref).id)
 
 

@@ -68,7 +68,7 @@ def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], 
     """Names of the companies, contacts, deals and leads a page of tasks or documents
     links to, one query per kind, keyed ``(kind, id)``. A visible task may be about a
     contact, deal or lead the reader may not see: those get no name."""
-    from crmctl.services.access import policy
+    from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
     names: dict[tuple[str, int], str] = {}
     for linked in _LINKED:
@@ -92,11 +92,11 @@ def resolve_company(
 
     Everyone may find a company (its card); ``action`` read|write also checks the policy.
     """
-    from crmctl.db.models import Company
+    from crmctl.db.models import Company  # noqa: PLC0415  (start-up: ORM only for writes)
 
     company: Company = find_company(ctx, ref, include_deleted, Company)
     if action is not None:
-        from crmctl.services.access import policy
+        from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
         policy.require(ctx, "company", company.id, action)
     return company
@@ -131,11 +131,11 @@ def resolve_person(
 ) -> Person:
     """By id, e-mail or full name (accent-insensitive), among the contacts the acting
     user may ``action`` (read|write): others are "permission denied", found or not."""
-    from crmctl.db.models import Person
+    from crmctl.db.models import Person  # noqa: PLC0415  (start-up: ORM only for writes)
 
     person: Person = find_person(ctx, ref, include_deleted=include_deleted, target=Person)
     if action == "write":
-        from crmctl.services.access import policy
+        from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
         policy.require(ctx, "contact", person.id, "write")
     return person
@@ -145,7 +145,7 @@ def find_person(
     ctx: Context, ref: str | int, *, include_deleted: bool = False, target: Any = tables.persons
 ) -> Any:
     """The readable contact ``ref`` names: a row of its table, or a mapped ``Person``."""
-    from crmctl.services.access import policy
+    from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
     visible = policy.predicate(ctx, "contact", "read")
     try:
@@ -232,9 +232,9 @@ def resolve_deal(
 
     ``action=None`` checks nothing: for callers that check a limited read themselves.
     """
-    from crmctl.db.models import Deal
-    from crmctl.services.access import policy
-    from crmctl.services.locking import begin_write
+    from crmctl.db.models import Deal  # noqa: PLC0415  (start-up: ORM only for writes)
+    from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
+    from crmctl.services.locking import begin_write  # noqa: PLC0415  (start-up: ORM only for writes)
 
     text = str(ref).strip().lstrip("#")
     if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
@@ -256,8 +256,8 @@ def resolve_deal(
 
 def resolve_lead(ctx: Context, ref: str | int, *, action: str = "read") -> Lead:
     """A live lead the acting user may ``action`` (read|write)."""
-    from crmctl.db.models import Lead
-    from crmctl.services.access import policy
+    from crmctl.db.models import Lead  # noqa: PLC0415  (start-up: ORM only for writes)
+    from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
     text = str(ref).strip().lstrip("#")
     if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
@@ -278,8 +278,8 @@ def resolve_task(ctx: Context, ref: str | int, *, action: str | None = "write") 
 
     ``action=None`` checks nothing: for callers that check a limited read themselves.
     """
-    from crmctl.db.models import Task
-    from crmctl.services.access import policy
+    from crmctl.db.models import Task  # noqa: PLC0415  (start-up: ORM only for writes)
+    from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
     text = str(ref).strip().lstrip("#")
     if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
@@ -298,8 +298,8 @@ def resolve_task(ctx: Context, ref: str | int, *, action: str | None = "write") 
 
 def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> Document:
     """The live document ``ref`` the acting user may ``action`` (read|write)."""
-    from crmctl.db.models import Document
-    from crmctl.services.access import policy
+    from crmctl.db.models import Document  # noqa: PLC0415  (start-up: ORM only for writes)
+    from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
     text = str(ref).strip().lstrip("#")
     if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found
@@ -316,7 +316,7 @@ def resolve_document(ctx: Context, ref: str | int, *, action: str = "read") -> D
 
 
 def resolve_batch(ctx: Context, ref: str) -> ImportBatch:
-    from crmctl.db.models import ImportBatch
+    from crmctl.db.models import ImportBatch  # noqa: PLC0415  (start-up: ORM only for writes)
 
     text = str(ref).strip().lstrip("#")
     if not text.removeprefix("-").isdigit():  # -1 is an id (of no record): not found

@@ -28,7 +28,11 @@ from crmctl.db.migrate import upgrade
 from crmctl.db.models import User
 from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
 from crmctl.errors import DatabaseError
+from crmctl.mail.settings import redacted
 from crmctl.services.context import Actor, Context, resolve_actor
+from crmctl.services.demo import load_demo, load_demo_services
+from crmctl.services.demo_campaigns import load_campaigns
+from crmctl.services.demo_history import load_sales_history
 from crmctl.services.users import UserInput, add_user
 
 
@@ -52,15 +56,9 @@ def initialise(
             ctx = Context(session, None, clock.now(), settings.timezone, settings)
             lines += _ensure_admin(ctx, admin_login or settings.acting_user.value, admin_name)
             if demo:
-                from crmctl.services.demo import load_demo
-
                 lines += load_demo(ctx)
             if history:
-                from crmctl.services.demo import load_demo_services
-                from crmctl.services.demo_history import load_sales_history
-
                 lines += load_sales_history(ctx)
-                from crmctl.services.demo_campaigns import load_campaigns
 
                 lines += load_campaigns(ctx)
                 lines += load_demo_services(ctx)  # after the campaigns' products
@@ -188,8 +186,6 @@ def _shown_setting(key: str, value: Any) -> Any:
     if key in ("database_url", "smtp_url"):
         return safe_url(str(value))
     if key == "mail":
-        from crmctl.mail.settings import redacted
-
         return redacted(value)
     return value
 

@@ -14,7 +14,7 @@ from crmctl.services.context import Context
 def change(
     ctx: Context, entity_type: str, entity_id: int, add: Iterable[str], remove: Iterable[str]
 ) -> None:
-    from crmctl.db.models import Tag  # the ORM only where tags are written
+    from crmctl.db.models import Tag  # noqa: PLC0415  (start-up: ORM only for writes)
 
     wanted = {clean_tag(tag) for tag in add}
     dropped = {clean_tag(tag) for tag in remove}

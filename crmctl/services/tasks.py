@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 
-from crmctl.db.models import Task
+from crmctl.db.models import CrmMeta, Task
 from crmctl.errors import Conflict, NotFound, PermissionDenied, UsageError, ValidationError
+from crmctl.query.dates import parse_when
 from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
@@ -277,7 +278,6 @@ def _when(ctx: Context, value: When, option: str) -> date | datetime:
         return value
     # The filter language's parser is imported only when text needs parsing: `tasks
     # overdue` (run by cron, timed in bench/tasks.py) does not pay for it.
-    from crmctl.query.dates import parse_when
 
     return parse_when(str(value), ctx.now, ctx.tz, option)
 
@@ -334,7 +334,7 @@ def _priority(value: str | int) -> int:
 
 def _touch_links(ctx: Context, task: Task) -> None:
     """A done task is activity on its deal and lead."""
-    from crmctl.services.activities import touch_deal_and_lead
+    from crmctl.services.activities import touch_deal_and_lead  # noqa: PLC0415  (circle: tasks ↔ activities)
 
     touch_deal_and_lead(ctx, task.deal_id, task.lead_id)
 
@@ -409,8 +409,6 @@ def calendar_export(
 
 
 def install_id(ctx: Context) -> str:
-    from crmctl.db.models import CrmMeta
-
     meta = ctx.session.get(CrmMeta, "install_id")
     if meta is None:  # only a database made around the migrations could lack it
         raise NotFound("this database has no install id; run `crmctl db upgrade`")

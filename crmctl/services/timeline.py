@@ -19,6 +19,7 @@ from crmctl.errors import NotFound, UsageError
 from crmctl.query import entities as filters
 from crmctl.services.access import about, policy
 from crmctl.services.context import Context
+from crmctl.services.listing import search_pattern
 from crmctl.services.refs import find_company, find_person, resolve_user
 
 # Core columns, not the ORM: `timeline` and `companies|deals show` are read commands.
@@ -183,8 +184,7 @@ def _linked(conditions: Any, skip: tuple[str, ...] = ()) -> list[ColumnElement[b
 
 
 def _filters(ctx: Context, options: TimelineOptions) -> list[ColumnElement[bool]]:
-    from crmctl.query.dates import parse_moment
-    from crmctl.services.listing import search_pattern
+    from crmctl.query.dates import parse_moment  # noqa: PLC0415  (start-up: the filter parser only when a date is given)
 
     conditions: list[ColumnElement[bool]] = []
     if options.types:

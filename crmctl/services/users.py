@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,8 +194,6 @@ def _would_cycle(ctx: Context, user: User, manager: Actor) -> bool:
 
 
 def _valid_db_role(ctx: Context, user: User, role: str) -> str | None:
-    import re
-
     value = role.strip()
     if not value:
         return None
@@ -221,7 +220,7 @@ def _valid_login(login: str | None) -> str:
 
 def _valid_role(ctx: Context, role: str) -> str:
     """The built-in roles and the custom ones ``policy:`` in crmctl.yaml defines."""
-    from crmctl.services.access.policy import known_roles
+    from crmctl.services.access.policy import known_roles  # noqa: PLC0415  (start-up)
 
     roles = known_roles(ctx.settings)
     if role not in roles:
@@ -232,6 +231,6 @@ def _valid_role(ctx: Context, role: str) -> str:
 def _valid_email(email: str | None) -> str | None:
     if not email:
         return None
-    from crmctl.normalize import normalize_email
+    from crmctl.normalize import normalize_email  # noqa: PLC0415  (start-up)
 
     return normalize_email(email)

@@ -15,10 +15,13 @@ from sqlalchemy import and_, or_, select
 
 from crmctl import entities
 from crmctl.db import tables
+from crmctl.db.models import SavedView
 from crmctl.errors import AmbiguousReference, FilterError, NotFound, PermissionDenied, UsageError
+from crmctl.query import compile_where
+from crmctl.query.entities import registry
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
-from crmctl.services.listing import ListOptions
+from crmctl.services.listing import ListOptions, sort_columns
 from crmctl.services.refs import logins_by_id
 
 ENTITY = "view"
@@ -35,9 +38,6 @@ def _entity_name(name: str) -> str:
 
 def check_view_text(ctx: Context, entity: str, where: str, label: str) -> None:
     """Parse and compile the filter against the registry now; errors name the view."""
-    from crmctl.query import compile_where
-    from crmctl.query.entities import registry
-
     try:
         compile_where(where, registry(entity), now=ctx.now, tz=ctx.tz)
     except FilterError as error:
@@ -60,10 +60,6 @@ def save_view(
     shared: bool = False,
 ) -> dict[str, Any]:
     """Save (or replace) the actor's view ``name``."""
-    from crmctl.db.models import SavedView
-    from crmctl.query.entities import registry
-    from crmctl.services.listing import sort_columns
-
     actor = ctx.require_actor()
     clean = name.strip()
     if not clean or "," in clean:
@@ -137,8 +133,6 @@ def show_view(ctx: Context, name: str) -> dict[str, Any]:
 
 def remove_view(ctx: Context, name: str) -> dict[str, Any]:
     """Remove a view: one's own, or any as an admin."""
-    from crmctl.db.models import SavedView
-
     actor = ctx.require_actor()
     row = find_view(ctx, name)
     if row.owner_id != actor.id and actor.role != "admin":

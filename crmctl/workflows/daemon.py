@@ -25,6 +25,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from crmctl import clock
 from crmctl.db.engine import session_scope
 from crmctl.db.models import DaemonHeartbeat
+from crmctl.notify.outbox import deliver_due
 from crmctl.workflows.firings import Firing
 from crmctl.workflows.runner import Runner
 from crmctl.workflows.schema import RuleSet
@@ -111,8 +112,6 @@ class Daemon:
         if not self.stopping:
             runner.retry_failed(firings)
         if not self.stopping:
-            from crmctl.notify.outbox import deliver_due
-
             for result in deliver_due(self.engine, runner.settings, runner.now):
                 self.log(
                     f"delivery #{result.id} {result.channel} {result.target}: "

@@ -12,6 +12,7 @@ from crmctl.db.engine import session_scope
 from crmctl.db.models import User
 from crmctl.errors import Conflict, CrmError
 from crmctl.services.context import Context
+from crmctl.services.users import UserInput, add_user
 
 RULE_ACTOR = "workflows"
 
@@ -21,8 +22,6 @@ def unsaved_rule_actor() -> User:
 
 
 def ensure_rule_actor(engine: Engine, settings: Any, now: datetime, tz: Any) -> int:
-    from crmctl.services.users import UserInput, add_user
-
     for _ in range(3):
         with session_scope(engine) as session:
             found = session.scalars(select(User.id).where(User.login == RULE_ACTOR)).first()

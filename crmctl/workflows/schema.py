@@ -15,6 +15,7 @@ Top level::
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,10 +26,13 @@ from zoneinfo import ZoneInfo
 
 from crmctl.errors import FilterError, UsageError, ValidationError
 from crmctl.query.fields import EntityRegistry, FieldSpec
+from crmctl.query.parsed import ParsedFilter
+from crmctl.services.pipelines import parse_pipelines, stage_key
 from crmctl.workflows.actions import REGISTRY as ACTIONS
 from crmctl.workflows.entities import EntityKind
 from crmctl.workflows.options import Opt, Problems, check_options, did_you_mean, where_of
 from crmctl.workflows.triggers import parse_trigger
+from crmctl.workflows.triggers.base import TimeTrigger
 from crmctl.workflows.yamlmarks import Loc, MarkedDict, MarkedList, YamlSyntaxError, load
 
 RULE_OPTIONS = {
@@ -77,8 +81,6 @@ class Rule:
 
     @property
     def is_time(self) -> bool:
-        from crmctl.workflows.triggers.base import TimeTrigger
-
         return isinstance(self.trigger, TimeTrigger)
 
 
@@ -138,8 +140,6 @@ class Checker:
         self.field_spec(entity, name, loc, what)
 
     def stage(self, value: str, loc: Loc) -> str | None:
-        from crmctl.services.pipelines import stage_key
-
         key = stage_key(value)
         if key not in self.stage_keys:
             self.problems.add(
@@ -151,8 +151,6 @@ class Checker:
         return key
 
     def condition(self, entity: EntityKind, text: str, loc: Loc) -> None:
-        from crmctl.query.parsed import ParsedFilter
-
         registry = self.registry(entity, loc, "when")
         if registry is None:
             return
@@ -205,8 +203,6 @@ def check_file(path: Path, settings: Any) -> tuple[RuleSet | None, Problems, Che
 
 
 def _stage_keys(settings: Any) -> frozenset[str]:
-    from crmctl.services.pipelines import parse_pipelines
-
     setting = settings.values.get("pipelines")
     pipelines = parse_pipelines(setting.value if setting else None, "pipelines")
     return frozenset(stage.key for p in pipelines.values() for stage in p.stages)
@@ -290,8 +286,6 @@ def _actions(raw: Any, loc: Loc, trigger: Any, checker: Checker) -> list[ActionS
 
 def default_rules_path(settings: Any, option: str | None) -> Path:
     """``--workflows`` > CRM_WORKFLOWS > ``workflows:`` in crmctl.yaml > ./workflows.yaml."""
-    import os
-
     if option:
         return Path(option)
     if os.environ.get("CRM_WORKFLOWS"):

@@ -6,6 +6,7 @@ settings; the read-only ones take a ``Context`` like every other service.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,19 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select, true
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from crmctl.db.engine import make_engine, require_current_schema
 from crmctl.db.models import DaemonHeartbeat, Delivery, Event, WorkflowFiring
-from crmctl.errors import Conflict, DatabaseError, NotFound, UsageError
+from crmctl.errors import Conflict, CrmError, DatabaseError, NotFound, UsageError
 from crmctl.query import ast, to_text
 from crmctl.query.compiler import compile_node
 from crmctl.query.parsed import ParsedFilter
 from crmctl.query.parser import parse
 from crmctl.services.access import about, policy
 from crmctl.services.context import Context, dry_run_scope
+from crmctl.services.events import record_event
+from crmctl.services.users import require_admin
+from crmctl.workflows.daemon import Daemon
 from crmctl.workflows.entities import entity_kind
 from crmctl.workflows.firings import Firing, RunResult
 from crmctl.workflows.options import Problem
+from crmctl.workflows.references import Known, check_references
 from crmctl.workflows.runner import Runner
 from crmctl.workflows.schema import Rule, RuleSet, check_file, default_rules_path, load_rules
 
@@ -40,8 +46,6 @@ def rules_path(settings: Any, option: str | None) -> Path:
 def validate(settings: Any, path: Path) -> tuple[list[Problem], int, str | None]:
     """Every problem of the file (empty when valid), how many rules it holds, and a note
     when the logins, teams and roles it names could not be checked (no database)."""
-    from crmctl.workflows.references import check_references
-
     rule_set, problems, _ = check_file(path, settings)
     if rule_set is None:
         return problems.items, 0, None
@@ -53,12 +57,6 @@ def validate(settings: Any, path: Path) -> tuple[list[Problem], int, str | None]
 
 def _known_people(settings: Any) -> tuple[Any, str | None]:
     """Who the database knows, or (None, why not) when no database is reachable."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from crmctl.db.engine import make_engine, require_current_schema
-    from crmctl.errors import CrmError
-    from crmctl.workflows.references import Known
-
     try:
         engine = make_engine(settings.database_url)
     except CrmError as error:
@@ -136,9 +134,6 @@ def _pause_before_retry(attempt: int) -> None:
 
 
 def run_daemon(settings: Any, path: Path, *, poll: float, log: Callable[[str], None]) -> int:
-    from crmctl.db.engine import make_engine, require_current_schema
-    from crmctl.workflows.daemon import Daemon
-
     require_current_schema(make_engine(settings.database_url), settings.database_url)
     daemon = Daemon(settings, load_rules(path, settings), poll=poll, log=log)
     try:
@@ -207,9 +202,6 @@ def resend(ctx: Context, delivery_id: int) -> dict[str, Any]:
     Only an admin decides this: after ``uncertain`` the receiver may already have the
     message, so a resend is a human's call, never the sender's.
     """
-    from crmctl.services.events import record_event
-    from crmctl.services.users import require_admin
-
     require_admin(ctx, "resend deliveries")
     row = ctx.session.scalars(
         select(Delivery).where(Delivery.id == delivery_id).with_for_update()
@@ -360,8 +352,6 @@ def _simulate(ctx: Context, rules: RuleSet, since: str) -> list[dict[str, Any]]:
 
 
 def _period(text: str) -> timedelta:
-    import re
-
     match = re.fullmatch(r"\s*(\d+)\s*(d|h|w)\s*", text)
     if match is None:
         raise UsageError(f"--since {text!r}: expected e.g. 30d, 12h or 2w")

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, text
 
+from crmctl.db.migrate import alembic_config
 from tests.conftest import Crm, snapshot
 
 
@@ -243,10 +245,6 @@ def test_rights_on_every_campaign_path(sales: Crm) -> None:
 
 def test_free_text_campaigns_become_records_on_upgrade(db_url: str) -> None:
     """Migration 0011 turns each distinct free-text campaign into a campaign record."""
-    from alembic import command
-
-    from crmctl.db.migrate import alembic_config
-
     engine = create_engine(db_url)
     config = alembic_config(engine)
     command.downgrade(config, "0010")  # the test database is made at head

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -49,7 +50,5 @@ def test_progress_only_on_a_terminal(crm: Crm, tmp_path: Path) -> None:
 
 
 def test_without_a_swap_the_console_is_the_process_streams() -> None:
-    import sys
-
     current = console()
     assert (current.stdout, current.stderr) == (sys.stdout, sys.stderr)

@@ -8,6 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
+from crmctl.config import load_settings
+from crmctl.services.approvals import request_approval
+from crmctl.services.context import open_context
 from tests.conftest import Crm, snapshot
 
 LATER = "2026-03-25T09:00:00+01:00"  # 15 days after FIXED_NOW
@@ -383,10 +386,6 @@ def test_company_timeline_includes_its_deals(deals: Crm) -> None:
 
 
 def test_batch_stage_change_waits_for_a_pending_approval(deals: Crm) -> None:
-    from crmctl.config import load_settings
-    from crmctl.services.approvals import request_approval
-    from crmctl.services.context import open_context
-
     with open_context(load_settings(deals.url, "admin")) as ctx:
         request_approval(ctx, "deal", 2, "sleva 20 %", "admin")
     before = snapshot(deals.url)

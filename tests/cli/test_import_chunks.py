@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from crmctl.services.imports.run import _Run
 from crmctl.services.imports.writer import ImportWriter
 from tests.conftest import Crm, snapshot
 
@@ -66,8 +68,6 @@ def test_item11_interrupted_chunked_import_takes_back_its_chunks(
 def test_item11_interrupted_import_keeps_others_work_and_says_so(
     crm: Crm, small_chunks: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crmctl.services.imports.run import _Run
-
     commit = _Run._commit_chunk
     calls = iter(range(100))
 
@@ -99,8 +99,6 @@ def test_item11_interrupted_import_keeps_others_work_and_says_so(
 
 def _someone_edits_company_1(url: str) -> None:
     """Another process's edit of a company the import's first chunk created."""
-    from sqlalchemy import create_engine, text
-
     engine = create_engine(url)
     try:
         with engine.begin() as connection:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from tests.conftest import Crm, snapshot
 
@@ -114,8 +115,6 @@ def round_trip_data(url: str) -> dict[str, Any]:
 
 
 def csv_as_xlsx(source: Path, target: Path) -> Path:
-    from openpyxl import Workbook
-
     workbook = Workbook()
     sheet = workbook.active
     with source.open(encoding="utf-8", newline="") as handle:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+import typer
 from typer._click.shell_completion import CompletionItem, ShellComplete
 from typer.main import get_command
+from typer.testing import CliRunner
 
 from crmctl.cli import COMMANDS, LazyGroup, app
+from crmctl.cli.common import settings_for
 from tests.conftest import ADMIN, Crm
 
 
@@ -79,8 +83,6 @@ def test_completion_goes_through_the_lazy_group() -> None:
 
 
 def test_a_typo_still_gets_a_suggestion() -> None:
-    from typer.testing import CliRunner
-
     result = CliRunner().invoke(app, ["taks"])
     assert result.exit_code == 2
     assert "Did you mean 'tasks', 'teams'?" in result.output
@@ -117,12 +119,6 @@ def test_the_console_script_starts_without_the_garbage_collector(crm: Crm) -> No
 
 
 def test_settings_for_turns_the_collector_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gc
-
-    import typer
-
-    from crmctl.cli.common import settings_for
-
     monkeypatch.setenv("CRM_DATABASE_URL", "sqlite:///nowhere.db")
     gc.disable()
     try:

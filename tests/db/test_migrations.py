@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from crmctl.db import models, tables
+from crmctl.db.engine import make_engine
 from crmctl.db.migrate import alembic_config
 from crmctl.db.schema import SCHEMA_HEAD, SCHEMA_REVISIONS
 
@@ -38,8 +39,6 @@ def test_models_are_mapped_onto_the_tables() -> None:
 
 
 def test_fold_function_is_installed(db_url: str) -> None:
-    from crmctl.db.engine import make_engine
-
     engine = make_engine(db_url)
     with engine.connect() as connection:
         folded = connection.execute(text("SELECT crm_fold('ŽLUŤOUČKÝ Kůň Dvořák')")).scalar()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, insert, select
 
 from crmctl.db.tables import deliveries
@@ -71,8 +72,6 @@ class Received:
 
 @pytest.fixture
 def server() -> Iterator[tuple[Received, int]]:
-    from aiosmtpd.controller import Controller
-
     received, port = Received(), free_port()
     controller = Controller(received, hostname="127.0.0.1", port=port)
     controller.start()

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -79,8 +80,6 @@ def normalise(text: str, url: str, workdir: Path) -> str:
 
 def read_xlsx(path: Path) -> list[list[Any]]:
     """The cell values of every sheet (not the bytes: those are checked by report tests)."""
-    from openpyxl import load_workbook
-
     workbook = load_workbook(path)
     return [
         [sheet.title]

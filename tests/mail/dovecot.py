@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -42,8 +43,6 @@ class Dovecot:
     cafile: Path | None
 
     def url(self, user: str, folder: str = "INBOX", *, secure: bool = False) -> str:
-        from urllib.parse import quote
-
         scheme, port = ("imaps", self.ssl_port) if secure else ("imap", self.port)
         return f"{scheme}://{user}@{self.host}:{port}/{quote(folder)}"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.conftest import Crm
 from tests.mail.dovecot import free_port
@@ -43,8 +44,6 @@ class Inbox:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    from aiosmtpd.controller import Controller
-
     inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -4,14 +4,16 @@ reasons, leads from inquiries, reading with rights, fixing pairings, GDPR."""
 from __future__ import annotations
 
 import mailbox
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from crmctl.db import tables
+from crmctl.services.mail import store as service
 from tests.conftest import Crm
-from tests.mail.raw import simple
+from tests.mail.raw import raw_message, simple
 
 CONFIG = """\
 mail:
@@ -240,7 +242,6 @@ def test_gdpr_export_and_erase(world: Crm, tmp_path: Path) -> None:
 
 
 def _with_attachments(message_id: str, big: int) -> bytes:
-    from email.message import EmailMessage
 
     mail = EmailMessage()
     mail["From"] = "Jan Novák <jan@alfa.cz>"
@@ -274,7 +275,6 @@ def test_a_failing_batch_leaves_earlier_batches_and_nothing_half(
     world: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Messages are committed per batch: a crash mid-import keeps whole messages only."""
-    from crmctl.services.mail import store as service
 
     monkeypatch.setattr(service, "BATCH", 2)
     calls = {"n": 0}
@@ -299,7 +299,6 @@ def test_a_failing_batch_leaves_earlier_batches_and_nothing_half(
 
 
 def test_real_mail_encodings_are_stored_readable(world: Crm, tmp_path: Path) -> None:
-    from tests.mail.raw import raw_message
 
     encoded = raw_message(
         "From: =?utf-8?q?Ji=C5=99=C3=AD_=C4=8Cern=C3=BD?= <jiri@cerny.cz>",

@@ -4,6 +4,7 @@ the password never echoed, an unreachable server exit 1."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,6 @@ def test_changed_uidvalidity_rescans_without_duplicates(
            folder="Archiv")  # fmt: skip
     result = imap_crm("mail", "import", url, "-o", "json")
     assert "UIDVALIDITY changed" in result.stderr
-    import json
 
     summary = json.loads(result.stdout)
     assert summary["rescanned"] and summary["stored"] == 1 and summary["duplicates"] == 2

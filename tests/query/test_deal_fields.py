@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from typer.testing import CliRunner
 
+from crmctl.cli import app
 from crmctl.db.models import Deal
 from crmctl.query import compile_where
 from crmctl.query.entities import deal_registry
@@ -45,10 +47,6 @@ def test_day_boundaries(where: str, bound: str) -> None:
 
 
 def test_sqlite_plan_uses_the_stage_index(tmp_path: object) -> None:
-    from typer.testing import CliRunner
-
-    from crmctl.cli import app
-
     url = f"sqlite:///{tmp_path}/plan.db"
     result = CliRunner().invoke(app, ["--db", url, "init", "--admin", "admin"])
     assert result.exit_code == 0, result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,6 @@ def sales(crm: Crm, tmp_path: Path) -> Crm:
 
     jana and petr (team Praha) report to marta; sona is support. Prague time (CET).
     """
-    from dataclasses import replace
 
     def at(day: str) -> Crm:
         return replace(crm, now=f"{day}T09:00:00+01:00")

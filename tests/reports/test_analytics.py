@@ -15,12 +15,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from crmctl.config import load_settings
+from crmctl.reports.period import parse_period
+from crmctl.reports.winrate import win_stats
+from crmctl.services.context import open_read_context
 from tests.conftest import Crm
 
 NBSP = "\u00a0"
@@ -144,11 +149,6 @@ def test_item2_funnel_cohort_is_the_period(sales: Crm) -> None:
 def test_item3_win_stats_per_owner_for_performance(
     sales: Crm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crmctl.config import load_settings
-    from crmctl.reports.period import parse_period
-    from crmctl.reports.winrate import win_stats
-    from crmctl.services.context import open_read_context
-
     monkeypatch.setenv("CRM_USER", "admin")
     monkeypatch.setenv("CRM_NOW", sales.now)
     with open_read_context(load_settings(sales.url)) as ctx:
@@ -241,8 +241,6 @@ def test_czech_dates_accepted_where_dates_are_taken(sales: Crm) -> None:
 
 
 def test_permissions_salesperson_manager_support(sales: Crm) -> None:
-    from dataclasses import replace
-
     jana, marta, sona = (replace(sales, user=login) for login in ("jana", "marta", "sona"))
     assert [(r["owner"], r["value"]) for r in rows(jana, "pipeline", "--by", "owner")[0]] == [
         ("jana", "80000.00"),

@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import create_engine, text
 
 from tests.conftest import Crm
 
@@ -177,8 +178,6 @@ def test_lead_response_unanswered_past_the_sla_to_the_minute(
 
 def test_lead_response_counts_answers_without_stored_minutes(people: Crm) -> None:
     # Leads answered before the business minutes were kept: counted from their times.
-    from sqlalchemy import create_engine, text
-
     engine = create_engine(people.url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE leads SET response_business_minutes = NULL"))
@@ -192,8 +191,6 @@ def test_lead_response_counts_answers_without_stored_minutes(people: Crm) -> Non
 
 def test_lead_response_reads_the_stored_business_minutes(people: Crm) -> None:
     # The summary counts what was stored when the response was recorded (#1: 180 → 1000).
-    from sqlalchemy import create_engine, text
-
     engine = create_engine(people.url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE leads SET response_business_minutes = 1000 WHERE id = 1"))

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.orm import Session
 
 from tests.conftest import Crm, snapshot
 
@@ -169,9 +170,6 @@ def test_a_failed_erasure_keeps_the_documents_content(
     people: Crm, own_document: tuple[Path, str]
 ) -> None:
     """The store is no database: its files go only once the erasure has committed."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
     root, digest = own_document
     stored = [p for p in root.rglob(digest) if p.is_file()]
     assert stored

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from crmctl.config import load_settings
 from tests.conftest import Crm, snapshot
 
 NAME, EMAIL, PHONE = "Jiří Dvořák", "jiri.dvorak@example.cz", "+420 601 234 567"
@@ -175,6 +176,4 @@ def test_item9_erase_leaves_other_people_with_similar_data(crm: Crm) -> None:
 
 
 def documents_store(crm: Crm) -> Path:
-    from crmctl.config import load_settings
-
     return load_settings(db_option=crm.url).documents_dir

@@ -10,11 +10,25 @@ out here in plain Python from owners and the manager chain, not by the policy co
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from crmctl.config import load_settings
+from crmctl.services.activities import log_activity
+from crmctl.services.companies import CompanyInput, add_company
+from crmctl.services.contacts import add_contact
+from crmctl.services.context import open_context
+from crmctl.services.deals import add_deal
+from crmctl.services.documents import attach_document
+from crmctl.services.leads import add_lead
+from crmctl.services.tasks import add_task, complete_task
+from crmctl.services.users import UserInput, add_team, add_user
 from tests.conftest import ADMIN, FIXED_NOW, Crm
 
 # login: (role, manager, team)
@@ -81,12 +95,6 @@ def expected_companies(login: str, world: World) -> set[int]:
 
 def build_world(crm: Crm) -> World:
     """Users and records through the services in one transaction (fast), as the admin."""
-    from crmctl.services.companies import CompanyInput, add_company
-    from crmctl.services.contacts import add_contact
-    from crmctl.services.deals import add_deal
-    from crmctl.services.leads import add_lead
-    from crmctl.services.users import UserInput, add_team, add_user
-
     world = World()
     with _context(crm.url) as ctx:
         for team in ("A", "B"):
@@ -132,13 +140,6 @@ def build_world(crm: Crm) -> World:
 def _add_work(ctx: Any, world: World, by_owner: dict[str, int], cross: int) -> None:
     """Per owner a task at their customer, an open and a done one; an activity and a
     document (logged by the admin) at their customer; and work across customers."""
-    import tempfile
-    from pathlib import Path
-
-    from crmctl.services.activities import log_activity
-    from crmctl.services.documents import attach_document
-    from crmctl.services.tasks import add_task, complete_task
-
     for owner, company_id in by_owner.items():
         task = add_task(ctx, f"Úkol {owner}", assignee=owner, company=company_id, due_at="+1d")
         world.tasks[task["id"]] = (owner, {owner})
@@ -171,12 +172,6 @@ def world(crm: Crm) -> World:
 
 
 def _context(url: str) -> Any:
-    import os
-    from unittest import mock
-
-    from crmctl.config import load_settings
-    from crmctl.services.context import open_context
-
     with mock.patch.dict(os.environ, {"CRM_NOW": FIXED_NOW}):
         return open_context(load_settings(url, ADMIN))
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from crmctl.services.approvals import request_approval
 from tests.conftest import ADMIN, Crm
-from tests.services.test_policy import World, as_user, build_world, expected
+from tests.services.test_policy import World, _context, as_user, build_world, expected
 
 
 @pytest.fixture
@@ -189,9 +190,6 @@ def test_a_taken_ico_shows_no_more_than_the_company_card(crm: Crm, world: World)
 
 
 def test_approving_and_listing_need_reading_the_record(crm: Crm, world: World) -> None:
-    from crmctl.services.approvals import request_approval
-    from tests.services.test_policy import _context
-
     deal_id = owned_by(world.deals, "sales_a1")
     with _context(crm.url) as ctx:
         approval = request_approval(ctx, "deal", deal_id, "sleva 40 %", "role:manager")

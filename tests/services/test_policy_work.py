@@ -7,11 +7,22 @@ plain-Python model of owners and the manager chain."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from crmctl.services.approvals import request_approval
+from crmctl.services.notifications import Message, notify, recipients
 from tests.conftest import ADMIN, Crm
-from tests.services.test_policy import ANY_CODE, World, as_user, build_world, expected, ids
+from tests.services.test_policy import (
+    ANY_CODE,
+    World,
+    _context,
+    as_user,
+    build_world,
+    expected,
+    ids,
+)
 
 ACTORS = [ADMIN, "mgr_a", "sales_a1", "sales_b1", "helpdesk"]
 LATER = "2030-01-07T09:00:00+01:00"  # after every due date the world gives its tasks
@@ -100,8 +111,6 @@ def test_activities_documents_and_timeline_are_need_to_know(
 def test_logging_and_attaching_need_a_readable_customer(
     crm: Crm, world: World, login: str, tmp_path: object
 ) -> None:
-    from pathlib import Path
-
     user = as_user(crm, login)
     own = next(c for c, owner in world.companies.items() if owner == "sales_a1")
     other = next(c for c, owner in world.companies.items() if owner == "sales_b1")
@@ -119,9 +128,6 @@ def test_logging_and_attaching_need_a_readable_customer(
 
 
 def test_notifications_skip_recipients_who_may_not_read_the_record(crm: Crm, world: World) -> None:
-    from crmctl.services.notifications import Message, notify, recipients
-    from tests.services.test_policy import _context
-
     deal_id = next(i for i, (owner, _) in world.deals.items() if owner == "sales_a1")
     with _context(crm.url) as ctx:
         users = recipients(ctx, ["role:sales", "user:mgr_b", "user:mgr_a"], owner_login=None)
@@ -135,9 +141,6 @@ def test_notifications_skip_recipients_who_may_not_read_the_record(crm: Crm, wor
 
 
 def test_approvals_list_shows_an_approver_their_own(crm: Crm, world: World) -> None:
-    from crmctl.services.approvals import request_approval
-    from tests.services.test_policy import _context
-
     deal_id = next(i for i, (owner, _) in world.deals.items() if owner == "sales_a1")
     with _context(crm.url) as ctx:
         request_approval(ctx, "deal", deal_id, "sleva 30 %", "mgr_a")

@@ -20,6 +20,11 @@ import yaml
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, select
 from typer.testing import CliRunner
 
+import crmctl.query.compiler as compiler
+import crmctl.query.parser as parser
+import crmctl.reports.common as common
+import crmctl.reports.forecast as forecast
+import crmctl.services.read.pipeline as pipeline
 from crmctl import entities
 from crmctl.cli.reading import read_app
 from crmctl.config import load_settings
@@ -30,6 +35,7 @@ from crmctl.query.fields import FieldKind
 from crmctl.query.parsed import ParsedFilter
 from crmctl.services.access import policy
 from crmctl.services.context import open_read_context
+from crmctl.services.read.pipeline import readable_ids
 from crmctl.services.timeline import TimelineOptions, timeline_page
 from tests.conftest import FIXED_NOW, Crm
 
@@ -168,9 +174,6 @@ def test_a_filter_is_parsed_once_and_compiled_once(
 ) -> None:
     """Support's limited deal view: the policy asks the tree which fields the filter reads
     instead of compiling it again against the view's fields."""
-    import crmctl.query.compiler as compiler
-    import crmctl.query.parser as parser
-
     crm("users", "add", "hana", "--role", "support")
     crm("deals", "add", "--title", "Servery", "--value", "1000")
     calls = {"parse": 0, "compile": 0}
@@ -208,7 +211,6 @@ def test_the_policy_reads_the_fields_off_the_tree() -> None:
 
 
 def _readable(crm: Crm, user: str, where: str | None, *, live: bool = True) -> list[int]:
-    from crmctl.services.read.pipeline import readable_ids
 
     with open_read_context(load_settings(crm.url, user)) as ctx:
         statement = readable_ids(ctx, "gadget", where, live=live).order_by(GADGETS.c.id)
@@ -236,7 +238,6 @@ def test_report_filters_go_through_the_read_pipeline(
 ) -> None:
     """``report forecast --where`` narrows deals by the pipeline's stages: one parsed filter
     compiled by the pipeline, not a compile of its own."""
-    import crmctl.services.read.pipeline as pipeline
 
     crm("deals", "add", "--title", "Servery", "--value", "1000", "--expected-close", "2026-12-01")
     crm("deals", "add", "--title", "Disky", "--value", "500", "--expected-close", "2026-12-01")
@@ -246,9 +247,6 @@ def test_report_filters_go_through_the_read_pipeline(
     def recorded(ctx: Any, entity: str, where: Any, **kwargs: Any) -> Any:
         seen.append((entity, where))
         return readable_conditions(ctx, entity, where, **kwargs)
-
-    import crmctl.reports.common as common
-    import crmctl.reports.forecast as forecast
 
     for module in (pipeline, common, forecast):
         monkeypatch.setattr(module, "readable_conditions", recorded)

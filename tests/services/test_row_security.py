@@ -16,11 +16,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
+from crmctl.services.access.column_security import hidden_columns
+from crmctl.services.notifications import Message, notify, recipients
 from tests.conftest import ADMIN, Crm
 from tests.services.test_policy import (
     ACTORS,
     ANY_CODE,
     World,
+    _context,
     build_world,
     expected,
     expected_companies,
@@ -129,9 +132,6 @@ def test_psql_writes_reach_only_writable_rows(
 
 
 def test_psql_inbox_is_ones_own(mapped: tuple[Crm, World, dict[str, str]]) -> None:
-    from crmctl.services.notifications import Message, notify, recipients
-    from tests.services.test_policy import _context
-
     crm, _world, roles = mapped
     with _context(crm.url) as ctx:
         users = recipients(ctx, ["user:sales_a1", "user:sales_b1"], owner_login=None)
@@ -346,9 +346,6 @@ def test_a_role_changed_since_the_install_sees_nothing_through_the_old_views(
 
 
 def test_the_columns_each_roles_limited_view_hides(crm: Crm) -> None:
-    from crmctl.services.access.column_security import hidden_columns
-    from tests.services.test_policy import _context
-
     with _context(crm.url) as ctx:
         hidden = hidden_columns(ctx)
     assert set(hidden) == {"company", "deal"}  # support's open tasks show every field

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from crmctl.errors import Conflict
+from crmctl.services.stale import UNKNOWN, ChangesSince, reconcile
 from tests.conftest import Crm, snapshot
 
 T0, T1, T2 = "2026-03-10T09:00:00+01:00", "2026-03-10T09:05:00+01:00", "2026-03-10T09:10:00+01:00"
@@ -112,16 +115,11 @@ def test_edits_bump_updated_at(at: dict[str, Crm]) -> None:
 
 
 def _since(**was: Any) -> Any:
-    from datetime import UTC, datetime
-
-    from crmctl.services.stale import ChangesSince
-
     at = datetime(2026, 3, 10, 8, 5, tzinfo=UTC)
     return ChangesSince(at, was=dict(was), changed_at=dict.fromkeys(was, at))
 
 
 def test_reconcile_merges_custom_key_by_key() -> None:
-    from crmctl.services.stale import reconcile
 
     # Read with {a: 1, b: 2}; since then someone set c and dropped b; the reader set d, dropped a.
     was = {"a": 1, "b": 2}
@@ -133,8 +131,6 @@ def test_reconcile_merges_custom_key_by_key() -> None:
 
 
 def test_reconcile_keeps_a_newer_value_the_record_only_carries() -> None:
-    from crmctl.services.stale import reconcile
-
     proposed = {"function": "nákup", "tags": ["a"]}
     current = {"function": "ředitelka", "tags": ["a"]}
     decided = reconcile("contact 1", proposed, current, _since(function="nákup"))
@@ -142,9 +138,6 @@ def test_reconcile_keeps_a_newer_value_the_record_only_carries() -> None:
 
 
 def test_reconcile_refuses_a_custom_key_both_changed() -> None:
-    from crmctl.errors import Conflict
-    from crmctl.services.stale import UNKNOWN, reconcile
-
     with pytest.raises(Conflict, match=re.escape('deal 7: field "custom.sleva" was changed')):
         reconcile("deal 7", {"custom": {"sleva": 10}}, {"custom": {"sleva": 5}}, _since(custom={}))
     # Where the log does not say what a field was, any change of it is refused.

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 
@@ -68,8 +69,6 @@ class SmtpServer:
         self.controller: Any = None
 
     def start(self) -> None:
-        from aiosmtpd.controller import Controller
-
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.mailbox.port)
         self.controller.start()
 

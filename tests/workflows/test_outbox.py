@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from crmctl.cli import app
 from crmctl.notify import smtp as smtp_module
+from crmctl.notify import webhook
 from tests.conftest import Crm
 from tests.workflows.conftest import Mailbox, SmtpServer
 
@@ -121,8 +122,6 @@ class _SlowHook(BaseHTTPRequestHandler):
 def test_item2_webhook_answering_after_the_timeout_is_posted_once(
     team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crmctl.notify import webhook
-
     _SlowHook.bodies = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHook)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

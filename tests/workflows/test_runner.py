@@ -9,15 +9,21 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 
+from crmctl.cli import app
+from crmctl.config import load_settings
 from crmctl.db import engine as engine_module
-from crmctl.db.models import Delivery, Notification, Task, WorkflowFiring
+from crmctl.db.models import Delivery, Event, Notification, Task, WorkflowFiring
+from crmctl.services.context import open_context
+from crmctl.services.tasks import add_task
 from crmctl.workflows import service as workflows_service
 from tests.conftest import Crm
 from tests.workflows.conftest import SmtpServer, rows, scalars
@@ -173,10 +179,6 @@ rules:
 
 def _run_once_failing_or_not(crm: Crm) -> None:
     """A pass exits 6 exactly when one of its firings failed, else 0."""
-    from typer.testing import CliRunner
-
-    from crmctl.cli import app
-
     env = {"CRM_DATABASE_URL": crm.url, "CRM_USER": crm.user, "CRM_NOW": crm.now}
     result = CliRunner().invoke(app, ["workflows", "run", "--once", "-o", "json"], env=env)
     statuses = [firing["status"] for firing in json.loads(result.stdout)]
@@ -210,16 +212,11 @@ rules:
 
 def _add_task(crm: Crm, subject: str, **options: object) -> None:
     """Through the tasks service (its CLI is another branch's work)."""
-    from crmctl.services.tasks import add_task
-
     in_service(crm, lambda ctx: add_task(ctx, subject, lead=1, **options))
 
 
 def in_service(crm: Crm, call: Callable[[Any], object]) -> None:
     """Run one service call as ``crm``'s user, at ``crm``'s clock, in one transaction."""
-    from crmctl.config import load_settings
-    from crmctl.services.context import open_context
-
     values = {"CRM_DATABASE_URL": crm.url, "CRM_USER": crm.user, "CRM_NOW": crm.now}
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
@@ -365,12 +362,6 @@ def test_an_event_committed_after_a_later_one_is_not_missed(
     team: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Engine
 ) -> None:
     """PostgreSQL may commit event N after N+1: the runner remembers N as a gap."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import insert, text
-
-    from crmctl.db.models import Event
-
     _rules(tmp_path, monkeypatch, LEAD_TASK)
     team("leads", "add", "--name", "Jan Kos", "--owner", "novak")
     team("leads", "add", "--name", "Eva Malá", "--owner", "novak")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from crmctl.db.models import Notification, Task, User, WorkflowFiring
-from tests.conftest import Crm
+from tests.conftest import Crm, snapshot
 from tests.workflows.conftest import SmtpServer, rows, scalars
 
 WEB_LEAD = {
@@ -164,8 +164,6 @@ def test_discount_within_limit_needs_no_approval(team: Crm, rules: Path) -> None
 def test_dry_run_prints_what_would_fire_and_changes_nothing(
     sales: Crm, rules: Path, db: Engine
 ) -> None:
-    from tests.conftest import snapshot
-
     team = sales
     team("leads", "add", "--json", "-", input=json.dumps(WEB_LEAD))
     before = snapshot(team.url)

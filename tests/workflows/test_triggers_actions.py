@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from crmctl.db.models import Notification, Task
+from crmctl.services.tasks import complete_task
 from tests.conftest import Crm
 from tests.workflows.conftest import scalars
 from tests.workflows.test_runner import _add_task, _rules, in_service
@@ -97,7 +98,6 @@ rules:
     team.now = "2026-03-10T16:00:00+01:00"
     assert _fired(team) == [("overdue", "task #1")]
     assert _fired(team) == []
-    from crmctl.services.tasks import complete_task
 
     in_service(team, lambda ctx: complete_task(ctx, 2))
     assert _fired(team) == [("done", "task #2")]

@@ -45,7 +45,7 @@ class JsonDocument(TypeDecorator[Any]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import JSONB
+            from sqlalchemy.dialects.postgresql import JSONB  # noqa: PLC0415  (start-up)
 
             return dialect.type_descriptor(JSONB())
         return dialect.type_descriptor(JSON())

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Column, text
+from sqlalchemy import Column, select, text
 from sqlalchemy.sql import visitors
 
 from crmctl.db.models import User
@@ -245,8 +245,6 @@ END $$"""
 
 def _set_search_path(ctx: Context, schemas: dict[str, str]) -> None:
     """Each mapped login reads its role's masked views first (in this database only)."""
-    from sqlalchemy import select
-
     run = ctx.session.execute
     database = run(text("SELECT current_database()")).scalar()
     users = ctx.session.execute(

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.dialects import postgresql
 
 from crmctl import entities as declared
 from crmctl.db.models import PolicyRule, User
@@ -289,8 +290,6 @@ def _writes(add: Any, table: str, read: str, write: str) -> None:
 
 def _limited_where(ctx: Context | None, entity: str) -> str | None:
     """``CASE role WHEN … THEN <the view's where as SQL>`` for roles whose view has one."""
-    from sqlalchemy.dialects import postgresql
-
     if ctx is None:
         return None
     cases = []
@@ -321,6 +320,9 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
 
     Run it as the database owner after changing ``policy:`` or mapping users to roles.
     """
+    from crmctl.services.access.column_security import install_column_security, role_schemas  # noqa: PLC0415  (circle: access.row_security ↔ access.column_security)
+    from crmctl.services.access.write_security import install_write_security  # noqa: PLC0415  (circle: access.row_security ↔ access.write_security)
+
     require_admin(ctx, "install row-level security")
     if ctx.session.get_bind().dialect.name != "postgresql":
         raise UsageError(
@@ -347,8 +349,6 @@ def install_row_security(ctx: Context, group: str = "crmctl_users") -> list[dict
         run(text(statement))
     granted = _grant(ctx, group)
     # Here, not at the top: column_security builds on this module's scope SQL.
-    from crmctl.services.access.column_security import install_column_security, role_schemas
-    from crmctl.services.access.write_security import install_write_security
 
     install_column_security(ctx, group)
     install_write_security(ctx, group, role_schemas(ctx))

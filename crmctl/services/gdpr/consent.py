@@ -12,6 +12,7 @@ from crmctl.errors import ValidationError
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.refs import resolve_person
+from crmctl.services.users import logins_by_id
 
 BASES = ("consent", "contract", "legitimate-interest")
 
@@ -67,8 +68,6 @@ def _consent_values(purpose: str, basis: str, source: str) -> tuple[str, str, st
 
 
 def consent_history(ctx: Context, person_id: int) -> list[dict[str, Any]]:
-    from crmctl.services.users import logins_by_id
-
     rows = ctx.session.scalars(
         select(Consent).where(Consent.person_id == person_id).order_by(Consent.purpose, Consent.id)
     ).all()

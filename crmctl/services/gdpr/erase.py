@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, delete, func, inspect, or_, select, update
+from sqlalchemy import JSON, String, Text, case, cast, delete, func, inspect, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import column, table
 
+from crmctl.db import tables
 from crmctl.db.models import (
     Activity,
     Consent,
@@ -35,10 +37,16 @@ from crmctl.db.models import (
     Task,
 )
 from crmctl.errors import ValidationError
+from crmctl.query.compiler import escape_like
+from crmctl.services.contacts import display_name
 from crmctl.services.context import Context, dry_run_scope
+from crmctl.services.documents import blob_path, store_content
 from crmctl.services.events import record_event
 from crmctl.services.gdpr.match import STRIPPED, PersonMatcher, build_matcher
+from crmctl.services.mail import erase_messages
 from crmctl.services.refs import resolve_person
+from crmctl.services.timeline import merged_ids
+from crmctl.services.users import require_admin
 
 ERASED = "[erased]"
 # Tables that hold no customer's personal data (crmctl's own users) or none at all.
@@ -76,7 +84,6 @@ def erase_person(ctx: Context, person_ref: str, *, dry_run: bool = False) -> Era
 
 
 def _erase(ctx: Context, person_ref: str, dry_run: bool) -> Erasure:
-    from crmctl.services.users import require_admin
 
     # It rewrites every table, records its user may not see included: an admin's job.
     require_admin(ctx, "erase a person")
@@ -108,8 +115,6 @@ def _erase(ctx: Context, person_ref: str, dry_run: bool) -> Erasure:
 
 def person_matcher(ctx: Context, person: Person) -> PersonMatcher:
     """The person's names, e-mails and phones, matched however they were typed."""
-    from crmctl.services.contacts import display_name
-
     emails = ctx.session.scalars(
         select(PersonEmail.email).where(PersonEmail.person_id == person.id)
     ).all()
@@ -141,8 +146,6 @@ def _erase_leads(ctx: Context, person: Person, result: Erasure) -> list[int]:
 
 def _erase_own_events(ctx: Context, person_id: int, lead_ids: list[int], result: Erasure) -> None:
     """The person's and their leads' events: every personal key, whatever its value."""
-    from crmctl.services.timeline import merged_ids
-
     own = (Event.entity_type == "contact") & Event.entity_id.in_(merged_ids(ctx, Person, person_id))
     if lead_ids:
         own = own | ((Event.entity_type == "lead") & Event.entity_id.in_(lead_ids))
@@ -199,8 +202,6 @@ def _erase_linked_texts(ctx: Context, person_id: int, result: Erasure) -> None:
 
 def _update_texts(ctx: Context, model: Any, person_id: int, names: tuple[str, ...]) -> int:
     """``[erased]`` in each non-empty text column of the person's rows; rows changed."""
-    from sqlalchemy import case
-
     condition = or_(*(getattr(model, name).is_not(None) for name in names))
     values = {name: case((getattr(model, name).is_(None), None), else_=ERASED) for name in names}
     statement = update(model).where(model.person_id == person_id, condition).values(values)
@@ -239,8 +240,6 @@ def _erase_own_documents(ctx: Context, person_id: int, result: Erasure) -> list[
 
 def _remove_blobs(store: Path, hashes: list[str]) -> None:
     """Delete the removed documents' content from the store, after the commit."""
-    from crmctl.services.documents import blob_path
-
     for digest in hashes:
         with contextlib.suppress(FileNotFoundError):
             blob_path(store, digest).unlink()
@@ -249,9 +248,6 @@ def _remove_blobs(store: Path, hashes: list[str]) -> None:
 def _erase_mail(ctx: Context, person: Person, result: Erasure) -> None:
     """Messages only between the person and the firm go; in the others their address
     and name are replaced (the scrub below then catches any other spelling)."""
-    from crmctl.services.contacts import display_name
-    from crmctl.services.mail import erase_messages
-
     emails = list(
         ctx.session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person.id))
     )
@@ -264,8 +260,6 @@ def _erase_mail(ctx: Context, person: Person, result: Erasure) -> None:
 def _erase_stakeholder_roles(ctx: Context, person_id: int, result: Erasure) -> None:
     """A stakeholder's role and attitude are judgements about the person: the rows go,
     and the plans' events that recorded them keep only that a stakeholder was added."""
-    from crmctl.db import tables
-
     stakeholders = tables.plan_stakeholders
     result.add(
         "plan_stakeholders",
@@ -335,8 +329,6 @@ def _scrub_database(ctx: Context, matcher: PersonMatcher, result: Erasure) -> No
 def _mentions(target: Any, matcher: PersonMatcher) -> Any:
     """SQL: the folded text, separators removed, holds one of the person's tokens (so a
     phone typed 601-234 567 is found by its digits); Python then decides."""
-    from crmctl.query.compiler import escape_like
-
     stripped: Any = func.crm_fold(target)
     for char in STRIPPED:
         stripped = func.replace(stripped, char, "")
@@ -349,8 +341,6 @@ def _scrub_column(
     is_json: bool,
 ) -> int:  # fmt: skip
     """Rows of one column that mention the person, rewritten one by one; rows changed."""
-    from sqlalchemy import cast
-
     if is_json and not keys:
         return 0  # a JSON value cannot name its own row
     source = table(table_name, *(column(key) for key in keys if key != name),
@@ -379,8 +369,6 @@ def _rewrite(
 ) -> None:
     """One row's new value. Where the value is part of the key (a tag), two values may
     both become ``[erased]``: the second row then says nothing more and goes."""
-    from sqlalchemy.exc import IntegrityError
-
     if not renames_key:
         ctx.session.execute(update(source).where(*where).values(values))
         return
@@ -402,8 +390,6 @@ def _scrub_documents(
     again with the person replaced, under its new hash, and every row moves to it. Returns
     the old hashes, deleted from the store after the commit. Binary files (PDF, images,
     office documents) cannot be read here; see README."""
-    from crmctl.services.documents import blob_path, store_content
-
     store = ctx.settings.documents_dir
     replaced: list[str] = []
     digests = ctx.session.scalars(select(Document.sha256).distinct().order_by(Document.sha256))

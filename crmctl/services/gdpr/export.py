@@ -10,9 +10,15 @@ from sqlalchemy import or_, select
 from crmctl.db import tables
 from crmctl.db.models import Activity, Deal, DealContact, Document, Lead, Person, Task
 from crmctl.services.access import policy
+from crmctl.services.activities import activity_records
+from crmctl.services.contacts import contact_record, describe_relations
 from crmctl.services.context import Context
+from crmctl.services.documents import document_records
 from crmctl.services.gdpr.consent import consent_history
+from crmctl.services.leads import lead_records
+from crmctl.services.mail import export_messages
 from crmctl.services.refs import resolve_person
+from crmctl.services.timeline import TimelineOptions, timeline
 from crmctl.values import jsonable
 
 # Other branches register more: ``EXPORT_SECTIONS["activities"] = fn(ctx, person_id)``
@@ -22,9 +28,6 @@ EXPORT_SECTIONS: dict[str, Callable[[Context, int], list[dict[str, Any]]]] = {}
 
 def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
     """Everything held about a person that the acting user may read."""
-    from crmctl.services.contacts import contact_record, describe_relations
-    from crmctl.services.timeline import TimelineOptions, timeline
-
     person = resolve_person(ctx, person_ref, include_deleted=True)
     record = contact_record(ctx, person)
     data: dict[str, Any] = {
@@ -46,8 +49,6 @@ def export_person(ctx: Context, person_ref: str) -> dict[str, Any]:
 
 
 def _messages_of(ctx: Context, person_id: int, emails: list[Any]) -> list[dict[str, Any]]:
-    from crmctl.services.mail import export_messages
-
     return export_messages(ctx, person_id, [str(e) for e in emails])
 
 
@@ -79,8 +80,6 @@ def _deals_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
 
 
 def _leads_of(ctx: Context, person: Person, emails: list[str]) -> list[dict[str, Any]]:
-    from crmctl.services.leads import lead_records
-
     leads = ctx.session.scalars(
         select(Lead)
         .where(_lead_of(person.id, emails), policy.predicate(ctx, "lead"))
@@ -105,8 +104,6 @@ def _tasks_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
 
 
 def _activities_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
-    from crmctl.services.activities import activity_records
-
     rows = ctx.session.scalars(
         select(Activity)
         .where(Activity.person_id == person_id, policy.predicate(ctx, "activity"))
@@ -117,8 +114,6 @@ def _activities_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
 
 def _documents_of(ctx: Context, person_id: int) -> list[dict[str, Any]]:
     """The list of the person's documents (names and hashes, not their content)."""
-    from crmctl.services.documents import document_records
-
     rows = ctx.session.scalars(
         select(Document)
         .where(

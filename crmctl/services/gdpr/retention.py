@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from crmctl.clock import as_utc
 from crmctl.db.models import Consent, Deal, DealContact, Event, Person
 from crmctl.errors import UsageError
+from crmctl.query.dates import parse_moment
 from crmctl.services.access import policy
+from crmctl.services.contacts import display_name
 from crmctl.services.context import Context
 
 
 def retention_candidates(ctx: Context, inactive: str) -> list[dict[str, Any]]:
     """Live, not erased contacts with nothing new for ``inactive`` (e.g. 3y, 18m, 90d)."""
-    from crmctl.query.dates import parse_moment
-    from crmctl.services.contacts import display_name
-
     match = re.fullmatch(r"\s*(\d+)\s*([ymwd])\s*", inactive or "")
     if not match:
         raise UsageError(f"--inactive {inactive!r}: give a period such as 3y, 18m, 26w or 90d")
@@ -65,12 +66,8 @@ def retention_candidates(ctx: Context, inactive: str) -> list[dict[str, Any]]:
 
 
 def _aware(value: Any) -> Any:
-    from crmctl.clock import as_utc
-
     if value is None:
         return None
     if isinstance(value, str):
-        from datetime import datetime
-
         value = datetime.fromisoformat(value)
     return as_utc(value)

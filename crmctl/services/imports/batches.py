@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from crmctl.db.models import ImportBatch, ImportIssue
 from crmctl.errors import PermissionDenied
+from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.refs import resolve_batch
 from crmctl.services.users import logins_by_id
@@ -19,7 +20,6 @@ def require_import_rights(ctx: Context) -> None:
     An import updates the duplicates it finds, so a narrower scope would reveal and change
     records its user may not see.
     """
-    from crmctl.services.access import policy
 
     actor = ctx.require_actor()
     entities = ("company", "contact")

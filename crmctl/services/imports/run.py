@@ -36,6 +36,7 @@ from crmctl.importer.values import cell_text
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
 from crmctl.services.imports.batches import require_import_rights
+from crmctl.services.imports.undo import undo_batch
 from crmctl.services.imports.writer import Counts, ImportWriter, RowResult
 
 ON_DUPLICATE = ("update", "overwrite", "skip", "fail")
@@ -249,7 +250,6 @@ class _Run:
             )
             session.commit()
             return
-        from crmctl.services.imports.undo import undo_batch
 
         try:
             undo_batch(self.ctx, str(self.batch.id))

@@ -25,6 +25,7 @@ from crmctl.services import companies as company_service
 from crmctl.services import contacts as contact_service
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
+from crmctl.services.imports.batches import require_import_rights
 from crmctl.services.imports.state import COMPANY_FIELDS
 from crmctl.services.refs import resolve_batch
 from crmctl.services.tags import chunked
@@ -93,7 +94,6 @@ def _events_of_batch(ctx: Context, batch_id: int) -> Iterator[None]:
 
 
 def _require_may_undo(ctx: Context, batch: ImportBatch) -> None:
-    from crmctl.services.imports.batches import require_import_rights
 
     actor = ctx.require_actor()
     require_import_rights(ctx)

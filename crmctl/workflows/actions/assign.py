@@ -23,6 +23,9 @@ from sqlalchemy import select
 from crmctl.db.models import Company, User, WorkflowState
 from crmctl.errors import ValidationError
 from crmctl.services.context import Context
+from crmctl.services.deals import assign_deal
+from crmctl.services.leads import assign_lead
+from crmctl.services.refs import resolve_team
 from crmctl.services.territory import match_territory
 from crmctl.workflows.actions.base import Target, check_entity, require_entity
 from crmctl.workflows.options import Opt, check_options, where_of
@@ -65,12 +68,8 @@ def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
     login, reason = choose(ctx, target, options)
     # The services write the owner and the event that says why (the action writes nothing).
     if target.kind.name == "lead":
-        from crmctl.services.leads import assign_lead
-
         assign_lead(ctx, target.id, login, reason=reason)
     else:
-        from crmctl.services.deals import assign_deal
-
         assign_deal(ctx, target.id, login, reason=reason)
     return f"assigned {target.label()} to {login} ({reason})"
 
@@ -131,7 +130,6 @@ def _logins(value: Any) -> list[str]:
 
 
 def _team_logins(ctx: Context, team: str) -> list[str]:
-    from crmctl.services.refs import resolve_team
 
     team_id = resolve_team(ctx, team).id
     rows = ctx.session.scalars(select(User.login).where(User.team_id == team_id).order_by(User.id))

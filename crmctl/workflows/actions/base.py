@@ -9,6 +9,7 @@ from typing import Any
 from crmctl.errors import ValidationError
 from crmctl.services.context import Context
 from crmctl.workflows.entities import EntityKind
+from crmctl.workflows.templating import syntax_error
 from crmctl.workflows.yamlmarks import Loc
 
 
@@ -71,7 +72,5 @@ def check_entity(
 
 
 def check_template_text(text: Any, loc: Loc, what: str, checker: Any) -> None:
-    from crmctl.workflows.templating import syntax_error
-
     if isinstance(text, str) and (error := syntax_error(text, checker.rules_dir)):
         checker.problems.add(loc, f"{what}: {error}")

@@ -43,7 +43,7 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
-    from crmctl.services.leads import add_lead
+    from crmctl.services.leads import add_lead  # noqa: PLC0415  (circle: workflows.actions.create_lead ↔ services.leads)
 
     values = target.values(ctx)
     record = values["record"]

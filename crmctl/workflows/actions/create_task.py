@@ -17,6 +17,7 @@ from typing import Any
 
 from crmctl import entities
 from crmctl.services.context import Context
+from crmctl.services.tasks import add_task
 from crmctl.workflows.actions.base import Target, check_template_text
 from crmctl.workflows.dues import EXPECTED, parse_due
 from crmctl.workflows.options import Opt, check_options, where_of
@@ -53,8 +54,6 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
-    from crmctl.services.tasks import add_task
-
     values = target.values(ctx)
     record = values["record"]
     title = render_text(options["title"], values, target.rules_dir)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmctl.services.context import Context
+from crmctl.services.deals import move_deal
 from crmctl.workflows.actions.base import Target, check_entity, require_entity
 from crmctl.workflows.options import Opt, check_options, where_of
 from crmctl.workflows.yamlmarks import Loc
@@ -31,8 +32,6 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
-    from crmctl.services.deals import move_deal
-
     require_entity(target, ("deal",), ID)
     record = move_deal(ctx, str(target.id), options["stage"])
     return f"moved deal #{target.id} to {record['stage']}"

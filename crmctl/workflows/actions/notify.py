@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from crmctl.services.context import Context
+from crmctl.services.notifications import Message, notify, recipients
 from crmctl.workflows.actions.base import Target, check_template_text
 from crmctl.workflows.options import Opt, check_options, where_of
+from crmctl.workflows.templating import check_template, render_named, render_text
 from crmctl.workflows.yamlmarks import Loc
 
 ID = "notify"
@@ -63,8 +65,6 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def _check_text(raw: Any, options: dict[str, Any], loc: Loc, checker: Any) -> None:
-    from crmctl.workflows.templating import check_template
-
     if "template" in options:
         if error := check_template(options["template"], checker.rules_dir):
             checker.problems.add(where_of(raw, "template", loc), f"notify: {error}")
@@ -79,9 +79,6 @@ def _list(value: Any) -> list[str]:
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
-    from crmctl.services.notifications import Message, notify, recipients
-    from crmctl.workflows.templating import render_named, render_text
-
     values = target.values(ctx)
     if "template" in options:
         subject, body = render_named(options["template"], values, target.rules_dir)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmctl.services.approvals import request_approval
 from crmctl.services.context import Context
 from crmctl.workflows.actions.base import Target, check_template_text
 from crmctl.workflows.options import Opt, check_options, where_of
+from crmctl.workflows.templating import render_text
 from crmctl.workflows.yamlmarks import Loc
 
 ID = "request_approval"
@@ -39,9 +41,6 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
-    from crmctl.services.approvals import request_approval
-    from crmctl.workflows.templating import render_text
-
     reason = render_text(options["reason"], target.values(ctx), target.rules_dir)
     approval = request_approval(
         ctx,

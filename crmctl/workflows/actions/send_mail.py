@@ -16,6 +16,7 @@ from typing import Any
 
 from crmctl.errors import ValidationError
 from crmctl.services.context import Context
+from crmctl.services.mail_send import SendRequest, send_mail
 from crmctl.workflows.actions.base import Target
 from crmctl.workflows.options import Opt, check_options, where_of
 from crmctl.workflows.yamlmarks import Loc
@@ -44,8 +45,6 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
-    from crmctl.services.mail_send import SendRequest, send_mail
-
     record = target.record(ctx)
     recipients = [_contact(target, record) if who == "contact" else who for who in options["to"]]
     about = (target.kind.name, str(target.id)) if target.kind.name in ABOUT[:3] else None

@@ -12,6 +12,8 @@ from typing import Any
 
 from crmctl import entities
 from crmctl.services.context import Context
+from crmctl.services.deals import update_deal
+from crmctl.services.refs import resolve_deal
 from crmctl.workflows.actions.base import Target, check_entity, require_entity
 from crmctl.workflows.options import did_you_mean
 from crmctl.workflows.yamlmarks import Loc, MarkedDict
@@ -49,14 +51,12 @@ def check(raw: Any, loc: Loc, trigger: Any, checker: Any) -> dict[str, Any] | No
 
 
 def run(ctx: Context, target: Target, options: dict[str, Any]) -> str:
+    from crmctl.services.leads import set_status  # noqa: PLC0415  (circle: workflows.actions.set_fields ↔ services.leads)
+
     require_entity(target, ("deal", "lead"), ID)
     if target.kind.name == "lead":
-        from crmctl.services.leads import set_status
-
         set_status(ctx, str(target.id), str(options["status"]))
         return f"lead #{target.id} status {options['status']}"
-    from crmctl.services.deals import update_deal
-    from crmctl.services.refs import resolve_deal
 
     deal = resolve_deal(ctx, target.id, for_update=True)
     desired = {k: v for k, v in options.items() if not k.startswith("custom.")}

@@ -21,6 +21,7 @@ from crmctl import entities
 from crmctl.workflows.entities import EntityKind, entity_kind
 from crmctl.workflows.options import Opt, Problems, check_options, where_of
 from crmctl.workflows.triggers.base import EventTrigger
+from crmctl.workflows.triggers.overdue import Overdue
 from crmctl.workflows.yamlmarks import Loc
 
 ID = "event"
@@ -109,8 +110,6 @@ def parse(raw: dict[str, Any], loc: Loc, problems: Problems, context: Any) -> An
     if prefix == "email":
         return _email(name, options, raw, loc, problems)
     if name == "task.overdue":
-        from crmctl.workflows.triggers.overdue import Overdue
-
         return Overdue(entity=entity_kind("task"), once_per="window")  # type: ignore[arg-type]
     entity = _entity(prefix, options, raw, loc, problems)
     if entity is None:

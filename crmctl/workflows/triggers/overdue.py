@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, literal
 
 from crmctl.db.models import Task
+from crmctl.services.tasks import overdue_condition
 from crmctl.workflows.triggers.base import TimeTrigger
 
 
@@ -18,8 +19,6 @@ class Overdue(TimeTrigger):
         return "overdue", now
 
     def due(self, statement: Select[Any], now: datetime, tz: Any) -> Select[Any]:
-        from crmctl.services.tasks import overdue_condition
-
         class _Clock:  # overdue_condition reads only the clock and the zone
             def __init__(self) -> None:
                 self.now, self.tz = now, tz

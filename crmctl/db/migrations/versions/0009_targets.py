@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from crmctl.business_hours import DEFAULT
 from crmctl.db.tables import UtcDateTime
 
 revision = "0009"
@@ -56,8 +57,6 @@ def upgrade() -> None:
 
 
 def _fill_response_business_minutes() -> None:
-    from crmctl.business_hours import DEFAULT
-
     leads = sa.table(
         "leads",
         sa.column("id", sa.Integer()),
