@@ -26,15 +26,12 @@ from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
 from crmctl import entities as declared
 from crmctl.config import Settings
 from crmctl.db import tables
-from crmctl.db.models import User
 from crmctl.errors import NotFound, PermissionDenied, UsageError
-from crmctl.query import compile_where
 from crmctl.query import entities as registries
 from crmctl.query.fields import EntityRegistry
 from crmctl.query.parsed import ParsedFilter, as_parsed
 from crmctl.services.context import Context
 from crmctl.services.listing import SortMask
-from crmctl.services.tags import chunked
 
 if TYPE_CHECKING:
     from crmctl.db.models import User
@@ -387,6 +384,7 @@ def view_condition(ctx: Context, entity: str, where: str) -> ColumnElement[bool]
 
 
 def _compile(ctx: Context, entity: str, where: str) -> ColumnElement[bool]:
+    from crmctl.query import compile_where  # noqa: PLC0415  (start-up)
 
     entity_spec(entity)  # an unknown entity is a usage error
     registry = registries.registry(entity)
@@ -508,6 +506,7 @@ def visible_to(ctx: Context, user: User | Actor, entity: str, record_id: int) ->
 
 def users_who_may_read(ctx: Context, entity: str, record_id: int) -> list[User]:
     """The active users who may fully read a record: the recipients a notice may reach."""
+    from crmctl.db.models import User  # noqa: PLC0415  (start-up: ORM only for writes)
 
     users = ctx.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
     return [user for user in users if visible_to(ctx, user, entity, record_id)]
@@ -535,6 +534,8 @@ def present(
     ctx: Context, entity: str, scope: ReadScope, records: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Records of limited rows lose the fields their view does not show."""
+    from crmctl.services.tags import chunked  # noqa: PLC0415  (start-up)
+
     if scope.limited is None or not records:
         return records
 
