@@ -8,6 +8,9 @@ spell of this shared machine then slows all of them alike); medians are printed.
     .venv/bin/python bench/read_startup.py --db bench/data/contacts300k.db \\
         --before /work/main/.venv/bin/crmctl --runs 9
 
+``--before-db`` gives the older checkout the same data at the schema it knows (a newer
+crmctl refuses an older schema and the other way round).
+
 The database is bench/address_book.py's (``--persons 300000`` for 300k contacts).
 Nothing is written: copy the table into bench/RESULTS.md.
 """
@@ -54,18 +57,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="bench/data/contacts300k.db")
     parser.add_argument("--before", help="another checkout's crmctl script (e.g. main's)")
+    parser.add_argument(
+        "--before-db",
+        help="the same data at the schema the --before checkout knows (default: --db)",
+    )
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--all", action="store_true", help="also the other read commands")
     args = parser.parse_args()
     after = str(Path(sys.executable).parent / "crmctl")
     url = f"sqlite:///{Path(args.db).resolve()}"
+    urls = {"after": url, "before": f"sqlite:///{Path(args.before_db or args.db).resolve()}"}
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env |= {"CRM_NOW": "2026-11-01T12:00:00+00:00"}
     scripts = {"after": after, **({"before": args.before} if args.before else {})}
     commands = [FLOOR]
     for command in (HEADLINE, *(OTHERS if args.all else ())):
         for label, script in scripts.items():
-            argv = [script, "--db", url, "--as", "admin", *command]
+            argv = [script, "--db", urls[label], "--as", "admin", *command]
             commands.append((f"`crmctl {' '.join(command)}` ({label})", argv))
     for _, argv in commands:
         run_once(argv, env)  # warm-up: byte-code and the page cache
