@@ -15,11 +15,17 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from crmctl.collation import compare as czech_compare
 from crmctl.text import FOLD_FROM, FOLD_TO, fold
+
+# ICU's Czech collation, which PostgreSQL ships when built with ICU (the Debian and the
+# official Docker packages are): `SELECT collname FROM pg_collation WHERE collname LIKE 'cs%'`.
+POSTGRES_CZECH = "cs-CZ-x-icu"
 
 
 def register_sqlite_functions(connection: sqlite3.Connection) -> None:
     connection.create_function("crm_fold", 1, _sqlite_fold, deterministic=True)
+    connection.create_collation("czech", czech_compare)
 
 
 def _sqlite_fold(value: object) -> str | None:
@@ -56,6 +62,25 @@ def _month_key_sqlite(element: month_key, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(month_key, "postgresql")
 def _month_key_postgres(element: month_key, compiler: SQLCompiler, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+class czech(FunctionElement[str]):
+    """Text in Czech order (``ORDER BY czech(name)``): ICU's ``cs-CZ-x-icu`` on PostgreSQL,
+    the ``czech`` collation crmctl registers (``crmctl.collation``) on SQLite."""
+
+    type = String()
+    name = "czech"
+    inherit_cache = True
+
+
+@compiles(czech, "sqlite")
+def _czech_sqlite(element: czech, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)}) COLLATE czech"
+
+
+@compiles(czech, "postgresql")
+def _czech_postgres(element: czech, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "{POSTGRES_CZECH}"'
 
 
 class unindexed(FunctionElement[Any]):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case
 
+from crmctl.db.functions import czech
 from crmctl.errors import UsageError
 from crmctl.query.fields import EntityRegistry, FieldKind, FieldSpec
 from crmctl.services.context import Context
@@ -94,6 +95,8 @@ def sort_columns(
             raise UsageError(f"cannot sort {registry.entity} by {name!r}; sortable: {choices}")
         column = spec.sort_column if spec.sort_column is not None else spec.column
         assert column is not None
+        if spec.kind is FieldKind.TEXT:
+            column = czech(column)  # Ábel, Bedna, Cézar, Čáp; Hrubý, Chalupa (issue 20)
         if spec.sort_inverted:
             descending = not descending
         ordered = column.desc() if descending else column.asc()
