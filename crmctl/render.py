@@ -1,4 +1,4 @@
-"""Turning records (plain dicts) into table, json, jsonl, csv or yaml on a stream.
+"""Turning records (plain dicts) into table, json, jsonl, csv, yaml or xlsx on a stream.
 
 Services return data; only this module knows formats. The JSON shape of a record is
 the same in every command, so output can be piped back into ``apply``.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -20,6 +22,13 @@ from crmctl.values import jsonable
 
 # Cells that spreadsheets would run as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# ... unless the cell is a phone number or a number: digits, spaces, ( ) . / - after one
+# leading + or -. Without a letter, = or @ no function runs, so "+420 601 123 456" and
+# "-5" stay as they are instead of gaining a ' that Excel would show.
+PHONE_OR_NUMBER = re.compile(r"[+-]?[0-9 ()./-]*[0-9][0-9 ()./-]*")
+# CSV for Czech Excel (``--excel``): it opens by double-click with the right columns,
+# accents and decimal commas only as UTF-8 with a byte order mark, ``;`` and CRLF.
+EXCEL_BOM = "\ufeff"
 
 NUMERIC_CHARS = frozenset("0123456789+-.,_: eE")
 
@@ -32,6 +41,7 @@ class OutputFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     yaml = "yaml"
+    xlsx = "xlsx"
 
 
 def select_fields(
@@ -63,13 +73,27 @@ def write_records(
     table_fields: Sequence[str] | None = None,
     formatters: Mapping[str, Formatter] | None = None,
     tz: ZoneInfo | None = None,
+    excel: bool = False,
 ) -> None:
+    """``excel``: CSV in Czech Excel's dialect (``--excel``)."""
     if output is OutputFormat.table:
         rows = select_fields(records, fields, table_fields)
         write_text(stream, table(rows, formatters or {}, tz) + "\n")
         return
     rows = select_fields(records, fields, None)
-    _MACHINE_WRITERS[output](stream, rows)
+    _write_machine(stream, rows, output, tz, excel)
+
+
+def _write_machine(
+    stream: TextIO, rows: list[dict[str, Any]], output: OutputFormat, tz: ZoneInfo | None,
+    excel: bool,
+) -> None:  # fmt: skip
+    if output is OutputFormat.csv:
+        _write_csv(stream, rows, excel=excel, tz=tz)
+    elif output is OutputFormat.xlsx:
+        _write_xlsx(stream, rows, tz)
+    else:
+        _MACHINE_WRITERS[output](stream, rows)
 
 
 def write_grouped(
@@ -82,11 +106,12 @@ def write_grouped(
     fields: str | None = None,
     table_fields: Sequence[str] | None = None,
     tz: ZoneInfo | None = None,
+    excel: bool = False,
 ) -> None:
     """A table per group (records arrive sorted by ``group_by``) under a heading line;
     machine formats get the plain records, the group key being one of their fields."""
     if output is not OutputFormat.table:
-        write_records(stream, records, output, fields=fields, tz=tz)
+        write_records(stream, records, output, fields=fields, tz=tz, excel=excel)
         return
     if not records:
         stream.write("(no records)\n")
@@ -109,6 +134,7 @@ def write_record(
     fields: str | None = None,
     formatters: Mapping[str, Formatter] | None = None,
     tz: ZoneInfo | None = None,
+    excel: bool = False,
 ) -> None:
     """One record: a key/value card as a table, a single object in JSON and YAML."""
     (selected,) = select_fields([record], fields, None)
@@ -119,7 +145,7 @@ def write_record(
     elif output is OutputFormat.yaml:
         _write_yaml(stream, jsonable(selected))
     else:
-        _MACHINE_WRITERS[output](stream, [selected])
+        _write_machine(stream, [selected], output, tz, excel)
 
 
 CHUNK = 1 << 14
@@ -253,30 +279,66 @@ def _write_yaml_records(stream: TextIO, rows: list[dict[str, Any]]) -> None:
     _write_yaml(stream, jsonable(rows))
 
 
-def _write_csv(stream: TextIO, rows: list[dict[str, Any]]) -> None:
+def _write_csv(
+    stream: TextIO, rows: list[dict[str, Any]], *, excel: bool = False, tz: ZoneInfo | None = None
+) -> None:
     if not rows:
+        if excel:  # an empty file Excel still reads as UTF-8
+            stream.write(EXCEL_BOM)
         return
-    writer = csv.writer(stream, lineterminator="\n")
+    if excel:
+        stream.write(EXCEL_BOM)
+        writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+    else:
+        writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(list(rows[0].keys()))
     for row in rows:
-        writer.writerow([csv_cell(value) for value in row.values()])
+        writer.writerow([csv_cell(value, excel=excel, tz=tz) for value in row.values()])
 
 
-def csv_cell(value: Any) -> str:
-    """Flat text for one CSV cell; formula-like text is quoted so it stays text."""
+def csv_cell(value: Any, *, excel: bool = False, tz: ZoneInfo | None = None) -> str:
+    """Flat text for one CSV cell; text that would run as a formula gets a ``'`` so it
+    stays text (a phone number or a number does not need one).
+
+    ``excel``: numbers with a decimal comma (``1234,50``), times in local time without
+    an offset (``2026-12-07 14:30:00``), as Czech Excel reads them; lists as text.
+    """
     if value is None:
         return ""
-    if isinstance(value, list | dict):
+    if excel and isinstance(value, list | dict):
+        text = cell(value, None, tz)  # "a, b" as in the table and the workbook, not JSON
+    elif isinstance(value, list | dict):
         text = json.dumps(jsonable(value), ensure_ascii=False)
     elif isinstance(value, bool):
         text = "true" if value else "false"
+    elif excel and isinstance(value, datetime):
+        local = value.astimezone(tz) if tz and value.tzinfo else value
+        text = local.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
     elif isinstance(value, datetime | date):
         text = value.isoformat()
+    elif excel and isinstance(value, Decimal | float):
+        exact = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        text = exact.replace(".", ",")
     else:
         text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and needs_formula_guard(text):
         return "'" + text
     return text
+
+
+def needs_formula_guard(text: str) -> bool:
+    """A spreadsheet would run ``text`` as a formula: ``=…``, ``@…``, ``+A1``, ``-cmd|…``."""
+    return text.startswith(FORMULA_PREFIXES) and PHONE_OR_NUMBER.fullmatch(text) is None
+
+
+def _write_xlsx(stream: TextIO, rows: list[dict[str, Any]], tz: ZoneInfo | None) -> None:
+    """The workbook's bytes under the text stream (a file, or stdout into a pipe)."""
+    from crmctl.workbook import records_xlsx  # noqa: PLC0415  (start-up: openpyxl)
+
+    data = records_xlsx(rows, tz)
+    stream.flush()
+    stream.buffer.write(data)  # type: ignore[attr-defined]
+    stream.flush()
 
 
 _MACHINE_WRITERS: dict[OutputFormat, Callable[[TextIO, list[dict[str, Any]]], None]] = {

@@ -5,13 +5,17 @@ Kept free of SQLAlchemy imports so that ``crmctl --help`` starts fast.
 
 from __future__ import annotations
 
+import functools
 import gc
+import inspect
+import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from typer._click.exceptions import NoArgsIsHelpError as NoArgsIsHelp
@@ -20,7 +24,7 @@ from typer.core import TyperGroup
 
 from crmctl.cli import arguments, coercion
 from crmctl.cli.console import console
-from crmctl.errors import CrmError, ExitCode, FileUnreadable
+from crmctl.errors import CrmError, ExitCode, FileUnreadable, UsageError
 
 if TYPE_CHECKING:
     from crmctl.config import Settings
@@ -175,8 +179,17 @@ def read_context(ctx: typer.Context) -> Iterator[Context]:
         yield service_ctx
 
 
+class CrmApp(typer.Typer):
+    """A noun's app: every command with ``-o FORMAT`` also takes ``--output FILE`` and
+    ``--excel`` (:func:`with_output_options`), declared once here instead of in each."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        register = super().command(*args, **kwargs)
+        return lambda function: register(with_output_options(function))
+
+
 def new_app(
-    help_text: str, cls: type[CrmGroup] = CrmGroup, app_class: type[typer.Typer] = typer.Typer
+    help_text: str, cls: type[CrmGroup] = CrmGroup, app_class: type[typer.Typer] = CrmApp
 ) -> typer.Typer:
     return app_class(
         help=help_text,
@@ -198,13 +211,74 @@ def _output_format(value: str) -> OutputFormat:
         raise typer.BadParameter(f"{value!r} is not one of {choices}") from None
 
 
-OUTPUT_HELP = "Output format: table|json|jsonl|csv|yaml."
+OUTPUT_HELP = "Output format: table|json|jsonl|csv|yaml|xlsx (xlsx: with --output FILE)."
 Output = Annotated[
     str,
     typer.Option(
-        "--output", "-o", metavar="FORMAT", help=OUTPUT_HELP, callback=lambda v: _output_format(v)
+        "-o", "--format", metavar="FORMAT", help=OUTPUT_HELP, callback=lambda v: _output_format(v)
     ),
 ]
+OutputFile = Annotated[
+    str | None,
+    typer.Option(
+        "--output", metavar="FILE", help="Write to FILE instead of stdout ('-' = stdout)."
+    ),
+]
+Excel = Annotated[
+    bool,
+    typer.Option("--excel", help="CSV for Czech Excel: UTF-8 with BOM, ';', CRLF, decimal comma."),
+]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a command's ``-o`` output goes: ``--output FILE`` (None: stdout), ``--excel``."""
+
+    path: str | None = None
+    excel: bool = False
+
+
+_destination: ContextVar[Destination | None] = ContextVar("crmctl_destination", default=None)
+
+
+def destination() -> Destination:
+    """The running command's ``--output``/``--excel`` (the import's rejects CSV reads it)."""
+    return _destination.get() or Destination()
+
+
+def with_output_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` with two more options if it takes ``output: Output``: ``--output FILE``
+    and ``--excel``, kept in :func:`destination` while it runs."""
+    signature = inspect.signature(function)
+    names = signature.parameters
+    output = names.get("output")
+    if output is None or output.annotation is not Output or {"output_file", "excel"} & set(names):
+        return function
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, output_file: str | None = None, excel: bool = False, **kw: Any) -> Any:
+        token = _destination.set(Destination(output_file, excel))
+        try:
+            return function(*args, **kw)
+        finally:
+            _destination.reset(token)
+
+    extra = [
+        inspect.Parameter("output_file", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=OutputFile),
+        inspect.Parameter("excel", inspect.Parameter.KEYWORD_ONLY, default=False,
+                          annotation=Excel),
+    ]  # fmt: skip
+    parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in names.values()]
+    wrapper.__signature__ = signature.replace(parameters=[*parameters, *extra])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {
+        **function.__annotations__,
+        "output_file": OutputFile,
+        "excel": Excel,
+    }
+    return wrapper
+
+
 Fields = Annotated[
     str | None,
     typer.Option("--fields", metavar="FIELDS", help="Comma-separated fields to print, in order."),
@@ -293,10 +367,52 @@ def table_fields(entity: str) -> tuple[str, ...]:
 def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
     from crmctl.render import write_records
 
-    write_records(console().stdout, records, output, **kwargs)
+    write_data(output, lambda stream, fmt, excel: write_records(
+        stream, records, fmt, excel=excel, **kwargs))  # fmt: skip
 
 
 def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> None:
     from crmctl.render import write_record
 
-    write_record(console().stdout, record, output, **kwargs)
+    write_data(output, lambda stream, fmt, excel: write_record(
+        stream, record, fmt, excel=excel, **kwargs))  # fmt: skip
+
+
+def stdout_write_grouped(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
+    from crmctl.render import write_grouped
+
+    write_data(output, lambda stream, fmt, excel: write_grouped(
+        stream, records, fmt, excel=excel, **kwargs))  # fmt: skip
+
+
+Write = Callable[[TextIO, Any, bool], None]
+
+
+def write_data(output: Any, write: Write) -> None:
+    """Run ``write`` (stream, format, excel) on stdout or on the ``--output`` file.
+
+    The file is written only once the data is complete: a failed command leaves no half
+    file behind. ``--output json`` (a format's name, as before ``--output`` meant a file)
+    still chooses the format.
+    """
+    from crmctl.render import OutputFormat
+
+    chosen = destination()
+    path, fmt = chosen.path, output
+    if path in {f.value for f in OutputFormat}:
+        path, fmt = None, OutputFormat(path)
+    # With a table --excel changes nothing printed (the import's rejects .csv takes it).
+    if chosen.excel and fmt not in (OutputFormat.csv, OutputFormat.table):
+        raise UsageError(f"--excel shapes CSV for Excel; use it with -o csv, not -o {fmt.value}")
+    if path is None or path == "-":
+        if fmt is OutputFormat.xlsx and console().stdout_isatty:
+            raise UsageError(
+                "-o xlsx writes a workbook, not text for the terminal: add --output FILE.xlsx"
+            )
+        write(console().stdout, fmt, chosen.excel)
+        return
+    buffer = io.BytesIO()
+    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    write(stream, fmt, chosen.excel)
+    stream.flush()
+    write_output_file(path, buffer.getvalue())

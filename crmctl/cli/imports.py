@@ -7,10 +7,12 @@ from typing import Annotated, Any
 import typer
 
 from crmctl.cli.common import (
+    CrmApp,
     CrmGroup,
     Fields,
     Limit,
     Output,
+    destination,
     info,
     service_context,
     stdout_write_record,
@@ -40,7 +42,7 @@ class ImportGroup(CrmGroup):
         return super().parse_args(ctx, args)
 
 
-app = typer.Typer(
+app = CrmApp(
     help=(
         "Import companies and contacts from .xlsx/.xlsm, .csv/.txt or .vcf: "
         "`crmctl import FILE [OPTIONS]`. Each import is a batch you can list, show and undo."
@@ -170,6 +172,7 @@ def _write_rejects(path: Path, report: Any) -> None:
     write_rejects(
         path,
         [(issue.sheet, issue.row, issue.message, issue.cells or []) for issue in report.rejects],
+        excel=destination().excel,
     )
     info(f"{len(report.rejects)} rejected rows written to {path}")
 

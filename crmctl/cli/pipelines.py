@@ -4,9 +4,15 @@ from typing import Annotated
 
 import typer
 
-from crmctl.cli.common import Output, new_app, service_context, stdout_write_records
+from crmctl.cli.common import (
+    Output,
+    new_app,
+    service_context,
+    stdout_write_record,
+    stdout_write_records,
+)
 from crmctl.cli.console import console
-from crmctl.render import OutputFormat, write_record
+from crmctl.render import OutputFormat
 from crmctl.services.pipelines import list_pipelines, show_pipeline
 
 app = new_app("Sales pipelines and their stages (from `pipelines:` in crmctl.yaml).")
@@ -30,7 +36,7 @@ def show(
     with service_context(ctx) as svc:
         record = show_pipeline(svc, pipeline)
     if output != OutputFormat.table:
-        write_record(console().stdout, record, output)
+        stdout_write_record(record, output)
         return
     console().write(f"{record['key']}: {record['label']}\n")
     stdout_write_records(record["stages"], output)

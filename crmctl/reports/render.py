@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -32,10 +31,6 @@ from crmctl.reports.svg import bar_chart
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
-# Fixed workbook timestamps and zip entry times: the file does not change between runs.
-FIXED_TIMESTAMP = datetime(2000, 1, 1)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-CURRENCY_SYMBOLS = {"CZK": "Kč", "EUR": "€", "USD": "$", "GBP": "£"}
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -292,45 +287,21 @@ def _param_text(value: Any) -> str:
 # --- XLSX ----------------------------------------------------------------------------------
 
 
-def money_format(currency: str | None) -> str:
-    symbol = CURRENCY_SYMBOLS.get(currency or "CZK", currency or "")
-    return f'#,##0.00\\ "{symbol}"'
-
-
 PERCENT_FORMAT = '0.0\\ "%"'
 INT_FORMAT = "#,##0"
 NUMBER_FORMAT = "#,##0.0"
-DATE_FORMAT = "d. m. yyyy"
 
 
 def xlsx_bytes(result: ReportResult, generated_at: datetime | None = None) -> bytes:
-    from crmctl.reports.xlsx import build_workbook, cache_formulas, formula_cache, save_workbook  # noqa: PLC0415  (start-up)
+    from crmctl import workbook as saving  # noqa: PLC0415  (start-up)
+    from crmctl.reports.xlsx import build_workbook, cache_formulas, formula_cache  # noqa: PLC0415  (start-up)
 
     formats = {ColumnKind.percent: PERCENT_FORMAT, ColumnKind.int: INT_FORMAT,
-               ColumnKind.number: NUMBER_FORMAT, ColumnKind.date: DATE_FORMAT}  # fmt: skip
-    workbook = build_workbook(result, money_format, formats)
-    stamp = generated_at.replace(tzinfo=None) if generated_at else FIXED_TIMESTAMP
+               ColumnKind.number: NUMBER_FORMAT, ColumnKind.date: saving.DATE_FORMAT}  # fmt: skip
+    workbook = build_workbook(result, saving.money_format, formats)
+    stamp = generated_at.replace(tzinfo=None) if generated_at else saving.FIXED_TIMESTAMP
     cached = formula_cache(result)
     sheet = "xl/worksheets/sheet1.xml"
-    return normalise_zip(
-        save_workbook(workbook, stamp), {sheet: lambda xml: cache_formulas(xml, cached)}
+    return saving.normalise_zip(
+        saving.save_workbook(workbook, stamp), {sheet: lambda xml: cache_formulas(xml, cached)}
     )
-
-
-def normalise_zip(
-    data: bytes, patches: Mapping[str, Callable[[bytes], bytes]] | None = None
-) -> bytes:
-    """Rewrite the archive with fixed entry times, so equal workbooks are equal bytes;
-    ``patches`` rewrite named entries on the way (the totals' cached values)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    target_buffer = io.BytesIO()
-    with zipfile.ZipFile(target_buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            content = source.read(info.filename)
-            if patches and info.filename in patches:
-                content = patches[info.filename](content)
-            target.writestr(entry, content)
-    return target_buffer.getvalue()

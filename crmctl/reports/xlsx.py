@@ -6,11 +6,8 @@ formulas over the rows, so the sheet keeps adding up when someone edits it.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -20,7 +17,6 @@ from openpyxl.chart.series_factory import SeriesFactory
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from crmctl.reports.render import cell_text, header
 from crmctl.reports.result import ColumnKind, ReportResult
@@ -210,17 +206,6 @@ def _add_currency_charts(sheet: Worksheet, result: ReportResult) -> None:
 
 def _position(result: ReportResult, key: str) -> int:
     return next(i for i, c in enumerate(result.columns, start=1) if c.key == key)
-
-
-def save_workbook(workbook: Workbook, stamp: datetime) -> bytes:
-    """Like ``Workbook.save`` but without stamping "modified" with the current time."""
-    workbook.properties.creator = "crmctl"
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(workbook, archive).write_data()
-    return buffer.getvalue()
 
 
 def formula_cache(result: ReportResult) -> dict[str, str]:

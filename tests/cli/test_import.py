@@ -132,10 +132,10 @@ def test_rejects_file_has_row_sheet_reason(crm: Crm, messy: Path, suffix: str) -
     else:
         rows = [list(r) for r in load_workbook(rejects).active.iter_rows(values_only=True)]
     header, *data = rows
-    assert header[:3] == ["crmctl: sheet", "crmctl: row", "crmctl: reason"]
+    assert header[:3] == ["crmctl: reason", "crmctl: sheet", "crmctl: row"]
     assert header[3:] == HEADERS
-    assert [(r[0], int(r[1])) for r in data] == [("Zákazníci", 9), ("Zákazníci", 10)]
-    assert "IČO" in data[0][2] and data[0][3] == "Špatné IČO s.r.o."
+    assert [(r[1], int(r[2])) for r in data] == [("Zákazníci", 9), ("Zákazníci", 10)]
+    assert "IČO" in data[0][0] and data[0][3] == "Špatné IČO s.r.o."
 
 
 def test_all_sheets(crm: Crm, messy: Path) -> None:
