@@ -1,7 +1,8 @@
 """Czech collation: the order of ``ORDER BY … COLLATE "cs-CZ-x-icu"`` for SQLite.
 
 PostgreSQL sorts text with ICU's Czech rules; SQLite has no ICU, so crmctl registers
-:func:`compare` as the collation ``czech`` on every SQLite connection and both databases
+:func:`sort_key` as the SQL function ``czech_key`` (what ``--sort`` orders by) and
+:func:`compare` as the collation ``czech`` on every SQLite connection, and both databases
 put ``Ábel`` before ``Bedna`` before ``Cézar`` before ``Čáp`` and ``Chalupa`` after
 ``Hrubý``. Three levels, as ICU compares them:
 
@@ -15,6 +16,9 @@ put ``Ábel`` before ``Bedna`` before ``Cézar`` before ``Čáp`` and ``Chalupa`
 
 Equal keys fall back to the code points, as PostgreSQL's deterministic collations do.
 tests/test_collation.py compares this order with PostgreSQL's for random Czech words.
+
+The key is built with three ``str.translate`` calls over per-character tables (filled on
+first sight of a character), so that sorting 300,000 names costs one fast call per name.
 """
 
 from __future__ import annotations
@@ -33,59 +37,74 @@ _ACCENTS = "\u0301\u0300\u0306\u0302\u030c\u030a\u0308\u030b\u0303\u0307\u0328\u
 _SECONDARY = {mark: index for index, mark in enumerate(_ACCENTS, start=2)}
 _CZECH = frozenset("čřšžČŘŠŽ")  # letters of their own, not c r s z with a caron
 _EXPANSIONS = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+# "ch" in its four spellings becomes one of these noncharacters before translating;
+# ch < cH < Ch < CH at level 3.
+_CH = {"ch": "\ufdd0", "cH": "\ufdd1", "Ch": "\ufdd2", "CH": "\ufdd3"}
+_TOP = 0xD7FF  # weights are characters: the rare higher one (far scripts) is capped
+_END = "\0"  # below every weight: a shorter level sorts first, as in ICU
 
-Key = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str]
+# Per character (ord → weights as characters): level 1, level 2, level 3.
+_PRIMARY_TABLE: dict[int, str] = {}
+_SECONDARY_TABLE: dict[int, str] = {}
+_TERTIARY_TABLE: dict[int, str] = {}
+_known: set[str] = set()
 
 
+# Sorted columns repeat their values (cities, surnames, stages): each is keyed once.
 @lru_cache(maxsize=1 << 16)
-def sort_key(text: str) -> Key:
-    """The Czech sort key of ``text``: compare keys to compare texts."""
-    primary: list[int] = []
-    secondary: list[int] = []
-    tertiary: list[int] = []
-    composed = unicodedata.normalize("NFC", text)
-    for original, upper in _elements(composed):
-        base, marks = _decomposed(original)
-        primary.append(_primary_of(base))
-        secondary.append(1)
-        tertiary.append(upper)
-        for mark in marks:  # an accent is an element of its own, weighed at level 2 only
-            secondary.append(_SECONDARY.get(mark, len(_SECONDARY) + 2))
-            tertiary.append(0)
-    return tuple(primary), tuple(secondary), tuple(tertiary), text
+def sort_key(text: str) -> bytes:
+    """The Czech sort key of ``text``: compare keys (bytes, as ``memcmp`` does) to compare
+    texts. Bytes so that SQLite sorts by ``czech_key(name)`` comparing blobs: one Python
+    call per row instead of one per comparison (crmctl.db.functions)."""
+    composed = text
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        composed = unicodedata.normalize("NFC", text)
+    if not _known.issuperset(composed):
+        _learn(composed)
+    if "c" in composed or "C" in composed:
+        for spelling, placeholder in _CH.items():
+            composed = composed.replace(spelling, placeholder)
+    levels = (
+        composed.translate(_PRIMARY_TABLE), _END, composed.translate(_SECONDARY_TABLE), _END,
+        composed.translate(_TERTIARY_TABLE), _END, text,  # then by code points
+    )  # fmt: skip
+    return "".join(levels).encode("utf-8", "surrogatepass")
 
 
 def compare(left: str, right: str) -> int:
-    """-1, 0 or 1: SQLite's collation callback."""
+    """-1, 0 or 1: the ``czech`` collation's callback."""
     left_key, right_key = sort_key(left), sort_key(right)
     return (left_key > right_key) - (left_key < right_key)
 
 
-def _elements(text: str) -> list[tuple[str, int]]:
-    """Collation elements (one character, or ``ch``) with their case weight (0 lower,
-    1 upper, 2–3 for the letters ICU expands: ß, æ, œ)."""
-    elements: list[tuple[str, int]] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char in _EXPANSIONS:  # ß is "ss" differing at level 3, after "SS"
-            elements += [(part, 2 + char.isupper()) for part in _EXPANSIONS[char]]
-            index += 1
-            continue
-        if char in "cC" and text[index + 1 : index + 2] in ("h", "H"):
-            pair = text[index : index + 2]
-            # ch < cH < Ch < CH
-            elements.append(("ch", 2 * char.isupper() + pair[1].isupper()))
-            index += 2
-            continue
-        elements.append((char, int(char.isupper())))
-        index += 1
-    return elements
+def _learn(text: str) -> None:
+    for char in set(text) - _known:
+        primary, secondary, tertiary = _weights(char)
+        _PRIMARY_TABLE[ord(char)] = primary
+        _SECONDARY_TABLE[ord(char)] = secondary
+        _TERTIARY_TABLE[ord(char)] = tertiary
+        _known.add(char)
+
+
+def _weights(char: str) -> tuple[str, str, str]:
+    """One character's weights at the three levels, as characters (all above ``_END``).
+
+    Level 2: 1, then one weight per accent (each accent is an element of its own, weighed
+    at level 2 only); level 3: lower case 1, upper 2, ICU's expansions 3–4, accents 1.
+    """
+    if char in _EXPANSIONS:  # ß is "ss" differing at level 3, after "SS"
+        parts = _EXPANSIONS[char]
+        case = chr(3 + char.isupper()) * len(parts)
+        return "".join(chr(_PRIMARY[p.lower()]) for p in parts), "\1" * len(parts), case
+    base, marks = _decomposed(char)
+    accents = "".join(chr(_SECONDARY.get(mark, len(_SECONDARY) + 2)) for mark in marks)
+    primary = chr(min(_primary_of(base), _TOP))
+    return primary, "\1" + accents, chr(1 + char.isupper()) + "\1" * len(marks)
 
 
 def _decomposed(char: str) -> tuple[str, str]:
     """``á`` → (``a``, acute); ``č`` stays ``č`` (a Czech letter); lower case."""
-    if char == "ch" or char in _CZECH:
+    if char in _CZECH:
         return char.lower(), ""
     decomposed = unicodedata.normalize("NFD", char)
     return decomposed[0].lower(), decomposed[1:]
@@ -100,3 +119,15 @@ def _primary_of(base: str) -> int:
     if base.isalpha():
         return _OTHER + ord(base)
     return _SYMBOL
+
+
+def _learn_ch() -> None:
+    for spelling, placeholder in _CH.items():
+        case = 2 * spelling[0].isupper() + spelling[1].isupper()  # ch 0 … CH 3
+        _PRIMARY_TABLE[ord(placeholder)] = chr(_PRIMARY["ch"])
+        _SECONDARY_TABLE[ord(placeholder)] = "\1"
+        _TERTIARY_TABLE[ord(placeholder)] = chr(1 + case)
+        _known.add(placeholder)  # never learned again from a text that holds one
+
+
+_learn_ch()

@@ -246,13 +246,21 @@ def destination() -> Destination:
     return _destination.get() or Destination()
 
 
+# Format options of commands with an ``--output FILE`` of their own (reports): they get
+# ``--excel`` only. ``report.py`` adds its two.
+FORMAT_OPTIONS: set[Any] = set()
+
+
 def with_output_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` with two more options if it takes ``output: Output``: ``--output FILE``
-    and ``--excel``, kept in :func:`destination` while it runs."""
+    """``function`` with more options if it takes ``output: Output`` (``--output FILE`` and
+    ``--excel``) or a report's format (``--excel``), kept in :func:`destination` while it
+    runs."""
     signature = inspect.signature(function)
     names = signature.parameters
     output = names.get("output")
-    if output is None or output.annotation is not Output or {"output_file", "excel"} & set(names):
+    takes_output = output is not None and output.annotation is Output
+    takes_format = any(p.annotation in FORMAT_OPTIONS for p in names.values())
+    if not (takes_output or takes_format) or {"output_file", "excel"} & set(names):
         return function
 
     @functools.wraps(function)
@@ -268,7 +276,7 @@ def with_output_options(function: Callable[..., Any]) -> Callable[..., Any]:
                           annotation=OutputFile),
         inspect.Parameter("excel", inspect.Parameter.KEYWORD_ONLY, default=False,
                           annotation=Excel),
-    ]  # fmt: skip
+    ][0 if takes_output else 1:]  # fmt: skip
     parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in names.values()]
     wrapper.__signature__ = signature.replace(parameters=[*parameters, *extra])  # type: ignore[attr-defined]
     wrapper.__annotations__ = {

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crmctl.cli.common import View, Where, info, new_app, read_context, service_context
+from crmctl.cli.common import (
+    FORMAT_OPTIONS,
+    View,
+    Where,
+    destination,
+    info,
+    new_app,
+    read_context,
+    service_context,
+)
 from crmctl.cli.console import console
 
 if TYPE_CHECKING:
@@ -28,6 +37,7 @@ ReportFormatOption = Annotated[
         "-o", "--format", metavar="FORMAT", help="table|csv|json|xlsx|html (xlsx needs --output)."
     ),
 ]
+FORMAT_OPTIONS.add(ReportFormatOption)  # these commands take --excel too (common.CrmApp)
 OutputFile = Annotated[
     Path | None,
     typer.Option("--output", metavar="FILE", help="Write to FILE instead of stdout."),
@@ -82,6 +92,7 @@ def emit(
         stdout=console().stdout,
         output=output,
         generated_at=svc.now if generated_at else None,
+        excel=destination().excel,
     )
     if output is not None:
         info(f"{report_fmt} written to {output}")
@@ -137,6 +148,7 @@ def forecast(
             stdout=console().stdout,
             output=output,
             generated_at=svc.now if generated_at else None,
+            excel=destination().excel,
         )
     if snapshot:
         info(f"snapshot {snapshot!r} saved")
@@ -174,6 +186,7 @@ def first_contacts(
             stdout=console().stdout,
             output=output,
             generated_at=svc.now if generated_at else None,
+            excel=destination().excel,
         )
     if output is not None:
         info(f"{report_fmt} written to {output}")
@@ -183,6 +196,7 @@ FormatOption = Annotated[
     str,
     typer.Option("-o", "--format", metavar="FORMAT", help="table|csv|json|xlsx|html."),
 ]
+FORMAT_OPTIONS.add(FormatOption)
 
 
 @app.command("pipeline")

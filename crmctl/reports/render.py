@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from crmctl import present
 from crmctl.errors import UsageError
-from crmctl.render import csv_cell
+from crmctl.render import EXCEL_BOM, csv_cell
 from crmctl.reports.result import NUMERIC_KINDS, Column, ColumnKind, ReportResult
 from crmctl.reports.svg import bar_chart
 
@@ -60,8 +60,10 @@ def write_report(
     stdout: TextIO,
     output: Path | None = None,
     generated_at: datetime | None = None,
+    excel: bool = False,
 ) -> None:
-    """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file)."""
+    """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file); ``excel``:
+    CSV for Czech Excel (``--excel``)."""
     if output is not None and str(output) in {f.value for f in ReportFormat}:
         raise UsageError(
             f"--output {output} names a file; for reports the format is -o {output} "
@@ -72,7 +74,12 @@ def write_report(
             raise UsageError("-o xlsx writes a file: pass --output FILE.xlsx")
         output.write_bytes(xlsx_bytes(result, generated_at))
         return
-    text = render_text(result, fmt, generated_at)
+    if excel and fmt not in (ReportFormat.csv, ReportFormat.table):
+        raise UsageError(f"--excel shapes CSV for Excel; use it with -o csv, not -o {fmt}")
+    if excel and fmt is ReportFormat.csv:
+        text = render_csv(result, generated_at, excel=True)
+    else:
+        text = render_text(result, fmt, generated_at)
     if output is None:
         stdout.write(text)
     else:
@@ -109,21 +116,33 @@ def plain(value: Any, kind: ColumnKind) -> Any:
     return str(value)
 
 
-def render_csv(result: ReportResult, generated_at: datetime | None = None) -> str:
-    """Header of column keys, then the rows; no totals row (sum the columns)."""
+def render_csv(
+    result: ReportResult, generated_at: datetime | None = None, *, excel: bool = False
+) -> str:
+    """Header of column keys, then the rows; no totals row (sum the columns).
+
+    ``excel`` (``--excel``): Czech Excel's CSV — a byte order mark, ``;``, CRLF and
+    decimal commas (``1250000,00``).
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    if excel:
+        buffer.write(EXCEL_BOM)
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    else:
+        writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([column.key for column in result.columns])
     for row in result.rows:
-        writer.writerow([_csv_value(row.get(c.key), c) for c in result.columns])
+        writer.writerow([_csv_value(row.get(c.key), c, excel) for c in result.columns])
     return buffer.getvalue()
 
 
-def _csv_value(value: Any, column: Column) -> str:
+def _csv_value(value: Any, column: Column, excel: bool = False) -> str:
     shown = plain(value, column.kind)
     if shown is None:
         return ""
-    return csv_cell(shown) if column.kind not in NUMERIC_KINDS else str(shown)
+    if column.kind not in NUMERIC_KINDS:
+        return csv_cell(shown, excel=excel)
+    return str(shown).replace(".", ",") if excel else str(shown)
 
 
 def render_json(result: ReportResult, generated_at: datetime | None = None) -> str:

@@ -251,6 +251,19 @@ def test_csv_cell_in_excel_dialect() -> None:
     assert csv_cell(["a", "b"]) == '["a", "b"]'
 
 
+def test_report_csv_for_excel(book: Crm) -> None:
+    data = book("report", "forecast", "--by", "month", "-o", "csv", "--excel").stdout_bytes
+    assert data.startswith("\ufeff".encode())
+    text = data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert text.endswith("\r\n") and rows[0]["value"] == "1234,50"
+    plain = book("report", "forecast", "--by", "month", "-o", "csv").stdout
+    assert plain.startswith("month,") and "1234.50" in plain
+    assert book("report", "forecast", "-o", "json", "--excel", code=2).stderr.startswith(
+        "error: --excel"
+    )
+
+
 # --- the import's rejects ------------------------------------------------------------------
 
 REJECTED = (

@@ -849,3 +849,22 @@ GROUPS["campaigns"] = [
     c(f"{SALES} report campaign -o csv"),
     c("views rm vip"),
 ]
+
+# Issue 20 items 7 and 10: lists as Excel files and CSV, text sorted in Czech order.
+GROUPS["excel"] = [
+    c("companies list --sort name --fields id,name,ico,psc,phone"),
+    c("contacts list --sort -last_name --fields id,first_name,last_name"),
+    c("companies list --sort name -o xlsx --output firmy.xlsx", reads="firmy.xlsx"),
+    c(
+        "deals list --fields id,title,value,currency,expected_close,created_at -o xlsx --output obchody.xlsx",
+        reads="obchody.xlsx",
+    ),
+    c("tasks agenda --days 30 -o xlsx --output agenda.xlsx", reads="agenda.xlsx"),
+    c("deals list --fields id,title,value,created_at -o csv --excel"),
+    c("contacts list --sort name --fields id,name,phones -o csv --excel"),
+    c("companies list -o json --output firmy.json", reads="firmy.json"),
+    c("companies list --output json --fields id,name"),
+    c("companies list -o json --excel"),
+    c("companies show 99 -o xlsx --output none.xlsx"),
+    c("report forecast --by month -o csv --excel"),
+]
