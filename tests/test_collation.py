@@ -146,3 +146,14 @@ def test_sqlite_order_equals_postgres_icu_order(postgres_engine: Any, words: lis
     with postgres_engine.connect() as pg:
         postgres_order = list(pg.execute(text(ICU_ORDER), {"words": words}).scalars())
     assert sqlite_order == postgres_order
+
+
+def test_every_text_sort_runs_and_a_rank_keeps_its_order(crm: Crm) -> None:
+    """A text field stored as a rank (a task's priority) is not collated: PostgreSQL
+    refuses COLLATE on an integer, and high < normal < low is the order wanted."""
+    for priority in ("low", "high", "normal"):
+        crm("tasks", "add", f"Úkol {priority}", "--priority", priority)
+    tasks = crm.json("tasks", "list", "--sort", "priority")
+    assert [task["priority"] for task in tasks] == ["high", "normal", "low"]
+    subjects = [task["subject"] for task in crm.json("tasks", "list", "--sort", "-subject")]
+    assert subjects == ["Úkol normal", "Úkol low", "Úkol high"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case
+from sqlalchemy import ColumnElement, Select, String, case
+from sqlalchemy.types import NullType
 
 from crmctl.db.functions import czech
 from crmctl.errors import UsageError
@@ -95,8 +96,10 @@ def sort_columns(
             raise UsageError(f"cannot sort {registry.entity} by {name!r}; sortable: {choices}")
         column = spec.sort_column if spec.sort_column is not None else spec.column
         assert column is not None
-        if spec.kind is FieldKind.TEXT:
-            column = czech(column)  # Ábel, Bedna, Cézar, Čáp; Hrubý, Chalupa (issue 20)
+        if spec.kind is FieldKind.TEXT and spec.sort_column is None and _textual(column):
+            # Ábel, Bedna, Cézar, Čáp; Hrubý, Chalupa (issue 20). A field with an order of
+            # its own (a task's priority: a stored rank) keeps it.
+            column = czech(column)
         if spec.sort_inverted:
             descending = not descending
         ordered = column.desc() if descending else column.asc()
@@ -105,6 +108,12 @@ def sort_columns(
             ordered = (hidden.desc() if descending else hidden.asc()).nulls_last()
         columns.append(ordered)
     return columns
+
+
+def _textual(column: ColumnElement[Any]) -> bool:
+    """Text in SQL (a string column, or an expression of unknown type such as ``trim(…)``):
+    what a collation applies to."""
+    return isinstance(column.type, String | NullType)
 
 
 def _sortable(spec: FieldSpec) -> bool:
