@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmctl.cli.applying import add_apply_command
 from crmctl.cli.common import (
     Fields,
     Limit,
@@ -28,6 +29,7 @@ from crmctl.services.campaigns import (
 from crmctl.services.listing import ListOptions
 
 app = new_app("Campaigns: open leads for a chosen set of companies, see what they brought.")
+add_apply_command(app, "campaign", "campaigns")
 
 CampaignRef = Annotated[str, typer.Argument(metavar="CAMPAIGN", help="Campaign id or name.")]
 Opt = Annotated[str | None, typer.Option()]

@@ -883,3 +883,13 @@ GROUPS["services"] = [
     c(f"{SUPPORT} plans show 1"),
     c("timeline plan 1"),
 ]  # fmt: skip
+
+# Issue 19: apply for the catalogue entities (what their `list -o json` prints).
+GROUPS["apply"] = [
+    c("products apply -f -", stdin='[{"code": "CAD", "name": "Licence CAD", "billing": "yearly"}]'),
+    c("campaigns apply -f - --dry-run", stdin='[{"id": 1, "budget": "12000"}]'),
+    c("services apply -f - -o json", stdin='[{"id": 1, "note": "Prodlouženo"}, {"company_id": 1, "name": "CAD", "kind": "competitor", "ends_on": "2026-09-30"}]'),
+    c("services apply -f -", stdin='[{"id": 1, "kind": "rented"}]'),
+    c("plans apply -f -", stdin='[{"id": 1, "goal": "Servis a CAD"}]'),
+    c(f"{SUPPORT} plans apply -f -", stdin='[{"id": 1, "goal": "x"}]'),
+]  # fmt: skip
