@@ -1287,3 +1287,40 @@ def test_item7_rules_run_under_an_admins_login_write_the_internal_tables(
     assert hooks == [(1,)]  # claimed and tried once (nothing listens on port 9)
     assert cursor is not None and cursor >= moved_event
     assert erasures == [(mapped.ids["user_admin"],)]
+
+
+INQUIRY = (
+    b"From: Jan <jan@example.org>\r\nTo: info@firma.cz\r\nSubject: Dotaz\r\n"
+    b"Message-ID: <dotaz@example.org>\r\nDate: Tue, 10 Mar 2026 08:00:00 +0100\r\n\r\nDobry den\r\n"
+)
+
+
+def test_item7_the_new_tables_under_a_mapped_login(mapped: Mapped, tmp_path: Path) -> None:
+    """crmctl as sales_a1's own login reads the lists of issues 17–19; a mail import, which
+    the mail tables' admin-only rules refuse, is a permission error (exit 5) that stores
+    nothing, not a database failure."""
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": login_url(mapped.url, mapped.roles["sales_a1"]),
+        "CRM_NOW": FIXED_NOW,
+    }
+    env.pop("CRM_USER", None)
+    for noun in ("services", "plans", "campaigns", "products", "views", "targets"):
+        listed = crmctl(env, noun, "list", "-o", "json")
+        assert listed.returncode == 0, (noun, listed.stderr)
+    services = json.loads(crmctl(env, "services", "list", "-o", "json").stdout)
+    assert {s["id"] for s in services} == {mapped.ids["service_a"]}  # team A's only
+    (tmp_path / "dotaz.eml").write_bytes(INQUIRY)
+    imported = crmctl(env, "mail", "import", str(tmp_path / "dotaz.eml"))
+    assert imported.returncode == 5, imported.stderr
+    assert imported.stderr.startswith("error: permission denied by the database")
+    assert len(imported.stderr.splitlines()) == 1
+    engine = create_engine(mapped.url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(
+                text("SELECT count(*) FROM messages WHERE message_id = '<dotaz@example.org>'")
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert stored == 0
