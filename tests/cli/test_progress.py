@@ -15,11 +15,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from crmctl.cli.console import Console
-from crmctl.cli.progress import Progress
+from crmctl.cli.progress import Progress, progress_for
 
 CRMCTL = shutil.which("crmctl") or str(Path(sys.executable).with_name("crmctl"))
 
@@ -100,6 +101,24 @@ def test_nothing_without_a_work_report_or_off_a_terminal_or_quiet() -> None:
     with Progress("import", "rows", out=quiet, quiet=True) as progress:
         progress(10, 20)
     assert written(quiet) == ""
+
+
+def test_progress_for_follows_the_global_quiet_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--quiet`` (another helper's) lands on the root context's options object."""
+    out = terminal()
+    monkeypatch.setattr("crmctl.cli.progress.console", lambda: out)
+
+    class Root:
+        def __init__(self, obj: object) -> None:
+            self.obj = obj
+
+        def find_root(self) -> Root:
+            return self
+
+    quiet, loud = SimpleNamespace(quiet=True), SimpleNamespace(db=None)  # no such flag yet
+    assert not progress_for(Root(quiet), "import", "rows").enabled
+    assert progress_for(Root(loud), "import", "rows").enabled
+    assert progress_for(None, "import", "rows").enabled
 
 
 # --- real processes -------------------------------------------------------------------
@@ -186,6 +205,24 @@ def test_apply_on_a_terminal_shows_the_total(env: dict[str, str], tmp_path: Path
     assert "apply: 1/30 contacts  3 %  ETA " in screen  # the first report is drawn at once
     assert_drawn_then_cleared(screen, "apply: ")
     assert "30 contact(s) were created" in screen
+
+
+def test_campaign_launch_on_a_terminal_shows_leads_of_the_total(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = [f"Firma {n} s.r.o.,Praha" for n in range(40)]
+    source = tmp_path / "firmy.csv"
+    source.write_text("Firma,Město\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    imported = run_on_terminal(["import", str(source)], env)
+    assert imported[0] == 0, imported[2]
+    assert run_on_terminal(["campaigns", "add", "Jaro"], env)[0] == 0
+    code, stdout, screen = run_on_terminal(
+        ["campaigns", "launch", "Jaro", "--where", "id > 0", "-o", "json"], env
+    )
+    assert code == 0, screen
+    assert "launch: 40/40 leads  100 %  ETA 0:00" in screen  # one bulk insert, drawn at once
+    assert_drawn_then_cleared(screen, "launch: ")
+    assert len(json.loads(stdout)) == 40
 
 
 def test_through_a_pipe_nothing_but_the_messages(env: dict[str, str], tmp_path: Path) -> None:
