@@ -1,7 +1,7 @@
 """One progress line for long work, on a terminal's stderr only.
 
-Services report how far they are through a callback, ``report(done, total)`` (``total`` is
-``None`` when it is not known in advance); the CLI owns the terminal and hands them a
+Services report how far they are through a callback, ``progress(done, total)`` (``total``
+is ``None`` when it is not known in advance); the CLI owns the terminal and hands them a
 ``Progress``. On a TTY the line is redrawn in place with ``\\r`` at most ten times a second
 (``done/total``, percent and ETA when the total is known, a count and a rate otherwise)
 and cleared when the work ends, so the next prompt or message starts on a clean line.
@@ -21,8 +21,6 @@ from crmctl.cli.console import Console, console
 
 # More redraws than this are flicker, and each one is a write the work waits for.
 MIN_INTERVAL = 0.1
-
-ProgressCallback = Callable[[int, int | None], None]
 
 
 class Progress:

@@ -225,6 +225,15 @@ def test_campaign_launch_on_a_terminal_shows_leads_of_the_total(
     assert len(json.loads(stdout)) == 40
 
 
+def test_mail_import_on_a_terminal_counts_messages(env: dict[str, str]) -> None:
+    mbox = Path(__file__).resolve().parents[2] / "examples" / "mail" / "demo.mbox"
+    code, stdout, screen = run_on_terminal(["mail", "import", str(mbox), "-o", "json"], env)
+    assert code == 0, screen
+    read = json.loads(stdout)["read"]
+    assert f"mail import: {read:,} messages  " in screen and "messages/s" in screen
+    assert_drawn_then_cleared(screen, "mail import: ")
+
+
 def test_through_a_pipe_nothing_but_the_messages(env: dict[str, str], tmp_path: Path) -> None:
     source = contacts_file(tmp_path / "kontakty.csv", 3000)
     done = subprocess.run([CRMCTL, "import", str(source)], capture_output=True, env=env)
