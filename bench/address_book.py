@@ -40,6 +40,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import Engine, Table, event, func, insert, select
 
+from crmctl.cli.progress import Progress
 from crmctl.config import load_settings
 from crmctl.db.engine import make_engine
 from crmctl.db.functions import register_sqlite_functions
@@ -385,12 +386,28 @@ def generate_rows(sizes: Sizes, admin_id: int) -> Rows:
     rows = Rows(users=make_users(admin_id + 1, admin_id))
     owners = [admin_id, *(user["id"] for user in rows.users)]
     ico_bases = fake.rng.sample(range(1_000_000, 9_999_999), sizes.companies)
+    with Progress("generate", "records", total=sizes.companies + sizes.persons) as progress:
+        add_companies(fake, rows, ico_bases, owners, progress)
+        add_persons(fake, rows, sizes.persons, owners, progress)
+    return rows
+
+
+def add_companies(
+    fake: Faker, rows: Rows, ico_bases: list[int], owners: list[int], progress: Progress
+) -> None:
     for company_id, base in enumerate(ico_bases, start=1):
+        progress.advance()
         company = make_company(fake, company_id, base, owners)
         rows.companies.append(company)
         rows.tags += make_tags(fake, "company", company_id)
         rows.events.append(created_event("company", company, company["name"]))
-    for person_id in range(1, sizes.persons + 1):
+
+
+def add_persons(
+    fake: Faker, rows: Rows, persons: int, owners: list[int], progress: Progress
+) -> None:
+    for person_id in range(1, persons + 1):
+        progress.advance()
         linked = fake.rng.sample(rows.companies, 2 if fake.rng.random() < 0.1 else 1)
         person = make_person(fake, person_id, linked[0], owners)
         rows.persons += person.persons
@@ -409,7 +426,6 @@ def generate_rows(sizes: Sizes, admin_id: int) -> Rows:
         rows.tags += make_tags(fake, "contact", person_id)
         name = f"{person.persons[0]['first_name']} {person.persons[0]['last_name']}"
         rows.events.append(created_event("contact", person.persons[0], name))
-    return rows
 
 
 def crmctl_command() -> list[str]:

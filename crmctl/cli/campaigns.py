@@ -18,6 +18,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.cli.progress import progress_for
 from crmctl.cli.reading import list_entity, show_entity
 from crmctl.services.campaigns import (
     LaunchOptions,
@@ -136,8 +137,8 @@ def launch(
 ) -> None:
     """Open one lead per matching company (a second launch opens only new matches)."""
     options = LaunchOptions(where, view, assign, task, due, dry_run)
-    with service_context(ctx) as svc:
-        result = launch_campaign(svc, campaign, options)
+    with progress_for(ctx, "launch", "leads") as progress, service_context(ctx) as svc:
+        result = launch_campaign(svc, campaign, options, progress)
     stdout_write_records(
         result.rows(), output, fields=fields, table_fields=LAUNCH_FIELDS, tz=svc.tz
     )
