@@ -106,12 +106,14 @@ def test_item15_validate_without_a_database_checks_the_file_and_says_what_it_ski
     assert not (tmp_path / "missing.db").exists()
 
 
+RULES = Path(__file__).resolve().parents[2] / "workflows.yaml"  # the shipped rules
+
+
 def test_a_missing_database_file_is_named_and_not_created(tmp_path: Path) -> None:
     """cron with a wrong path: one line, exit 1, and no empty database file left behind."""
     missing = tmp_path / "nowhere.db"
-    result = CliRunner().invoke(
-        app, ["--db", f"sqlite:///{missing}", "workflows", "run", "--once"], env={"CRM_USER": ""}
-    )
+    args = ["--db", f"sqlite:///{missing}", "workflows", "run", "--once", "--workflows", str(RULES)]
+    result = CliRunner().invoke(app, args, env={"CRM_USER": ""})
     assert result.exit_code == 1
     assert result.stderr == f"error: no database at {missing}; run `crmctl init` to create it\n"
     assert not missing.exists()
