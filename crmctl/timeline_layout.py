@@ -35,7 +35,9 @@ INDENT = "  "
 GAP = "  "
 TIME_WIDTH = 5  # HH:MM
 NARROW = 24  # below this many columns for the text, the who goes on a line of its own
-WHO_SHARE = 4  # the who column takes at most a quarter of the width
+WHO_SHARE = 3  # the who column takes at most a third of the width
+COMPACT_WHO = 20
+WORD_BACKOFF = 12  # a cut line ends at a word boundary within this many columns  # --compact: who gets at most this many columns
 
 
 class Entry(Protocol):
@@ -124,10 +126,12 @@ def wrap(text: str, width: int | None) -> list[str]:
 
 def compact_lines(entries: Sequence[Entry], width: int | None) -> list[str]:
     """``2026-12-07 10:00  Petr Král  Fáze: Nabídka → Jednání``, one line per event."""
-    who_width = min(max((len(entry.who) for entry in entries), default=0), 20)
+    longest = max((len(entry.who) for entry in entries), default=0)
+    who_width = min(longest, COMPACT_WHO if width is None else max(6, min(COMPACT_WHO, width // 5)))
     lines = []
     for entry in entries:
-        line = f"{entry.at:%Y-%m-%d %H:%M}{GAP}{entry.who.ljust(who_width)}{GAP}{entry.text}"
+        who = entry.who if width is None else cut(entry.who, who_width)
+        line = f"{entry.at:%Y-%m-%d %H:%M}{GAP}{who.ljust(who_width)}{GAP}{entry.text}"
         lines.append(cut(line.rstrip(), width))
     return lines
 
@@ -140,6 +144,6 @@ def cut(line: str, width: int | None) -> str:
         return "…"[:width]
     kept = line[: width - 1]
     space = kept.rfind(" ")
-    if space >= (width * 2) // 3:
+    if space >= width - WORD_BACKOFF:  # end at a word when one ends close by
         kept = kept[:space]
     return kept.rstrip() + "…"

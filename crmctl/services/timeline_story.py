@@ -332,7 +332,9 @@ def _email(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
     subject = clean(payload.get("subject")) or say.t("(bez předmětu)", "(no subject)")
     if action == "sent":
         to = quoted_list(say, payload.get("to") or [])
-        return f"{say.t('E-mail pro', 'E-mail to')} {to}: {subject}" if to else subject
+        if to:
+            return f"{say.t('E-mail pro', 'E-mail to')} {to}: {subject}"
+        return f"{say.t('Odeslaný e-mail', 'E-mail sent')}: {subject}"
     sender = say.names.senders.get(payload.get("message")) or payload.get("from")
     head = {
         "received": say.t("E-mail od", "E-mail from"),
@@ -364,7 +366,9 @@ def _approval_decided(say: Speaker, payload: Payload, event: Mapping[str, Any]) 
     decider = say.names.user(event.get("actor"))
     note = clean(payload.get("note"))
     why = f"{decider}: {note}" if decider and note else decider or note
-    text = f"{say.t('Schválení', 'Approval')} „{clean(payload.get('reason'))}“: {say.t(cs, en)}"
+    reason = clean(payload.get("reason"))
+    quoted = say.t(f"„{reason}“", f"“{reason}”")
+    text = f"{say.t('Schválení', 'Approval')} {quoted}: {say.t(cs, en)}"
     return _details(text, [why])
 
 
