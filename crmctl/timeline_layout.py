@@ -36,8 +36,8 @@ GAP = "  "
 TIME_WIDTH = 5  # HH:MM
 NARROW = 24  # below this many columns for the text, the who goes on a line of its own
 WHO_SHARE = 3  # the who column takes at most a third of the width
-COMPACT_WHO = 20
-WORD_BACKOFF = 12  # a cut line ends at a word boundary within this many columns  # --compact: who gets at most this many columns
+COMPACT_WHO = 20  # --compact: who gets at most this many columns
+WORD_BACKOFF = 12  # a cut line ends at a word boundary within this many columns
 
 
 class Entry(Protocol):
