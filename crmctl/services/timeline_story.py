@@ -146,15 +146,20 @@ def _created(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
     if fields.get("owner"):
         details.append(f"{say.t('vlastník', 'owner')} {say.names.user(fields['owner'])}")
     cs, en = NEW_WORDS.get(say.entity, ("Založeno", "Created"))
+    name = name or payload.get("name")  # a saved view logs its values at the top
     text = f"{say.t(cs, en)}: {clean(name)}" if name else say.t(cs, en)
-    return _with_import(say, _details(text, details), payload)
+    return _details(text, [*details, _import_detail(say, payload)])
 
 
 def _with_import(say: Speaker, text: str, payload: Payload) -> str:
+    detail = _import_detail(say, payload)
+    return f"{text} ({detail})" if detail else text
+
+
+def _import_detail(say: Speaker, payload: Payload) -> str:
+    """``import adresar.xlsx`` for what an import wrote."""
     source = payload.get("import") or {}
-    if source.get("file"):
-        return f"{text} ({say.t('import', 'import')} {source['file']})"
-    return text
+    return f"{say.t('import', 'import')} {source['file']}" if source.get("file") else ""
 
 
 def _details(text: str, details: list[str]) -> str:
@@ -166,13 +171,13 @@ def _company_created(say: Speaker, payload: Payload, event: Mapping[str, Any]) -
     fields = payload.get("fields") or {}
     details = [fields.get("ico") and f"IČO {fields['ico']}", clean(fields.get("city"))]
     text = f"{say.t('Firma založena', 'Company created')}: {clean(fields.get('name'))}"
-    return _with_import(say, _details(text, details), payload)
+    return _details(text, [*details, _import_detail(say, payload)])
 
 
 def _contact_created(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
     fields = payload.get("fields") or {}
     text = f"{say.t('Kontakt založen', 'Contact created')}: {clean(fields.get('name'))}"
-    return _with_import(say, _details(text, [clean(fields.get("function"))]), payload)
+    return _details(text, [clean(fields.get("function")), _import_detail(say, payload)])
 
 
 def _deal_created(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
@@ -195,7 +200,7 @@ def _lead_created(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> s
         fields.get("owner") and f"{say.t('vlastník', 'owner')} {say.names.user(fields['owner'])}",
     ]
     text = f"{say.t('Poptávka přijata', 'Lead received')}: {clean(what)}".rstrip(": ")
-    return _with_import(say, _details(text, details), payload)
+    return _details(text, [*details, _import_detail(say, payload)])
 
 
 TASK_WORDS = {
@@ -390,7 +395,7 @@ def _notification(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> s
 def _resend(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
     return (
         f"{say.t('Doručení', 'Delivery')} #{payload.get('delivery')} ({payload.get('channel')}) "
-        f"{say.t('znovu ve frontě, bylo', 'queued again, was')} {payload.get('was')}"
+        f"{say.t('znovu ve frontě, bylo', 'queued again, was')} {key_word(say, payload.get('was'))}"
     )
 
 
@@ -423,7 +428,8 @@ def _consent(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
         if granted
         else say.t("Souhlas odvolán", "Consent withdrawn")
     )
-    return _details(f"{head}: {payload.get('purpose')}", [clean(payload.get("basis"))])
+    details = [key_word(say, payload.get("basis")) if payload.get("basis") else ""]
+    return _details(f"{head}: {payload.get('purpose')}", details)
 
 
 def _erased(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
@@ -467,7 +473,9 @@ def _import(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
     )
     counts = payload.get("counts") if done else payload
     shown = ", ".join(
-        f"{key} {value}" for key, value in (counts or {}).items() if isinstance(value, int)
+        f"{key_word(say, key)} {value}"
+        for key, value in (counts or {}).items()
+        if isinstance(value, int) and value
     )
     return _details(f"{head}: {payload['file']}" if payload.get("file") else head, [shown])
 
@@ -475,13 +483,51 @@ def _import(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
 def _generic(say: Speaker, kind: str, payload: Payload) -> str:
     """An event kind no sentence knows: its name in words and what its payload says."""
     entity_type, _, action = kind.partition(".")
-    head = f"{entity_type} {action.replace('_', ' ')}".strip().capitalize() or "?"
+    words = f"{entity_type} {action}".replace("_", " ").strip() or "?"
+    head = say.t(f"Událost {words}", words.capitalize())
     shown = [
         f"{label(say, key)}: {value_text(say, say.entity, key, value)}"
         for key, value in payload.items()
         if key not in ("workflow", "import") and value not in (None, "", [], {})
     ]
     return f"{head}: {'; '.join(shown)}" if shown else head
+
+
+def _view_updated(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
+    text = f"{say.t('Uložený pohled upraven', 'Saved view updated')}: {clean(payload.get('name'))}"
+    return _details(text, [clean(payload.get("where_text"))])
+
+
+def _target(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
+    """``Cíl nastaven: petr.kral, 2026-Q4, won_value 100 000,00 CZK``."""
+    target = payload.get("target") or {}
+    subject = str(target.get("subject") or "")
+    who = (
+        subject.replace("team:", say.t("tým ", "team "))
+        if subject.startswith("team:")
+        else (say.names.user(subject))
+    )
+    value = target.get("value")
+    amount = (
+        present.money(value, target["currency"], say.lang)
+        if target.get("currency") and value is not None
+        else clean(value)
+    )
+    parts = [who, clean(target.get("period")), f"{target.get('metric')} {amount}".strip()]
+    removed = str(event.get("kind")) == "target.removed"
+    head = (
+        say.t("Cíl odstraněn", "Target removed") if removed else say.t("Cíl nastaven", "Target set")
+    )
+    return f"{head}: {', '.join(part for part in parts if part and part != 'None')}"
+
+
+def _snapshot(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
+    text = (
+        f"{say.t('Snímek reportu uložen', 'Report snapshot saved')}: {clean(payload.get('name'))}"
+    )
+    deals = payload.get("deals")
+    return _details(text, [clean(payload.get("report")), deals is not None and (
+        f"{say.t('obchodů', 'deals')} {deals}")])  # fmt: skip
 
 
 # By full kind first, then by action (``X.created`` for any X).
@@ -514,6 +560,10 @@ KINDS: dict[str, Sentence] = {
     "contact.erased": _erased,
     "import.completed": _import,
     "import.undone": _import,
+    "view.updated": _view_updated,
+    "target.set": _target,
+    "target.removed": _target,
+    "report_snapshot.saved": _snapshot,
 }
 ACTIONS: dict[str, Sentence] = {
     "created": _created,

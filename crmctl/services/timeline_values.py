@@ -51,12 +51,46 @@ KEY_WORDS: Mapping[str, tuple[str, str]] = {
     "supporter": ("podporuje", "supporter"),
     "neutral": ("neutrální", "neutral"),
     "opponent": ("odpůrce", "opponent"),
+    "legitimate-interest": ("oprávněný zájem", "legitimate interest"),
+    "contract": ("smlouva", "contract"),
+    "consent": ("souhlas", "consent"),
+    "dead": ("nedoručeno", "dead"),
+    "uncertain": ("nejisté", "uncertain"),
+    # Counts of an import and of its undo.
+    "rows": ("řádků", "rows"),
+    "created": ("založeno", "created"),
+    "updated": ("změněno", "updated"),
+    "unchanged": ("beze změny", "unchanged"),
+    "skipped": ("přeskočeno", "skipped"),
+    "rejected": ("odmítnuto", "rejected"),
+    "warnings": ("varování", "warnings"),
+    "companies_created": ("založeno firem", "companies created"),
+    "companies_updated": ("změněno firem", "companies updated"),
+    "contacts_created": ("založeno kontaktů", "contacts created"),
+    "contacts_updated": ("změněno kontaktů", "contacts updated"),
+    "companies_removed": ("odstraněno firem", "companies removed"),
+    "contacts_removed": ("odstraněno kontaktů", "contacts removed"),
+    "companies_restored": ("obnoveno firem", "companies restored"),
+    "contacts_restored": ("obnoveno kontaktů", "contacts restored"),
+}
+# Labels of fields outside the entity registry (users, teams, targets, saved views).
+OTHER_LABELS: Mapping[str, tuple[str, str]] = {
+    "active": ("Aktivní", "Active"),
+    "role": ("Role", "Role"),
+    "manager": ("Nadřízený", "Manager"),
+    "team": ("Tým", "Team"),
+    "login": ("Login", "Login"),
+    "where_text": ("Filtr", "Filter"),
+    "sort": ("Řazení", "Sort"),
+    "fields": ("Sloupce", "Fields"),
+    "shared": ("Sdílený", "Shared"),
 }
 
 
 def key_word(say: Speaker, key: Any) -> str:
     """A stored key as a word (``campaign`` → ``kampaň``); an unknown key as it is."""
-    cs, en = KEY_WORDS.get(str(key), (clean(key), clean(key)))
+    shown = clean(key).replace("_", " ")
+    cs, en = KEY_WORDS.get(str(key), (shown, shown))
     return say.t(cs, en)
 
 
@@ -106,6 +140,8 @@ def label(say: Speaker, name: str, entity: str | None = None) -> str:
     found = declared.field(name) if declared is not None else None
     if found is not None and found.cs:
         return found.en if say.lang == "en" and found.en else found.cs
+    if name in OTHER_LABELS:
+        return say.t(*OTHER_LABELS[name])
     return name.replace("_", " ")
 
 
