@@ -33,7 +33,6 @@ MONTHS_EN = (
 
 INDENT = "  "
 GAP = "  "
-TIME_WIDTH = 5  # HH:MM
 NARROW = 24  # below this many columns for the text, the who goes on a line of its own
 WHO_SHARE = 3  # the who column takes at most a third of the width
 COMPACT_WHO = 20  # --compact: who gets at most this many columns
@@ -144,6 +143,6 @@ def cut(line: str, width: int | None) -> str:
         return "…"[:width]
     kept = line[: width - 1]
     space = kept.rfind(" ")
-    if space >= width - WORD_BACKOFF:  # end at a word when one ends close by
+    if space >= width - min(WORD_BACKOFF, width // 4):  # end at a word ending close by
         kept = kept[:space]
     return kept.rstrip() + "…"
