@@ -33,6 +33,7 @@ class Names:
     stages: Mapping[str, str] = field(default_factory=dict)  # stage key → label
     senders: Mapping[int, str] = field(default_factory=dict)  # message id → sender's name
     contacts: Mapping[int, str] = field(default_factory=dict)  # person id → name
+    companies: Mapping[int, str] = field(default_factory=dict)  # company id → name
     tasks: Mapping[int, str] = field(default_factory=dict)  # task id → subject
 
     def user(self, login: Any) -> str:
@@ -52,7 +53,10 @@ def load_names(ctx: Context, events: Iterable[Mapping[str, Any]]) -> Names:
         users=_users(ctx, _logins(events)),
         stages=_stage_labels(ctx),
         senders=_senders(ctx, _ids(events, "email.", "message")),
-        contacts=_contacts(ctx, _ids(events, "plan.stakeholder_added", "contact_id")),
+        contacts=_contacts(
+            ctx, _ids(events, "plan.stakeholder_added", "contact_id") | _linked(events, PEOPLE)
+        ),
+        companies=_companies(ctx, _linked(events, ("companies",))),
         tasks=_tasks(ctx, _ids(events, "plan.action_added", "task_id")),
     )
 
@@ -73,6 +77,24 @@ def _logins(events: list[Mapping[str, Any]]) -> set[str]:
             values = (payload.get("changes") or {}).get(name)
             if isinstance(values, list):
                 found.update(str(item) for item in values if isinstance(item, str))
+    return found
+
+
+# Fields of a contact's changes that name other contacts (by id, or items with an id).
+PEOPLE = ("reports_to", "assistant_of", "related")
+
+
+def _linked(events: list[Mapping[str, Any]], names: tuple[str, ...]) -> set[int]:
+    """Ids a change of these fields names: ``reports_to: [null, 1]``, ``companies: [[{id}…]]``."""
+    found: set[int] = set()
+    for event in events:
+        changes = (event.get("payload") or {}).get("changes") or {}
+        for name in names:
+            for side in changes.get(name) or ():
+                for item in side if isinstance(side, list) else [side]:
+                    value = item.get("id") if isinstance(item, dict) else item
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        found.add(value)
     return found
 
 
@@ -124,6 +146,15 @@ def _contacts(ctx: Context, ids: set[int]) -> dict[int, str]:
         persons.id.in_(ids), policy.predicate(ctx, "contact")
     )
     return {row_id: name for row_id, name in ctx.session.execute(statement) if name}
+
+
+def _companies(ctx: Context, ids: set[int]) -> dict[int, str]:
+    """Company names: the company card is public (everyone may find a company)."""
+    if not ids:
+        return {}
+    companies = tables.companies.c
+    rows = ctx.session.execute(select(companies.id, companies.name).where(companies.id.in_(ids)))
+    return {row_id: name for row_id, name in rows if name}
 
 
 def _tasks(ctx: Context, ids: set[int]) -> dict[int, str]:

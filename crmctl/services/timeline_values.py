@@ -24,6 +24,9 @@ EMPTY = "—"
 # Whitespace but the non-breaking space, which keeps ``35 640,00 Kč`` on one line.
 _SPACES = re.compile(r"[^\S\u00a0]+")
 USER_FIELDS = ("owner", "assignee", "created_by", "updated_by", "approver")
+CONTACT_FIELDS = ("reports_to", "assistant_of")  # a contact's id
+# Fields whose values are keys with words (``priority: normal`` → ``normální``).
+KEYED_FIELDS = ("priority", "source", "kind", "billing", "forecast_category")
 # A free text longer than this (a note's or an e-mail's body) is shortened, at a word.
 LONG_TEXT = 300
 
@@ -44,6 +47,24 @@ KEY_WORDS: Mapping[str, tuple[str, str]] = {
     "import": ("import", "import"),
     "campaign": ("kampaň", "campaign"),
     "manual": ("ručně", "manual"),
+    "high": ("vysoká", "high"),
+    "normal": ("normální", "normal"),
+    "low": ("nízká", "low"),
+    "task": ("úkol", "task"),
+    "call": ("hovor", "call"),
+    "meeting": ("schůzka", "meeting"),
+    "ours": ("naše", "ours"),
+    "competitor": ("konkurence", "competitor"),
+    "purchase": ("jednorázový nákup", "purchase"),
+    "monthly": ("měsíčně", "monthly"),
+    "quarterly": ("čtvrtletně", "quarterly"),
+    "yearly": ("ročně", "yearly"),
+    "once": ("jednorázově", "once"),
+    "pipeline": ("pipeline", "pipeline"),
+    "best_case": ("nejlepší případ", "best case"),
+    "commit": ("závazné", "commit"),
+    "closed": ("uzavřeno", "closed"),
+    "omitted": ("vynecháno", "omitted"),
     "decision-maker": ("rozhoduje", "decision-maker"),
     "influencer": ("ovlivňuje", "influencer"),
     "user": ("uživatel", "user"),
@@ -163,6 +184,10 @@ def value_text(say: Speaker, entity: str, name: str, value: Any) -> str:
         return item_text(say, entity, name, value)
     if name in USER_FIELDS:
         return say.names.user(value)
+    if name in CONTACT_FIELDS and isinstance(value, int):
+        return _linked_name(say, name, value)
+    if name in KEYED_FIELDS:
+        return key_word(say, value)
     if name == "stage":
         return say.names.stage(value)
     if name == "status":
@@ -186,7 +211,7 @@ def _typed(say: Speaker, kind: FieldKind | None, name: str, value: Any) -> str:
         if kind is FieldKind.INTEGER and name == "probability":
             return f"{present.number(value, 0, say.lang)}{say.t(present.NBSP + '%', '%')}"
         if kind is FieldKind.DATE:
-            return present.day(date.fromisoformat(str(value)[:10]), say.lang)
+            return _day(say, date.fromisoformat(str(value)[:10]))
         if kind is FieldKind.DATETIME:
             return when_text(say, value)
     except (InvalidOperation, ValueError):
@@ -199,20 +224,26 @@ def when_text(say: Speaker, value: Any) -> str:
     at = moment(value) if not (isinstance(value, str) and len(value) <= 10) else None
     if at is None:
         try:
-            return present.day(date.fromisoformat(str(value)[:10]), say.lang)
+            return _day(say, date.fromisoformat(str(value)[:10]))
         except ValueError:
             return clean(value)
     local = at.astimezone(say.tz)
-    return f"{present.day(local, say.lang)} {local:%H:%M}"
+    return f"{_day(say, local)}{present.NBSP}{local:%H:%M}"
+
+
+def _day(say: Speaker, day: date) -> str:
+    """``7. 12. 2026`` held together by non-breaking spaces: a date never wraps apart."""
+    return present.day(day, say.lang).replace(" ", present.NBSP)
 
 
 def item_text(say: Speaker, entity: str, name: str, item: Any) -> str:
     """One element of a list: a linked company ``Alfa s.r.o. (nákup, hlavní)``."""
     if isinstance(item, dict):
         title = next(
-            (item[key] for key in ("name", "title", "email", "address", "label") if item.get(key)),
-            None,
+            (item[key] for key in ("name", "title", "email", "address") if item.get(key)), None
         )
+        if title is None and isinstance(item.get("id"), int):
+            title = _linked_name(say, name, item["id"])
         if title is None:
             pairs = [
                 f"{key}: {value_text(say, entity, key, value)}"
@@ -220,7 +251,7 @@ def item_text(say: Speaker, entity: str, name: str, item: Any) -> str:
                 if value not in (None, "", [], {})
             ]
             return ", ".join(pairs) or EMPTY
-        details = [clean(item.get("role"))]
+        details = [clean(item.get("role")), clean(item.get("label"))]
         if item.get("primary") is True:
             details.append(say.t("hlavní", "primary"))
         shown = [part for part in details if part]
@@ -230,6 +261,12 @@ def item_text(say: Speaker, entity: str, name: str, item: Any) -> str:
     if name in USER_FIELDS:
         return say.names.user(item)
     return clean(item)
+
+
+def _linked_name(say: Speaker, name: str, record_id: int) -> str:
+    """A linked record named by its id: a contact's company, a related contact."""
+    names = say.names.companies if name == "companies" else say.names.contacts
+    return names.get(record_id) or f"#{record_id}"
 
 
 def quoted_list(say: Speaker, items: Any) -> str:

@@ -26,6 +26,7 @@ NAMES = Names(
     senders={7: "Jan Novák"},
     contacts={3: "Martin Svoboda"},
     tasks={2: "Workshop s konstrukcí"},
+    companies={1: "Strojírny Dvořák s.r.o.", 6: "Stavby Brno a.s."},
 )
 PACKAGE = Path(__file__).resolve().parent.parent.parent / "crmctl"
 
@@ -41,6 +42,32 @@ def event(kind: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 # (kind, payload, Czech, English): one row or more per event kind the code writes.
 SENTENCES = [
+    (
+        "contact.updated",
+        {
+            "changes": {
+                "reports_to": [None, 3],
+                "related": [[], [{"id": 3, "label": "bývalý kolega"}]],
+                "companies": [
+                    [{"id": 6, "role": "obchod", "primary": True}],
+                    [
+                        {"id": 1, "role": "konzultant", "primary": False},
+                        {"id": 6, "role": "obchod", "primary": True},
+                    ],
+                ],
+            }
+        },
+        "Nadřízený: — → Martin Svoboda; Související: +Martin Svoboda (bývalý kolega); "
+        "Firmy: +Strojírny Dvořák s.r.o. (konzultant)",
+        "Reports to: — → Martin Svoboda; Related: +Martin Svoboda (bývalý kolega); "
+        "Companies: +Strojírny Dvořák s.r.o. (konzultant)",
+    ),
+    (
+        "task.updated",
+        {"changes": {"priority": ["normal", "low"], "kind": ["task", "call"]}},
+        "Priorita: normální → nízká; Druh: úkol → hovor",
+        "Priority: normal → low; Kind: task → call",
+    ),
     (
         "deal.stage_changed",
         {"from": "nabidka", "to": "jednani", "label": "Jednání", "pipeline": "default"},
@@ -196,7 +223,7 @@ SENTENCES = [
             },
             "batch": True,
         },
-        "Hodnota: 35\xa0640,00 → 40\xa0000,00; Očekávané uzavření: 1. 12. 2026 → 15. 1. 2027; "
+        "Hodnota: 35\xa0640,00 → 40\xa0000,00; Očekávané uzavření: 1.\xa012.\xa02026 → 15.\xa01.\xa02027; "
         "Pravděpodobnost ručně: ne → ano; Vlastník: Petr Král → Eva Malá; discount: — → 20 "
         "(hromadná změna)",
         "Value: 35,640.00 → 40,000.00; Expected close: 2026-12-01 → 2027-01-15; "
@@ -206,8 +233,8 @@ SENTENCES = [
     (
         "task.updated",
         {"changes": {"due_at": ["2026-12-08T09:00:00+00:00", "2026-12-09T13:30:00+00:00"]}},
-        "Termín: 8. 12. 2026 10:00 → 9. 12. 2026 14:30",
-        "Due at: 2026-12-08 10:00 → 2026-12-09 14:30",
+        "Termín: 8.\xa012.\xa02026\xa010:00 → 9.\xa012.\xa02026\xa014:30",
+        "Due at: 2026-12-08\xa010:00 → 2026-12-09\xa014:30",
     ),
     (
         "deal.created",
@@ -291,8 +318,8 @@ SENTENCES = [
                 "assignee": "petr",
             }
         },
-        "Hovor naplánován: Zavolat (termín 8. 12. 2026 10:00, řeší Petr Král)",
-        "Call planned: Zavolat (due 2026-12-08 10:00, assignee Petr Král)",
+        "Hovor naplánován: Zavolat (termín 8.\xa012.\xa02026\xa010:00, řeší Petr Král)",
+        "Call planned: Zavolat (due 2026-12-08\xa010:00, assignee Petr Král)",
     ),
     (
         "task.created",
@@ -305,7 +332,7 @@ SENTENCES = [
                 "assignee": "petr",
             }
         },
-        "Úkol vytvořen: Nabídka (termín 28. 12. 2026, řeší Petr Král)",
+        "Úkol vytvořen: Nabídka (termín 28.\xa012.\xa02026, řeší Petr Král)",
         "Task created: Nabídka (due 2026-12-28, assignee Petr Král)",
     ),
     (
@@ -380,7 +407,7 @@ SENTENCES = [
     (
         "service.updated",
         {"changes": {"ends_on": ["2027-11-17", "2028-11-17"]}},
-        "Do: 17. 11. 2027 → 17. 11. 2028",
+        "Do: 17.\xa011.\xa02027 → 17.\xa011.\xa02028",
         "Ends on: 2027-11-17 → 2028-11-17",
     ),
     (
