@@ -223,7 +223,8 @@ SENTENCES = [
             },
             "batch": True,
         },
-        "Hodnota: 35\xa0640,00 → 40\xa0000,00; Očekávané uzavření: 1.\xa012.\xa02026 → 15.\xa01.\xa02027; "
+        "Hodnota: 35\xa0640,00 → 40\xa0000,00; "
+        "Očekávané uzavření: 1.\xa012.\xa02026 → 15.\xa01.\xa02027; "
         "Pravděpodobnost ručně: ne → ano; Vlastník: Petr Král → Eva Malá; discount: — → 20 "
         "(hromadná změna)",
         "Value: 35,640.00 → 40,000.00; Expected close: 2026-12-01 → 2027-01-15; "
