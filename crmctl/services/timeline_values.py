@@ -23,6 +23,7 @@ from crmctl.services.timeline_names import Names
 EMPTY = "—"
 # Whitespace but the non-breaking space, which keeps ``35 640,00 Kč`` on one line.
 _SPACES = re.compile(r"[^\S\u00a0]+")
+_PERCENT = re.compile(r"(\d) %")
 USER_FIELDS = ("owner", "assignee", "created_by", "updated_by", "approver")
 CONTACT_FIELDS = ("reports_to", "assistant_of")  # a contact's id
 # Fields whose values are keys with words (``priority: normal`` → ``normální``).
@@ -134,6 +135,7 @@ def clean(value: Any, limit: int = LONG_TEXT) -> str:
     if value in (None, ""):
         return ""
     text = _SPACES.sub(" ", str(value)).strip(" ")
+    text = _PERCENT.sub("\\1\u00a0%", text)  # `20 %` stays on one line
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
