@@ -58,6 +58,12 @@ def _show(
     from crmctl.services.timeline import TimelineOptions, timeline_page
 
     types, since, until, author, limit, before, search = filters
+    if compact and (output != "table" or fields):
+        chosen = f"-o {output}" if output != "table" else "--fields"
+        raise typer.BadParameter(
+            f"--compact is a table layout; it does not combine with {chosen}",
+            param_hint="--compact",
+        )
     options = TimelineOptions(tuple(types or ()), since, until, author, limit, before, search)
     with read_context(ctx) as svc:
         page = timeline_page(svc, entity, ref, options)

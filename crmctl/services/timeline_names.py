@@ -54,7 +54,10 @@ def load_names(ctx: Context, events: Iterable[Mapping[str, Any]]) -> Names:
         stages=_stage_labels(ctx),
         senders=_senders(ctx, _ids(events, "email.", "message")),
         contacts=_contacts(
-            ctx, _ids(events, "plan.stakeholder_added", "contact_id") | _linked(events, PEOPLE)
+            ctx,
+            _ids(events, "plan.stakeholder_added", "contact_id")
+            | _ids(events, "contact.merged_into", "keep_id")
+            | _linked(events, PEOPLE),
         ),
         companies=_companies(ctx, _linked(events, ("companies",))),
         tasks=_tasks(ctx, _ids(events, "plan.action_added", "task_id")),

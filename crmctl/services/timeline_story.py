@@ -461,6 +461,8 @@ def _merged(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
 
 def _merged_into(say: Speaker, payload: Payload, event: Mapping[str, Any]) -> str:
     name = clean(payload.get("name"))
+    if not name and event.get("entity_type") == "contact":  # a contact's logs only the id
+        name = say.names.contacts.get(payload.get("keep_id"), "")
     return f"{say.t('Sloučeno do', 'Merged into')} #{payload.get('keep_id')} {name}".strip()
 
 

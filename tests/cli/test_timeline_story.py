@@ -160,3 +160,13 @@ def test_machine_formats_and_fields_keep_the_records(demo: dict[str, str]) -> No
     assert '"summary": "action added"' in as_json
     columns = run(demo, *COMPANY, "--fields", "kind,summary", "--limit", "2", COLUMNS="80")
     assert columns.splitlines()[0].split() == ["kind", "summary"]
+
+
+def test_compact_is_for_the_table_only(demo: dict[str, str]) -> None:
+    for extra in (("-o", "json"), ("--fields", "id,kind")):
+        result = subprocess.run(
+            [CRMCTL, *COMPANY, "--compact", *extra],
+            capture_output=True, text=True, env=demo, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith("error: invalid value for --compact: --compact is a table")

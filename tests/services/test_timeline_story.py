@@ -43,6 +43,12 @@ def event(kind: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
 # (kind, payload, Czech, English): one row or more per event kind the code writes.
 SENTENCES = [
     (
+        "contact.merged_into",
+        {"keep_id": 3},
+        "Sloučeno do #3 Martin Svoboda",
+        "Merged into #3 Martin Svoboda",
+    ),
+    (
         "contact.updated",
         {
             "changes": {
