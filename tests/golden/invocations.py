@@ -555,6 +555,9 @@ GROUPS["timeline"] = [
     c(f"{SALES} timeline company 2"),
     c(f"{SALES2} timeline company 2 --limit 5"),
     c(f"{SUPPORT} timeline deal 1 --limit 3"),
+    # Issue 20 item 1: one line per event.
+    c("timeline company 1 --compact --limit 8"),
+    c("timeline deal 1 --compact"),
 ]
 
 GROUPS["import"] = [
