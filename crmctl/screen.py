@@ -37,6 +37,8 @@ GREEN = "\x1b[32m"
 COMFORTABLE_TEXT = 12
 NARROWEST_TEXT = 8
 NARROWEST_HEADER = 5
+HEADER_LINES = 3
+BREAKS = re.compile(r"[^ _]+[ _]*|[ _]+")
 KEPT_COLUMNS = 2  # never dropped: the id and the record's name or title
 
 
@@ -104,6 +106,12 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
+class HeaderCut(StrEnum):
+    none = "none"  # the header on one line
+    wrap = "wrap"  # on up to three lines
+    cut = "cut"  # wrapped and each line cut to NARROWEST_HEADER (only the kept columns)
+
+
 @dataclass
 class _Column:
     header: str
@@ -147,8 +155,7 @@ def fitted_table(
     shown = [columns[i] for i in kept]
     bold = [emphasis[i] for i in kept]
     row_styles = list(styles or [""] * len(flat)) if color else [""] * len(flat)
-    head = [_pad(cut(c.header, w), w, c.kind) for c, w in zip(shown, widths, strict=True)]
-    lines = [_line(head, BOLD if color else "")]
+    lines = _header_lines(shown, widths, BOLD if color else "")
     lines.append(GAP.join("-" * w for w in widths))
     for row, style in enumerate(row_styles):
         texts = []
@@ -158,6 +165,48 @@ def fitted_table(
             texts.append(_styled(text, size, column.kind, style + strong_style))
         lines.append(GAP.join(texts).rstrip())
     return "\n".join(lines)
+
+
+def _header_lines(columns: Sequence[_Column], widths: Sequence[int], style: str) -> list[str]:
+    """Headers wrapped to their column (at most ``HEADER_LINES`` lines), bottom-aligned
+    so that each sits on its dashes."""
+    wrapped = [wrap(c.header, w) for c, w in zip(columns, widths, strict=True)]
+    height = max(len(lines) for lines in wrapped)
+    wrapped = [[""] * (height - len(lines)) + lines for lines in wrapped]
+    return [
+        _line(
+            [
+                _pad(lines[row], w, c.kind)
+                for c, w, lines in zip(columns, widths, wrapped, strict=True)
+            ],
+            style,
+        )
+        for row in range(height)
+    ]
+
+
+def wrap(header: str, width: int) -> list[str]:
+    """A header in lines of at most ``width``, broken after a space or ``_``; what does
+    not fit in ``HEADER_LINES`` lines is cut with ``…``."""
+    lines: list[str] = []
+    for word in BREAKS.findall(header):
+        if lines and display_width(lines[-1] + word.rstrip()) <= width:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    lines = [line.rstrip() for line in lines] or [""]
+    if len(lines) > HEADER_LINES:
+        lines = [*lines[: HEADER_LINES - 1], "".join(lines[HEADER_LINES - 1 :]) + ELLIPSIS * 2]
+    return [cut(line, width) for line in lines]
+
+
+def _header_floor(header: str) -> int:
+    """The narrowest a header gets by wrapping alone: its longest unbreakable piece, or
+    wider if it would need more than ``HEADER_LINES`` lines."""
+    size = max((display_width(w.rstrip()) for w in BREAKS.findall(header)), default=0)
+    while len(wrap(header, size)) >= HEADER_LINES and ELLIPSIS in wrap(header, size)[-1]:
+        size += 1
+    return size
 
 
 def _line(cells: Sequence[str], style: str) -> str:
@@ -187,7 +236,7 @@ def _fit(columns: Sequence[_Column], width: int) -> tuple[list[int], list[int]]:
         widths = _shrink([columns[i] for i in kept], width)
         if widths is not None or len(kept) <= min(KEPT_COLUMNS, len(columns)):
             if widths is None:  # even the kept columns at their narrowest are too wide
-                widths = [_floor(columns[i], NARROWEST_TEXT, cut_header=True) for i in kept]
+                widths = [_floor(columns[i], NARROWEST_TEXT, HeaderCut.cut) for i in kept]
             return kept, widths
         kept.pop()
 
@@ -197,24 +246,26 @@ def _shrink(columns: Sequence[_Column], width: int) -> list[int] | None:
     budget = width - len(GAP) * (len(columns) - 1)
     widths = [column.natural for column in columns]
     phases = (
-        (COMFORTABLE_TEXT, False),
-        (COMFORTABLE_TEXT, True),
-        (NARROWEST_TEXT, True),
+        (COMFORTABLE_TEXT, HeaderCut.none),
+        (COMFORTABLE_TEXT, HeaderCut.wrap),
+        (NARROWEST_TEXT, HeaderCut.wrap),
     )
-    for text_floor, cut_header in phases:
-        floors = [_floor(c, text_floor, cut_header=cut_header) for c in columns]
+    for text_floor, header_cut in phases:
+        floors = [_floor(c, text_floor, header_cut) for c in columns]
         widths = _narrow(widths, floors, budget)
         if sum(widths) <= budget:
             return widths
     return None
 
 
-def _floor(column: _Column, text_floor: int, *, cut_header: bool) -> int:
+def _floor(column: _Column, text_floor: int, header_cut: HeaderCut) -> int:
     """How narrow a column may get: its text down to ``text_floor``, a number, id or date
-    never below its values; the header down to ``NARROWEST_HEADER`` when ``cut_header``."""
+    never below its values; its header as ``header_cut`` allows."""
     header = display_width(column.header)
-    if cut_header:
-        header = min(header, NARROWEST_HEADER)
+    if header_cut is HeaderCut.wrap:
+        header = _header_floor(column.header)
+    elif header_cut is HeaderCut.cut:
+        header = min(_header_floor(column.header), NARROWEST_HEADER)
     content = column.content
     if column.kind is Kind.text:
         content = min(content, text_floor)
