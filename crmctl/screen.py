@@ -3,9 +3,10 @@
 ``render.table`` comes here when the output has a width (``COLUMNS`` or a terminal),
 colour or ``-o wide``; a pipe without ``COLUMNS`` keeps the plain layout of
 ``render.plain_table``. Fitting never cuts numbers, ids or dates: it first narrows the
-widest text columns (long text ends in ``…``), then shortens the headers of columns whose
-values are narrower than their header, and only as a last resort drops the rightmost
-(lowest-priority: the registry lists columns by importance) columns.
+widest text columns (long text ends in ``…``), then wraps headers wider than their values
+onto up to three lines, and only as a last resort drops the rightmost (lowest-priority:
+the registry lists columns by importance) columns; columns without a single value go
+first.
 
 Every width here is a display width: ANSI colour codes count for nothing, so a coloured
 table fits exactly as its plain twin does.
@@ -229,9 +230,12 @@ def _styled(text: str, width: int, kind: Kind, style: str) -> str:
 
 
 def _fit(columns: Sequence[_Column], width: int) -> tuple[list[int], list[int]]:
-    """The columns kept (indexes) and their widths: the rightmost ones go only when
-    cutting text and headers is not enough."""
+    """The columns kept (indexes) and their widths: empty ones go when the table is too
+    wide, the rightmost others only when cutting text and wrapping headers is not enough."""
     kept = list(range(len(columns)))
+    natural = sum(c.natural for c in columns) + len(GAP) * (len(columns) - 1)
+    if natural > width:  # too wide: columns without a single value go first
+        kept = [i for i in kept if columns[i].content or i < KEPT_COLUMNS] or kept
     while True:
         widths = _shrink([columns[i] for i in kept], width)
         if widths is not None or len(kept) <= min(KEPT_COLUMNS, len(columns)):
