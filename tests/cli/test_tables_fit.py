@@ -42,6 +42,7 @@ LISTS: dict[str, tuple[str, ...]] = {
     "leads": ("leads", "list", "--limit", "15"),
     "tasks": ("tasks", "list"),
     "tasks-overdue": ("tasks", "overdue"),
+    "tasks-agenda": ("tasks", "agenda", "--days", "30"),
     "products": ("products", "list"),
     "campaigns": ("campaigns", "list"),
     "services": ("services", "list"),
