@@ -849,3 +849,11 @@ GROUPS["campaigns"] = [
     c(f"{SALES} report campaign -o csv"),
     c("views rm vip"),
 ]
+
+# Issue 20 item 2: `-o wide`, every field uncut (a pipe: no width), and a report's wide table.
+GROUPS["tables"] = [
+    c("deals list -o wide --limit 5"),
+    c(f"{SALES} companies list -o wide"),
+    c("tasks list -o wide --fields id,subject,due_at"),
+    c("report funnel -o wide"),
+]
