@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 ELLIPSIS = "…"
@@ -69,12 +70,18 @@ class Kind(StrEnum):
 def display_width(text: str) -> int:
     """Columns ``text`` takes on a terminal: escape codes none, East Asian wide two,
     combining marks and zero-width characters none."""
-    width = 0
-    for char in ANSI.sub("", text):
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Cf", "Mn", "Me"):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
+    if text.isascii() and "\x1b" not in text:
+        return len(text)  # the usual cell: one column a character
+    if "\x1b" in text:
+        text = ANSI.sub("", text)
+    return sum(map(_char_width, text))
+
+
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Cf", "Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def cut(text: str, width: int) -> str:
@@ -83,7 +90,7 @@ def cut(text: str, width: int) -> str:
         return text
     kept, used = [], 0
     for char in text:
-        size = display_width(char)
+        size = _char_width(char)
         if used + size > width - 1:
             break
         kept.append(char)
@@ -118,14 +125,12 @@ class _Column:
     header: str
     cells: list[str]
     kind: Kind
+    content: int = 0  # the widest cell
+    natural: int = 0  # the widest cell or the header
 
-    @property
-    def content(self) -> int:
-        return max((display_width(text) for text in self.cells), default=0)
-
-    @property
-    def natural(self) -> int:
-        return max(display_width(self.header), self.content)
+    def __post_init__(self) -> None:
+        self.content = max((display_width(text) for text in self.cells), default=0)
+        self.natural = max(display_width(self.header), self.content)
 
 
 def fitted_table(
