@@ -5,6 +5,7 @@ pipe with ``COLUMNS`` 80 and 120 (snapshots, Czech and English), through a pipe 
 ``COLUMNS`` (no limit: the layout of before), and in a real pseudo-terminal whose width
 the terminal itself reports (colour, unless ``NO_COLOR`` or ``--no-color``).
 
+The same snapshots hold on SQLite and on PostgreSQL (with CRM_TEST_POSTGRES_URL set).
 Snapshots live in tests/cli/snapshots/tables/; after a deliberate change re-record them
 with ``CRM_RECORD_SNAPSHOTS=1 pytest tests/cli/test_tables_fit.py`` and read the diff.
 """
@@ -21,11 +22,15 @@ import struct
 import subprocess
 import sys
 import termios
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from crmctl.screen import display_width, visible
+from tests.conftest import BACKENDS, _create_database, _drop_database, postgres_admin_url
 
 CRMCTL = shutil.which("crmctl") or str(Path(sys.executable).with_name("crmctl"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +69,7 @@ LISTS: dict[str, tuple[str, ...]] = {
     "report-cashflow": ("report", "cashflow"),
 }
 WIDTHS = (80, 120)
+FOLDERS: dict[str, Path] = {}  # each database's working folder (documents, config)
 LANGS = ("cs", "en")
 
 
@@ -73,7 +79,7 @@ def environment(db: str, **extra: str) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in ("COLUMNS", "LINES", "NO_COLOR", "CRM_TIMEZONE", "CRM_LANG", "CRM_DEBUG")
     }
-    folder = Path(db.removeprefix("sqlite:///")).parent  # documents, config: not in HOME
+    folder = FOLDERS[db]  # documents and config of the run: not in HOME
     env.update(CRM_DATABASE_URL=db, CRM_USER="admin", CRM_NOW=NOW, CRM_WORKFLOWS="")
     env.update(XDG_DATA_HOME=str(folder / "data"), XDG_CONFIG_HOME=str(folder / "config"))
     env.update(extra)
@@ -114,12 +120,32 @@ def in_terminal(db: str, *args: str, columns: int = 80, **extra: str) -> str:
     return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo database with a saved view, an import batch, e-mail, an overdue task
-    with a long subject and notifications too."""
+    with a long subject and notifications too; the same snapshots on both databases."""
     folder = tmp_path_factory.mktemp("tables")
-    db = f"sqlite:///{folder / 'crm.db'}"
+    if request.param == "sqlite":
+        db = f"sqlite:///{folder / 'crm.db'}"
+        FOLDERS[db] = folder
+        load_demo(db)
+        yield db
+        return
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        pytest.skip("CRM_TEST_POSTGRES_URL not set")
+    name = f"crmctl_tables_{uuid.uuid4().hex[:12]}"
+    _create_database(admin_url, name)
+    db = make_url(admin_url).set(database=name).render_as_string(False)
+    FOLDERS[db] = folder
+    try:
+        load_demo(db)
+        yield db
+    finally:
+        _drop_database(admin_url, name)
+
+
+def load_demo(db: str) -> None:
     piped(db, "init", "--demo", "--history", "--admin", "admin")
     piped(db, "views", "save", "velke", "--entity", "deals", "--where", "value > 100000",
           "--shared")  # fmt: skip
@@ -129,7 +155,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     piped(db, "tasks", "add", "Zavolat panu Dvořákovi kvůli prodloužení servisní smlouvy na CNC",
           "--due", "2026-03-02", "--company", "27184315", "--priority", "high")  # fmt: skip
     piped(db, "workflows", "run", "--once", "--workflows", str(ROOT / "workflows.yaml"))
-    return db
 
 
 def lines_of(text: str) -> list[str]:
