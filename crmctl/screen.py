@@ -27,6 +27,7 @@ from typing import Any
 ELLIPSIS = "…"
 GAP = "  "  # between columns, as tabulate's ``simple`` format has it
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+CONTROLS = {code: " " for code in [*range(0x20), 0x7F]}
 
 # SGR codes: the few a table needs.
 RESET = "\x1b[0m"
@@ -148,7 +149,7 @@ def fitted_table(
     ``styles`` is an SGR code per row (``""``: none), ``emphasis`` marks columns to show
     in bold (stage, status); both only with ``color``.
     """
-    flat = [[" ".join(text.splitlines()) for text in line] for line in body]
+    flat = [[_one_line(text) for text in line] for line in body]
     columns = [
         _Column(header, [line[index] for line in flat], kind)
         for index, (header, kind) in enumerate(zip(headers, kinds, strict=True))
@@ -171,6 +172,12 @@ def fitted_table(
             texts.append(_styled(text, size, column.kind, style + strong_style))
         lines.append(GAP.join(texts).rstrip())
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """A cell on one line, without control characters: a tab or an escape code stored in
+    a record would otherwise move the cursor or recolour the terminal."""
+    return " ".join(text.splitlines()).translate(CONTROLS)
 
 
 def _header_lines(columns: Sequence[_Column], widths: Sequence[int], style: str) -> list[str]:

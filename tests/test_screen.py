@@ -137,3 +137,10 @@ def test_write_records_pipe_wide_and_screen() -> None:
     assert all(display_width(line) <= 30 for line in fitted.split("\n"))
     wide = shown(OutputFormat.wide, Screen(width=30))
     assert wide.split("\n")[0].split() == ["id", "name", "value", "extra"] and "…" not in wide
+
+
+def test_control_characters_in_data_never_reach_the_terminal() -> None:
+    body = [["1", "Alfa\x1b[2J\tb\nc"]]
+    table = fitted_table(["id", "name"], body, [Kind.fixed, Kind.text], 40, color=True)
+    assert "\x1b[2J" not in table and "\t" not in table
+    assert table.split("\n")[-1] == "1   Alfa [2J b c"
