@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from crmctl.cli.common import global_options, new_app
-from crmctl.cli.console import console
+from crmctl.cli.console import allow_colour, console
 from crmctl.cli.lazy import LazyCommand, LazyGroup
 
 
@@ -146,10 +146,15 @@ def main(
     as_user: Annotated[
         str | None, typer.Option("--as", help="Act as this user login (else CRM_USER).")
     ] = None,
+    no_color: Annotated[
+        bool,
+        typer.Option("--no-color", help="No colour in tables (also NO_COLOR; never off a TTY)."),
+    ] = False,
     _version: Annotated[
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print version."),
     ] = False,
 ) -> None:
     options = global_options(ctx)
-    options.db, options.as_user = db, as_user
+    options.db, options.as_user, options.no_color = db, as_user, no_color
+    allow_colour(not no_color)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 class GlobalOptions:
     db: str | None = None
     as_user: str | None = None
+    no_color: bool = False
 
 
 class CrmGroup(TyperGroup):
@@ -198,7 +199,7 @@ def _output_format(value: str) -> OutputFormat:
         raise typer.BadParameter(f"{value!r} is not one of {choices}") from None
 
 
-OUTPUT_HELP = "Output format: table|json|jsonl|csv|yaml."
+OUTPUT_HELP = "Output format: table|wide|json|jsonl|csv|yaml."
 Output = Annotated[
     str,
     typer.Option(
@@ -291,9 +292,11 @@ def table_fields(entity: str) -> tuple[str, ...]:
 
 
 def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
+    """Records on stdout; a table fits its width and takes colour on a terminal."""
     from crmctl.render import write_records
 
-    write_records(console().stdout, records, output, **kwargs)
+    out = console()
+    write_records(out.stdout, records, output, screen=out.screen(), **kwargs)
 
 
 def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> None:

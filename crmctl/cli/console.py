@@ -8,11 +8,14 @@ output or to pretend to be a terminal. Services never print: they return data.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
+
+from crmctl.screen import Screen
 
 
 @dataclass
@@ -49,6 +52,29 @@ class Console:
     def flush(self) -> None:
         self.stdout.flush()
 
+    def width(self) -> int | None:
+        """How wide a table may be: ``COLUMNS``, else the terminal's width, else no limit
+        (None: a pipe or a file gets every column, as a program reading it expects)."""
+        columns = os.environ.get("COLUMNS", "").strip()
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        if not self.stdout_isatty:
+            return None
+        try:
+            return os.get_terminal_size(self.stdout.fileno()).columns or None
+        except (AttributeError, OSError, ValueError):  # no descriptor, or not a terminal
+            return None
+
+    @property
+    def color(self) -> bool:
+        """Colour only on a terminal, and not with ``NO_COLOR`` (any value) or
+        ``--no-color``: never in a file, a pipe or a captured test run."""
+        return self.stdout_isatty and "NO_COLOR" not in os.environ and _colour_allowed[-1]
+
+    def screen(self) -> Screen:
+        """Where tables written to stdout go: its width and whether it takes colour."""
+        return Screen(width=self.width(), color=self.color)
+
 
 def _isatty(stream: TextIO) -> bool:
     try:
@@ -58,6 +84,13 @@ def _isatty(stream: TextIO) -> bool:
 
 
 _injected: list[Console] = []
+# `crmctl --no-color` turns colour off for the command (set by the root callback each run).
+_colour_allowed: list[bool] = [True]
+
+
+def allow_colour(allowed: bool) -> None:
+    """The ``--no-color`` choice of this invocation (the last one set wins)."""
+    _colour_allowed[:] = [allowed]
 
 
 def console() -> Console:

@@ -118,11 +118,9 @@ def show(
         record = read_record(svc, "contact", contact)
         relations = describe_relations(svc, record)
     stdout_write_record(record, output, fields=fields, formatters=phone_formatters(), tz=svc.tz)
-    if output == "table" and not fields and relations:
-        from crmctl.render import OutputFormat, write_records
-
+    if output.tabular and not fields and relations:
         console().write("\nRelations\n")
-        write_records(console().stdout, relations, OutputFormat.table)
+        stdout_write_records(relations, output)
 
 
 @app.command("edit")
@@ -286,7 +284,7 @@ def _report_plans(plans: list[Any], output: Any, dry_run: bool) -> None:
         }
         for plan in changed
     ]
-    if rows or output != "table":
+    if rows or not output.tabular:
         stdout_write_records(
             rows,
             output,

@@ -21,7 +21,6 @@ from crmctl.importer.mapping import Mapping
 from crmctl.importer.mapping_file import load_mapping, save_mapping
 from crmctl.importer.readers import ReadOptions
 from crmctl.importer.rejects import write_rejects
-from crmctl.render import OutputFormat
 from crmctl.services.imports.batches import list_batches as list_service
 from crmctl.services.imports.batches import show_batch
 from crmctl.services.imports.run import ImportOptions, issue_row, mapping_rows, run_import
@@ -170,7 +169,7 @@ def _write_rejects(path: Path, report: Any) -> None:
 
 
 def _print_report(report: Any, output: Any) -> None:
-    if output != OutputFormat.table:
+    if not output.tabular:
         summary = report.summary()
         summary["rejects"] = [issue_row(issue) for issue in report.rejects]
         summary["warnings"] = [issue_row(issue) for issue in report.warnings]
@@ -246,7 +245,7 @@ def show(ctx: typer.Context, batch: BatchRef, output: Output = "table") -> None:
     """Show a batch: file, SHA-256, mapping, counts and the first rejected rows and warnings."""
     with service_context(ctx) as svc:
         record = show_batch(svc, batch)
-    if output != OutputFormat.table:
+    if not output.tabular:
         stdout_write_record(record, output, tz=svc.tz)
         return
     scalars = {k: v for k, v in record.items() if k not in ("mapping", "issues", "sheets")}

@@ -6,7 +6,7 @@ import typer
 
 from crmctl.cli.common import Output, new_app, service_context, stdout_write_records
 from crmctl.cli.console import console
-from crmctl.render import OutputFormat, write_record
+from crmctl.render import write_record
 from crmctl.services.pipelines import list_pipelines, show_pipeline
 
 app = new_app("Sales pipelines and their stages (from `pipelines:` in crmctl.yaml).")
@@ -29,7 +29,7 @@ def show(
     """Show one pipeline's stages in order."""
     with service_context(ctx) as svc:
         record = show_pipeline(svc, pipeline)
-    if output != OutputFormat.table:
+    if not output.tabular:
         write_record(console().stdout, record, output)
         return
     console().write(f"{record['key']}: {record['label']}\n")

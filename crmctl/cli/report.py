@@ -25,7 +25,10 @@ app = new_app(
 ReportFormatOption = Annotated[
     str,
     typer.Option(
-        "-o", "--format", metavar="FORMAT", help="table|csv|json|xlsx|html (xlsx needs --output)."
+        "-o",
+        "--format",
+        metavar="FORMAT",
+        help="table|wide|csv|json|xlsx|html (xlsx needs --output).",
     ),
 ]
 OutputFile = Annotated[
@@ -80,6 +83,7 @@ def emit(
         result,
         report_fmt,
         stdout=console().stdout,
+        width=console().width(),
         output=output,
         generated_at=svc.now if generated_at else None,
     )
@@ -135,6 +139,7 @@ def forecast(
             result,
             report_fmt,
             stdout=console().stdout,
+            width=console().width(),
             output=output,
             generated_at=svc.now if generated_at else None,
         )
@@ -172,6 +177,7 @@ def first_contacts(
             result,
             report_fmt,
             stdout=console().stdout,
+            width=console().width(),
             output=output,
             generated_at=svc.now if generated_at else None,
         )
@@ -181,7 +187,7 @@ def first_contacts(
 
 FormatOption = Annotated[
     str,
-    typer.Option("-o", "--format", metavar="FORMAT", help="table|csv|json|xlsx|html."),
+    typer.Option("-o", "--format", metavar="FORMAT", help="table|wide|csv|json|xlsx|html."),
 ]
 
 

@@ -198,7 +198,7 @@ def agenda(
         records = agenda_service(svc, days=days, owner=owner, team=team)
     write_grouped(
         console().stdout, records, output, group_by="day", fields=fields,
-        table_fields=AGENDA_FIELDS, tz=svc.tz,
+        table_fields=AGENDA_FIELDS, tz=svc.tz, screen=console().screen(),
         heading=lambda day: f"{day.isoformat()} {WEEKDAYS[day.weekday()]}",
     )  # fmt: skip
 

@@ -29,6 +29,7 @@ from crmctl.errors import UsageError
 from crmctl.render import csv_cell
 from crmctl.reports.result import NUMERIC_KINDS, Column, ColumnKind, ReportResult
 from crmctl.reports.svg import bar_chart
+from crmctl.screen import Kind, fitted_table
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -41,6 +42,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 class ReportFormat(StrEnum):
     table = "table"
+    wide = "wide"  # the table with every column, whatever the terminal's width
     csv = "csv"
     json = "json"
     xlsx = "xlsx"
@@ -65,8 +67,10 @@ def write_report(
     stdout: TextIO,
     output: Path | None = None,
     generated_at: datetime | None = None,
+    width: int | None = None,
 ) -> None:
-    """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file)."""
+    """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file); a table on
+    stdout fits ``width`` (the terminal's), a file's never is cut."""
     if output is not None and str(output) in {f.value for f in ReportFormat}:
         raise UsageError(
             f"--output {output} names a file; for reports the format is -o {output} "
@@ -76,6 +80,9 @@ def write_report(
         if output is None:
             raise UsageError("-o xlsx writes a file: pass --output FILE.xlsx")
         output.write_bytes(xlsx_bytes(result, generated_at))
+        return
+    if fmt is ReportFormat.table and output is None and width is not None:
+        stdout.write(render_table(result, generated_at, width))
         return
     text = render_text(result, fmt, generated_at)
     if output is None:
@@ -87,6 +94,7 @@ def write_report(
 def render_text(result: ReportResult, fmt: ReportFormat, generated_at: datetime | None) -> str:
     renderers: dict[ReportFormat, Callable[[ReportResult, datetime | None], str]] = {
         ReportFormat.table: render_table,
+        ReportFormat.wide: render_table,
         ReportFormat.csv: render_csv,
         ReportFormat.json: render_json,
         ReportFormat.html: render_html,
@@ -215,7 +223,10 @@ def _grouped(amount: Decimal) -> str:
     return text.replace(",", " ").replace(".", ",")
 
 
-def render_table(result: ReportResult, generated_at: datetime | None = None) -> str:
+def render_table(
+    result: ReportResult, generated_at: datetime | None = None, width: int | None = None
+) -> str:
+    """The terminal table; with a ``width``, fitted to it (numbers are never cut)."""
     from tabulate import tabulate  # noqa: PLC0415  (start-up)
 
     if not result.rows:
@@ -223,9 +234,17 @@ def render_table(result: ReportResult, generated_at: datetime | None = None) -> 
     headers = [header(result, c) for c in result.columns]
     body = [[cell_text(result, row, c) for c in result.columns] for row in result.rows]
     body += [[cell_text(result, row, c) for c in result.columns] for row in result.totals]
+    if width is not None:
+        return fitted_table(headers, body, [_screen_kind(c) for c in result.columns], width) + "\n"
     align = ["right" if c.kind in NUMERIC_KINDS else "left" for c in result.columns]
     text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)
     return text + "\n"
+
+
+def _screen_kind(column: Column) -> Kind:
+    if column.kind in NUMERIC_KINDS:
+        return Kind.number
+    return Kind.fixed if column.kind in (ColumnKind.date, ColumnKind.month) else Kind.text
 
 
 def template_environment() -> Any:

@@ -896,3 +896,11 @@ GROUPS["apply"] = [
     c("plans apply -f -", stdin='[{"id": 1, "goal": "Servis a CAD"}]'),
     c(f"{SUPPORT} plans apply -f -", stdin='[{"id": 1, "goal": "x"}]'),
 ]  # fmt: skip
+
+# Issue 20 item 2: `-o wide`, every field uncut (a pipe: no width), and a report's wide table.
+GROUPS["tables"] = [
+    c("deals list -o wide --limit 5"),
+    c(f"{SALES} companies list -o wide"),
+    c("tasks list -o wide --fields id,subject,due_at"),
+    c("report funnel -o wide"),
+]
