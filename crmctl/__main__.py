@@ -25,7 +25,7 @@ def _complete(words: list[str]) -> int:
     try:
         from crmctl.completion.engine import complete  # noqa: PLC0415  (completion only)
 
-        candidates = complete(words)
+        candidates = complete(words, shell=os.environ[COMPLETE_ENV])
         if candidates:
             sys.stdout.write("\n".join(candidates) + "\n")
     except Exception:  # a Tab never prints an error into the user's command line

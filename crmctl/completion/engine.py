@@ -27,10 +27,20 @@ def tree() -> dict[str, Any]:
     return json.loads(TREE_FILE.read_text(encoding="utf-8"))
 
 
-def complete(words: list[str], environ: dict[str, str] | None = None) -> list[str]:
-    """Candidates for ``words[-1]`` given the words before it."""
+def complete(
+    words: list[str], environ: dict[str, str] | None = None, shell: str = "bash"
+) -> list[str]:
+    """Candidates for ``words[-1]`` given the words before it, as ``shell`` inserts them."""
     environ = dict(os.environ) if environ is None else environ
     words = _joined(words) or [""]
+    found = _candidates(words, environ)
+    if shell == "bash" and not words[-1].startswith(("'", '"')):
+        # bash inserts a candidate as it is: `Obchod Praha` would become two words.
+        return [re.sub(r"([\s'\"\\$`])", r"\\\1", item) for item in found]
+    return found
+
+
+def _candidates(words: list[str], environ: dict[str, str]) -> list[str]:
     *before, current = words
     node, positional, pending, db = _walk(before)
     if pending is not None:
@@ -85,7 +95,8 @@ def _walk(before: list[str]) -> tuple[dict[str, Any], int, list[Any] | None, str
             continue
         if word.startswith("-") and word != "-":
             name, eq, value = word.partition("=")
-            kind = node.get("options", {}).get(name, GLOBAL_VALUE_OPTIONS.get(name))
+            known = {**node.get("hidden", {}), **node.get("options", {})}
+            kind = known.get(name, GLOBAL_VALUE_OPTIONS.get(name))
             if name == "--db" and eq:
                 db = value
             if kind is not None and not eq:
