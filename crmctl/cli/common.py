@@ -175,6 +175,24 @@ def read_context(ctx: typer.Context) -> Iterator[Context]:
 
     with open_read_context(settings_for(ctx)) as service_ctx:
         yield service_ctx
+        refresh_completion_cache(service_ctx)
+
+
+def refresh_completion_cache(svc: Context) -> None:
+    """Shell completion reads SQLite itself; for PostgreSQL it reads what a read command
+    left in its cache file (at most an hour old). Only after reads: a failed query cannot
+    spoil a write's transaction. A failure here never fails the command."""
+    from crmctl.completion import values
+
+    url = svc.settings.database_url
+    if url.startswith("sqlite") or values.cache_is_fresh(url):
+        return
+    from crmctl.services.read.completion import completion_values
+
+    try:
+        values.write_cache(url, completion_values(svc))
+    except Exception:  # a read-only home, a role without access: completion offers less
+        return
 
 
 def new_app(

@@ -82,6 +82,8 @@ def _normalised(url: str, relative_to: Path | None) -> str:
         if relative_to is not None and not path.is_absolute():
             path = relative_to / path
         return f"sqlite:///{path}"
+    if url.startswith(("postgresql://", "postgres://")):  # the cache is kept under this name
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite:///") and relative_to is not None:
         path = Path(url.removeprefix("sqlite:///")).expanduser()
         if not path.is_absolute():
