@@ -61,22 +61,15 @@ def _candidates(words: list[str], environ: dict[str, str]) -> list[str]:
 
 
 def _joined(words: list[str]) -> list[str]:
-    """bash splits `--owner=eva` into `--owner`, `=`, `eva`: glue them back together."""
+    """bash splits `--owner=eva` into `--owner`, `=`, `eva`: read it as `--owner eva` (bash
+    replaces only `eva`, so the value is what it needs); a last `=` is an empty value."""
     joined: list[str] = []
     for index, word in enumerate(words):
         if word == "=" and joined and joined[-1].startswith("-"):
-            joined[-1] += "="
-        elif joined and joined[-1].endswith("=") and joined[-1].startswith("-") and index:
-            if words[index - 1] == "=":
-                joined[-1] += word
-            else:
-                joined.append(word)
-        else:
-            joined.append(word)
-    # `--owner=` with the cursor right after `=`: complete the value as its own word.
-    if joined and joined[-1].startswith("-") and joined[-1].endswith("=") and words[-1] == "=":
-        joined[-1] = joined[-1][:-1]
-        joined.append("")
+            if index == len(words) - 1:
+                joined.append("")
+            continue
+        joined.append(word)
     return joined
 
 
