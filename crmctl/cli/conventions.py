@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.main import get_command
 
 from crmctl.cli.common import LEGACY_FORMAT_OPTION, global_options
@@ -77,7 +77,7 @@ def _template(
     db: Annotated[
         str | None,
         typer.Option(
-            "--db", metavar="URL", help="Database URL or SQLite file (as before the noun)."
+            "--db", metavar="URL", help="Database URL or SQLite file (else CRM_DATABASE_URL)."
         ),
     ] = None,
     as_user: Annotated[
@@ -133,6 +133,10 @@ def apply(command: Any, path: tuple[str, ...]) -> Any:
     for param in command.params:
         if isinstance(param, TyperOption):
             _name_value(param)
+        elif isinstance(param, TyperArgument):
+            param.__class__ = MeaningArgument
+            if param.metavar is None:
+                param.metavar = (param.name or "value").upper()  # `LOGIN`, not `login`
     extra = [SHARED[name] for name in GLOBAL if name not in names]
     if is_list(command, path) and "ids" not in names:
         extra.append(SHARED["ids"])
@@ -163,6 +167,13 @@ def _name_value(param: TyperOption) -> None:
             meaning = (param.name or "value").upper().replace("_", "-")
         if meaning is not None:
             param.metavar = meaning
+
+
+class MeaningArgument(TyperArgument):
+    """An argument listed by its name alone (``DEAL  Deal id.``), not ``DEAL <str>``."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
 
 
 class FormatOption(TyperOption):
