@@ -97,7 +97,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "completion": _noun(
         "completion",
-        "Shell completion: `crmctl completion bash|zsh|fish` prints the script to source.",
+        "Print the shell completion script for SHELL (bash, zsh or fish) to source.",
         "completion",
     ),
 }

@@ -69,8 +69,7 @@ SCRIPTS = {"bash": BASH, "zsh": ZSH, "fish": FISH}
 def completion(
     shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
 ) -> None:
-    """Print the completion script for SHELL; source it to complete nouns, verbs, options and
-    values from the database (logins, teams, stages, pipelines, --where fields)."""
+    """Print the shell completion script for SHELL (bash, zsh or fish) to source."""
     script = SCRIPTS.get(shell)
     if script is None:
         raise UsageError(f"unknown shell {shell!r}; choose bash, zsh or fish")

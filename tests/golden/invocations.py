@@ -849,3 +849,17 @@ GROUPS["campaigns"] = [
     c(f"{SALES} report campaign -o csv"),
     c("views rm vip"),
 ]
+
+# Issue 20 items 4–6: completion scripts, --quiet, -q/--ids, --as after the noun.
+GROUPS["scripting"] = [
+    c("completion fish"),
+    c("completion pwsh"),
+    c("deals list --where 'value > 100000' --ids"),
+    c("companies list -q --sort name"),
+    c("deals --as eva.mala list -q"),
+    c("deals list --as eva.mala --ids"),
+    c("--quiet tasks add 'Tichý úkol' --due +1d -o json --fields subject"),
+    c("tasks add 'Tichý úkol 2' --due +1d --quiet"),
+    c("deals show 999999 --quiet"),
+    c("users show admin --ids"),
+]
