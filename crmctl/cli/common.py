@@ -323,6 +323,8 @@ def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: A
     if MODE.ids:
         write_ids(records)
         return
+    if MODE.quiet and not records and str(output) == "table":
+        return  # `(no records)` is a message, not data: a quiet cron run stays silent
     from crmctl.render import write_records
 
     write_records(console().stdout, records, output, **kwargs)

@@ -104,3 +104,10 @@ def test_ids_pipe_into_xargs_in_real_processes(deals_crm: Crm) -> None:
     result = subprocess.run(["sh", "-c", line], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('"title"') == 2 and "Velká" in result.stdout
+
+
+def test_a_quiet_run_with_nothing_to_show_prints_nothing(deals_crm: Crm) -> None:
+    assert deals_crm("tasks", "overdue").stdout == "(no records)\n"
+    result = deals_crm("tasks", "overdue", "--quiet")
+    assert (result.stdout, result.stderr) == ("", "")
+    assert deals_crm("tasks", "overdue", "--quiet", "-o", "json").stdout.strip() == "[]"
