@@ -70,7 +70,14 @@ MEANINGS: dict[str, str] = {
     **dict.fromkeys(("website",), "URL"),
     **dict.fromkeys(TEXT_OPTIONS, "TEXT"),
     **dict.fromkeys(("type", "kind"), "KIND"),
+    **dict.fromkeys(("author",), "LOGIN"),
+    **dict.fromkeys(("reports_to", "assistant_of", "to"), "CONTACT"),
+    **dict.fromkeys(("attendee",), "NAME"),
+    **dict.fromkeys(("within",), "DAYS"),
+    **dict.fromkeys(("inactive",), "AGE"),
 }
+# Names set in a module that say less than the meaning (`--pipeline P`).
+VAGUE = frozenset({"P"})
 
 
 def _template(
@@ -161,9 +168,9 @@ def _name_value(param: TyperOption) -> None:
         param.__class__ = FormatOption
     if param.is_flag or param.count:
         return
-    if param.name == "where" or param.metavar is None:
+    if param.name == "where" or param.metavar is None or param.metavar in VAGUE:
         meaning = MEANINGS.get(param.name or "")
-        if meaning is None and param.metavar is None:
+        if meaning is None and param.metavar in (None, *VAGUE):
             meaning = (param.name or "value").upper().replace("_", "-")
         if meaning is not None:
             param.metavar = meaning
