@@ -210,3 +210,32 @@ def test_an_unknown_shell_is_a_usage_error() -> None:
     assert result.stderr.splitlines()[0] == (
         "error: unknown shell 'pwsh'; choose bash, zsh or fish"
     )
+
+
+def test_zsh_and_fish_scripts_complete_in_their_shells(sqlite_crm: Crm, tmp_path: Path) -> None:
+    """Where zsh or fish is installed: the zsh function with `compadd` recorded (words and
+    CURRENT as zsh sets them), fish through `complete -C` itself."""
+    env = _env(CRM_DATABASE_URL=sqlite_crm.url)
+    if shutil.which("zsh"):
+        script = tmp_path / "crmctl.zsh"
+        script.write_text(_script("zsh"), encoding="utf-8")
+        program = (
+            'compdef() { :; }\ncompadd() { shift 2; print -l -- "$@"; }\n'
+            f"source {script}\nwords=(crmctl tasks list --team '')\nCURRENT=5\n_crmctl\n"
+        )
+        result = subprocess.run(
+            ["zsh", "-f", "-c", program], capture_output=True, text=True, env=env
+        )
+        assert result.stdout.splitlines() == ["Obchod Morava", "Obchod Praha"], result.stderr
+    if shutil.which("fish"):
+        script = tmp_path / "crmctl.fish"
+        script.write_text(_script("fish"), encoding="utf-8")
+        program = f"source {script}; complete -C'crmctl deals add --owner p'"
+        result = subprocess.run(["fish", "-c", program], capture_output=True, text=True, env=env)
+        assert result.stdout.splitlines() == ["petr.kral"], result.stderr
+
+
+def _script(shell: str) -> str:
+    return subprocess.run(
+        [str(CRMCTL), "completion", shell], capture_output=True, text=True, check=True
+    ).stdout
