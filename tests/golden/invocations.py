@@ -858,7 +858,7 @@ GROUPS["scripting"] = [
     c("companies list -q --sort name"),
     c("deals --as eva.mala list -q"),
     c("deals list --as eva.mala --ids"),
-    c("--quiet tasks add 'Tichý úkol' --due +1d -o json --fields subject"),
+    c("--quiet tasks add 'Tichý úkol' --due +1d -o json"),
     c("tasks add 'Tichý úkol 2' --due +1d --quiet"),
     c("deals show 999999 --quiet"),
     c("users show admin --ids"),
