@@ -336,6 +336,18 @@ def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> N
     write_record(console().stdout, record, output, **kwargs)
 
 
+def stdout_write_grouped(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
+    """A list under headings (``tasks agenda``), with ``--ids`` and ``--quiet`` as for any list."""
+    if MODE.ids:
+        write_ids(records)
+        return
+    if MODE.quiet and not records and str(output) == "table":
+        return
+    from crmctl.render import write_grouped
+
+    write_grouped(console().stdout, records, output, **kwargs)
+
+
 def write_ids(records: list[dict[str, Any]]) -> None:
     """``--ids``: each record's id on a line of its own, for ``xargs`` and ``while read``."""
     missing = [record for record in records if record.get("id") is None]

@@ -156,9 +156,15 @@ def apply(command: Any, path: tuple[str, ...]) -> Any:
     return command
 
 
+# Verbs with --fields whose records have no id (or whose --fields is not about output).
+WITHOUT_IDS = frozenset(
+    {"workflows run", "workflows simulate", "workflows why", "mail why", "views save"}
+)
+
+
 def is_list(command: Any, path: tuple[str, ...]) -> bool:
-    """A verb that prints records and can choose their columns, except one record's show."""
-    if isinstance(command, TyperGroup) or path[-1] == "show":
+    """A verb that prints records with ids and can choose their columns (not a show)."""
+    if isinstance(command, TyperGroup) or path[-1] == "show" or " ".join(path) in WITHOUT_IDS:
         return False
     return any(param.name == "fields" for param in command.params)
 

@@ -111,3 +111,10 @@ def test_a_quiet_run_with_nothing_to_show_prints_nothing(deals_crm: Crm) -> None
     result = deals_crm("tasks", "overdue", "--quiet")
     assert (result.stdout, result.stderr) == ("", "")
     assert deals_crm("tasks", "overdue", "--quiet", "-o", "json").stdout.strip() == "[]"
+
+
+def test_ids_and_quiet_on_a_grouped_list(deals_crm: Crm) -> None:
+    task = deals_crm.json("tasks", "add", "Zavolat", "--due", "+1d", "--assignee", "admin")
+    assert deals_crm("tasks", "agenda", "--ids").stdout == f"{task['id']}\n"
+    assert deals_crm("tasks", "agenda", "--owner", "eva.mala").stdout.strip() == "(no records)"
+    assert deals_crm("tasks", "agenda", "--owner", "eva.mala", "--quiet").stdout == ""
