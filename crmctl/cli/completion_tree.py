@@ -107,8 +107,9 @@ def _option_kind(param: TyperOption, path: tuple[str, ...]) -> Any:
     metavar = param.metavar or ""
     if "FILE" in metavar or metavar.endswith((".yaml", ".yml")):
         return "file"
+    # `--priority` says "high|normal|low." and `-o` "Output format: table|json|…": choices.
     choices = CHOICES.fullmatch(metavar) or (
-        CHOICES.search(param.help or "") if metavar == "FORMAT" else None
+        CHOICES.search(param.help or "") if metavar == "FORMAT" else CHOICES.match(param.help or "")
     )
     return choices.group(1).split("|") if choices else ""
 

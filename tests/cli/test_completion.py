@@ -126,6 +126,7 @@ WITHOUT_DATABASE: list[tuple[list[str], list[str]]] = [
     (["report", "forecast", "-o", "x"], ["xlsx"]),
     (["companies", "list", "--ids", "--where", "ci"], ["city"]),
     (["import", "run", "--unmapped", ""], ["custom", "ignore"]),
+    (["tasks", "add", "Zavolat", "--priority", "h"], ["high"]),  # choices from the help
     (["deals", "list", "--"], []),  # checked below: every option of the command
 ]
 
