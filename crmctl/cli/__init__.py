@@ -166,5 +166,5 @@ def main(
     ] = False,
 ) -> None:
     options = global_options(ctx)
-    options.db, options.as_user = db, as_user
+    options.db, options.as_user, options.quiet = db, as_user, quiet
     MODE.quiet = quiet

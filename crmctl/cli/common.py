@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 class GlobalOptions:
     db: str | None = None
     as_user: str | None = None
+    quiet: bool = False  # read by crmctl.cli.progress; console.MODE is what the CLI writes by
 
 
 class CrmGroup(TyperGroup):

@@ -27,6 +27,7 @@ from crmctl.cli.common import (
 )
 from crmctl.cli.companies import phone_formatters
 from crmctl.cli.console import console
+from crmctl.cli.progress import progress_for
 from crmctl.cli.reading import list_entity, read_record
 
 app = new_app("Contacts (persons): e-mails, phones, companies and relations.")
@@ -258,8 +259,8 @@ def apply(
     source = "<stdin>" if file == "-" else file
     text = sys.stdin.read() if file == "-" else _read_file(Path(file))
     records = read_records(text, source)
-    with service_context(ctx) as svc:
-        plans = apply_contacts(svc, records, source=source, dry_run=dry_run)
+    with progress_for(ctx, "apply", "contacts") as progress, service_context(ctx) as svc:
+        plans = apply_contacts(svc, records, source=source, dry_run=dry_run, progress=progress)
     _report_plans(plans, output, dry_run)
 
 

@@ -111,8 +111,9 @@ def _set_as(ctx: Any, _param: Any, value: str | None) -> None:
         global_options(ctx).as_user = value
 
 
-def _set_quiet(_ctx: Any, _param: Any, value: bool) -> None:
+def _set_quiet(ctx: Any, _param: Any, value: bool) -> None:
     MODE.quiet = MODE.quiet or bool(value)
+    global_options(ctx).quiet = MODE.quiet
 
 
 def _set_ids(_ctx: Any, _param: Any, value: bool) -> None:

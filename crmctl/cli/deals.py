@@ -24,6 +24,7 @@ from crmctl.cli.common import (
     stdout_write_records,
 )
 from crmctl.cli.console import console
+from crmctl.cli.progress import progress_for
 from crmctl.cli.reading import list_entity, read_record
 
 app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
@@ -280,8 +281,8 @@ def apply(
     source = "<stdin>" if file == "-" else file
     text = sys.stdin.read() if file == "-" else _read_file(Path(file))
     records = read_records(text, source)
-    with service_context(ctx) as svc:
-        plans = apply_deals(svc, records, source=source, dry_run=dry_run)
+    with progress_for(ctx, "apply", "deals") as progress, service_context(ctx) as svc:
+        plans = apply_deals(svc, records, source=source, dry_run=dry_run, progress=progress)
     changed = [plan for plan in plans if plan.action != "unchanged"]
     rows = [
         {

@@ -1,6 +1,5 @@
 """``crmctl import FILE`` and ``crmctl import list|show|undo``."""
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +15,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
-from crmctl.cli.console import console
+from crmctl.cli.progress import progress_for
 from crmctl.errors import ExitCode
 from crmctl.importer.mapping import Mapping
 from crmctl.importer.mapping_file import load_mapping, save_mapping
@@ -116,16 +115,12 @@ def run(
         dry_run=dry_run,
         strict=strict,
     )
-    progress = _Progress() if console().stderr_isatty else None
     try:
-        with service_context(ctx) as svc:
+        with progress_for(ctx, "import", "rows") as progress, service_context(ctx) as svc:
             report = run_import(svc, file, options, progress)
     except KeyboardInterrupt:
-        info("\nerror: interrupted: the import was rolled back, nothing was written")
+        info("error: interrupted: the import was rolled back, nothing was written")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
-    finally:
-        if progress:
-            progress.done()
     if save_mapping:
         _save_mapping(save_mapping, report)
     if rejects:
@@ -232,27 +227,6 @@ def _outcome_line(report: Any) -> str:
             "back and nothing was written; fix the rows (see --rejects FILE) and import again"
         )
     return f"import #{report.batch_id} done: {records}"
-
-
-class _Progress:
-    """``12,000 rows  18,500 rows/s`` on a TTY's stderr, redrawn at most 5 times a second."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.started = time.monotonic()
-        self.shown_at = 0.0
-
-    def __call__(self, rows: int) -> None:
-        self.rows += rows
-        now = time.monotonic()
-        if now - self.shown_at >= 0.2:
-            self.shown_at = now
-            rate = self.rows / max(now - self.started, 1e-6)
-            console().progress(f"\r{self.rows:>12,} rows  {rate:>10,.0f} rows/s")
-
-    def done(self) -> None:
-        if self.shown_at:
-            console().progress("\n")
 
 
 @app.command("list")

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmctl.cli.applying import add_apply_command
 from crmctl.cli.common import (
     Fields,
     Limit,
@@ -24,6 +25,7 @@ from crmctl.services.listing import ListOptions
 from crmctl.services.plans import add_action, add_plan, add_stakeholder, edit_plan, plan_detail
 
 app = new_app("Account plans: goals, stakeholders, actions and whitespace.")
+add_apply_command(app, "plan", "plans")
 stakeholder_app = new_app("A plan's stakeholders: who decides at the customer.")
 action_app = new_app("A plan's planned actions: tasks linked to the plan.")
 app.add_typer(stakeholder_app, name="stakeholder")
