@@ -147,6 +147,10 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         E("products list --where 'billing = \"monthly\"' -o json"),
     ),
     "products show": (E("products show 1"),),
+    "products apply": (
+        E("products list -o json > produkty.json"),
+        E("products apply -f produkty.json --dry-run"),
+    ),
     "products edit": (E("products edit 1 --price 1090"),),
     "campaigns add": (
         E("campaigns add 'Podzim 2027' --product CRM-PRO --starts 2027-09-01 --budget 50000"),
@@ -154,6 +158,10 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     "campaigns list": (E("campaigns list"), E("campaigns list --where 'launched_at is null'")),
     "campaigns show": (E("campaigns show 1"),),
     "campaigns edit": (E("campaigns edit 2 --budget 80000"),),
+    "campaigns apply": (
+        E("campaigns list --where 'id = 2' -o jsonl > kampane.jsonl"),
+        E("campaigns apply -f kampane.jsonl --dry-run"),
+    ),
     "campaigns rm": (E("campaigns rm 2"),),
     "campaigns launch": (
         E("campaigns launch 2 --where 'city ~ \"praha\"' --assign owner --dry-run"),
@@ -171,6 +179,10 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     "services list": (E("services list"), E("services list --where 'kind = \"competitor\"'")),
     "services show": (E("services show 1"),),
     "services edit": (E("services edit 1 --notice-days 60"),),
+    "services apply": (
+        E("services list --where 'kind = \"ours\"' -o json > sluzby.json"),
+        E("services apply -f sluzby.json --dry-run"),
+    ),
     "services rm": (E("services rm 5"),),
     "services expiring": (
         E("services expiring --within 90d"),
@@ -180,6 +192,10 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     "plans list": (E("plans list"),),
     "plans show": (E("plans show 1"),),
     "plans edit": (E("plans edit 1 --target-value 750000"),),
+    "plans apply": (
+        E("plans list -o yaml > plany.yaml"),
+        E("plans apply -f plany.yaml --dry-run"),
+    ),
     "plans stakeholder add": (
         E("plans stakeholder add 1 2 --role decision-maker --attitude supporter"),
     ),
