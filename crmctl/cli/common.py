@@ -19,8 +19,8 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from crmctl.cli import arguments, coercion
-from crmctl.cli.console import console
-from crmctl.errors import CrmError, ExitCode, FileUnreadable
+from crmctl.cli.console import MODE, console, reset_mode
+from crmctl.errors import CrmError, ExitCode, FileUnreadable, UsageError
 
 if TYPE_CHECKING:
     from crmctl.config import Settings
@@ -33,12 +33,15 @@ class GlobalOptions:
     db: str | None = None
     as_user: str | None = None
     no_color: bool = False
+    quiet: bool = False  # read by crmctl.cli.progress; console.MODE is what the CLI writes by
 
 
 class CrmGroup(TyperGroup):
     """The one place where errors become ``error: …`` and an exit code."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("parent") is None and len(args) < 3:
+            reset_mode()  # a new invocation: no --quiet/--ids left from the one before
         # The root's own options (`crmctl --bogus`) are parsed here, outside ``invoke``.
         try:
             return super().make_context(*args, **kwargs)
@@ -134,8 +137,8 @@ def report_error(message: str, detail: str | None) -> None:
 
 
 def info(message: str) -> None:
-    """Messages for people go to stderr; stdout is for data."""
-    console().message(message)
+    """Messages for people go to stderr; stdout is for data; ``--quiet`` drops them."""
+    console().info(message)
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
@@ -174,6 +177,24 @@ def read_context(ctx: typer.Context) -> Iterator[Context]:
 
     with open_read_context(settings_for(ctx)) as service_ctx:
         yield service_ctx
+        refresh_completion_cache(service_ctx)
+
+
+def refresh_completion_cache(svc: Context) -> None:
+    """Shell completion reads SQLite itself; for PostgreSQL it reads what a read command
+    left in its cache file (at most an hour old). Only after reads: a failed query cannot
+    spoil a write's transaction. A failure here never fails the command."""
+    from crmctl.completion import values
+
+    url = svc.settings.database_url
+    if url.startswith("sqlite") or values.cache_is_fresh(url):
+        return
+    from crmctl.services.read.completion import completion_values
+
+    try:
+        values.write_cache(url, completion_values(svc))
+    except Exception:  # a read-only home, a role without access: completion offers less
+        return
 
 
 def new_app(
@@ -200,10 +221,19 @@ def _output_format(value: str) -> OutputFormat:
 
 
 OUTPUT_HELP = "Output format: table|wide|json|jsonl|csv|yaml."
+# `-o` is the format everywhere and `--output` a file (as in `report … -o xlsx --output F`);
+# `--output FORMAT`, the spelling before issue 20, still parses but is no longer shown
+# (crmctl.cli.conventions hides it).
+LEGACY_FORMAT_OPTION = "--output"
 Output = Annotated[
     str,
     typer.Option(
-        "--output", "-o", metavar="FORMAT", help=OUTPUT_HELP, callback=lambda v: _output_format(v)
+        "--format",
+        "-o",
+        LEGACY_FORMAT_OPTION,
+        metavar="FORMAT",
+        help=OUTPUT_HELP,
+        callback=lambda v: _output_format(v),
     ),
 ]
 Fields = Annotated[
@@ -293,6 +323,11 @@ def table_fields(entity: str) -> tuple[str, ...]:
 
 def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
     """Records on stdout; a table fits its width and takes colour on a terminal."""
+    if MODE.ids:
+        write_ids(records)
+        return
+    if MODE.quiet and not records and str(output) == "table":
+        return  # `(no records)` is a message, not data: a quiet cron run stays silent
     from crmctl.render import write_records
 
     out = console()
@@ -303,3 +338,23 @@ def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> N
     from crmctl.render import write_record
 
     write_record(console().stdout, record, output, **kwargs)
+
+
+def stdout_write_grouped(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
+    """A list under headings (``tasks agenda``), with ``--ids`` and ``--quiet`` as for any list."""
+    if MODE.ids:
+        write_ids(records)
+        return
+    if MODE.quiet and not records and str(output) == "table":
+        return
+    from crmctl.render import write_grouped
+
+    write_grouped(console().stdout, records, output, **kwargs)
+
+
+def write_ids(records: list[dict[str, Any]]) -> None:
+    """``--ids``: each record's id on a line of its own, for ``xargs`` and ``while read``."""
+    missing = [record for record in records if record.get("id") is None]
+    if missing:
+        raise UsageError("--ids: these records have no id; use --fields to choose what to print")
+    console().write("".join(f"{record['id']}\n" for record in records))

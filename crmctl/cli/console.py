@@ -27,8 +27,12 @@ class Console:
 
     @classmethod
     def of(cls, stdout: TextIO, stderr: TextIO) -> Console:
-        """A console over two streams, a terminal where the stream says it is one."""
-        return cls(stdout, stderr, _isatty(stdout), _isatty(stderr))
+        """A console over two streams, a terminal where the stream says it is one.
+
+        Under ``--quiet`` stderr counts as no terminal: whatever draws progress only on a
+        terminal stays silent without knowing about ``--quiet``.
+        """
+        return cls(stdout, stderr, _isatty(stdout), _isatty(stderr) and not MODE.quiet)
 
     def write(self, text: str) -> None:
         """Data, as it is (the caller ends its lines)."""
@@ -44,8 +48,16 @@ class Console:
         """One line for people, on stderr: stdout stays for data."""
         self.stderr.write(text + "\n")
 
+    def info(self, text: str) -> None:
+        """A line for people that is not an error (success, counts, hints): ``--quiet``
+        drops it, errors still go through ``message``."""
+        if not MODE.quiet:
+            self.message(text)
+
     def progress(self, text: str) -> None:
         """A line redrawn in place on stderr (the caller shows it only on a terminal)."""
+        if MODE.quiet:
+            return
         self.stderr.write(text)
         self.stderr.flush()
 
@@ -81,6 +93,23 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # no such method, or already closed
         return False
+
+
+@dataclass
+class OutputMode:
+    """How this invocation asked to be quiet: ``--quiet`` (only errors on stderr) and
+    ``--ids`` (a list prints its ids only). Set by the options' callbacks, reset when a
+    new invocation's root context is made (tests run many in one process)."""
+
+    quiet: bool = False
+    ids: bool = False
+
+
+MODE = OutputMode()
+
+
+def reset_mode() -> None:
+    MODE.quiet = MODE.ids = False
 
 
 _injected: list[Console] = []

@@ -16,6 +16,7 @@ from crmctl.cli.common import (
     new_app,
     read_context,
     service_context,
+    stdout_write_grouped,
     stdout_write_record,
     stdout_write_records,
     table_fields,
@@ -191,13 +192,12 @@ def agenda(
     fields: Fields = None,
 ) -> None:
     """Your open tasks for the next days, grouped by day in the configured time zone."""
-    from crmctl.render import write_grouped
     from crmctl.services.tasks import agenda as agenda_service
 
     with service_context(ctx) as svc:
         records = agenda_service(svc, days=days, owner=owner, team=team)
-    write_grouped(
-        console().stdout, records, output, group_by="day", fields=fields,
+    stdout_write_grouped(
+        records, output, group_by="day", fields=fields,
         table_fields=AGENDA_FIELDS, tz=svc.tz, screen=console().screen(),
         heading=lambda day: f"{day.isoformat()} {WEEKDAYS[day.weekday()]}",
     )  # fmt: skip

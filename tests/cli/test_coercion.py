@@ -31,7 +31,9 @@ def test_install_covers_the_plain_options_and_help() -> None:
         for p in command.get_params(ctx)
         if isinstance(p._runtime_param, coercion.PlainRuntimeParam)
     }
-    assert plain == {"owner", "team", "fail_if_any", "limit", "output", "fields", "help"}
+    # db, as_user, quiet, ids: the options every command or list shares (cli/conventions.py)
+    shared = {"db", "as_user", "quiet", "ids"}
+    assert plain == {"owner", "team", "fail_if_any", "limit", "output", "fields", "help", *shared}
 
 
 @pytest.mark.parametrize(

@@ -904,3 +904,17 @@ GROUPS["tables"] = [
     c("tasks list -o wide --fields id,subject,due_at"),
     c("report funnel -o wide"),
 ]
+
+# Issue 20 items 4–6: completion scripts, --quiet, -q/--ids, --as after the noun.
+GROUPS["scripting"] = [
+    c("completion fish"),
+    c("completion pwsh"),
+    c("deals list --where 'value > 100000' --ids"),
+    c("companies list -q --sort name"),
+    c("deals --as eva.mala list -q"),
+    c("deals list --as eva.mala --ids"),
+    c("--quiet tasks add 'Tichý úkol' --due +1d -o json"),
+    c("tasks add 'Tichý úkol 2' --due +1d --quiet"),
+    c("deals show 999999 --quiet"),
+    c("users show admin --ids"),
+]
