@@ -43,6 +43,7 @@ from typing import Any
 # bench/ is not a package; run as a script, its directory is on sys.path.
 from process import whole_process
 
+from crmctl.cli.progress import Progress
 from crmctl.config import load_settings
 from crmctl.reports.forecast import ForecastOptions, forecast
 from crmctl.reports.render import ReportFormat, render_text
@@ -267,8 +268,10 @@ def generate_sqlite(path: Path, sizes: Sizes) -> None:
     )
     for table, columns, rows in TABLES:
         sql = f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
-        for batch in chunks(rows(sizes, "sqlite")):
-            connection.executemany(sql, batch)
+        with Progress(f"load {table}", "rows") as progress:
+            for batch in chunks(rows(sizes, "sqlite")):
+                connection.executemany(sql, batch)
+                progress.advance(len(batch))
         print(f"  {table}: loaded ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     connection.execute("COMMIT")
     for _, sql in indexes:

@@ -36,6 +36,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from crmctl.cli.progress import Progress
+
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
@@ -100,8 +102,10 @@ def generate_xlsx(path: Path, count: int) -> None:
     sheet.append([f"Adresář zákazníků ({count:,} řádků)"])
     sheet.append([])
     sheet.append(HEADERS)
-    for row in rows(count):
-        sheet.append(row)
+    with Progress(f"generate {path.name}", "rows", total=count) as progress:
+        for row in rows(count):
+            progress.advance()
+            sheet.append(row)
     workbook.save(path)
 
 
@@ -109,8 +113,10 @@ def generate_csv(path: Path, count: int) -> None:
     with path.open("w", encoding="cp1250", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(HEADERS)
-        for row in rows(count):
-            writer.writerow(["" if v is None else v for v in row])
+        with Progress(f"generate {path.name}", "rows", total=count) as progress:
+            for row in rows(count):
+                progress.advance()
+                writer.writerow(["" if v is None else v for v in row])
 
 
 def data_file(kind: str, count: int) -> Path:

@@ -44,6 +44,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crmctl.cli.progress import Progress
 from crmctl.db.tables import tasks
 from crmctl.services.task_records import (
     assignee_condition,
@@ -285,8 +286,10 @@ def generate_sqlite(path: Path, sizes: Sizes) -> None:
     connection.execute("BEGIN")
     for table, columns, rows in TABLES:
         sql = f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
-        for batch in chunks(rows(sizes, "sqlite")):
-            connection.executemany(sql, batch)
+        with Progress(f"load {table}", "rows") as progress:
+            for batch in chunks(rows(sizes, "sqlite")):
+                connection.executemany(sql, batch)
+                progress.advance(len(batch))
         print(f"  {table}: loaded ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     connection.execute("COMMIT")
     for _, sql in indexes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,9 @@ from enum import StrEnum
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from crmctl import clock
 from crmctl.errors import UsageError
+from crmctl.screen import EMPHASISED, PIPE, Screen, column_kind, fitted_table, row_style
 from crmctl.values import jsonable
 
 # Cells that spreadsheets would run as a formula (OWASP "CSV injection").
@@ -37,11 +40,17 @@ Formatter = Callable[[Any], str]
 
 class OutputFormat(StrEnum):
     table = "table"
+    wide = "wide"  # a table of every field, nothing cut (issue 20)
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
     yaml = "yaml"
     xlsx = "xlsx"
+
+    @property
+    def tabular(self) -> bool:
+        """A table for people (``table`` or ``wide``), not a format for programs."""
+        return self in (OutputFormat.table, OutputFormat.wide)
 
 
 def select_fields(
@@ -64,6 +73,24 @@ def select_fields(
     return [{name: record.get(name) for name in wanted} for record in records]
 
 
+def every_field(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every field any record has, in the order they first appear (``-o wide``)."""
+    return list({name: None for record in records for name in record})
+
+
+def _table_rows(
+    records: Sequence[Mapping[str, Any]],
+    fields: str | None,
+    default: Sequence[str] | None,
+    output: OutputFormat,
+) -> list[dict[str, Any]]:
+    """The rows of a table: ``-o wide`` shows every field unless ``--fields`` says."""
+    if output is OutputFormat.wide and not fields:
+        wanted = every_field(records)
+        return [{name: record.get(name) for name in wanted} for record in records]
+    return select_fields(records, fields, default)
+
+
 def write_records(
     stream: TextIO,
     records: Sequence[Mapping[str, Any]],
@@ -73,12 +100,14 @@ def write_records(
     table_fields: Sequence[str] | None = None,
     formatters: Mapping[str, Formatter] | None = None,
     tz: ZoneInfo | None = None,
+    screen: Screen | None = None,
     excel: bool = False,
 ) -> None:
     """``excel``: CSV in Czech Excel's dialect (``--excel``)."""
-    if output is OutputFormat.table:
-        rows = select_fields(records, fields, table_fields)
-        write_text(stream, table(rows, formatters or {}, tz) + "\n")
+    if output.tabular:
+        rows = _table_rows(records, fields, table_fields, output)
+        shown = table(rows, formatters or {}, tz, _screen(screen, output), records)
+        write_text(stream, shown + "\n")
         return
     rows = select_fields(records, fields, None)
     _write_machine(stream, rows, output, tz, excel)
@@ -106,11 +135,12 @@ def write_grouped(
     fields: str | None = None,
     table_fields: Sequence[str] | None = None,
     tz: ZoneInfo | None = None,
+    screen: Screen | None = None,
     excel: bool = False,
 ) -> None:
     """A table per group (records arrive sorted by ``group_by``) under a heading line;
     machine formats get the plain records, the group key being one of their fields."""
-    if output is not OutputFormat.table:
+    if not output.tabular:
         write_records(stream, records, output, fields=fields, tz=tz, excel=excel)
         return
     if not records:
@@ -119,8 +149,11 @@ def write_grouped(
     groups: dict[Any, list[Mapping[str, Any]]] = {}
     for record in records:
         groups.setdefault(record[group_by], []).append(record)
+    shown = _screen(screen, output)
     blocks = [
-        heading(key) + "\n" + table(select_fields(rows, fields, table_fields), {}, tz)
+        heading(key)
+        + "\n"
+        + table(_table_rows(rows, fields, table_fields, output), {}, tz, shown, rows)
         for key, rows in groups.items()
     ]
     write_text(stream, "\n\n".join(blocks) + "\n")
@@ -138,7 +171,7 @@ def write_record(
 ) -> None:
     """One record: a key/value card as a table, a single object in JSON and YAML."""
     (selected,) = select_fields([record], fields, None)
-    if output is OutputFormat.table:
+    if output.tabular:
         write_text(stream, card(selected, formatters or {}, tz) + "\n")
     elif output is OutputFormat.json:
         write_text(stream, json.dumps(jsonable(selected), ensure_ascii=False, indent=2) + "\n")
@@ -159,15 +192,28 @@ def write_text(stream: TextIO, text: str) -> None:
         stream.write(text[start : start + CHUNK])
 
 
+def _screen(screen: Screen | None, output: OutputFormat) -> Screen:
+    """``-o wide`` is the screen's layout without a width: every column, nothing cut."""
+    screen = screen or PIPE
+    if output is OutputFormat.wide:
+        return Screen(width=None, color=screen.color, wide=True)
+    return screen
+
+
 def table(
     rows: Sequence[Mapping[str, Any]],
     formatters: Mapping[str, Formatter],
     tz: ZoneInfo | None,
+    screen: Screen = PIPE,
+    records: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
+    """``records`` are the whole records behind ``rows`` (colour reads their status)."""
     if not rows:
         return "(no records)"
     headers = list(rows[0].keys())
     body = [[cell(row[name], formatters.get(name), tz) for name in headers] for row in rows]
+    if screen.fitted:
+        return screen_table(headers, rows, body, tz, screen, records or rows)
     if all(_plain(text) for text in headers) and all(
         _plain(text) for line in body for text in line
     ):
@@ -175,6 +221,26 @@ def table(
     from tabulate import tabulate  # noqa: PLC0415  (start-up)
 
     return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def screen_table(
+    headers: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    body: Sequence[Sequence[str]],
+    tz: ZoneInfo | None,
+    screen: Screen,
+    records: Sequence[Mapping[str, Any]],
+) -> str:
+    """The table as a terminal shows it: fitted, numbers right, colour if wanted."""
+    kinds = [column_kind(name, [row[name] for row in rows]) for name in headers]
+    styles: list[str] = []
+    if screen.color:
+        today = clock.now().astimezone(tz or ZoneInfo(clock.DEFAULT_TIMEZONE)).date()
+        styles = [row_style(record, today) for record in records]
+    return fitted_table(
+        headers, body, kinds, screen.width, styles=styles, color=screen.color,
+        emphasis=[name in EMPHASISED for name in headers],
+    )  # fmt: skip
 
 
 def plain_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
@@ -236,7 +302,9 @@ def cell(value: Any, formatter: Formatter | None, tz: ZoneInfo | None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        local = value.astimezone(tz) if tz else value
+        # Local time without seconds or offset; an aware time is never shown in UTC.
+        zone = tz or (_default_zone() if value.tzinfo is not None else None)
+        local = value.astimezone(zone) if zone else value
         return local.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
@@ -245,6 +313,11 @@ def cell(value: Any, formatter: Formatter | None, tz: ZoneInfo | None) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={cell(v, None, tz)}" for k, v in value.items())
     return str(value)
+
+
+def _default_zone() -> ZoneInfo:
+    """The zone of a command that did not pass its settings' (``CRM_TIMEZONE`` or Prague)."""
+    return ZoneInfo(os.environ.get("CRM_TIMEZONE") or clock.DEFAULT_TIMEZONE)
 
 
 def _write_json(stream: TextIO, rows: list[dict[str, Any]]) -> None:

@@ -43,8 +43,11 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     """No test may read the developer's config, data directory or environment."""
     for name in ("CRM_DATABASE_URL", "CRM_USER", "CRM_NOW", "CRM_TIMEZONE", "CRM_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    # An exported COLUMNS would fit every table the tests compare (issue 20).
+    monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # completion's value cache
     monkeypatch.chdir(tmp_path)
 
 

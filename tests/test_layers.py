@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crmctl"
 # Top-level modules (errors, clock, text, render, …) are the base every layer may use.
 LAYERS: dict[str, int] = {
     "": 0,
+    "completion": 0,
     "db": 1,
     "query": 2,
     # The entity registry declares tables and filter fields; query derives from it.
@@ -32,7 +33,9 @@ LAYERS: dict[str, int] = {
     "cli": 5,
 }
 # A top-level module that presents a service's result sits with the other presenters.
-TOP_LEVEL_LAYERS: dict[str, str] = {"ics": "reports"}
+# ``crmctl.__main__`` is the console script: it starts the CLI (or, for a shell's Tab, the
+# stdlib-only completion engine, ``completion``, which sits at the bottom with the base).
+TOP_LEVEL_LAYERS: dict[str, str] = {"ics": "reports", "__main__": "cli"}
 
 # Imports that climb today, each with who removes it (none left).
 ALLOWED_CLIMBS: dict[tuple[str, str], str] = {}

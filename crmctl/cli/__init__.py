@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from crmctl.cli.common import global_options, new_app
-from crmctl.cli.console import console
+from crmctl.cli.console import MODE, allow_colour, console
 from crmctl.cli.lazy import LazyCommand, LazyGroup
 
 
@@ -95,6 +95,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "gdpr": _noun(
         "gdpr", "GDPR: consents with history, export of a person's data, erasure, retention."
     ),
+    "completion": _noun(
+        "completion",
+        "Print the shell completion script for SHELL (bash, zsh or fish) to source.",
+        "completion",
+    ),
 }
 
 
@@ -141,11 +146,24 @@ def main(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Database URL or SQLite file (else CRM_DATABASE_URL, config)."),
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Database URL or SQLite file (else CRM_DATABASE_URL, config).",
+        ),
     ] = None,
     as_user: Annotated[
-        str | None, typer.Option("--as", help="Act as this user login (else CRM_USER).")
+        str | None,
+        typer.Option("--as", metavar="LOGIN", help="Act as this user login (else CRM_USER)."),
     ] = None,
+    no_color: Annotated[
+        bool,
+        typer.Option("--no-color", help="No colour in tables (also NO_COLOR; never off a TTY)."),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", help="Print only errors on stderr; any command takes it too."),
+    ] = False,
     _version: Annotated[
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print version."),
@@ -153,3 +171,6 @@ def main(
 ) -> None:
     options = global_options(ctx)
     options.db, options.as_user = db, as_user
+    options.no_color, options.quiet = no_color, quiet
+    allow_colour(not no_color)
+    MODE.quiet = quiet

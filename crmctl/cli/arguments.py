@@ -18,7 +18,7 @@ from typer._click.core import Command, Parameter
 from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperOption
 
-from crmctl.errors import CrmError, FileUnreadable, NotFound
+from crmctl.errors import CrmError, FileUnreadable, NotFound, PermissionDenied
 
 NEGATIVE_NUMBER = re.compile(r"-\d+")
 INT64_MAX = 2**63 - 1
@@ -67,10 +67,27 @@ def known_failure(error: Exception, leaf: Any, ctx: Any) -> CrmError | None:
     """A user's mistake that surfaced as a plain exception, as a ``CrmError``; else None."""
     if _out_of_range_number(error) and leaf is not None:
         return _out_of_range(leaf, ctx)
+    refused = _refused_by_the_database(error)
+    if refused is not None:
+        return refused
     if isinstance(error, OSError) and error.filename is not None:
         reason = error.strerror or type(error).__name__
         return FileUnreadable(f"{error.filename}: {reason.lower()}; check the path")
     return None
+
+
+def _refused_by_the_database(error: Exception) -> CrmError | None:
+    """PostgreSQL's row or table rules refused the login crmctl runs as (a user's own
+    login, mapped by ``users edit --db-role``): a permission error, not a failure."""
+    original = getattr(error, "orig", None)
+    if type(original).__name__ != "InsufficientPrivilege":
+        return None
+    reason = (str(original).strip().splitlines() or [""])[0]
+    return PermissionDenied(
+        f"permission denied by the database for this login: {reason}; through a login of "
+        "their own, users reach only what the installed row rules allow (README: "
+        "row-level security); ask an admin"
+    )
 
 
 def _out_of_range_number(error: Exception) -> bool:

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmctl.cli.applying import add_apply_command
 from crmctl.cli.common import (
     Fields,
     Limit,
@@ -17,6 +18,7 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
+from crmctl.cli.progress import progress_for
 from crmctl.cli.reading import list_entity, show_entity
 from crmctl.services.campaigns import (
     LaunchOptions,
@@ -28,6 +30,7 @@ from crmctl.services.campaigns import (
 from crmctl.services.listing import ListOptions
 
 app = new_app("Campaigns: open leads for a chosen set of companies, see what they brought.")
+add_apply_command(app, "campaign", "campaigns")
 
 CampaignRef = Annotated[str, typer.Argument(metavar="CAMPAIGN", help="Campaign id or name.")]
 Opt = Annotated[str | None, typer.Option()]
@@ -134,8 +137,8 @@ def launch(
 ) -> None:
     """Open one lead per matching company (a second launch opens only new matches)."""
     options = LaunchOptions(where, view, assign, task, due, dry_run)
-    with service_context(ctx) as svc:
-        result = launch_campaign(svc, campaign, options)
+    with progress_for(ctx, "launch", "leads") as progress, service_context(ctx) as svc:
+        result = launch_campaign(svc, campaign, options, progress)
     stdout_write_records(
         result.rows(), output, fields=fields, table_fields=LAUNCH_FIELDS, tz=svc.tz
     )

@@ -23,7 +23,7 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from crmctl.cli import arguments, coercion
-from crmctl.cli.console import console
+from crmctl.cli.console import MODE, console, reset_mode
 from crmctl.errors import CrmError, ExitCode, FileUnreadable, UsageError
 
 if TYPE_CHECKING:
@@ -36,12 +36,16 @@ if TYPE_CHECKING:
 class GlobalOptions:
     db: str | None = None
     as_user: str | None = None
+    no_color: bool = False
+    quiet: bool = False  # read by crmctl.cli.progress; console.MODE is what the CLI writes by
 
 
 class CrmGroup(TyperGroup):
     """The one place where errors become ``error: …`` and an exit code."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("parent") is None and len(args) < 3:
+            reset_mode()  # a new invocation: no --quiet/--ids left from the one before
         # The root's own options (`crmctl --bogus`) are parsed here, outside ``invoke``.
         try:
             return super().make_context(*args, **kwargs)
@@ -137,8 +141,8 @@ def report_error(message: str, detail: str | None) -> None:
 
 
 def info(message: str) -> None:
-    """Messages for people go to stderr; stdout is for data."""
-    console().message(message)
+    """Messages for people go to stderr; stdout is for data; ``--quiet`` drops them."""
+    console().info(message)
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
@@ -177,6 +181,24 @@ def read_context(ctx: typer.Context) -> Iterator[Context]:
 
     with open_read_context(settings_for(ctx)) as service_ctx:
         yield service_ctx
+        refresh_completion_cache(service_ctx)
+
+
+def refresh_completion_cache(svc: Context) -> None:
+    """Shell completion reads SQLite itself; for PostgreSQL it reads what a read command
+    left in its cache file (at most an hour old). Only after reads: a failed query cannot
+    spoil a write's transaction. A failure here never fails the command."""
+    from crmctl.completion import values
+
+    url = svc.settings.database_url
+    if url.startswith("sqlite") or values.cache_is_fresh(url):
+        return
+    from crmctl.services.read.completion import completion_values
+
+    try:
+        values.write_cache(url, completion_values(svc))
+    except Exception:  # a read-only home, a role without access: completion offers less
+        return
 
 
 class CrmApp(typer.Typer):
@@ -211,7 +233,11 @@ def _output_format(value: str) -> OutputFormat:
         raise typer.BadParameter(f"{value!r} is not one of {choices}") from None
 
 
-OUTPUT_HELP = "Output format: table|json|jsonl|csv|yaml|xlsx (xlsx: with --output FILE)."
+OUTPUT_HELP = "Output format: table|wide|json|jsonl|csv|yaml|xlsx (xlsx: with --output FILE)."
+# `-o` is the format everywhere and `--output FILE` a file (lists as reports: `-o xlsx
+# --output F`, crmctl.cli.common.with_output_options). `--output FORMAT`, the spelling
+# before issue 20, still chooses the format when FORMAT is a format's name (write_data).
+LEGACY_FORMAT_OPTION = "--output"
 Output = Annotated[
     str,
     typer.Option(
@@ -373,10 +399,19 @@ def table_fields(entity: str) -> tuple[str, ...]:
 
 
 def stdout_write_records(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
+    """Records on stdout; a table fits its width and takes colour on a terminal."""
+    if MODE.ids:
+        write_ids(records)
+        return
+    if MODE.quiet and not records and str(output) == "table":
+        return  # `(no records)` is a message, not data: a quiet cron run stays silent
     from crmctl.render import write_records
 
+    out = console()
+    # The terminal's width only for stdout: a file's table is never cut.
     write_data(output, lambda stream, fmt, excel: write_records(
-        stream, records, fmt, excel=excel, **kwargs))  # fmt: skip
+        stream, records, fmt, excel=excel,
+        screen=out.screen() if stream is out.stdout else None, **kwargs))  # fmt: skip
 
 
 def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> None:
@@ -387,10 +422,18 @@ def stdout_write_record(record: dict[str, Any], output: Any, **kwargs: Any) -> N
 
 
 def stdout_write_grouped(records: list[dict[str, Any]], output: Any, **kwargs: Any) -> None:
+    """A list under headings (``tasks agenda``), with ``--ids`` and ``--quiet`` as for any list."""
+    if MODE.ids:
+        write_ids(records)
+        return
+    if MODE.quiet and not records and str(output) == "table":
+        return
     from crmctl.render import write_grouped
 
+    out = console()
     write_data(output, lambda stream, fmt, excel: write_grouped(
-        stream, records, fmt, excel=excel, **kwargs))  # fmt: skip
+        stream, records, fmt, excel=excel,
+        screen=out.screen() if stream is out.stdout else None, **kwargs))  # fmt: skip
 
 
 Write = Callable[[TextIO, Any, bool], None]
@@ -410,7 +453,7 @@ def write_data(output: Any, write: Write) -> None:
     if path in {f.value for f in OutputFormat}:
         path, fmt = None, OutputFormat(path)
     # With a table --excel changes nothing printed (the import's rejects .csv takes it).
-    if chosen.excel and fmt not in (OutputFormat.csv, OutputFormat.table):
+    if chosen.excel and fmt not in (OutputFormat.csv, OutputFormat.table, OutputFormat.wide):
         raise UsageError(f"--excel shapes CSV for Excel; use it with -o csv, not -o {fmt.value}")
     if path is None or path == "-":
         if fmt is OutputFormat.xlsx and console().stdout_isatty:
@@ -424,3 +467,11 @@ def write_data(output: Any, write: Write) -> None:
     write(stream, fmt, chosen.excel)
     stream.flush()
     write_output_file(path, buffer.getvalue())
+
+
+def write_ids(records: list[dict[str, Any]]) -> None:
+    """``--ids``: each record's id on a line of its own, for ``xargs`` and ``while read``."""
+    missing = [record for record in records if record.get("id") is None]
+    if missing:
+        raise UsageError("--ids: these records have no id; use --fields to choose what to print")
+    console().write("".join(f"{record['id']}\n" for record in records))

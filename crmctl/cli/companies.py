@@ -21,6 +21,7 @@ from crmctl.cli.common import (
     read_context,
     service_context,
     stdout_write_record,
+    stdout_write_records,
 )
 from crmctl.cli.console import console
 from crmctl.cli.reading import list_entity, read_record
@@ -138,33 +139,32 @@ def show(
     fields: Fields = None,
 ) -> None:
     """Show a company; as a table also its contacts and latest timeline."""
-    from crmctl.render import OutputFormat, write_records
     from crmctl.services.read.records import contacts_of_company
     from crmctl.services.service_records import company_services
     from crmctl.services.timeline import TimelineOptions, timeline
 
     with read_context(ctx) as svc:
         record = read_record(svc, "company", company)
-        people = contacts_of_company(svc, record["id"]) if output == OutputFormat.table else []
-        services = company_services(svc, record["id"]) if output == OutputFormat.table else []
+        people = contacts_of_company(svc, record["id"]) if output.tabular else []
+        services = company_services(svc, record["id"]) if output.tabular else []
         events = (
             timeline(svc, "company", str(record["id"]), TimelineOptions(limit=10))
-            if output == OutputFormat.table and not fields
+            if output.tabular and not fields
             else []
         )
     stdout_write_record(record, output, fields=fields, formatters=phone_formatters(), tz=svc.tz)
-    if output != OutputFormat.table or fields:
+    if not output.tabular or fields:
         return
     console().write("\nContacts\n")
-    write_records(
-        console().stdout, people, output, formatters=phone_formatters(), tz=svc.tz,
+    stdout_write_records(
+        people, output, formatters=phone_formatters(), tz=svc.tz,
         table_fields=("id", "name", "role", "function", "emails", "phones"),
     )  # fmt: skip
     if services:  # a section only for customers with services: the card stays short
         console().write("\nServices\n")
-        write_records(console().stdout, services, output, table_fields=SERVICE_FIELDS, tz=svc.tz)
+        stdout_write_records(services, output, table_fields=SERVICE_FIELDS, tz=svc.tz)
     console().write("\nTimeline (latest 10; `crmctl timeline company ID` for all)\n")
-    write_records(console().stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
+    stdout_write_records(events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
 
 
 SERVICE_FIELDS = ("id", "name", "kind", "product", "ends_on", "notice_deadline", "value", "billing")

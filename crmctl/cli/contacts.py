@@ -27,6 +27,7 @@ from crmctl.cli.common import (
 )
 from crmctl.cli.companies import phone_formatters
 from crmctl.cli.console import console
+from crmctl.cli.progress import progress_for
 from crmctl.cli.reading import list_entity, read_record
 
 app = new_app("Contacts (persons): e-mails, phones, companies and relations.")
@@ -117,11 +118,9 @@ def show(
         record = read_record(svc, "contact", contact)
         relations = describe_relations(svc, record)
     stdout_write_record(record, output, fields=fields, formatters=phone_formatters(), tz=svc.tz)
-    if output == "table" and not fields and relations:
-        from crmctl.render import OutputFormat, write_records
-
+    if output.tabular and not fields and relations:
         console().write("\nRelations\n")
-        write_records(console().stdout, relations, OutputFormat.table)
+        stdout_write_records(relations, output)
 
 
 @app.command("edit")
@@ -258,8 +257,8 @@ def apply(
     source = "<stdin>" if file == "-" else file
     text = sys.stdin.read() if file == "-" else _read_file(Path(file))
     records = read_records(text, source)
-    with service_context(ctx) as svc:
-        plans = apply_contacts(svc, records, source=source, dry_run=dry_run)
+    with progress_for(ctx, "apply", "contacts") as progress, service_context(ctx) as svc:
+        plans = apply_contacts(svc, records, source=source, dry_run=dry_run, progress=progress)
     _report_plans(plans, output, dry_run)
 
 
@@ -285,7 +284,7 @@ def _report_plans(plans: list[Any], output: Any, dry_run: bool) -> None:
         }
         for plan in changed
     ]
-    if rows or output != "table":
+    if rows or not output.tabular:
         stdout_write_records(
             rows,
             output,

@@ -24,6 +24,7 @@ from crmctl.cli.common import (
     stdout_write_records,
 )
 from crmctl.cli.console import console
+from crmctl.cli.progress import progress_for
 from crmctl.cli.reading import list_entity, read_record
 
 app = new_app("Deals (obchodní případy): stages, values, owners, forecast.")
@@ -134,7 +135,6 @@ def show(
     ctx: typer.Context, deal: DealRef, output: Output = "table", fields: Fields = None
 ) -> None:
     """Show a deal; as a table also its stage history and latest timeline."""
-    from crmctl.render import OutputFormat, write_records
     from crmctl.services.read.records import stage_history
     from crmctl.services.timeline import TimelineOptions, timeline
 
@@ -144,19 +144,19 @@ def show(
         # A limited view (support: the stage) has no timeline to show.
         events = (
             timeline(svc, "deal", str(record["id"]), TimelineOptions(limit=10))
-            if output == OutputFormat.table and not fields and not record.get("limited")
+            if output.tabular and not fields and not record.get("limited")
             else []
         )
     wanted = [name.strip() for name in (fields or "").split(",")]
-    if (output != OutputFormat.table and not fields) or "stage_history" in wanted:
+    if (not output.tabular and not fields) or "stage_history" in wanted:
         record = {**record, "stage_history": history}
     stdout_write_record(record, output, fields=fields, formatters=formatters(), tz=svc.tz)
-    if output != OutputFormat.table or fields:
+    if not output.tabular or fields:
         return
     console().write("\nStage history\n")
-    write_records(console().stdout, history, output, table_fields=HISTORY_FIELDS, tz=svc.tz)
+    stdout_write_records(history, output, table_fields=HISTORY_FIELDS, tz=svc.tz)
     console().write("\nTimeline (latest 10; `crmctl timeline deal ID` for all)\n")
-    write_records(console().stdout, events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
+    stdout_write_records(events, output, table_fields=TIMELINE_FIELDS, tz=svc.tz)
 
 
 @app.command("move")
@@ -247,7 +247,7 @@ def update(
         if not sep or not key.strip():
             raise typer.BadParameter(f"{item!r}: expected FIELD=VALUE", param_hint="--set")
         assignments[key.strip()] = raw
-    table = output == "table"
+    table = output.tabular
     with service_context(ctx) as svc:
         result = batch_update(svc, where, assignments, dry_run=dry_run, with_changes=not table)
     verb = "would change" if dry_run else "changed"
@@ -280,8 +280,8 @@ def apply(
     source = "<stdin>" if file == "-" else file
     text = sys.stdin.read() if file == "-" else _read_file(Path(file))
     records = read_records(text, source)
-    with service_context(ctx) as svc:
-        plans = apply_deals(svc, records, source=source, dry_run=dry_run)
+    with progress_for(ctx, "apply", "deals") as progress, service_context(ctx) as svc:
+        plans = apply_deals(svc, records, source=source, dry_run=dry_run, progress=progress)
     changed = [plan for plan in plans if plan.action != "unchanged"]
     rows = [
         {
@@ -292,7 +292,7 @@ def apply(
         }
         for plan in changed
     ]
-    if rows or output != "table":
+    if rows or not output.tabular:
         stdout_write_records(rows, output, formatters={"changes": _changes_text})
     counts = {action: sum(p.action == action for p in plans) for action in ("create", "update")}
     verb = "would be" if dry_run else "were"

@@ -1,6 +1,5 @@
 """``crmctl import FILE`` and ``crmctl import list|show|undo``."""
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,13 +17,12 @@ from crmctl.cli.common import (
     stdout_write_record,
     stdout_write_records,
 )
-from crmctl.cli.console import console
+from crmctl.cli.progress import progress_for
 from crmctl.errors import ExitCode
 from crmctl.importer.mapping import Mapping
 from crmctl.importer.mapping_file import load_mapping, save_mapping
 from crmctl.importer.readers import ReadOptions
 from crmctl.importer.rejects import write_rejects
-from crmctl.render import OutputFormat
 from crmctl.services.imports.batches import list_batches as list_service
 from crmctl.services.imports.batches import show_batch
 from crmctl.services.imports.run import ImportOptions, issue_row, mapping_rows, run_import
@@ -118,16 +116,12 @@ def run(
         dry_run=dry_run,
         strict=strict,
     )
-    progress = _Progress() if console().stderr_isatty else None
     try:
-        with service_context(ctx) as svc:
+        with progress_for(ctx, "import", "rows") as progress, service_context(ctx) as svc:
             report = run_import(svc, file, options, progress)
     except KeyboardInterrupt:
-        info("\nerror: interrupted: the import was rolled back, nothing was written")
+        info("error: interrupted: the import was rolled back, nothing was written")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
-    finally:
-        if progress:
-            progress.done()
     if save_mapping:
         _save_mapping(save_mapping, report)
     if rejects:
@@ -178,7 +172,7 @@ def _write_rejects(path: Path, report: Any) -> None:
 
 
 def _print_report(report: Any, output: Any) -> None:
-    if output != OutputFormat.table:
+    if not output.tabular:
         summary = report.summary()
         summary["rejects"] = [issue_row(issue) for issue in report.rejects]
         summary["warnings"] = [issue_row(issue) for issue in report.warnings]
@@ -237,27 +231,6 @@ def _outcome_line(report: Any) -> str:
     return f"import #{report.batch_id} done: {records}"
 
 
-class _Progress:
-    """``12,000 rows  18,500 rows/s`` on a TTY's stderr, redrawn at most 5 times a second."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.started = time.monotonic()
-        self.shown_at = 0.0
-
-    def __call__(self, rows: int) -> None:
-        self.rows += rows
-        now = time.monotonic()
-        if now - self.shown_at >= 0.2:
-            self.shown_at = now
-            rate = self.rows / max(now - self.started, 1e-6)
-            console().progress(f"\r{self.rows:>12,} rows  {rate:>10,.0f} rows/s")
-
-    def done(self) -> None:
-        if self.shown_at:
-            console().progress("\n")
-
-
 @app.command("list")
 def list_batches(
     ctx: typer.Context, limit: Limit = None, output: Output = "table", fields: Fields = None
@@ -275,7 +248,7 @@ def show(ctx: typer.Context, batch: BatchRef, output: Output = "table") -> None:
     """Show a batch: file, SHA-256, mapping, counts and the first rejected rows and warnings."""
     with service_context(ctx) as svc:
         record = show_batch(svc, batch)
-    if output != OutputFormat.table:
+    if not output.tabular:
         stdout_write_record(record, output, tz=svc.tz)
         return
     scalars = {k: v for k, v in record.items() if k not in ("mapping", "issues", "sheets")}

@@ -19,6 +19,7 @@ from typer.core import TyperCommand
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
+from crmctl.cli import conventions
 from crmctl.cli.common import CrmGroup
 
 
@@ -83,6 +84,9 @@ class LazyGroup(CrmGroup):
 
     def build_command(self, name: str, spec: LazyCommand) -> click.Command:
         """The click command as ``add_typer``/``command`` would have built it."""
+        return conventions.apply(self._build(name, spec), (name,))
+
+    def _build(self, name: str, spec: LazyCommand) -> click.Command:
         target = getattr(importlib.import_module(spec.module), spec.attr)
         if isinstance(target, typer.Typer):
             return get_group_from_info(

@@ -17,6 +17,7 @@ from crmctl.cli.common import (
     stdout_write_records,
 )
 from crmctl.cli.console import console
+from crmctl.cli.progress import progress_for
 from crmctl.db.engine import make_engine
 from crmctl.errors import UsageError
 from crmctl.notify.outbox import deliver_due
@@ -79,17 +80,8 @@ def import_(
     """Import new messages (stored once by Message-ID), pair them and put them on the
     timelines; mail to mail.lead_addresses from strangers becomes leads. IMAP password:
     CRM_IMAP_PASSWORD or the mailbox's password: in crmctl.yaml."""
-    progress = None
-    if console().stderr_isatty:
-
-        def progress(count: int) -> None:
-            console().stderr.write(f"\r{count} messages read…")
-            console().stderr.flush()
-
-    with service_context(ctx) as svc:
+    with progress_for(ctx, "mail import", "messages") as progress, service_context(ctx) as svc:
         summary = import_mail(svc, source, progress=progress, jobs=jobs)
-    if progress is not None:
-        console().stderr.write("\n")
     for skipped in summary.skipped_attachments:
         info(f"warning: attachment skipped (over documents_max_mb): {skipped}")
     if summary.rescanned:

@@ -12,7 +12,6 @@ from crmctl.cli.common import (
     stdout_write_records,
 )
 from crmctl.cli.console import console
-from crmctl.render import OutputFormat
 from crmctl.services.pipelines import list_pipelines, show_pipeline
 
 app = new_app("Sales pipelines and their stages (from `pipelines:` in crmctl.yaml).")
@@ -35,7 +34,7 @@ def show(
     """Show one pipeline's stages in order."""
     with service_context(ctx) as svc:
         record = show_pipeline(svc, pipeline)
-    if output != OutputFormat.table:
+    if not output.tabular:
         stdout_write_record(record, output)
         return
     console().write(f"{record['key']}: {record['label']}\n")

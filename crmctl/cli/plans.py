@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmctl.cli.applying import add_apply_command
 from crmctl.cli.common import (
     Fields,
     Limit,
@@ -16,14 +17,15 @@ from crmctl.cli.common import (
     read_context,
     service_context,
     stdout_write_record,
+    stdout_write_records,
 )
 from crmctl.cli.console import console
 from crmctl.cli.reading import list_entity
-from crmctl.render import OutputFormat, write_records
 from crmctl.services.listing import ListOptions
 from crmctl.services.plans import add_action, add_plan, add_stakeholder, edit_plan, plan_detail
 
 app = new_app("Account plans: goals, stakeholders, actions and whitespace.")
+add_apply_command(app, "plan", "plans")
 stakeholder_app = new_app("A plan's stakeholders: who decides at the customer.")
 action_app = new_app("A plan's planned actions: tasks linked to the plan.")
 app.add_typer(stakeholder_app, name="stakeholder")
@@ -82,7 +84,7 @@ def show(
     whitespace (catalogue products the customer neither has nor is offered)."""
     with read_context(ctx) as svc:
         detail = plan_detail(svc, plan)
-    if output != OutputFormat.table or fields:
+    if not output.tabular or fields:
         stdout_write_record(detail, output, fields=fields, tz=svc.tz)
         return
     sections = {key: detail.pop(key) for key in ("progress", "stakeholders", "actions")}
@@ -96,7 +98,7 @@ def show(
         ("Whitespace", space, WHITESPACE_FIELDS),
     ):
         console().write(f"\n{title}\n")
-        write_records(console().stdout, rows, output, table_fields=columns, tz=svc.tz)
+        stdout_write_records(rows, output, table_fields=columns, tz=svc.tz)
 
 
 @app.command("edit")

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmctl.cli.applying import add_apply_command
 from crmctl.cli.common import (
     Fields,
     Limit,
@@ -21,6 +22,7 @@ from crmctl.services.listing import ListOptions
 from crmctl.services.products import add_product, edit_product
 
 app = new_app("Products: the catalogue that deals, leads and campaigns refer to.")
+add_apply_command(app, "product", "products")
 
 ProductRef = Annotated[str, typer.Argument(metavar="PRODUCT", help="Product id or code.")]
 Name = Annotated[str | None, typer.Option(help="Product name.")]

@@ -34,7 +34,10 @@ app = new_app(
 ReportFormatOption = Annotated[
     str,
     typer.Option(
-        "-o", "--format", metavar="FORMAT", help="table|csv|json|xlsx|html (xlsx needs --output)."
+        "-o",
+        "--format",
+        metavar="FORMAT",
+        help="table|wide|csv|json|xlsx|html (xlsx needs --output).",
     ),
 ]
 FORMAT_OPTIONS.add(ReportFormatOption)  # these commands take --excel too (common.CrmApp)
@@ -90,6 +93,7 @@ def emit(
         result,
         report_fmt,
         stdout=console().stdout,
+        width=console().width(),
         output=output,
         generated_at=svc.now if generated_at else None,
         excel=destination().excel,
@@ -146,6 +150,7 @@ def forecast(
             result,
             report_fmt,
             stdout=console().stdout,
+            width=console().width(),
             output=output,
             generated_at=svc.now if generated_at else None,
             excel=destination().excel,
@@ -184,6 +189,7 @@ def first_contacts(
             result,
             report_fmt,
             stdout=console().stdout,
+            width=console().width(),
             output=output,
             generated_at=svc.now if generated_at else None,
             excel=destination().excel,
@@ -194,7 +200,7 @@ def first_contacts(
 
 FormatOption = Annotated[
     str,
-    typer.Option("-o", "--format", metavar="FORMAT", help="table|csv|json|xlsx|html."),
+    typer.Option("-o", "--format", metavar="FORMAT", help="table|wide|csv|json|xlsx|html."),
 ]
 FORMAT_OPTIONS.add(FormatOption)
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmctl.cli.applying import add_apply_command
 from crmctl.cli.common import (
     Fields,
     Limit,
@@ -27,6 +28,7 @@ from crmctl.services.contracts import expiring as expiring_services
 from crmctl.services.listing import ListOptions
 
 app = new_app("Services: our contracts, competitors' contracts and customers' purchases.")
+add_apply_command(app, "service", "services")
 
 ServiceRef = Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")]
 Company = Annotated[str | None, typer.Option(help="Company id, IČO or name.")]

@@ -28,6 +28,7 @@ from crmctl.errors import UsageError
 from crmctl.render import EXCEL_BOM, csv_cell
 from crmctl.reports.result import NUMERIC_KINDS, Column, ColumnKind, ReportResult
 from crmctl.reports.svg import bar_chart
+from crmctl.screen import Kind, fitted_table
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -36,6 +37,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 class ReportFormat(StrEnum):
     table = "table"
+    wide = "wide"  # the table with every column, whatever the terminal's width
     csv = "csv"
     json = "json"
     xlsx = "xlsx"
@@ -60,10 +62,12 @@ def write_report(
     stdout: TextIO,
     output: Path | None = None,
     generated_at: datetime | None = None,
+    width: int | None = None,
     excel: bool = False,
 ) -> None:
-    """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file); ``excel``:
-    CSV for Czech Excel (``--excel``)."""
+    """Write to ``output`` if given, else to ``stdout`` (XLSX needs a file); a table on
+    stdout fits ``width`` (the terminal's), a file's never is cut; ``excel``: CSV for
+    Czech Excel (``--excel``)."""
     if output is not None and str(output) in {f.value for f in ReportFormat}:
         raise UsageError(
             f"--output {output} names a file; for reports the format is -o {output} "
@@ -74,8 +78,11 @@ def write_report(
             raise UsageError("-o xlsx writes a file: pass --output FILE.xlsx")
         output.write_bytes(xlsx_bytes(result, generated_at))
         return
-    if excel and fmt not in (ReportFormat.csv, ReportFormat.table):
+    if excel and fmt not in (ReportFormat.csv, ReportFormat.table, ReportFormat.wide):
         raise UsageError(f"--excel shapes CSV for Excel; use it with -o csv, not -o {fmt}")
+    if fmt is ReportFormat.table and output is None and width is not None:
+        stdout.write(render_table(result, generated_at, width))
+        return
     if excel and fmt is ReportFormat.csv:
         text = render_csv(result, generated_at, excel=True)
     else:
@@ -89,6 +96,7 @@ def write_report(
 def render_text(result: ReportResult, fmt: ReportFormat, generated_at: datetime | None) -> str:
     renderers: dict[ReportFormat, Callable[[ReportResult, datetime | None], str]] = {
         ReportFormat.table: render_table,
+        ReportFormat.wide: render_table,
         ReportFormat.csv: render_csv,
         ReportFormat.json: render_json,
         ReportFormat.html: render_html,
@@ -229,7 +237,10 @@ def _grouped(amount: Decimal) -> str:
     return text.replace(",", " ").replace(".", ",")
 
 
-def render_table(result: ReportResult, generated_at: datetime | None = None) -> str:
+def render_table(
+    result: ReportResult, generated_at: datetime | None = None, width: int | None = None
+) -> str:
+    """The terminal table; with a ``width``, fitted to it (numbers are never cut)."""
     from tabulate import tabulate  # noqa: PLC0415  (start-up)
 
     if not result.rows:
@@ -237,9 +248,17 @@ def render_table(result: ReportResult, generated_at: datetime | None = None) -> 
     headers = [header(result, c) for c in result.columns]
     body = [[cell_text(result, row, c) for c in result.columns] for row in result.rows]
     body += [[cell_text(result, row, c) for c in result.columns] for row in result.totals]
+    if width is not None:
+        return fitted_table(headers, body, [_screen_kind(c) for c in result.columns], width) + "\n"
     align = ["right" if c.kind in NUMERIC_KINDS else "left" for c in result.columns]
     text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)
     return text + "\n"
+
+
+def _screen_kind(column: Column) -> Kind:
+    if column.kind in NUMERIC_KINDS:
+        return Kind.number
+    return Kind.fixed if column.kind in (ColumnKind.date, ColumnKind.month) else Kind.text
 
 
 def template_environment() -> Any:

@@ -9,7 +9,7 @@ are the same as those of ``leads add``, so the workflow runner fires the lead ru
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -276,8 +276,14 @@ class LaunchResult:
         return [*self.opened, *self.skipped]
 
 
-def launch_campaign(ctx: Context, ref: str, options: LaunchOptions) -> LaunchResult:
-    """Open one lead per matching company not yet in the campaign (see the module doc)."""
+def launch_campaign(
+    ctx: Context,
+    ref: str,
+    options: LaunchOptions,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> LaunchResult:
+    """Open one lead per matching company not yet in the campaign (see the module doc);
+    ``progress(leads opened, leads planned)`` after each bulk insert."""
 
     actor = ctx.require_actor()
     campaign = resolve_campaign(ctx, ref, action="write")
@@ -317,7 +323,7 @@ def launch_campaign(ctx: Context, ref: str, options: LaunchOptions) -> LaunchRes
     if options.dry_run:
         result.opened = [_opened(company, None, logins[uid]) for company, uid in planned]
         return result
-    lead_ids = _insert_leads(ctx, campaign, planned, logins)
+    lead_ids = _insert_leads(ctx, campaign, planned, logins, progress)
     result.opened = [
         _opened(company, lead_id, logins[uid])
         for (company, uid), lead_id in zip(planned, lead_ids, strict=True)
@@ -442,7 +448,11 @@ def _territory_chooser(ctx: Context) -> Any:
 
 
 def _insert_leads(
-    ctx: Context, campaign: Any, planned: list[tuple[Any, int]], logins: dict[int, str]
+    ctx: Context,
+    campaign: Any,
+    planned: list[tuple[Any, int]],
+    logins: dict[int, str],
+    progress: Callable[[int, int | None], None] | None,
 ) -> list[int]:
     """The leads and their ``lead.created`` events, in bulk; their ids in ``planned`` order."""
     product = None
@@ -470,6 +480,8 @@ def _insert_leads(
             for lead_id, row in zip(chunk_ids, rows, strict=True)
         ]
         ctx.session.execute(insert(tables.events), events)
+        if progress:
+            progress(len(ids), len(planned))
     return ids
 
 

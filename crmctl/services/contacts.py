@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -489,7 +489,14 @@ def person_search_text(name: str, emails: Iterable[str], phones: Iterable[str]) 
     return fold_parts([name, *emails, *forms])
 
 
-def apply_contacts(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
+def apply_contacts(
+    ctx: Context,
+    records: list[Any],
+    *,
+    source: str,
+    dry_run: bool,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> list[Plan]:
     """Create or update each record by id, else by e-mail; all or nothing (a dry run
     checks and plans every record, then rolls back)."""
     plans = []
@@ -499,6 +506,8 @@ def apply_contacts(ctx: Context, records: list[Any], *, source: str, dry_run: bo
                 plans.append(_apply_one(ctx, record, dry_run=dry_run))
             except (ValidationError, NotFound, Conflict) as error:
                 raise type(error)(f"{source}: record {number}: {error.message}") from None
+            if progress:
+                progress(number, len(records))
     return plans
 
 

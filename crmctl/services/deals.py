@@ -6,6 +6,7 @@ Every write sets ``last_touched_at`` (the latest change, activity or stage entry
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -455,7 +456,14 @@ def _contacts(ctx: Context, value: Any) -> list[tuple[int, str | None]]:
 # --- apply ----------------------------------------------------------------------------
 
 
-def apply_deals(ctx: Context, records: list[Any], *, source: str, dry_run: bool) -> list[Plan]:
+def apply_deals(
+    ctx: Context,
+    records: list[Any],
+    *,
+    source: str,
+    dry_run: bool,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> list[Plan]:
     """Create (no id) or update (by id) each record; all or nothing. A dry run writes
     every record as for real (so every check runs), then rolls back."""
     plans = []
@@ -465,6 +473,8 @@ def apply_deals(ctx: Context, records: list[Any], *, source: str, dry_run: bool)
                 plans.append(_apply_one(ctx, record, dry_run=dry_run))
             except (ValidationError, NotFound, Conflict) as error:
                 raise type(error)(f"{source}: record {number}: {error.message}") from None
+            if progress:
+                progress(number, len(records))
     return plans
 
 

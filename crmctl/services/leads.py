@@ -8,6 +8,7 @@ open status. The first status change or activity by a person stamps
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from crmctl import business_hours
 from crmctl.db.models import Company, Deal, Lead, Person, PersonCompany
-from crmctl.errors import Conflict, NotFound, ValidationError
+from crmctl.errors import Conflict, NotFound, UsageError, ValidationError
 from crmctl.normalize import normalize_email, normalize_ico, normalize_phone, split_person_name
 from crmctl.query.dates import parse_moment
 from crmctl.services.access import policy
@@ -60,11 +61,17 @@ KNOWN = {*TEXT_FIELDS, "source", "received_at", "owner", "company_id", "person_i
 
 
 def add_lead(
-    ctx: Context, desired: dict[str, Any], *, default_source: str = "manual"
+    ctx: Context,
+    desired: dict[str, Any],
+    *,
+    default_source: str = "manual",
+    name_fields: bool = False,
 ) -> dict[str, Any]:
+    """``name_fields``: errors say which field of ``desired`` (as the sender spelled it)
+    was wrong, for input that is not typed at options (web-form JSON)."""
     actor = ctx.require_actor()
     policy.require_any_write(ctx, ENTITY, "add leads")
-    wanted = _normalise(ctx, desired, default_source)
+    wanted = _normalise(ctx, desired, default_source, name_fields)
     policy.require_owner_in_scope(ctx, ENTITY, wanted.get("owner_id", actor.id))
     _link_references(ctx, wanted)
     lead = Lead(
@@ -89,13 +96,20 @@ def add_lead(
 def add_leads_from_json(
     ctx: Context, text: str, source: str, *, default_source: str = "web"
 ) -> list[dict[str, Any]]:
-    """One JSON object, or JSON lines; any bad line stops everything (nothing is written)."""
-    payloads: list[tuple[int, Any]] = []
+    """One JSON object, a JSON list of them, or JSON lines; any bad one stops everything
+    (nothing is written)."""
+    payloads: list[tuple[str, Any]] = []
     stripped = text.strip()
     if not stripped:
         raise ValidationError(f"{source}: no lead on input; expected a JSON object per line")
     try:
-        payloads = [(1, json.loads(stripped))]
+        document = json.loads(stripped)
+        if isinstance(document, list):
+            payloads = [(f"item {n}", item) for n, item in enumerate(document, start=1)]
+            if not payloads:
+                raise ValidationError(f"{source}: an empty list; no lead on input")
+        else:
+            payloads = [("line 1", document)]
     except json.JSONDecodeError as error:
         if error.msg != "Extra data":
             raise ValidationError(
@@ -106,56 +120,74 @@ def add_leads_from_json(
             if not line.strip():
                 continue
             try:
-                payloads.append((number, json.loads(line)))
+                payloads.append((f"line {number}", json.loads(line)))
             except json.JSONDecodeError as line_error:
                 raise ValidationError(
                     f"{source}: line {number}: invalid JSON ({line_error.msg})"
                 ) from None
     records = []
-    for number, payload in payloads:
+    for where, payload in payloads:
         try:
             if not isinstance(payload, dict):
                 raise ValidationError("expected a JSON object of lead fields")
-            records.append(add_lead(ctx, payload, default_source=default_source))
+            records.append(add_lead(ctx, payload, default_source=default_source, name_fields=True))
         except (ValidationError, NotFound, Conflict) as error:
-            raise type(error)(f"{source}: line {number}: {error.message}") from None
+            raise type(error)(f"{source}: {where}: {error.message}") from None
     return records
 
 
-def _normalise(ctx: Context, desired: dict[str, Any], default_source: str) -> dict[str, Any]:
+def _normalise(
+    ctx: Context, desired: dict[str, Any], default_source: str, name_fields: bool = False
+) -> dict[str, Any]:
     wanted: dict[str, Any] = {}
     custom: dict[str, Any] = dict(desired.get("custom") or {})
+    written: dict[str, str] = {}  # field → the key the sender used for it
     for key, value in desired.items():
         name = ALIASES.get(str(key).lower(), str(key))
         if name not in KNOWN:
             custom[str(key)] = value  # extra form fields are kept, not lost
             continue
+        written[name] = str(key)
         if name in TEXT_FIELDS:
             wanted[name] = str(value).strip() or None if value is not None else None
     source = str(desired.get("source") or default_source).strip().lower()
     if source not in SOURCES:
         raise ValidationError(f"source {source!r} is not one of {', '.join(SOURCES)}")
     wanted["source"] = source
-    if wanted.get("contact_email"):
-        wanted["contact_email"] = normalize_email(wanted["contact_email"])
-    if wanted.get("contact_phone"):
-        wanted["contact_phone"] = normalize_phone(wanted["contact_phone"])
-    if wanted.get("ico"):
-        wanted["ico"] = normalize_ico(wanted["ico"])
-    if desired.get("received_at"):
-        wanted["received_at"] = _moment(ctx, desired["received_at"])
-    if desired.get("owner"):
-        wanted["owner_id"] = resolve_user(ctx, str(desired["owner"])).id
-    if desired.get("company_id"):
-        wanted["company_id"] = resolve_company(ctx, str(desired["company_id"])).id
-    if desired.get("person_id"):
-        wanted["person_id"] = resolve_person(ctx, str(desired["person_id"])).id
+    checks: dict[str, Callable[[Any], Any]] = {
+        "contact_email": normalize_email,
+        "contact_phone": normalize_phone,
+        "ico": normalize_ico,
+        "received_at": lambda raw: _moment(ctx, raw),
+        "owner": lambda raw: resolve_user(ctx, str(raw)).id,
+        "company_id": lambda raw: resolve_company(ctx, str(raw)).id,
+        "person_id": lambda raw: resolve_person(ctx, str(raw)).id,
+    }
+    for name, check in checks.items():
+        raw = wanted.get(name) if name in TEXT_FIELDS else desired.get(name)
+        if raw:
+            target = "owner_id" if name == "owner" else name
+            label = written.get(name, name) if name_fields else None
+            wanted[target] = _checked(check, raw, label)
     if not any(wanted.get(k) for k in ANSWERABLE):
         raise ValidationError(
             "a lead needs someone to answer: give a name, e-mail, phone, company or IČO"
         )
     wanted["custom"] = custom
     return wanted
+
+
+def _checked(check: Callable[[Any], Any], raw: Any, label: str | None) -> Any:
+    """``check(raw)``; with a ``label``, its error names the field, and a bad value is
+    invalid data (exit 4), not a usage error: it came in a file, not on the command line."""
+    if label is None:
+        return check(raw)
+    try:
+        return check(raw)
+    except (ValidationError, UsageError) as error:
+        raise ValidationError(f'field "{label}": {error.message}') from None
+    except NotFound as error:
+        raise NotFound(f'field "{label}": {error.message}') from None
 
 
 def _link_references(ctx: Context, wanted: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmctl import clock
-from crmctl.db.engine import make_engine, session_scope
+from crmctl.db.engine import make_engine, require_current_schema, session_scope
 from crmctl.db.models import Event, User, WorkflowFiring
 from crmctl.errors import CrmError
 from crmctl.notify.outbox import backoff, deliver_due
@@ -65,7 +65,11 @@ class Runner:
             rules.get(only_rule)  # a clear error for an unknown id
         self.log = log or (lambda firing: None)
         self.should_stop = should_stop or (lambda: False)
-        self.engine = engine or make_engine(settings.database_url)
+        if engine is None:
+            engine = make_engine(settings.database_url)
+            # Before anything connects: SQLite would create a missing file on connect.
+            require_current_schema(engine, settings.database_url)
+        self.engine = engine
         self.tz = settings.timezone
         self.now = clock.now()
         self._factory = sessionmaker(self.engine, expire_on_commit=False)

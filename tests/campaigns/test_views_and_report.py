@@ -171,3 +171,6 @@ def test_registry_uniform_checks(report: Crm, noun: str, ref: str, where: str,
         assert [str(r["id"]) for r in parsed] == [str(r["id"]) for r in records]
     assert "id" in report(noun, "list").stdout  # the table
     assert report(noun, "show", "999", code=3)
+    applied = report(noun, "apply", "-f", "-", input=json.dumps(records))  # round trip
+    assert applied.stderr == "no changes: 2 record(s) already up to date\n"
+    assert report.json(noun, "list") == records

@@ -31,7 +31,13 @@ def test_install_covers_the_plain_options_and_help() -> None:
         for p in command.get_params(ctx)
         if isinstance(p._runtime_param, coercion.PlainRuntimeParam)
     }
-    assert plain == {"owner", "team", "fail_if_any", "limit", "output", "fields", "help"}
+    # db, as_user, quiet, ids: the options every command or list shares (cli/conventions.py)
+    shared = {"db", "as_user", "quiet", "ids"}
+    # output_file, excel: `--output FILE` and `--excel` of every command with -o (common.py)
+    files = {"output_file", "excel"}
+    assert plain == {
+        "owner", "team", "fail_if_any", "limit", "output", "fields", "help", *shared, *files
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(

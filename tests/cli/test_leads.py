@@ -44,12 +44,31 @@ def test_jsonl_on_stdin(crm: Crm) -> None:
     ]  # fmt: skip
 
 
+def test_a_json_list_on_stdin(crm: Crm) -> None:
+    payload = json.dumps([{"name": "Jan Novák", "e-mail": "jan@firma.cz"}, {"firma": "Alfa"}])
+    added = json.loads(crm("leads", "add", "--json", "-", "-o", "json", input=payload).stdout)
+    assert [(r["contact_name"], r["company_name"]) for r in added] == [
+        ("Jan Novák", None), (None, "Alfa"),
+    ]  # fmt: skip
+    assert added[0]["contact_email"] == "jan@firma.cz"
+
+
+def test_an_unknown_owner_is_named_and_not_found(crm: Crm) -> None:
+    before = snapshot(crm.url)
+    result = crm("leads", "add", "--json", "-", input='{"name": "A", "owner": "nikdo"}', code=3)
+    assert result.stderr.startswith("error: -: line 1: field \"owner\": no user 'nikdo'")
+    assert snapshot(crm.url) == before
+
+
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
         ('{"name": "A"}\n{"name": \n', "-: line 2: invalid JSON"),
         ('{"name": "A"}\n[1, 2]\n', "-: line 2: expected a JSON object"),
-        ('{"name": "A"}\n{"email": "bad@"}\n', "-: line 2: invalid e-mail"),
+        ('{"name": "A"}\n{"email": "bad@"}\n', '-: line 2: field "email": invalid e-mail'),
+        ('[{"name": "A"}, {"name": "B", "IČO": "123"}]', '-: item 2: field "IČO": invalid IČO'),
+        ('{"name": "A", "received_at": "zítra"}', '-: line 1: field "received_at": '),
+        ("[]", "-: an empty list; no lead on input"),
         ('{"name": "A", "source": "fax"}', "-: line 1: source 'fax'"),
         ('{"message": "hi"}', "-: line 1: a lead needs someone to answer"),
         ("", "no lead on input"),

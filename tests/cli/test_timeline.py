@@ -103,6 +103,51 @@ def test_every_format(story: Crm, output: str) -> None:
     elif output == "yaml":
         (event,) = yaml.safe_load(out)
     else:
-        assert "activity.call" in out and "jana" in out
+        # The story: the local day, then time, who and what happened.
+        assert out.splitlines() == [
+            "čtvrtek 12. března 2026",
+            "  09:00  jana  Hovor: Zájem o servisní smlouvu",
+        ]
         return
     assert (event["kind"], event["actor"]) == ("activity.call", "jana")
+
+
+def test_the_table_tells_the_story(story: Crm) -> None:
+    """Issue 20 item 1: local days, names, sentences; a call logged with --at at its time."""
+    story.now = "2026-03-13T16:00:00+01:00"
+    story(
+        "log",
+        "call",
+        "--company",
+        "1",
+        "--subject",
+        "Zavolat kvůli nabídce",
+        "--body",
+        "Dovoláno, chtějí úpravu",
+        "--duration",
+        "15m",
+        "--at",
+        "2026-03-12T17:30",
+    )
+    story("tasks", "done", "1", "--note", "Ceník poslán")
+    story("companies", "edit", "1", "--tag", "vip", "--tag", "výroba")
+    story("companies", "edit", "1", "--untag", "výroba")
+    story("deals", "move", "1", "Nabídka")
+    screen = story("timeline", "company", "1", "--limit", "7").stdout
+    assert screen.splitlines() == [
+        "pátek 13. března 2026",
+        "  16:00  admin  Fáze: Analýza → Nabídka — obchod Linka",
+        "  16:00  admin  Štítky: −výroba",
+        "  16:00  admin  Štítky: +vip, +výroba",
+        "  16:00  admin  Úkol splněn: Poslat ceník (Ceník poslán)",
+        "",
+        "čtvrtek 12. března 2026",
+        "  17:30  admin  Hovor: Zavolat kvůli nabídce – Dovoláno, chtějí úpravu (15 min)",
+        "  09:00  jana   Obec: — → Brno",
+        "  09:00  jana   Úkol vytvořen: Poslat ceník (termín 13.\xa03.\xa02026, řeší jana)",
+    ]  # fmt: skip
+    compact = story("timeline", "company", "1", "--limit", "2", "--compact").stdout
+    assert compact.splitlines() == [
+        "2026-03-13 16:00  admin  Fáze: Analýza → Nabídka — obchod Linka",
+        "2026-03-13 16:00  admin  Štítky: −výroba",
+    ]

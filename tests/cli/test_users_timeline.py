@@ -105,7 +105,7 @@ def test_timeline_filters(story: Crm) -> None:
 
 def test_timeline_table_and_csv(story: Crm) -> None:
     table = story("timeline", "contact", "Jan Novák").stdout
-    assert "function: ∅ → ředitel" in table
+    assert "Funkce: — → ředitel" in table
     csv_out = story(
         "timeline", "contact", "Jan Novák", "-o", "csv", "--fields", "kind,actor"
     ).stdout

@@ -40,6 +40,8 @@ NOBODY: frozenset[str] = frozenset()
 EVERYONE = frozenset(LOGINS)
 INTERNAL = ("events", "deliveries", "notifications", "workflow_state", "workflow_firings")
 STAMPS, NOW = "created_at, updated_at", "now(), now()"
+MAIL_LISTS = "to_addresses, cc_addresses, reference_ids, skipped_attachments, misses"
+NO_MAIL_LISTS = ", ".join(["'[]'"] * 5)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def _seed(url: str, world: World) -> dict[str, int]:
         "task_b": min(i for i, (o, c) in world.tasks.items() if o == "sales_b1" and c == {o}),
         "activity_b": min(i for i, (_, c) in world.activities.items() if c == {"sales_b1"}),
         "document_b": min(i for i, (_, c) in world.documents.items() if c == {"sales_b1"}),
+        "document_a": min(i for i, (_, c) in world.documents.items() if c == {"sales_a1"}),
     }
     engine = create_engine(url)
     try:
@@ -221,6 +224,7 @@ def _seed(url: str, world: World) -> dict[str, int]:
             run(text("INSERT INTO consents (person_id, purpose, granted, basis, source, at) "
                      "VALUES (:p, 'seed', true, 'consent', 'seed', now())"),
                 {"p": ids["contact_b"]})  # fmt: skip
+            ids.update(_seed_new_tables(connection, ids, users))
     finally:
         engine.dispose()
     return ids
@@ -749,6 +753,7 @@ def cases(ids: dict[str, int], me: int) -> list[Case]:
         ),
         Case("users", "DELETE", "any", "DELETE FROM users WHERE login = 'bare'", NOBODY),
         *_admin_only(),
+        *_new_tables(i, me),
     ]
 
 
@@ -871,6 +876,194 @@ def _children(i: dict[str, int]) -> list[Case]:
             NOBODY,
         ),
     ]
+
+
+def _seed_new_tables(connection: Any, ids: dict[str, int], users: dict[str, int]) -> dict[str, int]:
+    """A row (team A's and team B's where it matters) in each table of issues 17–19."""
+
+    def one(sql: str, **values: Any) -> int:
+        return connection.execute(text(sql + " RETURNING id"), values).scalar_one()
+
+    seeded = {}
+    seeded["product"] = one(
+        f"INSERT INTO products (code, name, {STAMPS}) VALUES ('SEED', 'Seed', {NOW})"
+    )
+    seeded["campaign"] = one(f"INSERT INTO campaigns (name, {STAMPS}) VALUES ('Seed', {NOW})")
+    for login in (*LOGINS, "sales_b1"):
+        seeded[f"view_{login}"] = one(
+            "INSERT INTO saved_views (name, entity, where_text, shared, owner_id, "
+            f"{STAMPS}) VALUES ('seed', 'deal', 'value > 1', true, :o, {NOW})",
+            o=users[login],
+        )
+    for team, owner in (("a", "sales_a1"), ("b", "sales_b1")):
+        company = ids[f"company_{team}"]
+        seeded[f"service_{team}"] = one(
+            f"INSERT INTO services (company_id, name, kind, {STAMPS}) "
+            f"VALUES (:c, 'Seed', 'ours', {NOW})",
+            c=company,
+        )
+        seeded[f"plan_{team}"] = one(
+            f"INSERT INTO account_plans (company_id, period, owner_id, {STAMPS}) "
+            f"VALUES (:c, '2027', :o, {NOW})",
+            c=company,
+            o=users[owner],
+        )
+        seeded[f"stakeholder_{team}"] = one(
+            f"INSERT INTO plan_stakeholders (plan_id, person_id, role, attitude, {STAMPS}) "
+            f"VALUES (:p, :c, 'seed', 'neutral', {NOW})",
+            p=seeded[f"plan_{team}"],
+            c=ids["contact_a"],  # contact_b is deleted by a case: nothing may hold it
+        )
+        seeded[f"target_{team}"] = one(
+            "INSERT INTO targets (subject, user_id, period, period_start, period_end, metric,"
+            f" value, {STAMPS}) VALUES (:s, :u, '2027', '2027-01-01', '2027-12-31', "
+            f"'won_count', 1, {NOW})",
+            s=f"seed-{team}",
+            u=users[owner],
+        )
+    message = (
+        "INSERT INTO messages (message_id, direction, subject, body, thread_key, content_hash,"
+        f" {MAIL_LISTS}, created_at) VALUES (:m, 'in', 'seed', 'seed', :m, :m, {NO_MAIL_LISTS},"
+        " now())"
+    )
+    seeded["message"] = one(message, m="<seed@x>")
+    seeded["message_alone"] = one(message, m="<alone@x>")
+    one(
+        "INSERT INTO message_pairings (message_id, entity_type, entity_id, rule, reason, "
+        "created_at) VALUES (:m, 'deal', :d, 2, 'seed', now())",
+        m=seeded["message"],
+        d=ids["deal_b"],
+    )
+    one(
+        "INSERT INTO message_attachments (message_id, document_id) VALUES (:m, :d)",
+        m=seeded["message"],
+        d=ids["document_a"],
+    )
+    connection.execute(text("INSERT INTO mail_sync_state VALUES ('seed', 1, 1, now())"))
+    return seeded
+
+
+def _new_tables(i: dict[str, int], me: int) -> list[Case]:
+    """Issues 17–19: the catalogue and campaigns by policy rule (managers and admins),
+    one's own saved views, services, plans and their stakeholders by the customer's write
+    scope, targets by the manager chain; the mail tables only through crmctl (admins)."""
+    managers = frozenset({"mgr_a"})
+    product = f"INSERT INTO products (code, name, {STAMPS}) VALUES ('X', 'x', {NOW})"
+    campaign = f"INSERT INTO campaigns (name, {STAMPS}) VALUES ('x', {NOW})"
+    view = (
+        "INSERT INTO saved_views (name, entity, where_text, owner_id, "
+        f"{STAMPS}) VALUES ('x', 'deal', 'value > 1', {{owner}}, {NOW})"
+    )
+    service = (
+        f"INSERT INTO services (company_id, name, kind, {STAMPS}) VALUES ({{company}}, 'x', "
+        f"'ours', {NOW})"
+    )
+    plan = (
+        f"INSERT INTO account_plans (company_id, period, owner_id, {STAMPS}) "
+        f"VALUES ({{company}}, '2028', {{owner}}, {NOW})"
+    )
+    stakeholder = (
+        f"INSERT INTO plan_stakeholders (plan_id, person_id, role, attitude, {STAMPS}) "
+        f"VALUES ({{plan}}, {{person}}, 'x', 'neutral', {NOW})"
+    )
+    target = (
+        "INSERT INTO targets (subject, user_id, period, period_start, period_end, metric, "
+        f"value, {STAMPS}) VALUES ('x', {{user}}, '2028', '2028-01-01', '2028-12-31', "
+        f"'won_count', 1, {NOW})"
+    )
+    message = (
+        "INSERT INTO messages (message_id, direction, subject, body, thread_key, content_hash,"
+        f" {MAIL_LISTS}, created_at) VALUES ('<x@x>', 'in', 'x', 'x', 'x', 'x', {NO_MAIL_LISTS},"
+        " now())"
+    )
+    sales_b1, sales_a1 = i["user_sales_b1"], i["user_sales_a1"]
+    return [
+        Case("products", "INSERT", "any", product, managers),
+        Case("products", "UPDATE", "any", "UPDATE products SET name = 'x'", managers),
+        Case("products", "DELETE", "any", f"DELETE FROM products WHERE id = {i['product']}",
+             managers),
+        Case("campaigns", "INSERT", "any", campaign, managers),
+        Case("campaigns", "UPDATE", "any", "UPDATE campaigns SET name = 'x'", managers),
+        Case("campaigns", "DELETE", "any", f"DELETE FROM campaigns WHERE id = {i['campaign']}",
+             managers),
+        Case("saved_views", "INSERT", "own", view.format(owner=me), EVERYONE),
+        Case("saved_views", "INSERT", "as another user", view.format(owner=sales_b1), NOBODY),
+        Case("saved_views", "UPDATE", "own",
+             f"UPDATE saved_views SET sort = 'x' WHERE owner_id = {me}", EVERYONE),
+        Case("saved_views", "UPDATE", "another's shared",
+             f"UPDATE saved_views SET sort = 'x' WHERE id = {i['view_sales_b1']}", NOBODY),
+        Case("saved_views", "DELETE", "own", f"DELETE FROM saved_views WHERE owner_id = {me}",
+             EVERYONE),
+        Case("saved_views", "DELETE", "another's shared",
+             f"DELETE FROM saved_views WHERE id = {i['view_sales_b1']}", NOBODY),
+        Case("services", "INSERT", "team A's customer",
+             service.format(company=i["company_a"]), WRITERS_A),
+        Case("services", "INSERT", "team B's customer",
+             service.format(company=i["company_b"]), NOBODY),
+        Case("services", "UPDATE", "team A's",
+             f"UPDATE services SET note = 'x' WHERE id = {i['service_a']}", WRITERS_A),
+        Case("services", "UPDATE", "team B's",
+             f"UPDATE services SET note = 'x' WHERE id = {i['service_b']}", NOBODY),
+        Case("services", "DELETE", "team A's",
+             f"DELETE FROM services WHERE id = {i['service_a']}", WRITERS_A),
+        Case("services", "DELETE", "team B's",
+             f"DELETE FROM services WHERE id = {i['service_b']}", NOBODY),
+        Case("account_plans", "INSERT", "team A's customer",
+             plan.format(company=i["company_a"], owner=me), WRITERS_A),
+        Case("account_plans", "INSERT", "team B's customer, its owner's (crmctl's default)",
+             plan.format(company=i["company_b"], owner=sales_b1), NOBODY),
+        Case("account_plans", "UPDATE", "team A's",
+             f"UPDATE account_plans SET goal = 'x' WHERE id = {i['plan_a']}", WRITERS_A),
+        Case("account_plans", "UPDATE", "team B's",
+             f"UPDATE account_plans SET goal = 'x' WHERE id = {i['plan_b']}", NOBODY),
+        Case("account_plans", "DELETE", "team B's",
+             f"DELETE FROM plan_stakeholders WHERE plan_id = {i['plan_b']}; "
+             f"DELETE FROM account_plans WHERE id = {i['plan_b']}", NOBODY),
+        Case("plan_stakeholders", "INSERT", "team A's plan",
+             stakeholder.format(plan=i["plan_a"], person=i["contact_b"]), WRITERS_A),
+        Case("plan_stakeholders", "INSERT", "team B's plan",
+             stakeholder.format(plan=i["plan_b"], person=i["contact_b"]), NOBODY),
+        Case("plan_stakeholders", "UPDATE", "team A's",
+             f"UPDATE plan_stakeholders SET role = 'x' WHERE id = {i['stakeholder_a']}",
+             WRITERS_A),
+        Case("plan_stakeholders", "UPDATE", "team B's",
+             f"UPDATE plan_stakeholders SET role = 'x' WHERE id = {i['stakeholder_b']}", NOBODY),
+        Case("plan_stakeholders", "DELETE", "team A's",
+             f"DELETE FROM plan_stakeholders WHERE id = {i['stakeholder_a']}", WRITERS_A),
+        Case("plan_stakeholders", "DELETE", "team B's",
+             f"DELETE FROM plan_stakeholders WHERE id = {i['stakeholder_b']}", NOBODY),
+        Case("targets", "INSERT", "sales_a1's", target.format(user=sales_a1), managers),
+        Case("targets", "INSERT", "sales_b1's", target.format(user=sales_b1), NOBODY),
+        Case("targets", "UPDATE", "sales_a1's",
+             f"UPDATE targets SET value = 2 WHERE id = {i['target_a']}", managers),
+        Case("targets", "UPDATE", "sales_b1's",
+             f"UPDATE targets SET value = 2 WHERE id = {i['target_b']}", NOBODY),
+        Case("targets", "DELETE", "sales_a1's",
+             f"DELETE FROM targets WHERE id = {i['target_a']}", managers),
+        Case("targets", "DELETE", "sales_b1's",
+             f"DELETE FROM targets WHERE id = {i['target_b']}", NOBODY),
+        Case("messages", "INSERT", "any", message, NOBODY),
+        Case("messages", "UPDATE", "any", "UPDATE messages SET subject = 'x'", NOBODY),
+        Case("messages", "DELETE", "unpaired",
+             f"DELETE FROM messages WHERE id = {i['message_alone']}", NOBODY),
+        Case("message_pairings", "INSERT", "any",
+             "INSERT INTO message_pairings (message_id, entity_type, entity_id, rule, reason, "
+             f"created_at) VALUES ({i['message']}, 'deal', {i['deal_a']}, 2, 'x', now())", NOBODY),
+        Case("message_pairings", "UPDATE", "any", "UPDATE message_pairings SET reason = 'x'",
+             NOBODY),
+        Case("message_pairings", "DELETE", "any", "DELETE FROM message_pairings", NOBODY),
+        Case("message_attachments", "INSERT", "any",
+             "INSERT INTO message_attachments (message_id, document_id) "
+             f"VALUES ({i['message_alone']}, {i['document_b']})", NOBODY),
+        Case("message_attachments", "UPDATE", "any",
+             f"UPDATE message_attachments SET message_id = {i['message_alone']}", NOBODY),
+        Case("message_attachments", "DELETE", "any", "DELETE FROM message_attachments", NOBODY),
+        Case("mail_sync_state", "INSERT", "any",
+             "INSERT INTO mail_sync_state VALUES ('x', 1, 1, now())", NOBODY),
+        Case("mail_sync_state", "UPDATE", "any", "UPDATE mail_sync_state SET last_uid = 9",
+             NOBODY),
+        Case("mail_sync_state", "DELETE", "any", "DELETE FROM mail_sync_state", NOBODY),
+    ]  # fmt: skip
 
 
 def _admin_only() -> list[Case]:
@@ -1094,3 +1287,40 @@ def test_item7_rules_run_under_an_admins_login_write_the_internal_tables(
     assert hooks == [(1,)]  # claimed and tried once (nothing listens on port 9)
     assert cursor is not None and cursor >= moved_event
     assert erasures == [(mapped.ids["user_admin"],)]
+
+
+INQUIRY = (
+    b"From: Jan <jan@example.org>\r\nTo: info@firma.cz\r\nSubject: Dotaz\r\n"
+    b"Message-ID: <dotaz@example.org>\r\nDate: Tue, 10 Mar 2026 08:00:00 +0100\r\n\r\nDobry den\r\n"
+)
+
+
+def test_item7_the_new_tables_under_a_mapped_login(mapped: Mapped, tmp_path: Path) -> None:
+    """crmctl as sales_a1's own login reads the lists of issues 17–19; a mail import, which
+    the mail tables' admin-only rules refuse, is a permission error (exit 5) that stores
+    nothing, not a database failure."""
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": login_url(mapped.url, mapped.roles["sales_a1"]),
+        "CRM_NOW": FIXED_NOW,
+    }
+    env.pop("CRM_USER", None)
+    for noun in ("services", "plans", "campaigns", "products", "views", "targets"):
+        listed = crmctl(env, noun, "list", "-o", "json")
+        assert listed.returncode == 0, (noun, listed.stderr)
+    services = json.loads(crmctl(env, "services", "list", "-o", "json").stdout)
+    assert {s["id"] for s in services} == {mapped.ids["service_a"]}  # team A's only
+    (tmp_path / "dotaz.eml").write_bytes(INQUIRY)
+    imported = crmctl(env, "mail", "import", str(tmp_path / "dotaz.eml"))
+    assert imported.returncode == 5, imported.stderr
+    assert imported.stderr.startswith("error: permission denied by the database")
+    assert len(imported.stderr.splitlines()) == 1
+    engine = create_engine(mapped.url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(
+                text("SELECT count(*) FROM messages WHERE message_id = '<dotaz@example.org>'")
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert stored == 0

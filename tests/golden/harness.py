@@ -54,7 +54,10 @@ def environment(url: str, workdir: Path) -> dict[str, str | None]:
         "LOGNAME": "golden",
         "XDG_CONFIG_HOME": str(workdir / "config"),
         "XDG_DATA_HOME": str(workdir / "data"),
-        "COLUMNS": "200",
+        # A pipe with no width (issue 20): tables keep their plain layout. With COLUMNS
+        # set they would fit it instead (right-aligned numbers, cut text); click's help
+        # is 80 columns wide either way.
+        "COLUMNS": None,
     }
 
 

@@ -555,6 +555,9 @@ GROUPS["timeline"] = [
     c(f"{SALES} timeline company 2"),
     c(f"{SALES2} timeline company 2 --limit 5"),
     c(f"{SUPPORT} timeline deal 1 --limit 3"),
+    # Issue 20 item 1: one line per event.
+    c("timeline company 1 --compact --limit 8"),
+    c("timeline deal 1 --compact"),
 ]
 
 GROUPS["import"] = [
@@ -848,6 +851,72 @@ GROUPS["campaigns"] = [
     c("report campaign 'Jaro 2027' -o json"),
     c(f"{SALES} report campaign -o csv"),
     c("views rm vip"),
+]
+
+# Issue 19: services and contracts, account plans, and their timelines.
+GROUPS["services"] = [
+    c("services add --company 1 --name 'Servis CNC' --kind ours --product SERVIS --starts 2025-04-01 --ends 2026-04-30 --notice-days 30 --value '2 000' --billing monthly"),
+    c("services add --company 1 --name 'Účetnictví' --kind competitor --ends 2026-05-31 --provider 'Money S3' -o json"),
+    c("services add --company 1 --name Soustruh --kind purchase --starts 2025-01-10 --value 350000 --billing once --serial SN-1"),
+    c("services add --company 1 --name X --kind rented"),
+    c("services add --company 1 --name X --kind ours --starts 2026-05-01 --ends 2026-04-01"),
+    c(f"{SALES2} services add --company 1 --name Cizí --kind ours"),
+    *formats("services list"),
+    c("services list --where 'kind = \"ours\"' --fields id,name,notice_deadline"),
+    c("services show 1 -o json"),
+    c(f"{SUPPORT} services show 1"),
+    c("services show 99"),
+    c("services edit 1 --notice-days 60"),
+    c("services expiring --within 90d"),
+    c("services expiring --within 30d --kind competitor -o csv"),
+    c("services expiring --within 90d --fail-if-any"),
+    c("services expiring --within soon"),
+    c("services rm 3"),
+    c("timeline service 1"),
+    c("plans add 1 --period 2026 --goal 'Servis na všechny stroje' --target-value 600000"),
+    c("plans add 1 --period 2026"),
+    c("plans list"),
+    c("plans list -o json"),
+    c("plans edit 1 --goal 'Servis a CAD'"),
+    c("plans stakeholder add 1 1 --role decision-maker --attitude supporter"),
+    c("plans stakeholder add 1 1 --role boss --attitude supporter"),
+    c("plans action add 1 'Představit CAD' --due 2026-04-15 --assignee petr.kral"),
+    c("plans show 1"),
+    c("plans show 1 -o json"),
+    c(f"{SUPPORT} plans show 1"),
+    c("timeline plan 1"),
+]  # fmt: skip
+
+# Issue 19: apply for the catalogue entities (what their `list -o json` prints).
+GROUPS["apply"] = [
+    c("products apply -f -", stdin='[{"code": "CAD", "name": "Licence CAD", "billing": "yearly"}]'),
+    c("campaigns apply -f - --dry-run", stdin='[{"id": 1, "budget": "12000"}]'),
+    c("services apply -f - -o json", stdin='[{"id": 1, "note": "Prodlouženo"}, {"company_id": 1, "name": "CAD", "kind": "competitor", "ends_on": "2026-09-30"}]'),
+    c("services apply -f -", stdin='[{"id": 1, "kind": "rented"}]'),
+    c("plans apply -f -", stdin='[{"id": 1, "goal": "Servis a CAD"}]'),
+    c(f"{SUPPORT} plans apply -f -", stdin='[{"id": 1, "goal": "x"}]'),
+]  # fmt: skip
+
+# Issue 20 item 2: `-o wide`, every field uncut (a pipe: no width), and a report's wide table.
+GROUPS["tables"] = [
+    c("deals list -o wide --limit 5"),
+    c(f"{SALES} companies list -o wide"),
+    c("tasks list -o wide --fields id,subject,due_at"),
+    c("report funnel -o wide"),
+]
+
+# Issue 20 items 4–6: completion scripts, --quiet, -q/--ids, --as after the noun.
+GROUPS["scripting"] = [
+    c("completion fish"),
+    c("completion pwsh"),
+    c("deals list --where 'value > 100000' --ids"),
+    c("companies list -q --sort name"),
+    c("deals --as eva.mala list -q"),
+    c("deals list --as eva.mala --ids"),
+    c("--quiet tasks add 'Tichý úkol' --due +1d -o json"),
+    c("tasks add 'Tichý úkol 2' --due +1d --quiet"),
+    c("deals show 999999 --quiet"),
+    c("users show admin --ids"),
 ]
 
 # Issue 20 items 7 and 10: lists as Excel files and CSV, text sorted in Czech order.

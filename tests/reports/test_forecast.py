@@ -137,7 +137,7 @@ def test_bad_by_is_a_usage_error_listing_the_valid_values(book: Crm) -> None:
     [
         (["--from", "2026-13"], "--from '2026-13'"),
         (["--from", "2026-05", "--to", "2026-04"], "swap"),
-        (["-o", "pdf"], "table|csv|json|xlsx|html"),
+        (["-o", "pdf"], "table|wide|csv|json|xlsx|html"),
         (["-o", "xlsx"], "--output FILE"),
         (["--output", "json"], "the format is -o json"),
     ],

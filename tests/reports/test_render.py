@@ -79,7 +79,7 @@ def test_xlsx_entries_have_fixed_times(tmp_path: Path) -> None:
 
 
 def test_unknown_format_and_xlsx_to_stdout_are_usage_errors() -> None:
-    with pytest.raises(UsageError, match="table\\|csv\\|json\\|xlsx\\|html"):
+    with pytest.raises(UsageError, match="table\\|wide\\|csv\\|json\\|xlsx\\|html"):
         report_format("pdf")
     with pytest.raises(UsageError, match="--output"):
         write_report(result(), ReportFormat.xlsx, stdout=io.StringIO())

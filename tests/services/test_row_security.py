@@ -348,8 +348,11 @@ def test_a_role_changed_since_the_install_sees_nothing_through_the_old_views(
 def test_the_columns_each_roles_limited_view_hides(crm: Crm) -> None:
     with _context(crm.url) as ctx:
         hidden = hidden_columns(ctx)
-    assert set(hidden) == {"company", "deal"}  # support's open tasks show every field
+    # support's open tasks show every field; its services (for the helpdesk) no values
+    assert set(hidden) == {"company", "deal", "service"}
     company, deal = hidden["company"], hidden["deal"]
+    assert hidden["service"]["value"] == hidden["service"]["currency"] == ["support"]
+    assert not {"id", "company_id", "name", "kind", "ends_on", "serial"} & set(hidden["service"])
     assert {"phone", "email", "street", "dic", "search_text", "custom", "created_at"} <= set(
         company
     )

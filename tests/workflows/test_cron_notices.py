@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from crmctl.cli import app
 from tests.conftest import Crm
 
 BROKEN_REFERENCES = """\
@@ -102,3 +104,16 @@ def test_item15_validate_without_a_database_checks_the_file_and_says_what_it_ski
     assert "note: logins, teams and roles not checked" in result.stderr
     assert result.stderr.strip().endswith("valid")
     assert not (tmp_path / "missing.db").exists()
+
+
+RULES = Path(__file__).resolve().parents[2] / "workflows.yaml"  # the shipped rules
+
+
+def test_a_missing_database_file_is_named_and_not_created(tmp_path: Path) -> None:
+    """cron with a wrong path: one line, exit 1, and no empty database file left behind."""
+    missing = tmp_path / "nowhere.db"
+    args = ["--db", f"sqlite:///{missing}", "workflows", "run", "--once", "--workflows", str(RULES)]
+    result = CliRunner().invoke(app, args, env={"CRM_USER": ""})
+    assert result.exit_code == 1
+    assert result.stderr == f"error: no database at {missing}; run `crmctl init` to create it\n"
+    assert not missing.exists()

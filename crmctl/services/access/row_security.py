@@ -100,6 +100,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT pc.person_id FROM person_companies pc JOIN companies c ON c.id = pc.company_id
   WHERE c.owner_id = ANY(owners)
 $$""",
+    # The login's user and everyone below them in the manager chain.
+    """
+CREATE OR REPLACE FUNCTION crm_subordinates() RETURNS int[] LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = public AS $$
+  SELECT ARRAY(
+    WITH RECURSIVE below(id) AS (
+      SELECT id FROM users WHERE db_role = session_user AND active
+      UNION SELECT u.id FROM users u JOIN below b ON u.manager_id = b.id
+    ) SELECT id FROM below)
+$$""",
     # One record of an entity, by id: for child tables and the event log.
     """
 CREATE OR REPLACE FUNCTION crm_visible(p_entity text, p_id int, p_action text DEFAULT 'read')
@@ -115,7 +125,8 @@ BEGIN
     RETURN crm_is_admin() OR EXISTS (SELECT 1 FROM report_snapshots
                                      WHERE id = p_id AND created_by_id = (crm_me()).id);
   END IF;
-  IF p_entity NOT IN ('company', 'contact', 'lead', 'deal', 'task', 'activity', 'document') THEN
+  IF p_entity NOT IN ('company', 'contact', 'lead', 'deal', 'task', 'activity', 'document',
+                      'service', 'plan') THEN
     RETURN crm_is_admin();
   END IF;
   IF owners IS NULL THEN RETURN true; END IF;
@@ -128,6 +139,10 @@ BEGIN
     SELECT owner_id, company_id INTO o, c FROM deals WHERE id = p_id;
   ELSIF p_entity = 'lead' THEN
     SELECT owner_id, company_id INTO o, c FROM leads WHERE id = p_id;
+  ELSIF p_entity = 'service' THEN
+    SELECT created_by_id, company_id INTO o, c FROM services WHERE id = p_id;
+  ELSIF p_entity = 'plan' THEN
+    SELECT owner_id, company_id INTO o, c FROM account_plans WHERE id = p_id;
   ELSIF p_entity = 'task' THEN
     SELECT assignee_id, company_id, person_id INTO o, c, p FROM tasks WHERE id = p_id;
     RETURN crm_linked(owners, o, c, p);
@@ -161,6 +176,7 @@ CHILDREN = {
     "consents": ("contact", "person_id"),
     "deal_contacts": ("deal", "deal_id"),
     "deal_stage_history": ("deal", "deal_id"),
+    "plan_stakeholders": ("plan", "plan_id"),
 }
 ADMIN_WRITES = (
     "users", "teams", "policy_rules", "import_batches", "import_issues", "crm_meta",
@@ -170,6 +186,15 @@ ADMIN_WRITES = (
 READ_ALL = ("users", "teams", "policy_rules", "crm_meta", "daemon_heartbeats", "workflow_state")
 # Rows about a record (entity_type, entity_id) written by the workflow runner and services.
 ABOUT = ("workflow_firings", "approvals")
+# The catalogue and the campaigns belong to no customer: a role reads or changes them
+# when its policy rule for the entity is ``all`` (as crmctl's products and campaigns).
+CATALOGUES = {"products": "product", "campaigns": "campaign"}
+# Mail is read and imported through crmctl, which pairs each message to the records its
+# reader may see; row rules for the mail tables themselves do not exist yet, so through a
+# login of their own only admins reach them (deny by default, never allow by default).
+ADMIN_ONLY = ("messages", "message_pairings", "message_attachments", "mail_sync_state")
+# A saved view: its owner's, readable by everyone when shared; an admin may remove any.
+VIEW_OWNER = "owner_id = (SELECT (crm_me()).id)"
 # An approver sees what waits for them (as `approvals list`), and the record's readers too.
 APPROVER = "approver_id = (SELECT (crm_me()).id) OR approver_role = (SELECT (crm_me()).role)"
 
@@ -273,8 +298,22 @@ def policy_statements(ctx: Context | None = None) -> list[str]:
     # read deals); set by admins and managers (the service checks whose, as crmctl).
     deal_owners = _owners("deal", "read")
     target_read = f"{deal_owners} IS NULL OR user_id = ANY({deal_owners}::int[]) OR user_id IS NULL"
-    target_write = f"{admin} OR (SELECT (crm_me()).role) = 'manager'"
+    # A manager sets the targets of the people below them and of their own team
+    # (targets.require_may_set).
+    manager = "(SELECT (crm_me()).role) = 'manager'"
+    theirs = "user_id = ANY(crm_subordinates()) OR team_id = (SELECT (crm_me()).team_id)"
+    target_write = f"{admin} OR ({manager} AND ({theirs}))"
     _writes(add, "targets", target_read, target_write)
+    for table, entity in CATALOGUES.items():
+        _writes(
+            add, table, f"{_owners(entity, 'read')} IS NULL", f"{_owners(entity, 'write')} IS NULL"
+        )
+    for table in ADMIN_ONLY:
+        _writes(add, table, admin, admin)
+    add("saved_views", "read", "SELECT", f"{admin} OR shared OR {VIEW_OWNER}", None)
+    add("saved_views", "insert", "INSERT", None, VIEW_OWNER)
+    add("saved_views", "update", "UPDATE", VIEW_OWNER, VIEW_OWNER)
+    add("saved_views", "delete", "DELETE", f"{admin} OR {VIEW_OWNER}", None)
     for table in ADMIN_WRITES:
         add(table, "read", "SELECT", "true" if table in READ_ALL else admin, None)
         add(table, "write", "ALL", admin, admin)
@@ -311,7 +350,7 @@ def protected_tables() -> list[str]:
     return sorted(
         {*(t for t, _, _ in OWNED.values()), *(t for t, _ in LINKED.values()), "persons",
          "companies", *CHILDREN, "tags", "events", "report_snapshots", "targets", *ADMIN_WRITES,
-         "notifications", "deliveries", *ABOUT}
+         "notifications", "deliveries", *ABOUT, *CATALOGUES, *ADMIN_ONLY, "saved_views"}
     )  # fmt: skip
 
 

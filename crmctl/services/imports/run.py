@@ -124,7 +124,7 @@ def run_import(
     ctx: Context,
     path: Path,
     options: ImportOptions,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> ImportReport:
     """Import ``path`` as one batch; roll back on ``dry_run`` or a ``strict`` rejection."""
     _check_options(options)
@@ -174,7 +174,7 @@ class _Run:
         ctx: Context,
         batch: ImportBatch,
         options: ImportOptions,
-        progress: Callable[[int], None] | None,
+        progress: Callable[[int, int | None], None] | None,
     ) -> None:
         self.ctx = ctx
         self.batch = batch
@@ -213,7 +213,7 @@ class _Run:
         if self.chunks % COLLECT_EVERY_CHUNKS == 0:
             gc.collect(0)
         if self.progress:
-            self.progress(len(message))
+            self.progress(sum(t.rows for t in self.tables), None)  # the file's length is unknown
 
     @property
     def bulk(self) -> BulkWriter:

@@ -76,7 +76,7 @@ def import_mail(
     ctx: Context,
     source: str,
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
     batch_size: int | None = None,
     jobs: int = 1,
 ) -> ImportSummary:
@@ -106,10 +106,10 @@ def import_mail(
             _store_batch(ctx, batch, origin, settings, lookup, summary, reader, final=False)
             batch = []
             if progress:
-                progress(summary.read)
+                progress(summary.read, None)
     _store_batch(ctx, batch, origin, settings, lookup, summary, reader, final=True)
     if progress:
-        progress(summary.read)
+        progress(summary.read, None)
     summary.rescanned = isinstance(reader, ImapSource) and reader.rescanned
     return summary
 
