@@ -152,7 +152,7 @@ def test_item10_nul_byte_names_the_field(seeded: Crm, tmp_path: Path) -> None:
         (["--bogus"], "error: no such option: --bogus", ""),
         (
             ["companies", "list", "-o", "xml"],
-            "error: invalid value for '--format'",
+            "error: invalid value for '-o' / '--format'",
             "companies list",
         ),
         (["companies", "add"], "error: missing option '--name'", "companies add"),
