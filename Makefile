@@ -46,8 +46,17 @@ demo: venv
 	$(BIN)/crmctl --db $(DEMO_URL) --as admin mail why 6
 	$(BIN)/crmctl --db $(DEMO_URL) --as admin timeline deal 1 --limit 6
 
+# Two pytest processes, one per core: the suites that mostly start crmctl processes
+# (CLI, campaigns, contracts, db) and the rest. Each prints its own summary; the target
+# fails when either fails. One process: `.venv/bin/pytest -q`.
+CLI_SUITES := tests/cli tests/campaigns tests/contracts tests/db
 test: venv
-	$(BIN)/pytest -q
+	@log=$$(mktemp); \
+	$(BIN)/pytest -q $(CLI_SUITES) > $$log 2>&1 & cli=$$!; \
+	$(BIN)/pytest -q $(addprefix --ignore=,$(CLI_SUITES)); rest=$$?; \
+	wait $$cli; first=$$?; \
+	echo "=== $(CLI_SUITES) ==="; cat $$log; rm -f $$log; \
+	test $$first -eq 0 && test $$rest -eq 0
 
 lint: venv
 	$(BIN)/ruff check .
