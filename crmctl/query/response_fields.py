@@ -54,10 +54,18 @@ def _elapsed_postgres(element: elapsed_minutes, compiler: SQLCompiler, **kw: Any
     return f"CAST(floor(extract(epoch from ({end} - {start})) / 60) AS INTEGER)"
 
 
+# A century of minutes: beyond it no lead has waited, and the database's INTEGER column
+# (and the calendar walked back from now) would overflow.
+MAX_MINUTES = 100 * 366 * 24 * 60
+
+
 def _minutes(value: Any) -> int:
     if isinstance(value, Decimal | float) and value != int(value):
         raise ValueError("whole minutes only")
-    return int(value)
+    minutes = int(value)
+    if abs(minutes) > MAX_MINUTES:
+        raise ValueError(f"{minutes} minutes is out of range (at most {MAX_MINUTES:,}, a century)")
+    return minutes
 
 
 def _waited(op: str, minutes: int, since: Callable[[int], datetime]) -> ColumnElement[bool]:
