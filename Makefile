@@ -47,10 +47,9 @@ demo: venv
 	$(BIN)/crmctl --db $(DEMO_URL) --as admin timeline deal 1 --limit 6
 
 # Two pytest processes, one per core: the suites that mostly start crmctl processes
-# (CLI, end-to-end, campaigns, contracts, db, reports) and the rest, about half the time
-# each. Each prints its own summary; the target fails when either fails. One process:
-# `.venv/bin/pytest -q`.
-CLI_SUITES := tests/cli tests/e2e tests/campaigns tests/contracts tests/db tests/reports
+# (CLI, campaigns, contracts, db) and the rest. Each prints its own summary; the target
+# fails when either fails. One process: `.venv/bin/pytest -q`.
+CLI_SUITES := tests/cli tests/campaigns tests/contracts tests/db
 test: venv
 	@log=$$(mktemp); \
 	$(BIN)/pytest -q $(CLI_SUITES) > $$log 2>&1 & cli=$$!; \
