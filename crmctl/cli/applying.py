@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmctl.cli.common import Output, info, service_context, stdout_write_records
-from crmctl.errors import UsageError
+from crmctl.cli.common import Output, info, read_input_file, service_context, stdout_write_records
 from crmctl.records_io import read_records
 
 ApplyFile = Annotated[
@@ -27,7 +26,7 @@ def add_apply_command(app: typer.Typer, entity: str, plural: str) -> None:
         from crmctl.services.apply_records import apply_records  # noqa: PLC0415  (start-up)
 
         source = "<stdin>" if file == "-" else file
-        text = sys.stdin.read() if file == "-" else _read_text(Path(file))
+        text = sys.stdin.read() if file == "-" else read_input_file(Path(file))
         records = read_records(text, source)
         with service_context(ctx) as svc:
             done = apply_records(svc, entity, records, source=source, dry_run=dry_run)
@@ -38,15 +37,6 @@ def add_apply_command(app: typer.Typer, entity: str, plural: str) -> None:
         "json|jsonl|yaml` prints; all or nothing."
     )
     app.command("apply")(apply)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
 
 
 def _report(done: list[Any], output: Any, entity: str, dry_run: bool) -> None:

@@ -475,3 +475,14 @@ def write_ids(records: list[dict[str, Any]]) -> None:
     if missing:
         raise UsageError("--ids: these records have no id; use --fields to choose what to print")
     console().write("".join(f"{record['id']}\n" for record in records))
+
+
+def read_input_file(path: Path) -> str:
+    """A records file named on the command line (``apply -f``, ``leads add --json``), as
+    text: a usage error (exit 2) naming it when it cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None

@@ -21,6 +21,7 @@ from crmctl.cli.common import (
     new_app,
     parse_assignments,
     read_context,
+    read_input_file,
     service_context,
     stdout_write_record,
     stdout_write_records,
@@ -263,14 +264,7 @@ def apply(
 
 
 def _read_file(path: Path) -> str:
-    from crmctl.errors import UsageError
-
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
+    return read_input_file(path)
 
 
 def _report_plans(plans: list[Any], output: Any, dry_run: bool) -> None:

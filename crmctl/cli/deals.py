@@ -273,7 +273,7 @@ def apply(
     """Create or update deals from what `deals list -o json|jsonl|yaml` prints."""
     from pathlib import Path
 
-    from crmctl.cli.contacts import _read_file
+    from crmctl.cli.common import read_input_file as _read_file
     from crmctl.records_io import read_records
     from crmctl.services.deals import apply_deals
 

@@ -85,7 +85,7 @@ def add(
 def _read(path: str) -> str:
     from pathlib import Path
 
-    from crmctl.cli.contacts import _read_file
+    from crmctl.cli.common import read_input_file as _read_file
 
     return _read_file(Path(path))
 
