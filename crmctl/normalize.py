@@ -461,10 +461,3 @@ def split_person_name(raw: str) -> PersonName:
         last_name=" ".join(names[1:]),
         title_after=", ".join(after),
     )
-
-
-def clean_tag(raw: str) -> str:
-    tag = raw.strip()
-    if not tag or len(tag) > 100 or "," in tag:
-        raise ValidationError(f"invalid tag {raw!r}: 1-100 characters, no commas")
-    return tag

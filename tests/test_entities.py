@@ -537,7 +537,7 @@ def test_link_and_subject_lists_are_derived() -> None:
     }  # fmt: skip
     assert documents.TARGETS == ("company", "contact", "deal")
     assert {k: k for k in ("lead", "deal", "company", "contact", "plan")} == create_task._LINK
-    linked = {e.name: (e.links.column, e.title, e.links.public) for e in refs._LINKED if e.links}
+    linked = {e.name: (e.links.column, e.title, e.links.public) for e in refs._linked() if e.links}
     assert linked == {
         "company": ("company_id", "name", True),
         "contact": ("person_id", "name", False),

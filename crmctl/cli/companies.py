@@ -25,6 +25,7 @@ from crmctl.cli.common import (
 )
 from crmctl.cli.console import console
 from crmctl.cli.reading import list_entity, read_record
+from crmctl.phone_display import format_phone_national
 
 app = new_app("Companies (firms) of the address book.")
 
@@ -37,9 +38,6 @@ TIMELINE_FIELDS = ("at", "actor", "subject", "kind", "summary")
 
 def phone_formatters() -> dict[str, Any]:
     def national(value: Any) -> str:
-        # phonenumbers (~25-40 ms to import) only when a phone is shown in a table.
-        from crmctl.normalize import format_phone_national
-
         if isinstance(value, list):
             return ", ".join(format_phone_national(v) for v in value)
         return format_phone_national(value) if value else ""

@@ -18,6 +18,7 @@ from crmctl.entities.model import Entity, Field, Links, computed
 from crmctl.query import response_fields as response
 from crmctl.query.fields import FieldKind
 
+Rows = Table | tables.LazyTable  # a table, or one built on first use
 TEXT, INTEGER, DECIMAL = FieldKind.TEXT, FieldKind.INTEGER, FieldKind.DECIMAL
 DATE, DATETIME, BOOLEAN, TAGS = (
     FieldKind.DATE,
@@ -41,14 +42,14 @@ def _where_only(field: Field) -> Field:
     return replace(field, shown=False)
 
 
-def _owner(rows: Table, **flags: Any) -> Field:
+def _owner(rows: Rows, **flags: Any) -> Field:
     return computed(
         "owner", TEXT, sql.login_of("owner_id")(rows), cs="Vlastník", en="Owner",
         description="owner's login", **flags,
     )  # fmt: skip
 
 
-def _created_by(rows: Table) -> Field:
+def _created_by(rows: Rows) -> Field:
     return computed(
         "created_by", TEXT, sql.login_of("created_by_id")(rows), cs="Vytvořil",
         en="Created by", description="creator's login",
@@ -59,7 +60,7 @@ def _tags(entity: str, rows: Table, **flags: Any) -> Field:
     return computed("tags", TAGS, sql.tags_of(entity, rows), cs="Štítky", en="Tags", **flags)
 
 
-def _company_name(rows: Table, description: str, **flags: Any) -> Field:
+def _company_name(rows: Rows, description: str, **flags: Any) -> Field:
     return computed(
         "company", TEXT, sql.company_name_of(rows), cs="Firma", en="Company",
         description=description, **flags,
@@ -77,7 +78,7 @@ UPDATED_BY = _shown("updated_by", TEXT, "Změnil", "Updated by")
 MERGED_INTO = _shown("merged_into", INTEGER, "Sloučeno do", "Merged into")
 
 
-def _about_customer(table: Table, company_ids: Select[Any]) -> ColumnElement[bool]:
+def _about_customer(table: Rows, company_ids: Select[Any]) -> ColumnElement[bool]:
     """A task, activity or document linked to one of the companies or to their contacts."""
     links = tables.person_companies.c
     contacts = select(links.person_id).where(links.company_id.in_(company_ids))
@@ -86,7 +87,7 @@ def _about_customer(table: Table, company_ids: Select[Any]) -> ColumnElement[boo
 
 # --- companies --------------------------------------------------------------------------------
 
-_companies = tables.companies
+_companies = tables.lazy("companies")
 COMPANY = Entity(
     "company", "companies", "Firmy", "Companies", _companies, "crmctl.db.models:Company",
     owner="owner_id", custom=True, timeline=True, importable=True,
@@ -121,8 +122,8 @@ COMPANY = Entity(
 
 # --- contacts ---------------------------------------------------------------------------------
 
-_persons = tables.persons
-_person_links = tables.person_companies.c
+_persons = tables.lazy("persons")
+_person_links = tables.lazy_columns("person_companies")
 CONTACT = Entity(
     "contact", "contacts", "Kontakty", "Contacts", _persons, "crmctl.db.models:Person",
     owner="owner_id", custom=True, timeline=True, importable=True,
@@ -174,7 +175,7 @@ CONTACT = Entity(
 
 # --- leads ------------------------------------------------------------------------------------
 
-_leads = tables.leads
+_leads = tables.lazy("leads")
 LEAD = Entity(
     "lead", "leads", "Poptávky", "Leads", _leads, "crmctl.db.models:Lead",
     owner="owner_id", custom=True, timeline=True,
@@ -230,7 +231,7 @@ LEAD = Entity(
 
 # --- deals ------------------------------------------------------------------------------------
 
-_deals = tables.deals
+_deals = tables.lazy("deals")
 DEAL = Entity(
     "deal", "deals", "Obchody", "Deals", _deals, "crmctl.db.models:Deal",
     owner="owner_id", custom=True, timeline=True,
@@ -303,7 +304,7 @@ DEAL = Entity(
 
 # --- tasks ------------------------------------------------------------------------------------
 
-_tasks = tables.tasks
+_tasks = tables.lazy("tasks")
 TASK = Entity(
     "task", "tasks", "Úkoly", "Tasks", _tasks, "crmctl.db.models:Task",
     owner="assignee_id", title="subject",
@@ -352,7 +353,7 @@ TASK = Entity(
 # --- activities and documents -----------------------------------------------------------------
 # No ``--where`` of their own yet: the policy's limited views filter them by their columns.
 
-_activities = tables.activities
+_activities = tables.lazy("activities")
 ACTIVITY = Entity(
     "activity", "activities", "Aktivity", "Activities", _activities,
     "crmctl.db.models:Activity", owner="created_by_id", where=False, title="subject",
@@ -377,7 +378,7 @@ ACTIVITY = Entity(
     ),
 )  # fmt: skip
 
-_documents = tables.documents
+_documents = tables.lazy("documents")
 DOCUMENT = Entity(
     "document", "documents", "Dokumenty", "Documents", _documents,
     "crmctl.db.models:Document", owner="created_by_id", where=False, title="file_name",
@@ -408,7 +409,7 @@ DOCUMENT = Entity(
 # Not customer records: no company link, and the catalogue is the firm's, not a person's
 # (its "owner" for the scope rule is whoever created it; the policy lets every role read).
 
-_products = tables.products
+_products = tables.lazy("products")
 PRODUCT = Entity(
     "product", "products", "Produkty", "Products", _products, "crmctl.db.models:Product",
     owner="created_by_id", title="name", timeline=True,
@@ -432,7 +433,7 @@ PRODUCT = Entity(
     ),
 )  # fmt: skip
 
-_campaigns = tables.campaigns
+_campaigns = tables.lazy("campaigns")
 CAMPAIGN = Entity(
     "campaign", "campaigns", "Kampaně", "Campaigns", _campaigns, "crmctl.db.models:Campaign",
     owner="owner_id", title="name", timeline=True,
@@ -455,7 +456,7 @@ CAMPAIGN = Entity(
         _owner(_campaigns, settable=8, table=7),
         _f("launched_at", DATETIME, "Spuštěno", "Launched at", table=8),
         computed(
-            "leads", INTEGER, sql.count_of(tables.leads, "campaign_id", _campaigns),
+            "leads", INTEGER, sql.count_of(tables.lazy("leads"), "campaign_id", _campaigns),
             cs="Poptávky", en="Leads", description="leads opened in the campaign", table=9,
         ),
         CREATED_AT, _created_by(_campaigns), UPDATED_AT,
@@ -466,7 +467,7 @@ CAMPAIGN = Entity(
 # Customer records: in scope through their company (the helpdesk reads services through
 # the policy's limited view, without values).
 
-_services = tables.services
+_services = tables.lazy("services")
 SERVICE = Entity(
     "service", "services", "Služby a smlouvy", "Services", _services,
     "crmctl.db.models:Service", owner="created_by_id", title="name", timeline=True,
@@ -513,7 +514,7 @@ SERVICE = Entity(
     ),
 )  # fmt: skip
 
-_plans = tables.account_plans
+_plans = tables.lazy("account_plans")
 PLAN = Entity(
     "plan", "plans", "Plány účtů", "Account plans", _plans,
     "crmctl.db.models:AccountPlan", owner="owner_id", title="period", timeline=True,
@@ -545,7 +546,7 @@ ALL: tuple[Entity, ...] = (
 # registers it on use (``entities.register``) for ``--where``, and enforces its scope
 # rule itself (readable through a paired record, the mailbox owner, admins).
 
-_messages = tables.messages
+_messages = tables.lazy("messages")
 MESSAGE = Entity(
     "message", "messages", "Zprávy", "Messages", _messages,
     "crmctl.db.models:Message", owner="owner_id", title="subject",

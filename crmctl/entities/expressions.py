@@ -19,17 +19,17 @@ from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, sel
 from crmctl.db import tables
 from crmctl.text import fold
 
-company = tables.companies.c
-consent = tables.consents.c
-deal = tables.deals.c
-person = tables.persons.c
-person_company = tables.person_companies.c
-person_email = tables.person_emails.c
-person_phone = tables.person_phones.c
-product = tables.products.c
-tag = tables.tags.c
-task = tables.tasks.c
-user = tables.users.c
+company = tables.lazy_columns("companies")
+consent = tables.lazy_columns("consents")
+deal = tables.lazy_columns("deals")
+person = tables.lazy_columns("persons")
+person_company = tables.lazy_columns("person_companies")
+person_email = tables.lazy_columns("person_emails")
+person_phone = tables.lazy_columns("person_phones")
+product = tables.lazy_columns("products")
+tag = tables.lazy_columns("tags")
+task = tables.lazy_columns("tasks")
+user = tables.lazy_columns("users")
 
 Spec = Mapping[str, Any]
 # The comparisons a computed field's ``compare`` receives (``!=`` arrives as ``not =``).
@@ -240,7 +240,11 @@ def count_of(rows: Any, link_column: str, table: Any) -> Callable[[], Spec]:
     """How many ``rows`` point at the record through ``link_column``."""
 
     def hook() -> Spec:
-        count = select(func.count()).select_from(rows).where(rows.c[link_column] == table.c.id)
+        count = (
+            select(func.count())
+            .select_from(tables.resolve(rows))
+            .where(rows.c[link_column] == table.c.id)
+        )
         return {"column": count.scalar_subquery()}
 
     return hook

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Select, Table
 
+from crmctl.db import tables
+from crmctl.db.tables import LazyTable
 from crmctl.query.fields import FieldKind
 
 # A computed field's ``--where`` behaviour: FieldSpec keyword arguments (column, compare,
@@ -79,7 +81,9 @@ class Entity:
     plural: str  # the CLI noun and workflow ``for:``: "contacts"
     cs: str  # Czech label (plural)
     en: str  # English label (plural)
-    table: Table
+    # Its Core table, or ``tables.lazy(NAME)``: built when first used (read commands
+    # need few of the 40 tables; :attr:`table` is always the table itself).
+    table_ref: Table | LazyTable
     model_path: str  # "crmctl.db.models:Person" — resolved on first use of :attr:`model`
     owner: str  # the column whose user owns a record (the ``own``/``team`` scope rule)
     fields: tuple[Field, ...]
@@ -114,6 +118,10 @@ class Entity:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # --- lazy parts ---------------------------------------------------------------------
+
+    @cached_property
+    def table(self) -> Table:
+        return tables.resolve(self.table_ref)
 
     @cached_property
     def model(self) -> Any:

@@ -80,7 +80,8 @@ from crmctl.importer.row_parts import (
     valid_phone,
 )
 from crmctl.importer.values import cell_text, custom_value
-from crmctl.normalize import clean_tag, normalize_phone
+from crmctl.normalize import normalize_phone
+from crmctl.tag_names import clean_tag
 from crmctl.text import person_name_key
 
 __all__ = ["LIMITS", "RowNormaliser"]

@@ -24,7 +24,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from crmctl import business_hours
 from crmctl.db import tables
 
-lead = tables.leads.c
+lead = tables.lazy_columns("leads")
 _COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
     "=": lambda a, b: a == b,
     "<": lambda a, b: a < b,

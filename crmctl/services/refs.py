@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, Table, func, select
@@ -60,8 +61,11 @@ def logins_by_id(ctx: Context, user_ids: Iterable[int | None]) -> dict[int, str]
     return {user_id: login for user_id, login in rows}
 
 
-# What a task or document may link to (a company, contact, deal or lead).
-_LINKED = entities.linked_from(entities.TASK)
+@cache
+def _linked() -> tuple[entities.Entity, ...]:
+    """What a task or document may link to (a company, contact, deal or lead); on first
+    use, as it reads the tasks table."""
+    return entities.linked_from(entities.TASK)
 
 
 def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], str]:
@@ -71,7 +75,7 @@ def linked_names(ctx: Context, records: Sequence[Any]) -> dict[tuple[str, int], 
     from crmctl.services.access import policy  # noqa: PLC0415  (circle: refs ↔ policy)
 
     names: dict[tuple[str, int], str] = {}
-    for linked in _LINKED:
+    for linked in _linked():
         assert linked.links is not None
         column, table = linked.links.column, linked.table
         ids = {value for record in records if (value := getattr(record, column, None))}

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import delete, select
 
 from crmctl.db import tables
-from crmctl.normalize import clean_tag  # the importer checks tags too, without services
 from crmctl.services.context import Context
+from crmctl.tag_names import clean_tag  # the importer checks tags too, without services
 
 
 def change(

@@ -61,16 +61,22 @@ EventId = BigInteger().with_variant(Integer(), "sqlite")
 # package (all its drivers' modules) to check the keyword, ~25 ms on every SQLite
 # command. ``declare_postgresql_options`` adds it where PostgreSQL is used.
 _PARTIAL_INDEXES: list[tuple[Index, str]] = []
+# Table modules load on first use (crmctl.db.tables), so one may come after the call.
+_POSTGRESQL_DECLARED: list[bool] = []
 
 
 def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
     index = Index(name, *columns, unique=unique, sqlite_where=text(where))
     _PARTIAL_INDEXES.append((index, where))
+    if _POSTGRESQL_DECLARED:
+        index.dialect_kwargs["postgresql_where"] = text(where)
     return index
 
 
 def declare_postgresql_options() -> None:
-    """Give the partial indexes their ``postgresql_where`` (idempotent)."""
+    """Give the partial indexes their ``postgresql_where`` (idempotent), also those of
+    table modules loaded later."""
+    _POSTGRESQL_DECLARED[:] = [True]
     for index, where in _PARTIAL_INDEXES:
         index.dialect_kwargs["postgresql_where"] = text(where)
 

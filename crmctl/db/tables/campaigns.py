@@ -15,6 +15,8 @@ from sqlalchemy import (
     text,
 )
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import UtcDateTime, metadata, stamps
 from crmctl.db.tables.sales import deals, leads
 

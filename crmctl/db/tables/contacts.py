@@ -12,6 +12,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import JsonType, UtcDateTime, metadata, partial_index, stamps
 
 companies = Table(

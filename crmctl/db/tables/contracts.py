@@ -13,6 +13,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.campaigns
+import crmctl.db.tables.contacts
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import metadata, stamps
 from crmctl.db.tables.work import tasks
 

@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import EventId, JsonType, UtcDateTime, metadata, partial_index
 
 # The append-only event log: timeline, audit log and workflow outbox in one.

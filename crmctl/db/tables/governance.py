@@ -2,6 +2,9 @@
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.contacts
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import UtcDateTime, metadata, partial_index
 
 # One GDPR consent decision; the current one per person and purpose is not superseded.

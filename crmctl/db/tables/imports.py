@@ -2,6 +2,8 @@
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, Text
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import JsonType, UtcDateTime, metadata
 
 # One run of `crmctl import`: the file, the mapping used and what came of it.

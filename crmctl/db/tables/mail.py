@@ -2,6 +2,8 @@
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import JsonType, UtcDateTime, metadata
 
 # One e-mail, stored once (by Message-ID, or a content hash when it has none).

@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import JsonType, UtcDateTime, metadata
 
 # Facts about this installation, e.g. ``install_id`` (calendar UIDs derive from it).

@@ -14,6 +14,9 @@ from sqlalchemy import (
     text,
 )
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.contacts
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import JsonType, UtcDateTime, metadata, partial_index, stamps
 
 # An inquiry (poptávka): who asked, about what, who owns it and where it stands.

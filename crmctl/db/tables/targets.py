@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, Numeric, String, Table
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import metadata, stamps
 
 # A sales target: one number per salesperson or team, period and metric (0009).

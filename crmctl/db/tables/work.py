@@ -14,6 +14,10 @@ from sqlalchemy import (
     text,
 )
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.contacts
+import crmctl.db.tables.sales
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import JsonType, UtcDateTime, metadata, partial_index, stamps
 
 # A task, call or meeting, linked to a company, person, lead or deal.

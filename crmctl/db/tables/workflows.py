@@ -14,6 +14,8 @@ from sqlalchemy import (
     text,
 )
 
+# The tables this module's foreign keys point to (crmctl.db.tables loads on first use).
+import crmctl.db.tables.users  # noqa: F401
 from crmctl.db.tables.base import JsonType, UtcDateTime, metadata
 
 # One rule fired (or tried to) for one record and one trigger: the exactly-once key.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
@@ -79,19 +79,23 @@ class EntitySpec:
     """
 
     name: str
-    table: Table
+    table_ref: Table | tables.LazyTable  # see Entity.table_ref
     owner: Callable[[], ColumnElement[Any]]
     # Given ``SELECT companies.id`` of the companies in scope: "belongs to one of them".
     via_company: Callable[[Select[Any]], ColumnElement[bool]] | None = None
     registry: Callable[[], EntityRegistry] | None = None
     label: str = ""
 
+    @cached_property
+    def table(self) -> Table:
+        return tables.resolve(self.table_ref)
+
 
 def _spec(entity: declared.Entity) -> EntitySpec:
     """The policy's view of a registry entity."""
     where = partial(registries.registry, entity.name) if entity.where else None
     return EntitySpec(
-        entity.name, entity.table, entity.owner_column, via_company=entity.via_company,
+        entity.name, entity.table_ref, entity.owner_column, via_company=entity.via_company,
         registry=where, label=entity.plural,
     )  # fmt: skip
 
