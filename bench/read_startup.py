@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -53,6 +54,30 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def instructions(argv: list[str], env: dict[str, str]) -> int:
+    """Instructions the process executes (valgrind's cachegrind, no cache simulation):
+    unlike its time, the count does not move with the load of a shared machine."""
+    done = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         *argv],
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    refs = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if refs is None:
+        raise SystemExit(f"no instruction count from valgrind: {done.stderr[-300:]}")
+    return int(refs.group(1).replace(",", ""))
+
+
+def print_instructions(commands: list[tuple[str, list[str]]], env: dict[str, str]) -> None:
+    counts = {name: instructions(argv, env) for name, argv in commands}
+    floor = counts[FLOOR[0]]
+    print()
+    print("| command | instructions | × floor |")
+    print("| --- | ---: | ---: |")
+    for name, count in counts.items():
+        print(f"| {name} | {count / 1e6:,.0f} M | {count / floor:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="bench/data/contacts300k.db")
@@ -63,6 +88,11 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--all", action="store_true", help="also the other read commands")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each command's instructions once under valgrind (load-independent)",
+    )
     args = parser.parse_args()
     after = str(Path(sys.executable).parent / "crmctl")
     url = f"sqlite:///{Path(args.db).resolve()}"
@@ -95,6 +125,8 @@ def main() -> None:
             f"| {max(runs) * 1000:.0f} ms | {median / floor_wall:.2f} "
             f"| {used * 1000:.0f} ms | {used / floor_cpu:.2f} |"
         )
+    if args.instructions:
+        print_instructions(commands, env)
 
 
 if __name__ == "__main__":
