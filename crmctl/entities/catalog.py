@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, Table, or_, select
 
 from crmctl.db import tables
 from crmctl.entities import expressions as sql
-from crmctl.entities.model import Entity, Field, Links, computed
+from crmctl.entities.model import Entity, Field, Links, Paired, computed
 from crmctl.query import response_fields as response
 from crmctl.query.fields import FieldKind
 
@@ -535,20 +535,16 @@ PLAN = Entity(
     ),
 )  # fmt: skip
 
-ALL: tuple[Entity, ...] = (
-    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN, SERVICE, PLAN,
-)  # fmt: skip
-
-
-# --- issue 18: messages ------------------------------------------------------------------
-# Not in ALL: the policy's matrix and row security stay as they are; the mail service
-# registers it on use (``entities.register``) for ``--where``, and enforces its scope
-# rule itself (readable through a paired record, the mailbox owner, admins).
+# --- messages (issue 18) ----------------------------------------------------------------------
+# Owned by the owner of their mailbox (``mail.mailboxes``); readable too by whoever may read
+# a record a message is paired to (the policy derives that from ``paired``). Their events
+# are recorded on those records (``email.*``), so they have no timeline of their own.
 
 _messages = tables.messages
 MESSAGE = Entity(
     "message", "messages", "Zprávy", "Messages", _messages,
     "crmctl.db.models:Message", owner="owner_id", title="subject",
+    paired=Paired(tables.message_pairings, "message_id", ("deal", "lead", "contact", "company")),
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f("date", DATETIME, "Datum", "Date", column="sent_at", table=2),
@@ -563,4 +559,9 @@ MESSAGE = Entity(
         _f("in_reply_to", TEXT, "Odpověď na", "In-Reply-To"),
         CREATED_AT,
     ),
+)  # fmt: skip
+
+ALL: tuple[Entity, ...] = (
+    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN, SERVICE, PLAN,
+    MESSAGE,
 )  # fmt: skip

@@ -360,3 +360,35 @@ def test_pairing_by_hand_needs_write_access_and_export_only_readable_mail(
     assert [m["subject"] for m in listed] == ["Společně"]
     exported = eva.json("gdpr", "export", "klientka@beta.cz")
     assert [m["subject"] for m in exported["messages"]] == ["Společně"]
+
+
+def test_the_policy_rule_for_messages_decides_who_reads_mail(world: Crm, tmp_path: Path) -> None:
+    """``message`` is an entity of the policy like the others: by default a manager reads
+    mail paired to the records of the people below them (and not their unpaired mail); a
+    configured rule widens or closes it, and ``policy explain`` names the pairings."""
+    world("users", "add", "mira", "--role", "manager")
+    world("users", "add", "eva", "--role", "sales", "--manager", "mira")
+    eva, mira = Crm(world.url, user="eva"), Crm(world.url, user="mira")
+    eva("companies", "add", "--name", "Beta a.s.", "--website", "beta.cz")
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for number, raw in enumerate(
+        [*corpus(), simple("b1@beta.cz", sender="Beta <obchod@beta.cz>", subject="Od Bety")]
+    ):
+        (folder / f"{number}.eml").write_bytes(raw)
+    world("mail", "import", str(folder))
+    beta = next(m["id"] for m in world.json("mail", "list") if m["subject"] == "Od Bety")
+    assert [m["subject"] for m in mira.json("mail", "list")] == ["Od Bety"]
+    explained = {r["aspect"]: r["explanation"] for r in world.json(
+        "policy", "explain", "eva", "message", str(beta))}  # fmt: skip
+    assert explained["record"].endswith("paired to company #2")
+    assert explained["read"] == "allowed: read scope own"
+    config = tmp_path / "crmctl.yaml"
+    config.write_text(
+        CONFIG + "policy:\n  roles:\n    sales: {message: {read: none}}\n"
+        "    manager: {message: {read: all}}\n",
+        encoding="utf-8",
+    )
+    assert eva.json("mail", "list") == []
+    assert eva("mail", "show", str(beta), code=5).stderr.startswith("error:")
+    assert len(mira.json("mail", "list")) == 6

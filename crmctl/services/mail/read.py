@@ -1,7 +1,8 @@
 """Reading messages with rights (list, show, thread, why) and fixing their pairings by hand.
 
-A message is readable by whoever may read a record it is paired to; every message also by
-admins and by the owner of its mailbox (``owner_id``) — issue 18 item 6.
+A message is readable by whoever may read a record it is paired to; by default every
+message also by admins and by the owner of its mailbox (``owner_id``) — issue 18 item 6,
+the policy's default rule for ``message``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, false, or_, select
+from sqlalchemy import ColumnElement, delete, exists, select
 
 from crmctl.db import tables
 from crmctl.errors import NotFound, PermissionDenied, UsageError, ValidationError
@@ -27,28 +28,9 @@ from crmctl.services.refs import resolve_company, resolve_deal, resolve_lead, re
 
 
 def readable(ctx: Context) -> ColumnElement[bool]:
-    """The messages the acting user may read (see the module docstring)."""
-    actor = ctx.require_actor()
-    if actor.role == "admin":
-        return _m.c.id.is_not(None)
-    conditions: list[ColumnElement[bool]] = [_m.c.owner_id == actor.id]
-    for target, table in (
-        ("deal", tables.deals),
-        ("lead", tables.leads),
-        ("contact", tables.persons),
-        ("company", tables.companies),
-    ):
-        if policy.rule_for(ctx, target).scope("read") == "none":
-            continue
-        visible = select(table.c.id).where(policy.predicate(ctx, target))
-        conditions.append(
-            exists().where(
-                _p.c.message_id == _m.c.id,
-                _p.c.entity_type == target,
-                _p.c.entity_id.in_(visible),
-            )
-        )
-    return or_(false(), *conditions)
+    """The messages the acting user may read: the policy's rule for ``message`` (the
+    entity's ``paired`` declaration adds the messages paired to records they may read)."""
+    return policy.predicate(ctx, ENTITY)
 
 
 def resolve_message(ctx: Context, ref: str | int) -> Any:
