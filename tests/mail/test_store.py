@@ -392,3 +392,25 @@ def test_the_policy_rule_for_messages_decides_who_reads_mail(world: Crm, tmp_pat
     assert eva.json("mail", "list") == []
     assert eva("mail", "show", str(beta), code=5).stderr.startswith("error:")
     assert len(mira.json("mail", "list")) == 6
+
+
+def test_lists_and_threads_sort_by_date_with_undated_mail_last(world: Crm, tmp_path: Path) -> None:
+    """The read pipeline's sort by ``date`` keeps mail without a Date header after the
+    dated (SQLite sorts NULL first, PostgreSQL last: both must print the same)."""
+
+    def message(message_id: str, date: str | None, *extra: str) -> bytes:
+        headers = ["From: jan@alfa.cz", "To: obchod@firma.cz", f"Subject: {message_id}"]
+        headers += [f"Date: {date}"] if date else []
+        return raw_message(*headers, f"Message-ID: <{message_id}>", *extra, body="text\r\n")
+
+    box = mailbox.mbox(str(tmp_path / "in.mbox"))
+    box.add(message("u@alfa.cz", None))  # the lowest id, no date
+    box.add(message("b@alfa.cz", "Tue, 10 Mar 2026 09:00:00 +0100", "In-Reply-To: <u@alfa.cz>"))
+    box.add(message("a@alfa.cz", "Mon, 09 Mar 2026 09:00:00 +0100", "In-Reply-To: <b@alfa.cz>"))
+    box.close()
+    world("mail", "import", str(tmp_path / "in.mbox"))
+    listed = [m["subject"] for m in world.json("mail", "list")]
+    assert listed == ["a@alfa.cz", "b@alfa.cz", "u@alfa.cz"]
+    assert [m["subject"] for m in world.json("mail", "list", "--limit", "2")] == listed[:2]
+    assert [m["subject"] for m in world.json("mail", "thread", "1")] == listed
+    assert world.json("mail", "show", "1")["date"] is None
