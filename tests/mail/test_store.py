@@ -278,22 +278,22 @@ def test_a_failing_batch_leaves_earlier_batches_and_nothing_half(
 
     monkeypatch.setattr(service, "BATCH", 2)
     calls = {"n": 0}
-    original = service._timeline
+    original = service.record_events
 
     def failing(*args: object, **kwargs: object) -> None:
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:  # the second batch's timeline events
             raise OSError("disk full")
         original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service, "_timeline", failing)
+    monkeypatch.setattr(service, "record_events", failing)
     box = mailbox.mbox(str(tmp_path / "in.mbox"))
     for raw in corpus():
         box.add(raw)
     box.close()
     world("mail", "import", str(tmp_path / "in.mbox"), code=1)
     assert _count(world, "messages") == 2  # the first batch, whole
-    monkeypatch.setattr(service, "_timeline", original)
+    monkeypatch.setattr(service, "record_events", original)
     assert world.json("mail", "import", str(tmp_path / "in.mbox"))["stored"] == 3
     assert _count(world, "messages") == 5
 
