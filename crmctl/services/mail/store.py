@@ -120,9 +120,11 @@ def _unknown(
     """Messages whose Message-ID is stored already are counted and not parsed (a re-run,
     a re-scan after UIDVALIDITY changed): reading the header costs a fraction of parsing
     the attachments. Messages without one are parsed (their id is a content hash)."""
-    stored = set(ctx.session.scalars(select(_m.c.message_id)))
+    stored: set[str] | None = None  # read when the first message comes (a re-sync: never)
     parser = BytesHeaderParser(policy=compat32)
     for raw in raw_messages:
+        if stored is None:
+            stored = set(ctx.session.scalars(select(_m.c.message_id)))
         found = message_id_header(parser.parsebytes(raw.raw)) if stored else None
         if found is not None and found in stored:
             summary.read += 1
@@ -207,8 +209,9 @@ def _store_batch(
     session: Any = ctx.session
     files = StagedFiles(ctx.settings.documents_dir)
     try:
-        new = _new_messages(ctx, batch, summary)
-        lookup.prefetch([parsed for _, parsed in new])
+        new = _new_messages(ctx, batch, summary) if batch else []
+        if new:
+            lookup.prefetch([parsed for _, parsed in new])
         pending: list[_Stored] = []
         for raw, parsed in new:
             result = pair_message(parsed, settings, lookup)
