@@ -369,6 +369,22 @@ def test_the_registry_imports_without_the_orm() -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_messages_are_covered_whatever_was_imported_before() -> None:
+    """Issue 18: ``message`` is declared in ALL, not registered when the mail service is
+    first imported, so the policy, ``--where`` and the completion tree know it from the
+    start of a fresh process in which no mail code ran."""
+    code = (
+        "import sys\n"
+        "from crmctl.services.access import policy\n"
+        "from crmctl.query.entities import registry\n"
+        "assert 'message' in policy.ENTITIES and 'message' in policy.DEFAULT_RULES['sales']\n"
+        "assert 'subject' in registry('message').fields\n"
+        "assert not [m for m in sys.modules if m.startswith('crmctl.services.mail')]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_the_model_is_resolved_lazily() -> None:
     assert entities.CONTACT.model is models.Person
     assert entities.entity("deals").model is models.Deal
@@ -472,7 +488,7 @@ def test_ordered_flags_are_positions_one_to_n(entity: entities.Entity, flag: str
 
 
 def test_every_entity_is_declared_once_with_its_title_and_owner() -> None:
-    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 11
+    assert len({e.name for e in entities.ALL}) == len({e.plural for e in entities.ALL}) == 12
     for entity in entities.ALL:
         assert entity.field(entity.title) is not None, entity.name
         assert entity.owner in entity.table.c, entity.name
@@ -487,18 +503,21 @@ def test_every_entity_is_declared_once_with_its_title_and_owner() -> None:
 def test_policy_specs_are_derived() -> None:
     assert list(policy.ENTITIES) == [
         "company", "contact", "lead", "deal", "task", "activity", "document", "product",
-        "campaign", "service", "plan",
+        "campaign", "service", "plan", "message",
     ]  # fmt: skip
     owners = {name: spec.owner().key for name, spec in policy.ENTITIES.items()}
     assert owners == {
         "company": "owner_id", "contact": "owner_id", "lead": "owner_id", "deal": "owner_id",
         "task": "assignee_id", "activity": "created_by_id", "document": "created_by_id",
         "product": "created_by_id", "campaign": "owner_id", "service": "created_by_id",
-        "plan": "owner_id",
+        "plan": "owner_id", "message": "owner_id",
     }  # fmt: skip
     assert [n for n, s in policy.ENTITIES.items() if s.via_company is None] == [
-        "company", "product", "campaign",
+        "company", "product", "campaign", "message",
     ]  # fmt: skip
+    # A message is in scope through the records it is paired to, whoever owns them.
+    assert [n for n, s in policy.ENTITIES.items() if s.paired is not None] == ["message"]
+    assert policy.ENTITIES["message"].paired.targets == ("deal", "lead", "contact", "company")
     assert [n for n, s in policy.ENTITIES.items() if s.registry is None] == [
         "activity",
         "document",
@@ -533,7 +552,7 @@ def test_link_and_subject_lists_are_derived() -> None:
     assert import_undo.ENTITIES == ("company", "contact")
     assert write_security.OWNED_BY == {
         "company": "companies", "contact": "persons", "deal": "deals", "lead": "leads",
-        "campaign": "campaigns", "plan": "account_plans",
+        "campaign": "campaigns", "plan": "account_plans", "message": "messages",
     }  # fmt: skip
     assert documents.TARGETS == ("company", "contact", "deal")
     assert {k: k for k in ("lead", "deal", "company", "contact", "plan")} == create_task._LINK

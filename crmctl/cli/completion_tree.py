@@ -45,6 +45,7 @@ WHERE_ENTITY = {
     "campaigns launch": "company",
     "services": "service",
     "plans": "plan",
+    "mail": "message",
     "report": "deal",
     "report lead-response": "lead",
     "report campaign": "campaign",

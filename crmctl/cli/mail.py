@@ -18,10 +18,7 @@ from crmctl.cli.common import (
 )
 from crmctl.cli.console import console
 from crmctl.cli.progress import progress_for
-from crmctl.db.engine import make_engine
 from crmctl.errors import UsageError
-from crmctl.notify.outbox import deliver_due
-from crmctl.notify.smtp import smtp_config
 from crmctl.services.mail import (
     MailFilter,
     _target_id,
@@ -33,7 +30,6 @@ from crmctl.services.mail import (
     unpair,
     why,
 )
-from crmctl.services.mail_send import SendRequest, send_mail
 
 app = new_app(
     "E-mail: import and pair messages to deals, leads, contacts and companies; send from templates."
@@ -209,6 +205,10 @@ def send(
 ) -> None:
     """Send an e-mail through the outbox (exactly once): our Message-ID and the deal
     token in the subject make replies pair back; stored and on the timeline as sent."""
+    # Here, not at the top: templates (Jinja2) and the outbox are for sending only, and
+    # `mail import` (a re-sync from cron) starts faster without them.
+    from crmctl.services.mail_send import SendRequest, send_mail  # noqa: PLC0415
+
     about = _one_target(deal=deal, lead=lead, company=company)
     request = SendRequest(
         to=tuple(to),
@@ -233,6 +233,10 @@ def send(
 def _deliver_now(ctx: typer.Context, svc: object) -> str:
     """Send the committed outbox now when SMTP is configured (else the daemon or
     `workflows run` sends it): the outbox's claim makes it exactly once either way."""
+    from crmctl.db.engine import make_engine  # noqa: PLC0415  (start-up, see send)
+    from crmctl.notify.outbox import deliver_due  # noqa: PLC0415
+    from crmctl.notify.smtp import smtp_config  # noqa: PLC0415
+
     settings = settings_for(ctx)
     if smtp_config(settings) is None:
         return "queued (no smtp_url: the daemon or `workflows run` sends it once one is set)"

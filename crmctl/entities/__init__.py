@@ -24,12 +24,13 @@ from crmctl.entities.catalog import (
     DEAL,
     DOCUMENT,
     LEAD,
+    MESSAGE,
     PLAN,
     PRODUCT,
     SERVICE,
     TASK,
 )
-from crmctl.entities.model import Entity, Field, Links, computed, resolve
+from crmctl.entities.model import Entity, Field, Links, Paired, computed, resolve
 from crmctl.errors import UsageError
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "DOCUMENT",
     "ENTITIES",
     "LEAD",
+    "MESSAGE",
     "PLAN",
     "PRODUCT",
     "SERVICE",
@@ -49,6 +51,7 @@ __all__ = [
     "Entity",
     "Field",
     "Links",
+    "Paired",
     "computed",
     "entity",
     "find",

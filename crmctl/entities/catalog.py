@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, Table, or_, select
 
 from crmctl.db import tables
 from crmctl.entities import expressions as sql
-from crmctl.entities.model import Entity, Field, Links, computed
+from crmctl.entities.model import Entity, Field, Links, Paired, computed
 from crmctl.query import response_fields as response
 from crmctl.query.fields import FieldKind
 
@@ -536,23 +536,24 @@ PLAN = Entity(
     ),
 )  # fmt: skip
 
-ALL: tuple[Entity, ...] = (
-    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN, SERVICE, PLAN,
-)  # fmt: skip
-
-
-# --- issue 18: messages ------------------------------------------------------------------
-# Not in ALL: the policy's matrix and row security stay as they are; the mail service
-# registers it on use (``entities.register``) for ``--where``, and enforces its scope
-# rule itself (readable through a paired record, the mailbox owner, admins).
+# --- messages (issue 18) ----------------------------------------------------------------------
+# Owned by the owner of their mailbox (``mail.mailboxes``); readable too by whoever may read
+# a record a message is paired to (the policy derives that from ``paired``). Their events
+# are recorded on those records (``email.*``), so they have no timeline of their own.
 
 _messages = tables.lazy("messages")
 MESSAGE = Entity(
     "message", "messages", "Zprávy", "Messages", _messages,
     "crmctl.db.models:Message", owner="owner_id", title="subject",
+    paired=Paired(tables.lazy("message_pairings"), "message_id", ("deal", "lead", "contact", "company")),
+    present="crmctl.services.mail.read:message_records",
+    find="crmctl.services.mail.read:resolve_message", default_sort="date",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
-        _f("date", DATETIME, "Datum", "Date", column="sent_at", table=2),
+        _f(
+            "date", DATETIME, "Datum", "Date", column="sent_at", table=2,
+            sql=sql.undated_last(_messages.c.sent_at),
+        ),
         _f("direction", TEXT, "Směr", "Direction", description="in | out", table=3),
         _f("sender", TEXT, "Od", "From", column="from_address", table=4),
         _f("sender_name", TEXT, "Jméno odesílatele", "Sender name", column="from_name"),
@@ -564,4 +565,9 @@ MESSAGE = Entity(
         _f("in_reply_to", TEXT, "Odpověď na", "In-Reply-To"),
         CREATED_AT,
     ),
+)  # fmt: skip
+
+ALL: tuple[Entity, ...] = (
+    COMPANY, CONTACT, LEAD, DEAL, TASK, ACTIVITY, DOCUMENT, PRODUCT, CAMPAIGN, SERVICE, PLAN,
+    MESSAGE,
 )  # fmt: skip

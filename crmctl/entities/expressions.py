@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, select
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, not_, select
 
 from crmctl.db import tables
 from crmctl.text import fold
@@ -257,5 +257,20 @@ def company_owner_login(table: Any) -> Callable[[], Spec]:
         owner = select(company.owner_id).where(company.id == table.c.company_id)
         login = select(user.login).where(user.id == owner.scalar_subquery())
         return {"column": login.scalar_subquery()}
+
+    return hook
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+_LAST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def undated_last(column: Any) -> Callable[[], Spec]:
+    """A timestamp that sorts its missing values after every present one, on both databases
+    (SQLite puts NULL first, PostgreSQL last): a message without a Date header."""
+
+    def hook() -> Spec:
+        return {"sort_column": func.coalesce(column, literal(_LAST, column.type))}
 
     return hook

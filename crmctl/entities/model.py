@@ -74,6 +74,17 @@ class Links:
 
 
 @dataclass(frozen=True)
+class Paired:
+    """Records reached through a pairing table (a message through ``message_pairings``):
+    in a reader's scope also when paired to a record of ``targets`` the reader may read
+    (write, for writes), whatever that record's owner."""
+
+    table: Table | LazyTable  # one row per pairing: (this entity's id, type, id)
+    column: str  # the column holding this entity's id: "message_id"
+    targets: tuple[str, ...]  # the entities a pairing may name, in the policy's order
+
+
+@dataclass(frozen=True)
 class Entity:
     """One kind of record, declared once; every other registry is derived from it."""
 
@@ -92,6 +103,7 @@ class Entity:
     via_company: Callable[[Select[Any]], ColumnElement[bool]] | None = None
     custom: bool = False  # the table's ``custom`` JSON column: ``custom.KEY`` fields
     links: Links | None = None  # tasks/activities/documents may point at it
+    paired: Paired | None = None  # also in scope through the records it is paired to
     # Its CLI ``list`` takes ``--where`` (False: only the policy's limited views filter it,
     # and a filter on their hidden fields then matches full rows only).
     where: bool = True

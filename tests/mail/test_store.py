@@ -278,22 +278,22 @@ def test_a_failing_batch_leaves_earlier_batches_and_nothing_half(
 
     monkeypatch.setattr(service, "BATCH", 2)
     calls = {"n": 0}
-    original = service._timeline
+    original = service.record_events
 
     def failing(*args: object, **kwargs: object) -> None:
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:  # the second batch's timeline events
             raise OSError("disk full")
         original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service, "_timeline", failing)
+    monkeypatch.setattr(service, "record_events", failing)
     box = mailbox.mbox(str(tmp_path / "in.mbox"))
     for raw in corpus():
         box.add(raw)
     box.close()
     world("mail", "import", str(tmp_path / "in.mbox"), code=1)
     assert _count(world, "messages") == 2  # the first batch, whole
-    monkeypatch.setattr(service, "_timeline", original)
+    monkeypatch.setattr(service, "record_events", original)
     assert world.json("mail", "import", str(tmp_path / "in.mbox"))["stored"] == 3
     assert _count(world, "messages") == 5
 
@@ -360,3 +360,57 @@ def test_pairing_by_hand_needs_write_access_and_export_only_readable_mail(
     assert [m["subject"] for m in listed] == ["Společně"]
     exported = eva.json("gdpr", "export", "klientka@beta.cz")
     assert [m["subject"] for m in exported["messages"]] == ["Společně"]
+
+
+def test_the_policy_rule_for_messages_decides_who_reads_mail(world: Crm, tmp_path: Path) -> None:
+    """``message`` is an entity of the policy like the others: by default a manager reads
+    mail paired to the records of the people below them (and not their unpaired mail); a
+    configured rule widens or closes it, and ``policy explain`` names the pairings."""
+    world("users", "add", "mira", "--role", "manager")
+    world("users", "add", "eva", "--role", "sales", "--manager", "mira")
+    eva, mira = Crm(world.url, user="eva"), Crm(world.url, user="mira")
+    eva("companies", "add", "--name", "Beta a.s.", "--website", "beta.cz")
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for number, raw in enumerate(
+        [*corpus(), simple("b1@beta.cz", sender="Beta <obchod@beta.cz>", subject="Od Bety")]
+    ):
+        (folder / f"{number}.eml").write_bytes(raw)
+    world("mail", "import", str(folder))
+    beta = next(m["id"] for m in world.json("mail", "list") if m["subject"] == "Od Bety")
+    assert [m["subject"] for m in mira.json("mail", "list")] == ["Od Bety"]
+    explained = {r["aspect"]: r["explanation"] for r in world.json(
+        "policy", "explain", "eva", "message", str(beta))}  # fmt: skip
+    assert explained["record"].endswith("paired to company #2")
+    assert explained["read"] == "allowed: read scope own"
+    config = tmp_path / "crmctl.yaml"
+    config.write_text(
+        CONFIG + "policy:\n  roles:\n    sales: {message: {read: none}}\n"
+        "    manager: {message: {read: all}}\n",
+        encoding="utf-8",
+    )
+    assert eva.json("mail", "list") == []
+    assert eva("mail", "show", str(beta), code=5).stderr.startswith("error:")
+    assert len(mira.json("mail", "list")) == 6
+
+
+def test_lists_and_threads_sort_by_date_with_undated_mail_last(world: Crm, tmp_path: Path) -> None:
+    """The read pipeline's sort by ``date`` keeps mail without a Date header after the
+    dated (SQLite sorts NULL first, PostgreSQL last: both must print the same)."""
+
+    def message(message_id: str, date: str | None, *extra: str) -> bytes:
+        headers = ["From: jan@alfa.cz", "To: obchod@firma.cz", f"Subject: {message_id}"]
+        headers += [f"Date: {date}"] if date else []
+        return raw_message(*headers, f"Message-ID: <{message_id}>", *extra, body="text\r\n")
+
+    box = mailbox.mbox(str(tmp_path / "in.mbox"))
+    box.add(message("u@alfa.cz", None))  # the lowest id, no date
+    box.add(message("b@alfa.cz", "Tue, 10 Mar 2026 09:00:00 +0100", "In-Reply-To: <u@alfa.cz>"))
+    box.add(message("a@alfa.cz", "Mon, 09 Mar 2026 09:00:00 +0100", "In-Reply-To: <b@alfa.cz>"))
+    box.close()
+    world("mail", "import", str(tmp_path / "in.mbox"))
+    listed = [m["subject"] for m in world.json("mail", "list")]
+    assert listed == ["a@alfa.cz", "b@alfa.cz", "u@alfa.cz"]
+    assert [m["subject"] for m in world.json("mail", "list", "--limit", "2")] == listed[:2]
+    assert [m["subject"] for m in world.json("mail", "thread", "1")] == listed
+    assert world.json("mail", "show", "1")["date"] is None

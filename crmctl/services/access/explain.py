@@ -93,7 +93,7 @@ def explain(ctx: Context, login: str, entity: str, record_id: int) -> list[dict[
     ]
     for action in ACTIONS:
         scope = rule.scope(action)
-        allowed = user.active and _in_scope(ctx, user, entity, record_id, scope)
+        allowed = user.active and _in_scope(ctx, user, entity, record_id, scope, action=action)
         lines.append(_line(action, f"{'allowed' if allowed else 'denied'}: {action} scope {scope}"))
     view = limited_view(ctx, entity, rule)
     if view is not None and rule.read != "all":
@@ -119,6 +119,14 @@ def _owners(ctx: Context, spec: EntitySpec, record: Any) -> str:
     text = f"{spec.name} #{record.id} owned by {logins.get(owner_id or -1, 'nobody')}"
     if company_owner is not None:
         text += f"; its company #{company_id} owned by {logins.get(company_owner, 'nobody')}"
+    if spec.paired is not None:
+        links = spec.paired.table.c
+        pairs = ctx.session.execute(
+            select(links.entity_type, links.entity_id)
+            .where(links[spec.paired.column] == record.id)
+            .order_by(links.entity_type, links.entity_id)
+        ).all()
+        text += "; paired to " + (", ".join(f"{t} #{i}" for t, i in pairs) or "nothing")
     return text
 
 
@@ -140,9 +148,11 @@ def _in_scope(
     record_id: int,
     scope: str,
     where: str | None = None,
+    *,
+    action: str = "read",
 ) -> bool:
     spec = entity_spec(entity)
-    condition = scope_predicate(ctx, entity, scope, user)
+    condition = scope_predicate(ctx, entity, scope, user, action=action)
     if where:
         condition = condition & view_condition(ctx, entity, where)
     ids = spec.table.c.id

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, Table, exists, false, or_, select, true
 
 from crmctl import entities as declared
 from crmctl.config import Settings
@@ -85,6 +85,7 @@ class EntitySpec:
     via_company: Callable[[Select[Any]], ColumnElement[bool]] | None = None
     registry: Callable[[], EntityRegistry] | None = None
     label: str = ""
+    paired: declared.Paired | None = None  # also in scope through its paired records
 
     @cached_property
     def table(self) -> Table:
@@ -96,7 +97,7 @@ def _spec(entity: declared.Entity) -> EntitySpec:
     where = partial(registries.registry, entity.name) if entity.where else None
     return EntitySpec(
         entity.name, entity.table_ref, entity.owner_column, via_company=entity.via_company,
-        registry=where, label=entity.plural,
+        registry=where, label=entity.plural, paired=entity.paired,
     )  # fmt: skip
 
 
@@ -150,6 +151,10 @@ for _role, (_product, _campaign) in {
 }.items():
     DEFAULT_RULES[_role]["product"] = _product
     DEFAULT_RULES[_role]["campaign"] = _campaign
+# Mail (issue 18): admins read every message; anyone else the mail of their own mailboxes
+# and, through ``paired``, every message paired to a record they may read.
+for _role, _message in {"manager": "own", "sales": "own", "support": "own"}.items():
+    DEFAULT_RULES[_role]["message"] = Rule(_message, "none" if _role == "support" else _message)
 
 
 @dataclass(frozen=True)
@@ -300,6 +305,7 @@ def scope_predicate(
     user: User | Actor | None = None,
     *,
     paged: bool = False,
+    action: str = "read",
 ) -> ColumnElement[bool]:
     """Records of ``entity`` owned — directly or through their customer — within ``scope``.
 
@@ -316,12 +322,27 @@ def scope_predicate(
     owner = spec.owner()
     if paged and ctx.dialect_name == "sqlite":
         owner = owner + 0
-    direct = owner.in_(ids)
-    if spec.via_company is None:
-        return direct
-    companies = tables.companies.c
-    customers = select(companies.id).where(companies.owner_id.in_(ids))
-    return or_(direct, spec.via_company(customers))
+    terms = [owner.in_(ids)]
+    if spec.via_company is not None:
+        companies = tables.companies.c
+        terms.append(spec.via_company(select(companies.id).where(companies.owner_id.in_(ids))))
+    if spec.paired is not None:
+        terms.append(_paired(ctx, spec, action, user))
+    return or_(*terms) if len(terms) > 1 else terms[0]
+
+
+def _paired(ctx: Context, spec: EntitySpec, action: str, who: Any) -> ColumnElement[bool]:
+    """Paired to a record that ``who`` may ``action`` by their own rule for its entity."""
+    paired, who = spec.paired, who if who is not None else ctx.require_actor()
+    assert paired is not None
+    terms = []
+    for target in paired.targets:
+        scope, table = rule_for(ctx, target, who).scope(action), entity_spec(target).table
+        if scope != "none":
+            ids = select(table.c.id).where(scope_predicate(ctx, target, scope, who, action=action))
+            terms.append((paired.table.c.entity_type == target) & paired.table.c.entity_id.in_(ids))
+    pairing = exists().where(paired.table.c[paired.column] == spec.table.c.id)
+    return pairing.where(or_(*terms)) if terms else false()
 
 
 def rule_for(ctx: Context, entity: str, user: User | Actor | None = None) -> Rule:
@@ -337,7 +358,7 @@ def predicate(ctx: Context, entity: str, action: str = "read") -> ColumnElement[
     """
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
-    return scope_predicate(ctx, entity, rule_for(ctx, entity).scope(action))
+    return scope_predicate(ctx, entity, rule_for(ctx, entity).scope(action), action=action)
 
 
 def sees_everything(ctx: Context, entity: str, action: str = "read") -> bool:

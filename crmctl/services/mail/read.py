@@ -1,54 +1,38 @@
 """Reading messages with rights (list, show, thread, why) and fixing their pairings by hand.
 
-A message is readable by whoever may read a record it is paired to; every message also by
-admins and by the owner of its mailbox (``owner_id``) — issue 18 item 6.
+A message is readable by whoever may read a record it is paired to; by default every
+message also by admins and by the owner of its mailbox (``owner_id``) — issue 18 item 6,
+the policy's default rule for ``message``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, false, or_, select
+from sqlalchemy import ColumnElement, delete, exists, select
 
 from crmctl.db import tables
 from crmctl.errors import NotFound, PermissionDenied, UsageError, ValidationError
-from crmctl.query.compiler import compile_where
-from crmctl.query.entities import registry
 from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.events import record_event
+from crmctl.services.listing import ListOptions
 from crmctl.services.mail.common import ENTITY, RULE_BY_HAND, TARGETS, _m, _p
 from crmctl.services.mail.store import _event_kind, _insert_pairings
+from crmctl.services.read.pipeline import list_records, show_record
+from crmctl.services.read.sources import source
 from crmctl.services.refs import resolve_company, resolve_deal, resolve_lead, resolve_person
 
 # --- rights -------------------------------------------------------------------------------
 
 
 def readable(ctx: Context) -> ColumnElement[bool]:
-    """The messages the acting user may read (see the module docstring)."""
-    actor = ctx.require_actor()
-    if actor.role == "admin":
-        return _m.c.id.is_not(None)
-    conditions: list[ColumnElement[bool]] = [_m.c.owner_id == actor.id]
-    for target, table in (
-        ("deal", tables.deals),
-        ("lead", tables.leads),
-        ("contact", tables.persons),
-        ("company", tables.companies),
-    ):
-        if policy.rule_for(ctx, target).scope("read") == "none":
-            continue
-        visible = select(table.c.id).where(policy.predicate(ctx, target))
-        conditions.append(
-            exists().where(
-                _p.c.message_id == _m.c.id,
-                _p.c.entity_type == target,
-                _p.c.entity_id.in_(visible),
-            )
-        )
-    return or_(false(), *conditions)
+    """The messages the acting user may read: the policy's rule for ``message`` (the
+    entity's ``paired`` declaration adds the messages paired to records they may read)."""
+    return policy.predicate(ctx, ENTITY)
 
 
 def resolve_message(ctx: Context, ref: str | int) -> Any:
@@ -83,30 +67,27 @@ class MailFilter:
 
 
 def list_messages(ctx: Context, options: MailFilter) -> list[dict[str, Any]]:
-    statement = select(_m).where(_m.c.deleted_at.is_(None), readable(ctx))
-    if options.where:
-        registry = message_registry()
-        statement = statement.where(compile_where(options.where, registry, now=ctx.now, tz=ctx.tz))
+    """Through the read pipeline (deleted → policy → ``--where`` → sort by date → limit);
+    ``--unpaired`` and ``--contact|--company|--deal|--lead`` narrow the base select."""
+    conditions: list[ColumnElement[bool]] = []
     if options.unpaired:
-        statement = statement.where(~exists().where(_p.c.message_id == _m.c.id))
+        conditions.append(~exists().where(_p.c.message_id == _m.c.id))
     if options.target is not None:
         target, target_id = options.target
-        statement = statement.where(
+        conditions.append(
             exists().where(
                 _p.c.message_id == _m.c.id,
                 _p.c.entity_type == target,
                 _p.c.entity_id == target_id,
             )
         )
-    statement = statement.order_by(_m.c.sent_at.is_(None), _m.c.sent_at, _m.c.id)
-    if options.limit:
-        statement = statement.limit(options.limit)
-    rows = ctx.session.execute(statement).all()
+    listing = ListOptions(where=options.where, limit=options.limit or None)
+    return list_records(ctx, source(ENTITY), listing, conditions)
+
+
+def message_records(ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """The entity's ``present`` hook: a list's records (``show`` adds the rest)."""
     return _records(ctx, rows)
-
-
-def message_registry() -> Any:
-    return registry(ENTITY)
 
 
 def _records(ctx: Context, rows: Sequence[Any], *, full: bool = False) -> list[dict[str, Any]]:
@@ -169,18 +150,15 @@ def _attachment_records(ctx: Context, message_id: int) -> list[dict[str, Any]]:
 
 
 def show_message(ctx: Context, ref: str) -> dict[str, Any]:
-    return _records(ctx, [resolve_message(ctx, ref)], full=True)[0]
+    """Through the read pipeline's show (find with rights → records), the whole record."""
+    return show_record(ctx, replace(source(ENTITY), records=partial(_records, full=True)), ref)
 
 
 def thread(ctx: Context, ref: str) -> list[dict[str, Any]]:
     """The readable messages of the thread of ``ref``, oldest first."""
     row = resolve_message(ctx, ref)
-    rows = ctx.session.execute(
-        select(_m)
-        .where(_m.c.thread_key == row.thread_key, _m.c.deleted_at.is_(None), readable(ctx))
-        .order_by(_m.c.sent_at.is_(None), _m.c.sent_at, _m.c.id)
-    ).all()
-    return _records(ctx, rows)
+    same = [_m.c.thread_key == row.thread_key]
+    return list_records(ctx, source(ENTITY), ListOptions(), same)
 
 
 def why(ctx: Context, ref: str) -> list[dict[str, Any]]:

@@ -28,8 +28,8 @@ from crmctl.mail.settings import MailSettings, mail_settings
 from crmctl.mail.sources import ImapSource, ImapState, RawMessage, open_source, parse_imap_url
 from crmctl.services.access import policy
 from crmctl.services.context import Context
-from crmctl.services.documents import store_content
-from crmctl.services.events import record_event
+from crmctl.services.documents import StagedFiles
+from crmctl.services.events import record_events
 from crmctl.services.mail.common import RULE_INQUIRY, _m, _p
 from crmctl.services.mail.inquiries import _first_response, _lead_from_inquiry
 from crmctl.services.mail.lookup import DbLookup
@@ -120,9 +120,11 @@ def _unknown(
     """Messages whose Message-ID is stored already are counted and not parsed (a re-run,
     a re-scan after UIDVALIDITY changed): reading the header costs a fraction of parsing
     the attachments. Messages without one are parsed (their id is a content hash)."""
-    stored = set(ctx.session.scalars(select(_m.c.message_id)))
+    stored: set[str] | None = None  # read when the first message comes (a re-sync: never)
     parser = BytesHeaderParser(policy=compat32)
     for raw in raw_messages:
+        if stored is None:
+            stored = set(ctx.session.scalars(select(_m.c.message_id)))
         found = message_id_header(parser.parsebytes(raw.raw)) if stored else None
         if found is not None and found in stored:
             summary.read += 1
@@ -201,18 +203,31 @@ def _store_batch(
     *,
     final: bool,
 ) -> None:
-    """One transaction: the batch's new messages and the IMAP state after them."""
+    """One transaction: the batch's new messages and the IMAP state after them. Their
+    rows are written by multi-row INSERTs; their attachment files are fsynced together
+    before the commit that names them."""
     session: Any = ctx.session
+    files = StagedFiles(ctx.settings.documents_dir)
     try:
-        new = _new_messages(ctx, batch, summary)
-        lookup.prefetch([parsed for _, parsed in new])
+        new = _new_messages(ctx, batch, summary) if batch else []
+        if new:
+            lookup.prefetch([parsed for _, parsed in new])
+        pending: list[_Stored] = []
         for raw, parsed in new:
-            _store_one(ctx, raw, parsed, origin, settings, lookup, summary)
+            result = pair_message(parsed, settings, lookup)
+            if pending and result.new_lead:
+                # A lead's events follow the messages before it in the log, as one by one.
+                _write(ctx, pending, files)
+                pending = []
+            pending.append(_pair_one(ctx, raw, parsed, result, origin, lookup, summary))
+        _write(ctx, pending, files)
         uids = [raw.uid for raw, _ in batch if raw.uid is not None]
         _save_sync_state(ctx, reader, uids, final)
+        files.publish()
         session.commit()
     except BaseException:
         session.rollback()
+        files.discard()
         raise
 
 
@@ -231,30 +246,39 @@ def _new_messages(
     return new
 
 
-def _store_one(
+@dataclass(frozen=True)
+class _Stored:
+    """One new message, paired, waiting for the batch's multi-row INSERTs."""
+
+    values: dict[str, Any]  # its row of ``messages``
+    parsed: ParsedMessage
+    direction: str
+    pairings: list[tuple[str, int, int, str]]
+
+
+def _pair_one(
     ctx: Context,
     raw: RawMessage,
     parsed: ParsedMessage,
+    result: PairingResult,
     origin: _Origin,
-    settings: MailSettings,
     lookup: DbLookup,
     summary: ImportSummary,
-) -> int:
-    result = pair_message(parsed, settings, lookup)
-    message_id = _insert_message(ctx, raw, parsed, result, origin)
+) -> _Stored:
+    """A paired message's row (a lead from an inquiry is made now, by the leads service)."""
     pairings = [(p.target, p.target_id, p.rule, p.reason) for p in result.pairings]
     if result.new_lead:
         lead_id = _lead_from_inquiry(ctx, parsed)
         summary.leads.append(lead_id)
         pairings.append(("lead", lead_id, RULE_INQUIRY, f"inquiry: {result.new_lead_reason}"))
-    _insert_pairings(ctx, message_id, pairings)
+    values = _message_values(ctx, raw, parsed, result, origin)
     if pairings:
         summary.paired += 1
-        ctx.session.execute(update(_m).where(_m.c.id == message_id).values(unpaired_reason=None))
+        values["unpaired_reason"] = None
     else:
         summary.unpaired += 1
-    _timeline(ctx, message_id, parsed, result.direction, pairings)
-    _attachments(ctx, message_id, parsed, pairings, summary)
+    for skipped in parsed.skipped_attachments:
+        summary.skipped_attachments.append(f"{parsed.message_id}: {skipped.filename}")
     if result.direction == "out":
         _first_response(ctx, parsed, pairings)
     ids = {(t, i) for t, i, _, _ in pairings}
@@ -268,16 +292,36 @@ def _store_one(
         )
     )
     summary.stored += 1
-    return message_id
+    return _Stored(values, parsed, result.direction, pairings)
+
+
+def _write(ctx: Context, pending: Sequence[_Stored], files: StagedFiles) -> None:
+    """The messages, then their pairings, timeline events and attachments: one
+    multi-row INSERT each (ids in the order of ``pending``)."""
+    if not pending:
+        return
+    ctx.session.flush()  # a lead made by an inquiry, before the rows that name it
+    statement = insert(_m).returning(_m.c.id, sort_by_parameter_order=True)
+    ids = list(ctx.session.scalars(statement, [p.values for p in pending]))
+    _insert_pairings_of(ctx, [(i, p.pairings) for i, p in zip(ids, pending, strict=True)])
+    record_events(
+        ctx,
+        [
+            (target, target_id, _event_kind(p.direction), _event_payload(i, p.parsed, rule))
+            for i, p in zip(ids, pending, strict=True)
+            for target, target_id, rule, _ in p.pairings
+        ],
+    )
+    _attachments(ctx, list(zip(ids, pending, strict=True)), files)
 
 
 def _pair_list(addresses: Sequence[Address]) -> list[list[str]]:
     return [[a.name, a.address] for a in addresses]
 
 
-def _insert_message(
+def _message_values(
     ctx: Context, raw: RawMessage, parsed: ParsedMessage, result: PairingResult, origin: _Origin
-) -> int:
+) -> dict[str, Any]:
     content_hash = hashlib.sha256(raw.raw).hexdigest()
     values = {
         "message_id": parsed.message_id[:500],
@@ -305,94 +349,77 @@ def _insert_message(
         "created_at": ctx.now,
         "created_by_id": ctx.actor_id,
     }
-    inserted = ctx.session.execute(insert(_m).values(**values).returning(_m.c.id))
-    return int(inserted.scalar_one())
+    return values
 
 
 def _insert_pairings(
     ctx: Context, message_id: int, pairings: Sequence[tuple[str, int, int, str]]
 ) -> None:
-    if not pairings:
-        return
-    ctx.session.execute(
-        insert(_p),
-        [
-            {
-                "message_id": message_id,
-                "entity_type": target,
-                "entity_id": target_id,
-                "rule": rule,
-                "reason": reason,
-                "created_at": ctx.now,
-            }
-            for target, target_id, rule, reason in pairings
-        ],
-    )
+    _insert_pairings_of(ctx, [(message_id, pairings)])
+
+
+def _insert_pairings_of(
+    ctx: Context, messages: Sequence[tuple[int, Sequence[tuple[str, int, int, str]]]]
+) -> None:
+    rows = [
+        {
+            "message_id": message_id,
+            "entity_type": target,
+            "entity_id": target_id,
+            "rule": rule,
+            "reason": reason,
+            "created_at": ctx.now,
+        }
+        for message_id, pairings in messages
+        for target, target_id, rule, reason in pairings
+    ]
+    if rows:
+        ctx.session.execute(insert(_p), rows)
 
 
 def _event_kind(direction: str) -> str:
     return "email.sent" if direction == "out" else "email.received"
 
 
-def _timeline(
-    ctx: Context,
-    message_id: int,
-    parsed: ParsedMessage,
-    direction: str,
-    pairings: Sequence[tuple[str, int, int, str]],
-) -> None:
+def _event_payload(message_id: int, parsed: ParsedMessage, rule: int) -> dict[str, Any]:
     """``email.received``/``email.sent`` on every record the message is paired with."""
-    for target, target_id, rule, _ in pairings:
-        record_event(
-            ctx,
-            target,
-            target_id,
-            _event_kind(direction),
-            {
-                "message": message_id,
-                "subject": parsed.subject,
-                "from": parsed.sender.address if parsed.sender else None,
-                "at": parsed.date,
-                "rule": rule,
-            },
-        )
-
-
-def _attachments(
-    ctx: Context,
-    message_id: int,
-    parsed: ParsedMessage,
-    pairings: Sequence[tuple[str, int, int, str]],
-    summary: ImportSummary,
-) -> None:
-    """Each attachment a document of the message's deal, contact and company."""
-    for skipped in parsed.skipped_attachments:
-        summary.skipped_attachments.append(f"{parsed.message_id}: {skipped.filename}")
-    if not parsed.attachments:
-        return
-    links = {
-        "deal_id": next((i for t, i, _, _ in pairings if t == "deal"), None),
-        "person_id": next((i for t, i, _, _ in pairings if t == "contact"), None),
-        "company_id": next((i for t, i, _, _ in pairings if t == "company"), None),
+    return {
+        "message": message_id,
+        "subject": parsed.subject,
+        "from": parsed.sender.address if parsed.sender else None,
+        "at": parsed.date,
+        "rule": rule,
     }
-    for attachment in parsed.attachments:
-        digest = store_content(ctx.settings.documents_dir, attachment.data)
-        inserted = ctx.session.execute(
-            insert(tables.documents)
-            .values(
-                sha256=digest,
-                size=attachment.size,
-                file_name=attachment.filename[:500],
-                media_type=attachment.content_type[:200],
-                created_at=ctx.now,
-                created_by_id=ctx.actor_id,
-                **links,
+
+
+def _attachments(ctx: Context, messages: Sequence[tuple[int, _Stored]], files: StagedFiles) -> None:
+    """Each attachment a document of the message's deal, contact and company."""
+    documents, owners = [], []
+    for message_id, stored in messages:
+        links = {
+            "deal_id": next((i for t, i, _, _ in stored.pairings if t == "deal"), None),
+            "person_id": next((i for t, i, _, _ in stored.pairings if t == "contact"), None),
+            "company_id": next((i for t, i, _, _ in stored.pairings if t == "company"), None),
+        }
+        for attachment in stored.parsed.attachments:
+            documents.append(
+                {
+                    "sha256": files.add(attachment.data),
+                    "size": attachment.size,
+                    "file_name": attachment.filename[:500],
+                    "media_type": attachment.content_type[:200],
+                    "created_at": ctx.now,
+                    "created_by_id": ctx.actor_id,
+                    **links,
+                }
             )
-            .returning(tables.documents.c.id)
-        )
-        document_id = int(inserted.scalar_one())
-        ctx.session.execute(
-            insert(tables.message_attachments).values(
-                message_id=message_id, document_id=document_id
-            )
-        )
+            owners.append(message_id)
+    if not documents:
+        return
+    d = tables.documents
+    statement = insert(d).returning(d.c.id, sort_by_parameter_order=True)
+    ids = list(ctx.session.scalars(statement, documents))
+    ctx.session.execute(
+        insert(tables.message_attachments),
+        [{"message_id": m, "document_id": i} for m, i in zip(owners, ids, strict=True)],
+    )
