@@ -545,14 +545,16 @@ _messages = tables.lazy("messages")
 MESSAGE = Entity(
     "message", "messages", "Zprávy", "Messages", _messages,
     "crmctl.db.models:Message", owner="owner_id", title="subject",
-    paired=Paired(tables.lazy("message_pairings"), "message_id", ("deal", "lead", "contact", "company")),
+    paired=Paired(
+        tables.lazy("message_pairings"), "message_id", ("deal", "lead", "contact", "company")
+    ),
     present="crmctl.services.mail.read:message_records",
     find="crmctl.services.mail.read:resolve_message", default_sort="date",
     fields=(
         _f("id", INTEGER, "ID", "ID", table=1),
         _f(
             "date", DATETIME, "Datum", "Date", column="sent_at", table=2,
-            sql=sql.undated_last(_messages.c.sent_at),
+            sql=sql.undated_last(_messages, "sent_at"),
         ),
         _f("direction", TEXT, "Směr", "Direction", description="in | out", table=3),
         _f("sender", TEXT, "Od", "From", column="from_address", table=4),

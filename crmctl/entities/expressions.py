@@ -266,11 +266,12 @@ def company_owner_login(table: Any) -> Callable[[], Spec]:
 _LAST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def undated_last(column: Any) -> Callable[[], Spec]:
+def undated_last(table: Any, column_name: str) -> Callable[[], Spec]:
     """A timestamp that sorts its missing values after every present one, on both databases
     (SQLite puts NULL first, PostgreSQL last): a message without a Date header."""
 
     def hook() -> Spec:
+        column = table.c[column_name]
         return {"sort_column": func.coalesce(column, literal(_LAST, column.type))}
 
     return hook
