@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Any, NamedTuple
 
 from crmctl.errors import UsageError
@@ -243,27 +244,36 @@ def _tier_priced(tiers: Sequence[Tier], bounds: Sequence[tuple[Any, Any, Decimal
 
 def _times_rate(cents: int, rate: Decimal) -> int:
     """``cents × rate / 100`` rounded half up (away from zero) to whole hellers, exactly."""
-    numerator, denominator = rate.as_integer_ratio()
-    whole, rest = divmod(abs(cents) * numerator, denominator * 100)
-    if 2 * rest >= denominator * 100:
+    numerator, denominator = _ratio(rate)
+    whole, rest = divmod(abs(cents) * numerator, denominator)
+    if 2 * rest >= denominator:
         whole += 1
     return whole if cents >= 0 else -whole
+
+
+@cache
+def _ratio(rate: Decimal) -> tuple[int, int]:
+    """A rate in % as an exact integer fraction of one: ``5`` → (5, 100), ``7.5`` → (15, 200)."""
+    numerator, denominator = rate.as_integer_ratio()
+    return numerator, denominator * 100
 
 
 def _capped_hellers(
     results: list[PricedHellers], counted: list[bool], cap: Decimal
 ) -> list[PricedHellers]:
     """``_capped`` in hellers: the cap (in hellers) cuts the crossing deal; later ones get 0."""
+    limit = _whole(cap)  # an int but for a cap with fractions of a heller
     paid: Hellers = 0
     capped = []
     for result, in_currency in zip(results, counted, strict=True):
         if not in_currency:
             capped.append(result)
             continue
-        allowed = max(cap - paid, Decimal(0))
+        allowed = max(limit - paid, 0)
         if result.hellers > allowed:
-            capped.append(PricedHellers(_whole(allowed), result.rate, True))
-            paid += _whole(allowed)
+            allowed = _whole(allowed) if isinstance(allowed, Decimal) else allowed
+            capped.append(PricedHellers(allowed, result.rate, True))
+            paid += allowed
         else:
             capped.append(result)
             paid += result.hellers
