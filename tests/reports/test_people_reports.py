@@ -35,7 +35,7 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
 from crmctl.config import load_settings
-from crmctl.reports.dashboard import dashboard
+from crmctl.reports.dashboard import dashboard, top_deals
 from crmctl.reports.performance import PerformanceOptions, performance
 from crmctl.reports.pipeline import cached_open_groups
 from crmctl.services.context import open_read_context
@@ -361,6 +361,24 @@ def test_dashboard_attainment_takes_the_open_pipeline_of_its_pipeline_section(
     assert {(row["owner"], row["currency"]): row["open_pipeline"]
             for row in attainment.rows} == expected  # fmt: skip
     assert any(value for value in expected.values())
+
+
+@pytest.mark.parametrize("user", ["admin", "petr", "tomas"])
+def test_dashboard_top_deals_same_with_the_pipeline_sections_currencies(
+    people: Crm, monkeypatch: pytest.MonkeyPatch, user: str
+) -> None:
+    """The dashboard takes the top deals' currencies from its pipeline section (the deals
+    the reader may read); alone they come from the open deals' index: the same rows."""
+    monkeypatch.setenv("CRM_USER", user)
+    monkeypatch.setenv("CRM_NOW", NOW)
+    with open_read_context(load_settings(people.url)) as ctx:
+        board = dashboard(ctx)
+        shown = next(s.result for s in board.sections if s.key == "top_deals")
+    with open_read_context(load_settings(people.url)) as ctx:
+        alone = top_deals(ctx, "cs")
+    assert shown is not None and shown.rows == alone.rows
+    if user == "admin":
+        assert alone.rows and {row["currency"] for row in alone.rows} == {"CZK"}
 
 
 def test_performance_fail_if_on_attainment(people: Crm) -> None:
