@@ -147,9 +147,20 @@ def _paid_between(options: CashflowOptions, terms: timedelta) -> tuple[date | No
     two days each side: the exact test (``period.contains``) stays in Python, so the
     narrowing only keeps rows that could never count from being read and grouped."""
     period = options.period
-    first = period.start - terms - MARGIN if period.start else None
-    last = period.end - terms + MARGIN if period.end else None
+    first = _shifted(period.start, -terms - MARGIN)
+    last = _shifted(period.end, -terms + MARGIN)
     return first, last
+
+
+def _shifted(day: date | None, delta: timedelta) -> date | None:
+    """``day + delta``; ``None`` (no narrowing) without a day or past the calendar's end
+    (payment terms of thousands of years)."""
+    if day is None:
+        return None
+    try:
+        return day + delta
+    except OverflowError:
+        return None
 
 
 def _midnight_utc(day: date) -> datetime:

@@ -211,6 +211,13 @@ def test_item7_cashflow_counts_the_period_edges_exactly(sales: Crm) -> None:
     assert [(r["month"], r["weighted"]) for r in data] == [("2027-05", "8000.00")]
     data, _ = rows(sales, "cashflow", "--from", "2027-05-15", "--to", "2027-05-31")
     assert [(r["month"], r["weighted"]) for r in data if r["currency"] == "CZK"] == []
+    # Terms reaching before year 1 from the period: no narrowing, no error; with no --to
+    # every deal is paid in the period (2,700 years later).
+    _, far = rows(sales, "cashflow", "--from", "2027-02", "--payment-days", "1000000")
+    assert [(t["currency"], t["committed"], t["weighted"]) for t in far] == [
+        ("CZK", "150000.00", "8000.00"),
+        ("EUR", "0.00", "7500.00"),
+    ]
 
 
 def test_item7_cashflow_payment_days_from_config(sales: Crm, tmp_path: Path) -> None:
