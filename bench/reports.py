@@ -343,13 +343,13 @@ def fill_postgres_response_minutes(conn: Any) -> None:
     fill_response_minutes(lambda sql: list(conn.execute(text(sql)).all()), update)
 
 
-def generate_postgres(base_url: str, sizes: Sizes) -> str:
+def generate_postgres(base_url: str, sizes: Sizes, database: str = PG_DATABASE) -> str:
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
-        conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {database}"))
+        conn.execute(text(f"CREATE DATABASE {database}"))
     admin.dispose()
-    url = make_url(base_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
+    url = make_url(base_url).set(database=database).render_as_string(hide_password=False)
     init_database(url)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -536,6 +536,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", default=str(DEFAULT_DB), help="SQLite file (default: %(default)s)")
     parser.add_argument("--postgres", help="also load and measure on this PostgreSQL server")
     parser.add_argument("--reuse-postgres", action="store_true", help="skip loading PostgreSQL")
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="the PostgreSQL database to (re)create and measure (default: %(default)s)",
+    )
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=5_000_000)
     parser.add_argument("--leads", type=int, default=1_000_000)
@@ -558,10 +563,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     dataset += counts(path)
     if args.postgres:
         if args.reuse_postgres:
-            url = make_url(args.postgres).set(database=PG_DATABASE)
+            url = make_url(args.postgres).set(database=args.pg_database)
             pg_url = url.render_as_string(hide_password=False)
         else:
-            pg_url = generate_postgres(args.postgres, sizes)
+            pg_url = generate_postgres(args.postgres, sizes, args.pg_database)
         metrics += measure(pg_url, "PostgreSQL", args.runs)
     text = section(metrics, dataset, args.runs)
     print(text)
@@ -576,13 +581,13 @@ PG_MARKERS = ("<!-- reports-postgres:begin (written by bench/reports.py) -->",
 
 def postgres_only(args: argparse.Namespace, sizes: Sizes) -> int:
     if args.reuse_postgres:
-        url = make_url(args.postgres).set(database=PG_DATABASE)
+        url = make_url(args.postgres).set(database=args.pg_database)
         pg_url = url.render_as_string(hide_password=False)
     else:
-        pg_url = generate_postgres(args.postgres, sizes)
+        pg_url = generate_postgres(args.postgres, sizes, args.pg_database)
     metrics = measure(pg_url, "PostgreSQL", args.runs)
     dataset = (
-        f"database `{PG_DATABASE}` loaded by the same set-based SQL: {sizes.deals:,} deals, "
+        f"database `{args.pg_database}` loaded by the same set-based SQL: {sizes.deals:,} deals, "
         f"{sizes.events:,} events, {sizes.leads:,} leads (reported; targets are for SQLite)"
     )
     text = section(metrics, dataset, args.runs, PG_MARKERS)

@@ -88,13 +88,15 @@ def bucket(day: date, by: str) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _open_days(ctx: Context, options: CashflowOptions) -> Any:
-    """Open deals summed per expected-close day and currency (few thousand rows)."""
+def _open_days(ctx: Context, options: CashflowOptions, terms: timedelta) -> Any:
+    """Open deals summed per expected-close day and currency (few thousand rows), only
+    the days whose payment can fall in ``--from/--to`` (``_paid_between``)."""
     likely = case((deals.forecast_category.in_(LIKELY_CATEGORIES), common.cents()), else_=0)
     # The day `unindexed`: reading the open-deals index and sorting beats walking the
     # expected-close index and fetching every deal's row.
     keys = (unindexed(deals.expected_close).label("day"), deals.currency)
-    return (
+    first, last = _paid_between(options, terms)
+    statement = (
         select(
             *keys,
             cast(func.sum(likely), BigInteger),
@@ -107,12 +109,19 @@ def _open_days(ctx: Context, options: CashflowOptions) -> Any:
         )
         .group_by(*keys)
     )
+    if first is not None:
+        statement = statement.where(unindexed(deals.expected_close) >= first)
+    if last is not None:
+        statement = statement.where(unindexed(deals.expected_close) <= last)
+    return statement
 
 
-def _won_hours(ctx: Context, options: CashflowOptions) -> Any:
-    """Won deals summed per UTC hour of closing and currency: local days come from hours."""
+def _won_hours(ctx: Context, options: CashflowOptions, terms: timedelta) -> Any:
+    """Won deals summed per UTC hour of closing and currency: local days come from hours.
+    Only the closes whose payment can fall in ``--from/--to`` (a range of the closed
+    deals' index)."""
     hour = hour_key(deals.closed_at)
-    return (
+    statement = (
         select(hour, deals.currency, cast(func.sum(common.cents()), BigInteger))
         .where(
             common.closed(),
@@ -121,6 +130,41 @@ def _won_hours(ctx: Context, options: CashflowOptions) -> Any:
         )
         .group_by(hour, deals.currency)
     )
+    first, last = _paid_between(options, terms)
+    if first is not None:
+        statement = statement.where(deals.closed_at >= _midnight_utc(first))
+    if last is not None:
+        statement = statement.where(deals.closed_at < _midnight_utc(last + timedelta(days=1)))
+    return statement
+
+
+# A local day and the UTC day of the same moment differ by less than this.
+MARGIN = timedelta(days=2)
+
+
+def _paid_between(options: CashflowOptions, terms: timedelta) -> tuple[date | None, date | None]:
+    """The (expected) close days whose payment can fall in the period, with a margin of
+    two days each side: the exact test (``period.contains``) stays in Python, so the
+    narrowing only keeps rows that could never count from being read and grouped."""
+    period = options.period
+    first = _shifted(period.start, -terms - MARGIN)
+    last = _shifted(period.end, -terms + MARGIN)
+    return first, last
+
+
+def _shifted(day: date | None, delta: timedelta) -> date | None:
+    """``day + delta``; ``None`` (no narrowing) without a day or past the calendar's end
+    (payment terms of thousands of years)."""
+    if day is None:
+        return None
+    try:
+        return day + delta
+    except OverflowError:
+        return None
+
+
+def _midnight_utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def cashflow_rows(ctx: Context, options: CashflowOptions) -> list[dict[str, Any]]:
@@ -136,11 +180,12 @@ def cashflow_rows(ctx: Context, options: CashflowOptions) -> list[dict[str, Any]
         row = sums.setdefault((bucket(paid, by), currency), {})
         row[name] = row.get(name, 0) + amount
 
-    for close, currency, likely, weighted_units in ctx.session.execute(_open_days(ctx, options)):
+    open_days = _open_days(ctx, options, terms)
+    for close, currency, likely, weighted_units in ctx.session.execute(open_days):
         day = close if isinstance(close, date) else date.fromisoformat(str(close))
         add(day, currency, "likely", int(likely or 0))
         add(day, currency, "weighted", int(weighted_units or 0))
-    for hour, currency, hellers in ctx.session.execute(_won_hours(ctx, options)):
+    for hour, currency, hellers in ctx.session.execute(_won_hours(ctx, options, terms)):
         add(_local_day(str(hour), ctx), currency, "committed", int(hellers or 0))
     for day, currency, hellers in recurring_dues(ctx, options):
         if period.contains(day):  # due on the day: payment terms do not shift it

@@ -33,7 +33,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from crmctl.errors import UsageError
 
@@ -173,6 +174,121 @@ def _capped(results: list[Commission], counted: list[bool], cap: Decimal) -> lis
 
 def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- the same in integer hellers (the report's path) ---------------------------------------
+
+Hellers = int | Decimal  # a Decimal only when a cap holding fractions of a heller cut a deal
+
+
+class PricedHellers(NamedTuple):  # one per won deal: tens of thousands per report
+    hellers: Hellers
+    rate: Decimal | None
+    capped: bool
+
+
+def commission_hellers(
+    plan: Plan, deals: Sequence[Any], target: Decimal | None, currency: str
+) -> list[PricedHellers]:
+    """``commissions`` in integer hellers, the same numbers: ``deals`` have ``id``,
+    ``cents`` (the value in hellers), ``currency``, ``pipeline`` and ``product``.
+
+    A deal inside one tier (all but the few crossing a boundary) or at its own rate is
+    priced as ``cents × rate / 100`` rounded half up by integer division; a deal crossing
+    a tier boundary goes through ``_tiered`` in Decimal as in ``commissions``."""
+    bounds = _bounds_hellers(plan.tiers, target) if plan.tiers and target else ()
+    running = 0  # hellers won so far in ``currency``
+    results: list[PricedHellers] = []
+    for deal in deals:
+        before = running
+        if deal.currency == currency:
+            running += deal.cents
+        own = plan.own_rate(deal.pipeline, deal.product)
+        if own is None and not plan.tiers:
+            own = plan.rate or Decimal(0)
+        if own is None and (deal.currency != currency or not target):
+            own = plan.tiers[0].rate
+        if own is None:
+            results.append(_tier_priced(plan.tiers, bounds, before, deal.cents, target))
+        else:
+            results.append(PricedHellers(_times_rate(deal.cents, own), own, False))
+    if plan.cap is None:
+        return results
+    counted = [deal.currency == currency for deal in deals]
+    return _capped_hellers(results, counted, plan.cap * HUNDRED)
+
+
+def _bounds_hellers(tiers: Sequence[Tier], target: Decimal) -> tuple[tuple[Any, Any, Decimal], ...]:
+    """(lower, upper, rate) of each tier in hellers (Decimals, as exact as in ``_tiered``)."""
+    bounds, lower = [], Decimal(0)
+    for tier in tiers:
+        upper = None if tier.up_to is None else target * tier.up_to / HUNDRED
+        bounds.append((lower * HUNDRED, None if upper is None else upper * HUNDRED, tier.rate))
+        if upper is None:
+            break
+        lower = upper
+    return tuple(bounds)
+
+
+def _tier_priced(tiers: Sequence[Tier], bounds: Sequence[tuple[Any, Any, Decimal]],
+                 before: int, cents: int, target: Decimal | None) -> PricedHellers:  # fmt: skip
+    end = before + cents
+    if cents > 0:
+        for lower, upper, rate in bounds:
+            if before >= lower and (upper is None or end <= upper):
+                return PricedHellers(_times_rate(cents, rate), rate, False)
+    amount, rates = _tiered(tiers, Decimal(before) / HUNDRED, Decimal(cents) / HUNDRED, target)  # type: ignore[arg-type]
+    return PricedHellers(_whole(_cents(amount) * HUNDRED), rates[0] if len(rates) == 1 else None,
+                         False)  # fmt: skip
+
+
+def _times_rate(cents: int, rate: Decimal) -> int:
+    """``cents × rate / 100`` rounded half up (away from zero) to whole hellers, exactly."""
+    numerator, denominator = _ratio(rate)
+    whole, rest = divmod(abs(cents) * numerator, denominator)
+    if 2 * rest >= denominator:
+        whole += 1
+    return whole if cents >= 0 else -whole
+
+
+@cache
+def _ratio(rate: Decimal) -> tuple[int, int]:
+    """A rate in % as an exact integer fraction of one: ``5`` → (5, 100), ``7.5`` → (15, 200)."""
+    numerator, denominator = rate.as_integer_ratio()
+    return numerator, denominator * 100
+
+
+def _capped_hellers(
+    results: list[PricedHellers], counted: list[bool], cap: Decimal
+) -> list[PricedHellers]:
+    """``_capped`` in hellers: the cap (in hellers) cuts the crossing deal; later ones get 0."""
+    limit = _whole(cap)  # an int but for a cap with fractions of a heller
+    paid: Hellers = 0
+    capped = []
+    for result, in_currency in zip(results, counted, strict=True):
+        if not in_currency:
+            capped.append(result)
+            continue
+        allowed = max(limit - paid, 0)
+        if result.hellers > allowed:
+            allowed = _whole(allowed) if isinstance(allowed, Decimal) else allowed
+            capped.append(PricedHellers(allowed, result.rate, True))
+            paid += allowed
+        else:
+            capped.append(result)
+            paid += result.hellers
+    return capped
+
+
+def _whole(hellers: Decimal) -> Hellers:
+    """An int when the Decimal holds whole hellers (always but for a cap like 0.005)."""
+    return int(hellers) if hellers == hellers.to_integral_value() else hellers
+
+
+def money_of(hellers: Hellers) -> Decimal:
+    """Hellers as money with two places (more only for a fraction of a heller)."""
+    money = Decimal(hellers) / HUNDRED
+    return money.quantize(CENT) if money == money.quantize(CENT) else money
 
 
 # --- configuration -----------------------------------------------------------------------

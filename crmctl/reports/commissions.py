@@ -14,19 +14,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from crmctl import present
 from crmctl.errors import UsageError
 from crmctl.reports import common
 from crmctl.reports import targets as target_rows
 from crmctl.reports.commission_plans import (
-    Commission,
+    Hellers,
     Plan,
     Plans,
-    WonDeal,
-    commissions,
+    commission_hellers,
     load_plans,
+    money_of,
 )
 from crmctl.reports.common import ReportOptions
 from crmctl.reports.outcomes import ClosedDeal, closed_deals
@@ -55,11 +55,12 @@ class CommissionOptions(ReportOptions):
         return {**super().params(), "details": self.details}
 
 
-@dataclass(frozen=True)
-class Priced:
+class Priced(NamedTuple):  # one per won deal
     deal: ClosedDeal
     plan: Plan | None
-    result: Commission | None
+    hellers: Hellers  # the commission
+    rate: Decimal | None
+    capped: bool
 
 
 def priced_deals(ctx: Context, options: CommissionOptions) -> tuple[list[Priced], Any]:
@@ -91,12 +92,11 @@ def _price(ctx: Context, plans: Plans, person: common.Person | None, mine: Seque
            targets: Sequence[target_rows.TargetRow], period: Any) -> list[Priced]:  # fmt: skip
     plan = plans.plan_for(person.login, person.team) if person else None
     if plan is None:
-        return [Priced(deal, None, None) for deal in mine]
+        return [Priced(deal, None, 0, None, False) for deal in mine]
     in_currency = [t for t in targets if (t.currency or "CZK") == plans.currency]
     target = target_rows.prorated(ctx, in_currency, period, "won_value")
-    won = [WonDeal(d.id, d.value, d.currency, d.pipeline, d.product) for d in mine]
-    results = commissions(plan, won, target, plans.currency)
-    return [Priced(deal, plan, result) for deal, result in zip(mine, results, strict=True)]
+    results = commission_hellers(plan, mine, target, plans.currency)
+    return [Priced(deal, plan, *result) for deal, result in zip(mine, results, strict=True)]
 
 
 def commission_report(ctx: Context, options: CommissionOptions) -> ReportResult:
@@ -139,20 +139,26 @@ def _login(people: Mapping[int, common.Person], owner_id: int | None) -> str | N
 def _summary_rows(
     priced: Sequence[Priced], people: Mapping[int, common.Person]
 ) -> list[dict[str, Any]]:
-    rows: dict[tuple[Any, str], dict[str, Any]] = {}
+    """Summed in hellers (integers): one Decimal per salesperson and currency."""
+    rows: dict[tuple[str | None, str], dict[str, Any]] = {}
     for item in priced:
         key = (_login(people, item.deal.owner_id), item.deal.currency)
-        row = rows.setdefault(key, {
-            "owner": key[0], "currency": key[1], "plan": item.plan.name if item.plan else None,
-            "deals": 0, "won_value": Decimal("0.00"), "commission": Decimal("0.00"),
-            "effective_rate": None,
-        })  # fmt: skip
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = {"plan": item.plan.name if item.plan else None, "deals": 0,
+                               "won_value": 0, "commission": 0}  # fmt: skip
         row["deals"] += 1
-        row["won_value"] += item.deal.value
-        row["commission"] += item.result.commission if item.result else Decimal("0.00")
-    for row in rows.values():
-        row["effective_rate"] = common.rate(row["commission"], row["won_value"])
-    return list(rows.values())
+        row["won_value"] += item.deal.cents
+        row["commission"] += item.hellers
+    summary = []
+    for (login, currency), row in rows.items():
+        won, commission = money_of(row["won_value"]), money_of(row["commission"])
+        summary.append({
+            "owner": login, "currency": currency, "plan": row["plan"],
+            "deals": row["deals"], "won_value": won, "commission": commission,
+            "effective_rate": common.rate(commission, won),
+        })  # fmt: skip
+    return summary
 
 
 def _detail_rows(
@@ -168,9 +174,9 @@ def _detail_rows(
             "pipeline": item.deal.pipeline,
             "currency": item.deal.currency,
             "won_value": item.deal.value,
-            "rate": item.result.rate if item.result else None,
-            "commission": item.result.commission if item.result else Decimal("0.00"),
-            "capped": "yes" if item.result and item.result.capped else "",
+            "rate": item.rate,
+            "commission": money_of(item.hellers),
+            "capped": "yes" if item.capped else "",
         }
         for item in priced
     ]

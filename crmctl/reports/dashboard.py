@@ -31,7 +31,7 @@ from crmctl.reports.common import deals
 from crmctl.reports.forecast import ForecastOptions, forecast_result
 from crmctl.reports.funnel import FunnelOptions, funnel
 from crmctl.reports.period import Period
-from crmctl.reports.pipeline import PipelineOptions, pipeline
+from crmctl.reports.pipeline import PipelineOptions, cached_open_groups, pipeline
 from crmctl.reports.render import html_context, template_environment
 from crmctl.reports.result import ChartSpec, Column, ColumnKind, ReportResult
 from crmctl.reports.winrate import win_rate_by_month
@@ -145,13 +145,21 @@ def win_rate_months(ctx: Context, period: Period, lang: str) -> ReportResult:
     )
 
 
+def _open_currencies(ctx: Context) -> list[str]:
+    """The currencies of the open deals: from the pipeline section's groups (the deals
+    the reader may read; a currency with none of those has no top deals either), else
+    from the partial index ix_deals_open_report, not a scan of the wide deal rows."""
+    groups = cached_open_groups(ctx, None)
+    if groups is not None:
+        return sorted({group["currency"] for group in groups})
+    currencies = select(deals.currency).where(*common.open_live()).distinct()
+    return [currency for (currency,) in ctx.session.execute(currencies.order_by(deals.currency))]
+
+
 def top_deals(ctx: Context, lang: str) -> ReportResult:
     """The ten largest open deals of each currency, largest first."""
     rows: list[dict[str, Any]] = []
-    # Open and live as the partial index ix_deals_open_report says: the currencies and the
-    # ten ids are read from that narrow index, not from a scan of the wide deal rows.
-    currencies = select(deals.currency).where(*common.open_live()).distinct()
-    for (currency,) in ctx.session.execute(currencies.order_by(deals.currency)):
+    for currency in _open_currencies(ctx):
         largest = (
             select(deals.id)
             .where(

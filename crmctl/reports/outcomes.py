@@ -35,11 +35,15 @@ class ClosedDeal(NamedTuple):  # a tuple: tens of thousands are made per report
     title: str
     pipeline: str
     status: str  # won | lost
-    value: Decimal
+    cents: int  # the value in hellers
     currency: str
     closed_on: date  # local day of the close
     owner_id: int | None  # at the moment it closed
     product: str | None  # custom.product, else its lead's product
+
+    @property
+    def value(self) -> Decimal:
+        return common.money(self.cents)
 
 
 def closed_deals(
@@ -84,7 +88,7 @@ def closed_deals(
             title=row.title,
             pipeline=row.pipeline,
             status=row.status,
-            value=common.money(row.cents),
+            cents=int(row.cents or 0),
             currency=row.currency,
             closed_on=local_day(ctx, days, row.closed_hour),
             owner_id=changed.get(row.id, row.owner_id),

@@ -28,6 +28,7 @@ from crmctl.reports.common import DEFAULT_CURRENCY, ReportOptions, deals
 from crmctl.reports.lead_response import drawable
 from crmctl.reports.outcomes import local_day, owners_after_close
 from crmctl.reports.period import Period
+from crmctl.reports.pipeline import cached_open_groups
 from crmctl.reports.result import (
     ChartSpec,
     Column,
@@ -120,17 +121,26 @@ def _add_deal_sums(ctx: Context, cells: Cells, period: Period, where: str | None
     for owner_id, currency, count in ctx.session.execute(new):
         cell = cells.setdefault((owner_id, currency), _empty(owner_id, currency))
         cell["new_deals"] += int(count or 0)
-    # Grouped in the open deals' covering index order (pipeline, stage, owner, currency):
-    # no sort, and a few dozen groups folded here.
+    for owner_id, currency, total in _open_pipeline(ctx, where, conditions):
+        cell = cells.setdefault((owner_id, currency), _empty(owner_id, currency))
+        cell["open_pipeline"] += common.money(total)
+
+
+def _open_pipeline(ctx: Context, where: str | None, conditions: Sequence[Any]) -> list[Any]:
+    """(owner, currency, hellers) of the open deals now, per pipeline and stage: the
+    pipeline report's groups when this command has them (the dashboard), else grouped in
+    the open deals' covering index order (pipeline, stage, owner, currency): no sort."""
+    groups = cached_open_groups(ctx, where)
+    if groups is not None:
+        return [(group["owner_id"], group["currency"], group["cents"]) for group in groups]
     order = (deals.pipeline, deals.stage, deals.owner_id, deals.currency)
     open_now = (
         select(*order, func.sum(common.cents()))
         .where(*common.open_live(), *conditions)
         .group_by(*order)
     )
-    for _, _, owner_id, currency, total in ctx.session.execute(open_now):
-        cell = cells.setdefault((owner_id, currency), _empty(owner_id, currency))
-        cell["open_pipeline"] += common.money(total)
+    return [(owner_id, currency, total) for _, _, owner_id, currency, total in
+            ctx.session.execute(open_now)]  # fmt: skip
 
 
 def _count(condition: Any) -> Any:

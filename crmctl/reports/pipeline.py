@@ -116,7 +116,31 @@ def _common_where(
 
 
 def current_groups(ctx: Context, options: PipelineOptions) -> list[dict[str, Any]]:
-    """Sums per pipeline, stage, owner and currency of the open deals now."""
+    """Sums per pipeline, stage, owner and currency of the open deals now.
+
+    Without ``--from/--to`` they are kept for the rest of the command (``ctx.cache``):
+    the dashboard's attainment section then takes each salesperson's open pipeline from
+    them (``cached_open_groups``) instead of reading the open deals a second time."""
+    period = options.period
+    if period.start or period.end:
+        return _current_groups(ctx, options)
+    key = (OPEN_GROUPS, options.where)
+    if key not in ctx.cache:
+        ctx.cache[key] = _current_groups(ctx, options)
+    return list(ctx.cache[key])
+
+
+OPEN_GROUPS = "reports.pipeline.open_groups"
+
+
+def cached_open_groups(ctx: Context, where: str | None) -> list[dict[str, Any]] | None:
+    """The open deals' groups (``current_groups``, no period) if this command has read
+    them already, else ``None``; read only, shared with the pipeline."""
+    groups = ctx.cache.get((OPEN_GROUPS, where))
+    return None if groups is None else list(groups)
+
+
+def _current_groups(ctx: Context, options: PipelineOptions) -> list[dict[str, Any]]:
     idle_before = ctx.now - timedelta(days=IDLE_DAYS + 1)
     statement = _grouped(
         value=common.cents(),

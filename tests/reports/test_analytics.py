@@ -190,6 +190,36 @@ def test_item7_cashflow_exact_by_month_and_week(sales: Crm) -> None:
     ]
 
 
+def test_item7_cashflow_counts_the_period_edges_exactly(sales: Crm) -> None:
+    """Payments due on the first and the last day count, a day outside does not (the SQL
+    narrows the closes read to the period less the payment terms; Python decides)."""
+
+    def committed(*args: str) -> list[tuple[str, str]]:
+        data, _ = rows(sales, "cashflow", *args)
+        return [(r["month"], r["committed"]) for r in data if r["committed"] != "0.00"]
+
+    # Gama won 1 Feb (+14 = 15 Feb), Alfa 11 Feb (+14 = 25 Feb).
+    assert committed("--from", "2027-02-15", "--to", "2027-02-25") == [("2027-02", "150000.00")]
+    assert committed("--from", "2027-02-16", "--to", "2027-02-24") == []
+    assert committed("--from", "2027-02-25", "--to", "2027-02-25") == [("2027-02", "100000.00")]
+    assert committed("--payment-days", "0", "--from", "2027-02-01", "--to", "2027-02-01") == [
+        ("2027-02", "50000.00")
+    ]
+    assert committed("--payment-days", "0", "--from", "2027-02-02", "--to", "2027-02-10") == []
+    # Epsilon expected 30 Apr (+14 = 14 May): weighted on exactly that day.
+    data, _ = rows(sales, "cashflow", "--from", "2027-05-14", "--to", "2027-05-14")
+    assert [(r["month"], r["weighted"]) for r in data] == [("2027-05", "8000.00")]
+    data, _ = rows(sales, "cashflow", "--from", "2027-05-15", "--to", "2027-05-31")
+    assert [(r["month"], r["weighted"]) for r in data if r["currency"] == "CZK"] == []
+    # Terms reaching before year 1 from the period: no narrowing, no error; with no --to
+    # every deal is paid in the period (2,700 years later).
+    _, far = rows(sales, "cashflow", "--from", "2027-02", "--payment-days", "1000000")
+    assert [(t["currency"], t["committed"], t["weighted"]) for t in far] == [
+        ("CZK", "150000.00", "8000.00"),
+        ("EUR", "0.00", "7500.00"),
+    ]
+
+
 def test_item7_cashflow_payment_days_from_config(sales: Crm, tmp_path: Path) -> None:
     (tmp_path / "crmctl.yaml").write_text("payment_days: 30\n", encoding="utf-8")
     data, _ = rows(sales, "cashflow", "--from", "2027-03", "--to", "2027-03")

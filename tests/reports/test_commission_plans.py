@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmctl.errors import UsageError
-from crmctl.reports.commission_plans import WonDeal, commissions, parse_plans
+from crmctl.reports.commission_plans import (
+    Plan,
+    Tier,
+    WonDeal,
+    commission_hellers,
+    commissions,
+    money_of,
+    parse_plans,
+)
 
 PLANS = {
     "plans": [
@@ -99,3 +110,71 @@ def test_bad_plans_are_named(raw: object, message: str) -> None:
     with pytest.raises(UsageError, match="commissions") as error:
         parse_plans(raw)
     assert message in str(error.value)
+
+
+# --- the report's integer-heller path gives the Decimal arithmetic's numbers ------------------
+
+
+class CentsDeal(NamedTuple):
+    id: int
+    cents: int
+    currency: str
+    pipeline: str
+    product: str | None
+
+
+rates = st.decimals(min_value=0, max_value=100, places=2)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    bounds = sorted(draw(st.sets(st.integers(1, 300), max_size=3)))
+    tiers = (*(Tier(Decimal(b), draw(rates)) for b in bounds), Tier(None, draw(rates)))
+    tiered = draw(st.booleans())
+    cap = draw(st.none() | st.decimals(min_value=0, max_value=200000, places=3))
+    own = draw(st.sampled_from([{}, {"servis": Decimal("3.5")}]))
+    return Plan(name="P", default=True, rate=None if tiered else draw(rates),
+                tiers=tiers if tiered else (), pipelines=own, products={"licence": Decimal(10)},
+                cap=cap)  # fmt: skip
+
+
+won_deals = st.lists(
+    st.builds(
+        CentsDeal,
+        st.integers(1, 10**6),
+        st.integers(-1000, 10**8) | st.just(0),
+        st.sampled_from(["CZK", "CZK", "EUR"]),
+        st.sampled_from(["obchod", "servis"]),
+        st.sampled_from([None, "licence"]),
+    ),
+    max_size=30,
+)
+targets = st.none() | st.decimals(min_value=0, max_value=10**7, places=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(plan=plans(), deals=won_deals, target=targets)
+def test_integer_hellers_give_the_decimal_commissions(
+    plan: Plan, deals: list[CentsDeal], target: Decimal | None
+) -> None:
+    reference = commissions(
+        plan,
+        [WonDeal(d.id, Decimal(d.cents) / 100, d.currency, d.pipeline, d.product) for d in deals],
+        target,
+        "CZK",
+    )
+    fast = commission_hellers(plan, deals, target, "CZK")
+    assert [(r.commission, r.rate, r.capped) for r in reference] == [
+        (money_of(f.hellers), f.rate, f.capped) for f in fast
+    ]
+    assert all(isinstance(f.hellers, int) for f in fast) or plan.cap is not None
+
+
+def test_integer_hellers_round_half_up_away_from_zero() -> None:
+    plan = Plan(name="P", default=True, rate=Decimal("2.5"))
+    deals = [CentsDeal(1, 10, "CZK", "obchod", None), CentsDeal(2, 30, "CZK", "obchod", None),
+             CentsDeal(3, -30, "CZK", "obchod", None)]  # fmt: skip
+    # 0.25 h → 0, 0.75 h → 1, −0.75 h → −1 (half up: 0.5 would go to 1).
+    assert [f.hellers for f in commission_hellers(plan, deals, None, "CZK")] == [0, 1, -1]
+    half = [CentsDeal(1, 20, "CZK", "obchod", None)]  # 0.5 h → 1
+    assert commission_hellers(plan, half, None, "CZK")[0].hellers == 1

@@ -34,6 +34,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
+from crmctl.config import load_settings
+from crmctl.reports.dashboard import dashboard, top_deals
+from crmctl.reports.performance import PerformanceOptions, performance
+from crmctl.reports.pipeline import cached_open_groups
+from crmctl.services.context import open_read_context
 from tests.conftest import Crm
 
 NOW = "2027-03-31T12:00:00+02:00"
@@ -333,6 +338,47 @@ def test_performance_by_team_and_visibility(people: Crm) -> None:
     support = report(people, "performance", "--from", "2027-01", "--to", "2027-01", user="tomas")
     assert all(row["won_value"] == "0.00" and row["open_pipeline"] == "0.00"
                for row in support["rows"])  # fmt: skip
+
+
+@pytest.mark.parametrize("user", ["admin", "petr"])
+def test_dashboard_attainment_takes_the_open_pipeline_of_its_pipeline_section(
+    people: Crm, monkeypatch: pytest.MonkeyPatch, user: str
+) -> None:
+    """The dashboard reads the open deals once: its attainment section's open pipeline
+    comes from the pipeline section's groups and equals the performance report's."""
+    monkeypatch.setenv("CRM_USER", user)
+    monkeypatch.setenv("CRM_NOW", NOW)
+    with open_read_context(load_settings(people.url)) as ctx:
+        board = dashboard(ctx)
+        assert cached_open_groups(ctx, None) is not None  # the pipeline section kept them
+        attainment = next(s.result for s in board.sections if s.key == "attainment")
+    with open_read_context(load_settings(people.url)) as ctx:
+        assert cached_open_groups(ctx, None) is None
+        alone = performance(ctx, PerformanceOptions("2027-Q1", "2027-Q1", None, "owner"))
+    expected = {(row["owner"], row["currency"]): row["open_pipeline"] for row in alone.rows
+                if row["won_value"] or row["won_value_target"]}  # fmt: skip
+    assert attainment is not None and expected
+    assert {(row["owner"], row["currency"]): row["open_pipeline"]
+            for row in attainment.rows} == expected  # fmt: skip
+    assert any(value for value in expected.values())
+
+
+@pytest.mark.parametrize("user", ["admin", "petr", "tomas"])
+def test_dashboard_top_deals_same_with_the_pipeline_sections_currencies(
+    people: Crm, monkeypatch: pytest.MonkeyPatch, user: str
+) -> None:
+    """The dashboard takes the top deals' currencies from its pipeline section (the deals
+    the reader may read); alone they come from the open deals' index: the same rows."""
+    monkeypatch.setenv("CRM_USER", user)
+    monkeypatch.setenv("CRM_NOW", NOW)
+    with open_read_context(load_settings(people.url)) as ctx:
+        board = dashboard(ctx)
+        shown = next(s.result for s in board.sections if s.key == "top_deals")
+    with open_read_context(load_settings(people.url)) as ctx:
+        alone = top_deals(ctx, "cs")
+    assert shown is not None and shown.rows == alone.rows
+    if user == "admin":
+        assert alone.rows and {row["currency"] for row in alone.rows} == {"CZK"}
 
 
 def test_performance_fail_if_on_attainment(people: Crm) -> None:

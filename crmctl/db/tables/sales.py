@@ -74,6 +74,10 @@ OPEN_REPORT_COLUMNS = (
     "stage_entered_at", "last_touched_at", "expected_close", "forecast_category",
     "company_id", "status", "deleted_at",
 )  # fmt: skip
+FORECAST_COLUMNS = (
+    "expected_close", "status", "forecast_category", "deleted_at", "owner_id", "currency",
+    "value", "probability", "company_id", "pipeline", "stage",
+)  # fmt: skip
 CLOSED_REPORT_COLUMNS = (
     "closed_at", "status", "currency", "value", "owner_id", "created_at", "pipeline",
     "company_id", "deleted_at",
@@ -124,7 +128,9 @@ deals = Table(
         "deleted_at",
     ),
     Index("ix_deals_last_touched_at", "last_touched_at", "owner_id", "company_id", "deleted_at"),
-    Index("ix_deals_expected_close", "expected_close"),
+    # Covering (0016): the forecast (a range of expected close, not lost, not omitted,
+    # summed per day, owner and currency, or stage or pipeline) reads the index alone.
+    Index("ix_deals_expected_close", *FORECAST_COLUMNS),
     # The reports' covering indexes (0010): open deals in grouping order with what the
     # pipeline and cash flow read; closed deals by close time; the funnel's cohort.
     partial_index("ix_deals_open_report", *OPEN_REPORT_COLUMNS, where=OPEN_LIVE),
