@@ -1,0 +1,135 @@
+"""The leads a campaign launch opens and their ``lead.created`` events, at driver speed.
+
+A launch over 100,000 companies writes 200,000 rows. Through SQLAlchemy Core each value
+passes its type processors and SQLite's ``INSERT … RETURNING`` with the parameters' order
+kept runs one statement a row (no sentinel column), ~23 s of a 25 s launch in a profile.
+Here the ids are allocated up front (:meth:`BulkWriter.allocate_ids`: MAX(id) + 1 under
+the write lock on SQLite, the sequence on PostgreSQL) and the rows go in by the driver's
+``executemany`` (SQLite) or ``COPY`` (PostgreSQL), in the form SQLAlchemy would have
+written them, so every reader sees the same rows and payloads as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from crmctl.db.bulk import BulkWriter
+from crmctl.services.context import Context
+from crmctl.values import jsonable
+
+CHUNK = 5000  # rows per executemany / COPY: bounded memory, progress between chunks
+
+LEAD_COLUMNS = (
+    "id", "source", "received_at", "subject", "product", "product_id", "status", "campaign",
+    "campaign_id", "custom", "created_at", "updated_at", "created_by_id", "updated_by_id",
+    "owner_id", "company_id", "company_name", "ico", "region", "person_id", "contact_name",
+)  # fmt: skip
+EVENT_COLUMNS = ("id", "at", "actor_id", "entity_type", "entity_id", "kind", "payload")
+
+# What `leads add` logs of a new lead (its record without the empty fields and the id),
+# in this order; the per-company ones are marked.
+_LOGGED = ("source", "received_at", "status", "subject", "product", "region", "contact_name",
+           "company_name", "ico", "campaign", "company_id", "person_id", "created_at",
+           "updated_at")  # fmt: skip
+_PER_COMPANY = {"region", "contact_name", "company_name", "ico", "company_id", "person_id"}
+
+
+def insert_campaign_leads(
+    ctx: Context,
+    campaign: Any,
+    product_name: str | None,
+    planned: list[tuple[Any, int]],
+    logins: dict[int, str],
+    progress: Callable[[int, int | None], None] | None = None,
+) -> list[int]:
+    """Open a lead per (company row, owner id) of ``planned`` with its ``lead.created``
+    event, in the caller's transaction; the lead ids in ``planned`` order."""
+    ctx.session.flush()  # the ORM's pending writes first: the rows go around it
+    bulk = BulkWriter(ctx.session.connection())
+    common = _common_values(ctx, campaign, product_name)
+    logged = _logged_common(ctx, common, logins)
+    stamp = bulk.timestamp(ctx.now)
+    ids: list[int] = []
+    for start in range(0, len(planned), CHUNK):
+        chunk = planned[start : start + CHUNK]
+        lead_ids = bulk.allocate_ids("leads", len(chunk))
+        event_ids = bulk.allocate_ids("events", len(chunk))
+        leads, events = [], []
+        for lead_id, event_id, (company, owner_id) in zip(lead_ids, event_ids, chunk, strict=True):
+            own = _own_values(company, owner_id)
+            leads.append(_lead_tuple(bulk, common, stamp, lead_id, own))
+            payload = _payload(ctx, logged, own, logins)
+            events.append((event_id, stamp, ctx.actor_id, "lead", lead_id, "lead.created",
+                           bulk.json(payload)))  # fmt: skip
+        bulk.insert("leads", LEAD_COLUMNS, leads)
+        bulk.insert("events", EVENT_COLUMNS, events)
+        ids += lead_ids
+        if progress:
+            progress(len(ids), len(planned))
+    return ids
+
+
+def _common_values(ctx: Context, campaign: Any, product_name: str | None) -> dict[str, Any]:
+    return {
+        "source": "campaign", "received_at": ctx.now, "subject": campaign.name,
+        "product": product_name, "product_id": campaign.product_id, "status": "new",
+        "campaign": campaign.name, "campaign_id": campaign.id, "created_at": ctx.now,
+        "updated_at": ctx.now, "created_by_id": ctx.actor_id, "updated_by_id": ctx.actor_id,
+    }  # fmt: skip
+
+
+def _own_values(company: Any, owner_id: int) -> dict[str, Any]:
+    contact = " ".join(filter(None, (company.first_name, company.last_name))) or None
+    return {
+        "owner_id": owner_id, "company_id": company.id, "company_name": company.name,
+        "ico": company.ico, "region": company.region, "person_id": company.person_id,
+        "contact_name": contact,
+    }  # fmt: skip
+
+
+def _lead_tuple(
+    bulk: BulkWriter, common: dict[str, Any], stamp: Any, lead_id: int, own: dict[str, Any]
+) -> tuple[Any, ...]:
+    return (
+        lead_id, common["source"], stamp, common["subject"], common["product"],
+        common["product_id"], common["status"], common["campaign"], common["campaign_id"],
+        "{}", stamp, stamp, common["created_by_id"], common["updated_by_id"],
+        own["owner_id"], own["company_id"], own["company_name"], own["ico"], own["region"],
+        own["person_id"], own["contact_name"],
+    )  # fmt: skip
+
+
+def _logged_common(
+    ctx: Context, common: dict[str, Any], logins: dict[int, str]
+) -> list[tuple[str, Any]]:
+    """The logged fields in order: a value for the common ones (already JSON-ready,
+    ``None`` when empty), the key alone for the per-company ones."""
+    values = jsonable({key: common.get(key) for key in _LOGGED if key not in _PER_COMPANY})
+    return [
+        (key, None if key in _PER_COMPANY else values[key])
+        for key in _LOGGED
+        if key in _PER_COMPANY or values[key] not in (None, "")
+    ]
+
+
+def _payload(
+    ctx: Context,
+    logged: list[tuple[str, Any]],
+    own: dict[str, Any],
+    logins: dict[int, str],
+) -> dict[str, Any]:
+    """The event payload ``leads add`` writes, for one lead (see ``_logged_common``)."""
+    fields: dict[str, Any] = {}
+    for key, value in logged:
+        if key in _PER_COMPANY:
+            value = own[key]
+            if value in (None, ""):
+                continue
+        fields[key] = value
+    fields["owner"] = logins.get(own["owner_id"])
+    fields["created_by"] = logins.get(ctx.actor_id or -1)
+    payload: dict[str, Any] = {"fields": fields}
+    if ctx.rule is not None:
+        payload["workflow"] = {"rule": ctx.rule, "depth": ctx.depth}
+    return payload
