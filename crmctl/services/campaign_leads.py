@@ -6,8 +6,8 @@ kept runs one statement a row (no sentinel column): ~23 s of a 25 s launch in a 
 On SQLite the ids are therefore allocated up front (:meth:`BulkWriter.allocate_ids`:
 MAX(id) + 1, the launch holds the write lock) and the rows go in by the driver's
 ``executemany``, in the form SQLAlchemy would have written them, so every reader sees the
-same rows and payloads as before. PostgreSQL keeps Core's multi-row inserts (see
-``_core_chunk``). The event payloads are built once per launch for what all leads share.
+same rows and payloads as before. On PostgreSQL the driver's pipelined ``executemany``
+of plain inserts (see ``_pg_chunk``). What all payloads share is made JSON-ready once.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert
-
-from crmctl.db import tables
 from crmctl.db.bulk import BulkWriter
 from crmctl.services.context import Context
 from crmctl.values import jsonable
@@ -53,7 +50,7 @@ def insert_campaign_leads(
     connection = ctx.session.connection()
     common = _common_values(ctx, campaign, product_name)
     logged = _logged_common(ctx, common, logins)
-    write = _driver_chunk if connection.dialect.name == "sqlite" else _core_chunk
+    write = _driver_chunk if connection.dialect.name == "sqlite" else _pg_chunk
     bulk = BulkWriter(connection) if connection.dialect.name == "sqlite" else None
     ids: list[int] = []
     for start in range(0, len(planned), CHUNK):
@@ -89,26 +86,38 @@ def _driver_chunk(
     return lead_ids
 
 
-def _core_chunk(
+def _pg_chunk(
     ctx: Context,
     _bulk: BulkWriter | None,
     common: dict[str, Any],
     chunk: list[dict[str, Any]],
     payloads: list[dict[str, Any]],
 ) -> list[int]:
-    """PostgreSQL: Core's multi-row ``INSERT … RETURNING`` (batches of rows a statement,
-    the ids in parameter order). Not ``COPY``: it is refused on a table under row-level
-    security, and a login of one's own writes through row rules and views (README)."""
-    rows = [{**common, "custom": {}, **own} for own in chunk]
-    inserted = ctx.session.execute(
-        insert(tables.leads).returning(tables.leads.c.id, sort_by_parameter_order=True), rows
-    )
-    lead_ids = [row.id for row in inserted]
-    ctx.session.execute(insert(tables.events), [
-        {"at": ctx.now, "actor_id": ctx.actor_id, "entity_type": "lead", "entity_id": lead_id,
-         "kind": "lead.created", "payload": payload}
-        for lead_id, payload in zip(lead_ids, payloads, strict=True)
-    ])  # fmt: skip
+    """PostgreSQL: the driver's pipelined ``executemany`` of plain ``INSERT``s, the lead
+    ids by ``RETURNING`` in parameter order. Not ``COPY``: PostgreSQL refuses it on a
+    table under row-level security, and a login of one's own writes through row rules
+    and views (README), which plain inserts pass like Core's."""
+    raw = ctx.session.connection().connection.driver_connection
+    columns = [name for name in LEAD_COLUMNS if name not in ("id", "custom")]
+    values = ", ".join(["%s"] * len(columns))
+    with raw.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO leads ({', '.join(columns)}, custom) VALUES ({values}, '{{}}') "
+            "RETURNING id",
+            [tuple({**common, **own}[name] for name in columns) for own in chunk],
+            returning=True,
+        )
+        lead_ids = []
+        while True:
+            lead_ids.append(cursor.fetchone()[0])
+            if not cursor.nextset():
+                break
+        cursor.executemany(
+            "INSERT INTO events (at, actor_id, entity_type, entity_id, kind, payload) "
+            "VALUES (%s, %s, 'lead', %s, 'lead.created', %s::jsonb)",
+            [(ctx.now, ctx.actor_id, lead_id, BulkWriter.json(payload))
+             for lead_id, payload in zip(lead_ids, payloads, strict=True)],
+        )  # fmt: skip
     return lead_ids
 
 
