@@ -1,8 +1,9 @@
 """Campaigns: a name, dates, a budget and a product; ``launch`` opens their leads.
 
 ``launch`` is set-based: one query picks the matching companies with their owner and
-primary contact, the already-opened ones are skipped, and the leads and their
-``lead.created`` events are inserted in bulk, 5,000 rows a statement. The events
+primary contact, the already-opened ones are skipped, the owners are chosen in memory,
+and the leads and their ``lead.created`` events are inserted in bulk at driver speed
+(``crmctl.services.campaign_leads``). The events
 are the same as those of ``leads add``, so the workflow runner fires the lead rules
 (``source = "campaign"``) for them like for any lead.
 """
@@ -16,7 +17,7 @@ from decimal import Decimal
 from itertools import cycle
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from crmctl.db import tables
 from crmctl.db.models import Campaign, Product
@@ -26,6 +27,7 @@ from crmctl.query import compile_where
 from crmctl.query.dates import parse_when
 from crmctl.query.entities import registry
 from crmctl.services.access import policy
+from crmctl.services.campaign_leads import insert_campaign_leads
 from crmctl.services.context import Context
 from crmctl.services.events import field_changes, record_event
 from crmctl.services.products import product_id_for
@@ -33,7 +35,6 @@ from crmctl.services.refs import logins_by_id, resolve_user
 from crmctl.services.tasks import add_task
 from crmctl.services.territory import match_territory
 from crmctl.services.views import view_where
-from crmctl.values import jsonable
 
 ENTITY = "campaign"
 EDITABLE = ("name", "description", "product", "starts_on", "ends_on", "budget", "currency",
@@ -42,7 +43,6 @@ _campaigns = tables.campaigns
 _leads = tables.leads
 _deals = tables.deals
 _companies = tables.companies
-INSERT_CHUNK = 5000  # rows per bulk insert: bounded memory, few round trips
 
 
 # --- records ----------------------------------------------------------------------------
@@ -297,6 +297,8 @@ def launch_campaign(
             "(--where 'id > 0' for every company you may see)"
         )
     chooser = _chooser(ctx, options.assign)
+    if not options.dry_run:
+        _lock_campaign(ctx, campaign.id)
     companies = _candidates(ctx, where)
     existing = _existing_leads(ctx, campaign.id)
     allowed = policy.scope_user_ids(ctx, actor, policy.rule_for(ctx, "lead").write)
@@ -323,7 +325,10 @@ def launch_campaign(
     if options.dry_run:
         result.opened = [_opened(company, None, logins[uid]) for company, uid in planned]
         return result
-    lead_ids = _insert_leads(ctx, campaign, planned, logins, progress)
+    product = ctx.session.get(Product, campaign.product_id) if campaign.product_id else None
+    lead_ids = insert_campaign_leads(
+        ctx, campaign, product.name if product else None, planned, logins, progress
+    )
     result.opened = [
         _opened(company, lead_id, logins[uid])
         for (company, uid), lead_id in zip(planned, lead_ids, strict=True)
@@ -339,6 +344,17 @@ def launch_campaign(
     )  # fmt: skip
     result.campaign = show_campaign(ctx, campaign.id)
     return result
+
+
+def _lock_campaign(ctx: Context, campaign_id: int) -> None:
+    """Take the write lock (SQLite) or the campaign's row lock (PostgreSQL) before reading
+    what the launch decides on: the leads already opened, the next free ids. A write that
+    changes nothing; a second launch of the campaign at the same time waits for this one."""
+    ctx.session.execute(
+        update(_campaigns)
+        .where(_campaigns.c.id == campaign_id)
+        .values(launched_at=_campaigns.c.launched_at)
+    )
 
 
 def _skip(company: Any, reason: str) -> dict[str, Any]:
@@ -445,79 +461,6 @@ def _territory_chooser(ctx: Context) -> Any:
         return fallback, f"{by} {value or '(empty)'} matches no territory and there is no fallback"
 
     return choose
-
-
-def _insert_leads(
-    ctx: Context,
-    campaign: Any,
-    planned: list[tuple[Any, int]],
-    logins: dict[int, str],
-    progress: Callable[[int, int | None], None] | None,
-) -> list[int]:
-    """The leads and their ``lead.created`` events, in bulk; their ids in ``planned`` order."""
-    product = None
-    if campaign.product_id is not None:
-        product = ctx.session.get_one(_product_model(), campaign.product_id)
-    actor_id = ctx.actor_id
-    common = {
-        "source": "campaign", "received_at": ctx.now, "subject": campaign.name,
-        "product": product.name if product else None, "product_id": campaign.product_id,
-        "status": "new", "campaign": campaign.name, "campaign_id": campaign.id,
-        "custom": {}, "created_at": ctx.now, "updated_at": ctx.now,
-        "created_by_id": actor_id, "updated_by_id": actor_id,
-    }  # fmt: skip
-    ids: list[int] = []
-    for start in range(0, len(planned), INSERT_CHUNK):
-        chunk = planned[start : start + INSERT_CHUNK]
-        rows = [_lead_row(common, company, owner_id) for company, owner_id in chunk]
-        inserted = ctx.session.execute(
-            insert(_leads).returning(_leads.c.id, sort_by_parameter_order=True), rows
-        )
-        chunk_ids = [row.id for row in inserted]
-        ids += chunk_ids
-        events = [
-            _created_event(ctx, lead_id, row, logins)
-            for lead_id, row in zip(chunk_ids, rows, strict=True)
-        ]
-        ctx.session.execute(insert(tables.events), events)
-        if progress:
-            progress(len(ids), len(planned))
-    return ids
-
-
-def _product_model() -> Any:
-
-    return Product
-
-
-def _lead_row(common: dict[str, Any], company: Any, owner_id: int) -> dict[str, Any]:
-    contact = " ".join(filter(None, (company.first_name, company.last_name))) or None
-    return {
-        **common, "owner_id": owner_id, "company_id": company.id, "company_name": company.name,
-        "ico": company.ico, "region": company.region, "person_id": company.person_id,
-        "contact_name": contact,
-    }  # fmt: skip
-
-
-# What `leads add` logs of a new lead (its record without the empty fields and the id).
-_LOGGED = ("source", "received_at", "status", "subject", "product", "region", "contact_name",
-           "company_name", "ico", "campaign", "company_id", "person_id", "created_at",
-           "updated_at")  # fmt: skip
-
-
-def _created_event(
-    ctx: Context, lead_id: int, row: dict[str, Any], logins: dict[int, str]
-) -> dict[str, Any]:
-    fields = {key: row[key] for key in _LOGGED if row.get(key) not in (None, "")}
-    fields["owner"] = logins.get(row["owner_id"])
-    fields["created_by"] = logins.get(row["created_by_id"] or -1)
-    payload: dict[str, Any] = {"fields": fields}
-    if ctx.rule is not None:
-        payload["workflow"] = {"rule": ctx.rule, "depth": ctx.depth}
-    return {
-        "at": ctx.now, "actor_id": ctx.actor_id, "entity_type": "lead", "entity_id": lead_id,
-        "kind": "lead.created", "payload": jsonable(payload),
-    }  # fmt: skip
 
 
 def _add_tasks(

@@ -3,6 +3,7 @@ rules), conversion keeping the campaign, the free-text migration and rights."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +280,19 @@ def test_gdpr_export_and_erase_cover_launched_leads(sales: Crm) -> None:
     assert lead["contact_name"] != "Jan Dvořák"
     events = sales("timeline", "lead", str(lead["id"]), "-o", "json").stdout
     assert "Jan Dvořák" not in events and "Dvořák" not in events
+
+
+def test_launched_rows_name_their_own_leads_and_events(sales: Crm) -> None:
+    """The bulk write allocates the ids itself: with leads and events there before, each
+    printed lead id is the lead of that company, with one lead.created event about it."""
+    sales("leads", "add", "--json", "-", input='{"name": "Jana Malá", "company": "Alfa s.r.o."}')
+    rows = [r for r in launch(sales, "--where", 'city = "Brno"') if r["action"] == "opened"]
+    assert len(rows) == 3 and len({r["lead_id"] for r in rows}) == 3
+    for row in rows:
+        lead = sales.json("leads", "show", str(row["lead_id"]))
+        assert (lead["company_id"], lead["owner"], lead["campaign"], lead["source"]) == (
+            row["company_id"], row["owner"], "Jaro 2027", "campaign",
+        )  # fmt: skip
+        (event,) = sales.json("timeline", "lead", str(row["lead_id"]))
+        assert event["kind"] == "lead.created"
+        assert row["company"] in json.dumps(event, ensure_ascii=False)

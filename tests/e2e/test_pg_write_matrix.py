@@ -1324,3 +1324,37 @@ def test_item7_the_new_tables_under_a_mapped_login(mapped: Mapped, tmp_path: Pat
     finally:
         engine.dispose()
     assert stored == 0
+
+
+def test_item7_a_campaign_launch_under_an_admins_login(mapped: Mapped) -> None:
+    """``campaigns launch`` writes its leads and their events in bulk: as an admin's own
+    login (row security on, the internal tables behind their views) it opens the leads,
+    each with its ``lead.created`` event."""
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": login_url(mapped.url, mapped.roles[ADMIN]),
+        "CRM_NOW": FIXED_NOW,
+    }
+    env.pop("CRM_USER", None)
+    added = crmctl(env, "campaigns", "add", "Podzim")
+    assert added.returncode == 0, added.stderr
+    launched = crmctl(env, "campaigns", "launch", "Podzim", "--where", "id > 0", "-o", "json")
+    assert launched.returncode == 0, launched.stderr
+    opened = [r for r in json.loads(launched.stdout) if r["action"] == "opened"]
+    assert opened
+    engine = create_engine(mapped.url)
+    try:
+        with engine.connect() as connection:
+            leads = connection.execute(
+                text("SELECT l.id, l.company_id FROM leads l JOIN campaigns c "
+                     "ON c.id = l.campaign_id WHERE c.name = 'Podzim'")
+            ).all()  # fmt: skip
+            events = connection.execute(
+                text("SELECT entity_id FROM events WHERE kind = 'lead.created' "
+                     "AND entity_id = ANY(:ids)"),
+                {"ids": [lead_id for lead_id, _ in leads]},
+            ).scalars().all()  # fmt: skip
+    finally:
+        engine.dispose()
+    assert sorted((r["lead_id"], r["company_id"]) for r in opened) == sorted(leads)
+    assert sorted(events) == sorted(lead_id for lead_id, _ in leads)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from crmctl.db.tables import declare_postgresql_options, metadata
+from crmctl.db.tables.base import made_on
 
 # The complete schema (the Core tables the ORM models map onto), whichever database:
 # autogenerate compares against it.
@@ -19,6 +20,7 @@ def run_migrations() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=lambda item, *_: made_on(item, connection.dialect.name),
         )
         context.run_migrations()
 

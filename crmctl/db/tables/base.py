@@ -81,6 +81,13 @@ def declare_postgresql_options() -> None:
         index.dialect_kwargs["postgresql_where"] = text(where)
 
 
+def made_on(item: Any, dialect: str) -> bool:
+    """Whether a schema item is made on ``dialect``: ``False`` for one declared for another
+    database only (``Index(…).ddl_if(dialect=…)``); autogenerate compares with this."""
+    condition = getattr(item, "_ddl_if", None)
+    return condition is None or condition.dialect in (None, dialect)
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC on the way in and out, also on SQLite (which stores naive)."""
 
