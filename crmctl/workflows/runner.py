@@ -27,13 +27,17 @@ from crmctl.db.models import Event, User, WorkflowFiring
 from crmctl.errors import CrmError
 from crmctl.notify.outbox import backoff, deliver_due
 from crmctl.query.parsed import ParsedFilter
-from crmctl.services.context import Actor, Context
+from crmctl.services.context import Context
 from crmctl.services.notifications import USER_CACHE
 from crmctl.workflows.actions.base import Target
 from crmctl.workflows.cursor import EventCursor
 from crmctl.workflows.entities import EntityKind
 from crmctl.workflows.firings import Firing, Pending, RunResult, recorded, trigger_of
-from crmctl.workflows.rule_actor import RULE_ACTOR, ensure_rule_actor, unsaved_rule_actor
+from crmctl.workflows.rule_actor import (
+    RULE_ACTOR,
+    ensure_rule_actor,
+    session_rule_actor,
+)
 from crmctl.workflows.schema import Rule, RuleSet
 
 MAX_DEPTH = 5
@@ -455,12 +459,9 @@ class Runner:
         )
 
     def _context(self, session: Session, rule_id: str, depth: int) -> Context:
-        actor_id = self.actor_id()
-        # A dry run on a database that never ran rules acts as an unsaved system user.
-        actor = session.get(User, actor_id) if actor_id else unsaved_rule_actor()
         return Context(
             session=session,
-            actor=Actor.of(actor),
+            actor=session_rule_actor(session, self.actor_id()),
             now=self.now,
             tz=self.tz,
             settings=self.settings,
