@@ -37,8 +37,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tests.mail.dovecot import PASSWORD, running_dovecot
-
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
@@ -47,6 +45,7 @@ import mail_corpus as corpus  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from crmctl.db import tables  # noqa: E402
+from tests.mail.dovecot import PASSWORD, running_dovecot  # noqa: E402  (ROOT on the path first)
 
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
 RESULTS_BEGIN = "<!-- mail:begin (written by bench/mail.py) -->"
