@@ -11,9 +11,9 @@ The tables live in modules by concern; ``from crmctl.db import tables; tables.de
 how code reaches them. A module is loaded on first use of one of its tables (with the
 modules its foreign keys point to): building all 40 tables costs ~45 ms, a third of
 what crmctl adds to SQLAlchemy's own start-up, and ``contacts list`` needs a few of them.
-``tables.metadata`` loads every module first, in the order the tables were always
-declared, so whoever reads the whole schema (migrations, row security, the ORM) sees all
-of it.
+``tables.metadata`` loads every module first, so whoever reads the whole schema
+(migrations, row security, the ORM) sees all of it; its ``tables`` are in load order,
+which is why the code iterates ``sorted_tables`` (dependencies, then names).
 """
 
 # isort: skip_file
