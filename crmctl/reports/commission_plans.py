@@ -86,51 +86,7 @@ class Plans:
         return next((plan for plan in self.plans if plan.default), None)
 
 
-@dataclass(frozen=True)
-class WonDeal:
-    """What commission needs of a won deal; ``value`` in the plan's currency or not."""
-
-    id: int
-    value: Decimal
-    currency: str
-    pipeline: str
-    product: str | None
-
-
-@dataclass(frozen=True)
-class Commission:
-    deal_id: int
-    rate: Decimal | None  # the deal's single rate; None when split over tiers
-    commission: Decimal
-    capped: bool = False
-
-
 # --- the arithmetic ----------------------------------------------------------------------
-
-
-def commissions(
-    plan: Plan, deals: Sequence[WonDeal], target: Decimal | None, currency: str
-) -> list[Commission]:
-    """Per deal, in the given (close-time) order: see the module's docstring."""
-    running = Decimal(0)  # the period's won value so far in ``currency``: the attainment
-    results: list[Commission] = []
-    for deal in deals:
-        before = running
-        if deal.currency == currency:
-            running += deal.value  # every deal counts towards the target, whatever its rate
-        own = plan.own_rate(deal.pipeline, deal.product)
-        if own is None and not plan.tiers:
-            own = plan.rate or Decimal(0)
-        if own is None and (deal.currency != currency or not target):
-            own = plan.tiers[0].rate
-        if own is not None:
-            results.append(Commission(deal.id, own, _cents(deal.value * own / HUNDRED)))
-            continue
-        amount, rates = _tiered(plan.tiers, before, deal.value, target)  # type: ignore[arg-type]
-        results.append(Commission(deal.id, rates[0] if len(rates) == 1 else None, _cents(amount)))
-    if plan.cap is None:
-        return results
-    return _capped(results, [deal.currency == currency for deal in deals], plan.cap)
 
 
 def _tiered(
@@ -155,28 +111,9 @@ def _tiered(
     return amount, rates
 
 
-def _capped(results: list[Commission], counted: list[bool], cap: Decimal) -> list[Commission]:
-    """The cap (in the plans' currency) cuts the deal that crosses it; later ones get 0."""
-    paid, capped = Decimal(0), []
-    for result, in_currency in zip(results, counted, strict=True):
-        if not in_currency:
-            capped.append(result)
-            continue
-        allowed = max(cap - paid, Decimal(0))
-        if result.commission > allowed:
-            capped.append(Commission(result.deal_id, result.rate, allowed, capped=True))
-            paid += allowed
-        else:
-            capped.append(result)
-            paid += result.commission
-    return capped
-
-
 def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
-
-# --- the same in integer hellers (the report's path) ---------------------------------------
 
 Hellers = int | Decimal  # a Decimal only when a cap holding fractions of a heller cut a deal
 
@@ -190,12 +127,14 @@ class PricedHellers(NamedTuple):  # one per won deal: tens of thousands per repo
 def commission_hellers(
     plan: Plan, deals: Sequence[Any], target: Decimal | None, currency: str
 ) -> list[PricedHellers]:
-    """``commissions`` in integer hellers, the same numbers: ``deals`` have ``id``,
-    ``cents`` (the value in hellers), ``currency``, ``pipeline`` and ``product``.
+    """Per deal, in the given (close-time) order (see the module's docstring), in integer
+    hellers: ``deals`` have ``id``, ``cents`` (the value in hellers), ``currency``,
+    ``pipeline`` and ``product``.
 
     A deal inside one tier (all but the few crossing a boundary) or at its own rate is
     priced as ``cents × rate / 100`` rounded half up by integer division; a deal crossing
-    a tier boundary goes through ``_tiered`` in Decimal as in ``commissions``."""
+    a tier boundary goes through ``_tiered`` in Decimal. tests/reports/
+    commission_reference.py prices the same in Decimal throughout, as a check."""
     bounds = _bounds_hellers(plan.tiers, target) if plan.tiers and target else ()
     running = 0  # hellers won so far in ``currency``
     results: list[PricedHellers] = []
@@ -261,7 +200,8 @@ def _ratio(rate: Decimal) -> tuple[int, int]:
 def _capped_hellers(
     results: list[PricedHellers], counted: list[bool], cap: Decimal
 ) -> list[PricedHellers]:
-    """``_capped`` in hellers: the cap (in hellers) cuts the crossing deal; later ones get 0."""
+    """The cap (in hellers, in the plans' currency) cuts the deal that crosses it; later
+    ones get 0."""
     limit = _whole(cap)  # an int but for a cap with fractions of a heller
     paid: Hellers = 0
     capped = []

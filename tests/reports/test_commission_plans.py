@@ -14,12 +14,11 @@ from crmctl.errors import UsageError
 from crmctl.reports.commission_plans import (
     Plan,
     Tier,
-    WonDeal,
     commission_hellers,
-    commissions,
     money_of,
     parse_plans,
 )
+from tests.reports.commission_reference import Commission, WonDeal, commissions
 
 PLANS = {
     "plans": [
@@ -41,10 +40,22 @@ def deal(deal_id: int, value: str, pipeline: str = "obchod", product: str | None
     return WonDeal(deal_id, Decimal(value), currency, pipeline, product)
 
 
+def priced(
+    plan: Plan, deals: list[WonDeal], target: Decimal | None, currency: str
+) -> list[Commission]:
+    """crmctl's pricing (integer hellers) of the deals, as Decimal commissions."""
+    in_hellers = [CentsDeal(d.id, int(d.value * 100), d.currency, d.pipeline, d.product)
+                  for d in deals]  # fmt: skip
+    return [
+        Commission(d.id, f.rate, money_of(f.hellers), f.capped)
+        for d, f in zip(deals, commission_hellers(plan, in_hellers, target, currency), strict=True)
+    ]
+
+
 def test_tiers_split_the_deal_that_crosses_the_target() -> None:
     plan = replace(parse_plans(PLANS).plans[0], cap=None)
     # Target 1,000,000: 600k at 5 %, then 700k of which 400k at 5 % and 300k at 8 %.
-    rows = commissions(plan, [deal(1, "600000"), deal(2, "700000")], Decimal(1_000_000), "CZK")
+    rows = priced(plan, [deal(1, "600000"), deal(2, "700000")], Decimal(1_000_000), "CZK")
     assert [(r.deal_id, r.rate, r.commission) for r in rows] == [
         (1, Decimal(5), Decimal("30000.00")),
         (2, None, Decimal("44000.00")),
@@ -54,7 +65,7 @@ def test_tiers_split_the_deal_that_crosses_the_target() -> None:
 def test_cap_cuts_the_crossing_deal_and_zeroes_later_ones() -> None:
     plan = parse_plans(PLANS).plans[0]
     deals = [deal(1, "600000"), deal(2, "700000"), deal(3, "100000")]
-    rows = commissions(plan, deals, Decimal(1_000_000), "CZK")
+    rows = priced(plan, deals, Decimal(1_000_000), "CZK")
     assert [(r.commission, r.capped) for r in rows] == [
         (Decimal("30000.00"), False),
         (Decimal("30000.00"), True),  # 44,000 capped at 60,000 − 30,000
@@ -65,7 +76,7 @@ def test_cap_cuts_the_crossing_deal_and_zeroes_later_ones() -> None:
 def test_pipeline_and_product_rates_bypass_tiers_but_count_towards_attainment() -> None:
     plan = replace(parse_plans(PLANS).plans[0], cap=None)
     deals = [deal(1, "900000", "servis"), deal(2, "200000"), deal(3, "1000", product="licence")]
-    rows = commissions(plan, deals, Decimal(1_000_000), "CZK")
+    rows = priced(plan, deals, Decimal(1_000_000), "CZK")
     # Deal 2: 100k at 5 % (up to the target), 100k at 8 %.
     assert [r.commission for r in rows] == [Decimal("27000.00"), Decimal("13000.00"),
                                            Decimal("100.00")]  # fmt: skip
@@ -73,7 +84,7 @@ def test_pipeline_and_product_rates_bypass_tiers_but_count_towards_attainment() 
 
 def test_half_up_to_hellers_per_deal_and_no_target_takes_the_first_tier() -> None:
     plan = parse_plans(PLANS).plans[0]
-    rows = commissions(plan, [deal(1, "0.10"), deal(2, "0.30")], None, "CZK")
+    rows = priced(plan, [deal(1, "0.10"), deal(2, "0.30")], None, "CZK")
     assert [r.commission for r in rows] == [Decimal("0.01"), Decimal("0.02")]  # 0.005, 0.015
 
 
