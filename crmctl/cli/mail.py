@@ -21,10 +21,10 @@ from crmctl.cli.progress import progress_for
 from crmctl.errors import UsageError
 from crmctl.services.mail import (
     MailFilter,
-    _target_id,
     import_mail,
     list_messages,
     pair,
+    resolve_target_id,
     show_message,
     thread,
     unpair,
@@ -102,7 +102,7 @@ def list_(
     subject, body, mailbox, thread, message_id)."""
     chosen = _one_target(contact=contact, company=company, deal=deal, lead=lead)
     with service_context(ctx) as svc:
-        target = (chosen[0], _target_id(svc, chosen[0], chosen[1])) if chosen else None
+        target = (chosen[0], resolve_target_id(svc, chosen[0], chosen[1])) if chosen else None
         records = list_messages(svc, MailFilter(where, unpaired, target, limit))
     stdout_write_records(records, output, fields=fields, table_fields=LIST_FIELDS, tz=svc.tz)
 

@@ -36,7 +36,7 @@ from crmctl.services.access import policy
 from crmctl.services.context import Context
 from crmctl.services.documents import blob_path, store_content
 from crmctl.services.events import record_event
-from crmctl.services.mail import _target_id
+from crmctl.services.mail import resolve_target_id
 from crmctl.services.refs import resolve_person
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "mail"
@@ -174,7 +174,7 @@ def _about(
         return None, {}
 
     target, ref = about
-    target_id = _target_id(ctx, target, ref)
+    target_id = resolve_target_id(ctx, target, ref)
     policy.require(ctx, target, target_id, "read")
     show = entities.ENTITIES[target].hook("show")
     record = show(ctx, target_id) if show else {"id": target_id}

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from crmctl.services.mail.privacy import erase_messages, export_messages
     from crmctl.services.mail.read import (
         MailFilter,
-        _target_id,
         list_messages,
         pair,
+        resolve_target_id,
         show_message,
         thread,
         unpair,
@@ -27,7 +27,7 @@ _MODULES = {
     "erase_messages": "privacy",
     "export_messages": "privacy",
     "MailFilter": "read",
-    "_target_id": "read",
+    "resolve_target_id": "read",
     "list_messages": "read",
     "pair": "read",
     "show_message": "read",
@@ -39,12 +39,12 @@ _MODULES = {
 
 __all__ = [
     "MailFilter",
-    "_target_id",
     "erase_messages",
     "export_messages",
     "import_mail",
     "list_messages",
     "pair",
+    "resolve_target_id",
     "show_message",
     "thread",
     "unpair",

@@ -179,7 +179,8 @@ def why(ctx: Context, ref: str) -> list[dict[str, Any]]:
 # --- fixing pairings ----------------------------------------------------------------------
 
 
-def _target_id(ctx: Context, target: str, ref: str) -> int:
+def resolve_target_id(ctx: Context, target: str, ref: str) -> int:
+    """The id of the deal, lead, contact or company ``ref`` names (pairing, sending)."""
     if target == "deal":
         return int(resolve_deal(ctx, ref).id)
     if target == "lead":
@@ -194,7 +195,7 @@ def _target_id(ctx: Context, target: str, ref: str) -> int:
 def pair(ctx: Context, ref: str, target: str, target_ref: str) -> dict[str, Any]:
     """Pair a message to a record by hand (rule 0), on that record's timeline."""
     row = resolve_message(ctx, ref)
-    target_id = _target_id(ctx, target, target_ref)
+    target_id = resolve_target_id(ctx, target, target_ref)
     policy.require(ctx, target, target_id, "write")
     present = ctx.session.execute(
         select(_p.c.id).where(
@@ -214,7 +215,7 @@ def pair(ctx: Context, ref: str, target: str, target_ref: str) -> dict[str, Any]
 
 def unpair(ctx: Context, ref: str, target: str, target_ref: str) -> dict[str, Any]:
     row = resolve_message(ctx, ref)
-    target_id = _target_id(ctx, target, target_ref)
+    target_id = resolve_target_id(ctx, target, target_ref)
     policy.require(ctx, target, target_id, "write")
     removed = ctx.session.execute(
         delete(_p).where(
